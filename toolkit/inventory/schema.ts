@@ -1,0 +1,83 @@
+import { type Static, Type } from '@sinclair/typebox';
+
+const Name = Type.String({ pattern: '^[a-z][a-z0-9_-]{0,62}$', description: 'lower-case name' });
+const Host = Type.String({ minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9.:_-]+$' });
+const Port = Type.Integer({ minimum: 1, maximum: 65535 });
+
+/**
+ * A reference to a secret, never the secret itself: `env:NAME` (an environment variable),
+ * `file:path` (a file's first line) or `local:key` (the local environment's generated secrets).
+ */
+export const SecretRef = Type.String({ pattern: '^(env|file|local):[^\\s]+$' });
+
+export const Credential = Type.Object({ user: Type.String({ minLength: 1, maxLength: 80 }), password: SecretRef }, { additionalProperties: false });
+
+export const Endpoint = Type.Object({ host: Host, port: Port }, { additionalProperties: false });
+
+export const MysqlNode = Type.Object(
+  {
+    name: Name,
+    host: Host,
+    port: Port,
+    /** A folder of option files the toolkit may write (local environment), to persist settings across restarts. */
+    optionsDir: Type.Optional(Type.String({ minLength: 1 })),
+  },
+  { additionalProperties: false },
+);
+
+export const MysqlCluster = Type.Object(
+  {
+    database: Type.String({ pattern: '^[A-Za-z0-9_]{1,64}$' }),
+    master: MysqlNode,
+    slaves: Type.Array(MysqlNode),
+    /** Former masters that failover fenced off; never written to again until rebuilt as slaves. */
+    fenced: Type.Optional(Type.Array(MysqlNode)),
+    admin: Credential,
+    replication: Credential,
+    app: Credential,
+    semisync: Type.Optional(
+      Type.Object(
+        {
+          timeoutMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 3_600_000 })),
+          waitPoint: Type.Optional(Type.Union([Type.Literal('AFTER_SYNC'), Type.Literal('AFTER_COMMIT')])),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    maxLagSeconds: Type.Optional(Type.Number({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+
+export const Inventory = Type.Object(
+  {
+    name: Name,
+    mysql: MysqlCluster,
+    /** Where chat_message lives: the master itself, or a vtgate once Vitess took the table. */
+    chatMysql: Type.Optional(
+      Type.Object({ host: Host, port: Port, database: Type.String({ minLength: 1 }), credential: Credential }, { additionalProperties: false }),
+    ),
+    vtctld: Type.Optional(Type.Object({ host: Host, grpcPort: Port, webPort: Port }, { additionalProperties: false })),
+    vtgate: Type.Optional(Type.Object({ host: Host, mysqlPort: Port, grpcPort: Type.Optional(Port) }, { additionalProperties: false })),
+    tarantool: Type.Optional(
+      Type.Object({ host: Host, port: Port, credential: Type.Optional(Credential) }, { additionalProperties: false }),
+    ),
+    clickhouse: Type.Optional(
+      Type.Object({ host: Host, httpPort: Port, credential: Type.Optional(Credential) }, { additionalProperties: false }),
+    ),
+    app: Type.Optional(Type.Object({ url: Type.String({ pattern: '^https?://' }) }, { additionalProperties: false })),
+    redis: Endpoint,
+    rabbitmq: Type.Object(
+      { host: Host, port: Port, vhost: Type.Optional(Type.String()), credential: Credential },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type SecretRef = Static<typeof SecretRef>;
+export type Credential = Static<typeof Credential>;
+export type Endpoint = Static<typeof Endpoint>;
+export type MysqlNode = Static<typeof MysqlNode>;
+export type MysqlCluster = Static<typeof MysqlCluster>;
+export type Inventory = Static<typeof Inventory>;

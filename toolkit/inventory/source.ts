@@ -1,0 +1,20 @@
+import type { Inventory, MysqlNode } from './schema.ts';
+
+export interface Topology {
+  master: MysqlNode;
+  slaves: MysqlNode[];
+  fenced: MysqlNode[];
+}
+
+/** Where an environment's inventory comes from, and where a changed topology (after failover) is written. */
+export interface InventorySource {
+  readonly env: string;
+  /** For messages: the file or state it reads. */
+  readonly origin: string;
+  load(): Promise<Inventory>;
+  saveTopology(topology: Topology): Promise<void>;
+}
+
+export function topologyOf(inventory: Inventory): Topology {
+  return { master: inventory.mysql.master, slaves: inventory.mysql.slaves, fenced: inventory.mysql.fenced ?? [] };
+}

@@ -1,0 +1,61 @@
+import type { Inventory, MysqlNode } from '../inventory/schema.ts';
+import type { InventorySource, Topology } from '../inventory/source.ts';
+import { validateInventory } from '../inventory/validate.ts';
+import { type LocalState, loadState, nodeDir, stateFile, updateState } from './state.ts';
+import { join } from 'node:path';
+
+export const localHost = '127.0.0.1';
+
+export function localMysqlNode(state: LocalState, name: string): MysqlNode {
+  const node = state.mysql.nodes.find((n) => n.name === name);
+  if (!node) throw new Error(`local state names mysql node ${name} but does not describe it`);
+  return { name, host: localHost, port: node.port, optionsDir: join(nodeDir(name), 'conf.d') };
+}
+
+/** The `local` inventory, read from the local environment's state (defaults before the first `up`). */
+export function localInventory(state: LocalState): Inventory {
+  const services = state.services;
+  const inventory: Inventory = {
+    name: 'local',
+    mysql: {
+      database: 'app',
+      master: localMysqlNode(state, state.mysql.master),
+      slaves: state.mysql.slaves.map((n) => localMysqlNode(state, n)),
+      fenced: state.mysql.fenced.map((n) => localMysqlNode(state, n)),
+      admin: { user: 'admin', password: 'local:mysql-admin' },
+      replication: { user: 'repl', password: 'local:mysql-repl' },
+      app: { user: 'app', password: 'local:mysql-app' },
+      semisync: { timeoutMs: 10_000, waitPoint: 'AFTER_SYNC' },
+      maxLagSeconds: 5,
+    },
+    redis: { host: services.redis?.host ?? localHost, port: services.redis?.port ?? 6379 },
+    rabbitmq: {
+      host: services.rabbitmq?.host ?? localHost,
+      port: services.rabbitmq?.port ?? 5672,
+      credential: { user: 'guest', password: 'local:rabbitmq-password' },
+    },
+  };
+  if (services.app) inventory.app = { url: `http://${services.app.host}:${services.app.port}` };
+  if (services.tarantool) inventory.tarantool = { host: services.tarantool.host, port: services.tarantool.port };
+  if (services.clickhouse) inventory.clickhouse = { host: services.clickhouse.host, httpPort: services.clickhouse.port };
+  return inventory;
+}
+
+export class LocalInventorySource implements InventorySource {
+  readonly env = 'local';
+  get origin(): string {
+    return stateFile();
+  }
+
+  async load(): Promise<Inventory> {
+    return validateInventory(localInventory(loadState()), 'local');
+  }
+
+  async saveTopology(topology: Topology): Promise<void> {
+    updateState((state) => {
+      state.mysql.master = topology.master.name;
+      state.mysql.slaves = topology.slaves.map((n) => n.name);
+      state.mysql.fenced = topology.fenced.map((n) => n.name);
+    });
+  }
+}

@@ -1,0 +1,214 @@
+import { existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { resolveSecret } from '../inventory/secrets.ts';
+import { ToolkitError } from '../procedure/errors.ts';
+import type { Run } from '../procedure/run.ts';
+import { replicationProcedure } from '../mysql/replication.ts';
+import { semisyncProcedure } from '../mysql/semisync.ts';
+import { MysqlSession } from '../mysql/session.ts';
+import type { LocalComponent, StatusRow } from './component.ts';
+import { localInventory, localMysqlNode } from './inventory.ts';
+import {
+  ensureDataDir,
+  findServerBinaries,
+  nodeIsRunning,
+  nodePaths,
+  runAsSocketRoot,
+  type ServerBinaries,
+  sqlString,
+  startNode,
+  stopNode,
+  waitUntilServing,
+} from './mysql-node.ts';
+import { mysqlGreeting } from './process.ts';
+import { type LocalMysqlNode, loadState, updateState } from './state.ts';
+
+/** The master and its slaves as local mariadbd/mysqld processes, replicating with semi-sync. */
+export const mysqlComponent: LocalComponent = {
+  name: 'mysql',
+
+  async up(run: Run): Promise<void> {
+    let binaries: ServerBinaries | undefined;
+    await run.check('server binaries', 'local', async () => {
+      binaries = findServerBinaries();
+      return binaries.version;
+    });
+    for (const node of loadState().mysql.nodes) {
+      await ensureNode(run, binaries!, node.name);
+    }
+    const state = loadState();
+    const inventory = localInventory(state);
+    await ensureAppDatabase(run, inventory.mysql.master.name);
+    await replicationProcedure(run, inventory);
+    await semisyncProcedure(run, inventory);
+  },
+
+  async down(run: Run, { wipe }): Promise<void> {
+    const state = loadState();
+    // Slaves first, so the master never waits on semi-sync acks from a slave that is going away.
+    const order = [...state.mysql.slaves, ...state.mysql.fenced, state.mysql.master];
+    for (const name of order) {
+      const node = state.mysql.nodes.find((n) => n.name === name)!;
+      await run.converge({
+        name: 'stopped',
+        host: name,
+        read: async () => nodeIsRunning(node),
+        diff: (running) => (running ? `stop pid ${node.pid}` : null),
+        describe: () => 'not running',
+        apply: async () => {
+          await stopNode(node);
+        },
+        verify: async () => (nodeIsRunning(node) ? Promise.reject(new Error('still running')) : 'stopped'),
+      });
+      if (wipe) await run.action('data wiped', name, `remove ${nodePaths(name).dir}`, async () => {
+        rmSync(nodePaths(name).dir, { recursive: true, force: true });
+        return undefined;
+      });
+    }
+  },
+
+  async status(): Promise<StatusRow[]> {
+    const state = loadState();
+    const inventory = localInventory(state);
+    const rows: StatusRow[] = [];
+    for (const node of state.mysql.nodes) {
+      const role = node.name === state.mysql.master ? 'master' : state.mysql.fenced.includes(node.name) ? 'fenced' : 'slave';
+      const address = `127.0.0.1:${node.port}`;
+      if (!nodeIsRunning(node)) {
+        rows.push({ component: `mysql ${role}`, name: node.name, address, health: 'down', detail: 'not running' });
+        continue;
+      }
+      try {
+        const session = await MysqlSession.open(localMysqlNode(state, node.name), inventory.mysql.admin, { timeoutMs: 2000 });
+        try {
+          rows.push({ component: `mysql ${role}`, name: node.name, address, ...(await describeHealth(session, role, state.mysql.slaves.length)) });
+        } finally {
+          await session.close();
+        }
+      } catch (error) {
+        rows.push({ component: `mysql ${role}`, name: node.name, address, health: 'down', detail: (error as Error).message });
+      }
+    }
+    return rows;
+  },
+};
+
+async function describeHealth(session: MysqlSession, role: string, slaveCount: number): Promise<Pick<StatusRow, 'health' | 'detail'>> {
+  const names = session.flavor.semisync;
+  if (role === 'master') {
+    const s = await session.status([names.sourceStatus, names.sourceClients]);
+    const semi = `semi-sync ${s[names.sourceStatus]}, ${s[names.sourceClients]}/${slaveCount} clients`;
+    const ok = s[names.sourceStatus] === 'ON' && Number(s[names.sourceClients]) === slaveCount;
+    return { health: ok ? 'up' : 'degraded', detail: `${session.flavor.label}, ${semi}` };
+  }
+  if (role === 'fenced') return { health: 'degraded', detail: 'fenced former master (read_only)' };
+  const row = await session.one(session.flavor.showReplicaStatus);
+  if (!row) return { health: 'degraded', detail: 'not replicating' };
+  const r = session.flavor.parseReplicaStatus(row);
+  const ok = r.ioState === 'Yes' && r.sqlRunning;
+  const semi = (await session.status([names.replicaStatus]))[names.replicaStatus];
+  return {
+    health: ok ? 'up' : 'degraded',
+    detail: `from ${r.sourceHost}:${r.sourcePort}, io ${r.ioState}, sql ${r.sqlRunning ? 'Yes' : 'No'}, lag ${r.secondsBehind ?? '?'} s, semi-sync ${semi}${r.ioError || r.sqlError ? `, ${r.ioError || r.sqlError}` : ''}`,
+  };
+}
+
+async function ensureNode(run: Run, binaries: ServerBinaries, name: string): Promise<void> {
+  const current = () => loadState().mysql.nodes.find((n) => n.name === name)!;
+  const paths = nodePaths(name);
+  await run.converge({
+    name: 'data dir',
+    host: name,
+    read: async () => ({ data: existsSync(join(paths.data, 'mysql')) }),
+    diff: (s) => (s.data ? null : `initialise ${paths.data}`),
+    describe: () => paths.dir,
+    apply: async () => {
+      await ensureDataDir(binaries, current());
+    },
+    verify: async () => undefined,
+  });
+  // The config is rendered every time: it is derived, and a stale one must not survive an upgrade.
+  await ensureDataDir(binaries, current());
+  await run.converge({
+    name: 'running',
+    host: name,
+    read: async () => ({ running: nodeIsRunning(current()), answering: await mysqlGreeting('127.0.0.1', current().port) }),
+    diff: (s) => {
+      if (s.running) return null;
+      if (s.answering) return `port ${current().port} is taken by another server (${s.answering}); free it or set LOCAL_MYSQL_PORT`;
+      return `start on port ${current().port}`;
+    },
+    describe: () => `pid ${current().pid} on port ${current().port}`,
+    apply: async (s) => {
+      if (s.answering) throw new ToolkitError(`port ${current().port} is taken by another server (${s.answering}); free it or set LOCAL_MYSQL_PORT`);
+      const pid = startNode(binaries, current());
+      updateState((state) => {
+        state.mysql.nodes.find((n) => n.name === name)!.pid = pid;
+      });
+      await waitUntilServing(current(), pid);
+    },
+  });
+  await ensureAdminUser(run, binaries, current());
+}
+
+/** The toolkit's admin account on 127.0.0.1, created over the socket with binlogging off (no GTID of its own). */
+async function ensureAdminUser(run: Run, binaries: ServerBinaries, node: LocalMysqlNode): Promise<void> {
+  const state = loadState();
+  const inventory = localInventory(state);
+  const mysqlNode = localMysqlNode(state, node.name);
+  await run.converge({
+    name: 'admin user',
+    host: node.name,
+    read: async () => {
+      try {
+        const session = await MysqlSession.open(mysqlNode, inventory.mysql.admin, { timeoutMs: 3000 });
+        await session.close();
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    diff: (ok) => (ok ? null : `create '${inventory.mysql.admin.user}'@'127.0.0.1' over the socket`),
+    describe: () => `'${inventory.mysql.admin.user}'@'127.0.0.1' logs in`,
+    apply: async () => {
+      const user = sqlString(inventory.mysql.admin.user);
+      const password = sqlString(resolveSecret(inventory.mysql.admin.password));
+      const sql = ['127.0.0.1', 'localhost']
+        .map(
+          (host) =>
+            `CREATE USER IF NOT EXISTS ${user}@'${host}' IDENTIFIED BY ${password};\n` +
+            `ALTER USER ${user}@'${host}' IDENTIFIED BY ${password};\n` +
+            `GRANT ALL PRIVILEGES ON *.* TO ${user}@'${host}' WITH GRANT OPTION;\n`,
+        )
+        .join('');
+      await runAsSocketRoot(binaries, node, `SET SESSION sql_log_bin = 0;\n${sql}`);
+    },
+  });
+}
+
+/** The app's database and its own user (privileges on that database only), made on the master and replicated. */
+async function ensureAppDatabase(run: Run, masterName: string): Promise<void> {
+  const state = loadState();
+  const inventory = localInventory(state);
+  const { database, app } = inventory.mysql;
+  const session = await MysqlSession.open(localMysqlNode(state, masterName), inventory.mysql.admin);
+  run.onClose(() => session.close());
+  await run.converge({
+    name: 'app database and user',
+    host: masterName,
+    read: async () => ({
+      db: (await session.value('SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [database])) === '1',
+      user: (await session.value("SELECT COUNT(*) FROM mysql.user WHERE User = ? AND Host = '%'", [app.user])) === '1',
+      passwordOk: await session.passwordMatches(app.user, '%', resolveSecret(app.password)),
+    }),
+    diff: (s) => (s.db && s.user && s.passwordOk ? null : `create database ${database} and user '${app.user}'`),
+    describe: () => `${database}, '${app.user}'@'%'`,
+    apply: async () => {
+      const password = resolveSecret(app.password);
+      await session.exec('CREATE DATABASE IF NOT EXISTS ?? CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci', [database]);
+      await session.exec("CREATE USER IF NOT EXISTS ?@'%' IDENTIFIED BY ?", [app.user, password]);
+      await session.exec("ALTER USER ?@'%' IDENTIFIED BY ?", [app.user, password]);
+      await session.exec("GRANT ALL PRIVILEGES ON ??.* TO ?@'%'", [database, app.user]);
+    },
+  });
+}

@@ -1,0 +1,261 @@
+import { type GtidSet, MariadbGtidPos, MysqlGtidSet } from './gtid.ts';
+
+export type ServerKind = 'mariadb' | 'mysql';
+
+export interface ServerVersion {
+  kind: ServerKind;
+  major: number;
+  minor: number;
+  patch: number;
+  text: string;
+}
+
+/** Parses VERSION() or a handshake version; MariaDB's handshake carries MySQL's "5.5.5-" prefix. */
+export function parseVersion(version: string): ServerVersion {
+  const text = version.trim().replace(/^5\.5\.5-/, '');
+  const m = /^(\d+)\.(\d+)\.(\d+)/.exec(text);
+  if (!m) throw new Error(`cannot parse server version '${version}'`);
+  return {
+    kind: /mariadb/i.test(text) ? 'mariadb' : 'mysql',
+    major: Number(m[1]),
+    minor: Number(m[2]),
+    patch: Number(m[3]),
+    text,
+  };
+}
+
+function atLeast(v: ServerVersion, major: number, minor: number, patch: number): boolean {
+  if (v.major !== major) return v.major > major;
+  if (v.minor !== minor) return v.minor > minor;
+  return v.patch >= patch;
+}
+
+/** One replica's replication state, with the column-name differences of each server folded away. */
+export interface ReplicaStatus {
+  sourceHost: string;
+  sourcePort: number;
+  sourceUser: string;
+  ioState: 'Yes' | 'No' | 'Connecting';
+  sqlRunning: boolean;
+  ioError: string;
+  sqlError: string;
+  ioErrno: number;
+  sqlErrno: number;
+  secondsBehind: number | null;
+  /** GTID auto-positioning in use (MariaDB Using_Gtid = Slave_Pos/Current_Pos, MySQL Auto_Position = 1). */
+  autoPosition: boolean;
+  /** What the IO thread has received (MariaDB Gtid_IO_Pos, MySQL Retrieved_Gtid_Set). */
+  received: string;
+}
+
+export interface SemisyncNames {
+  /** Plugin to install, or undefined where the server has it built in (MariaDB 10.3+). */
+  sourcePlugin?: { name: string; soname: string };
+  replicaPlugin?: { name: string; soname: string };
+  sourceEnabled: string;
+  sourceTimeout: string;
+  sourceWaitPoint: string;
+  replicaEnabled: string;
+  sourceStatus: string;
+  sourceClients: string;
+  sourceYesTx: string;
+  sourceNoTx: string;
+  replicaStatus: string;
+}
+
+export interface ChangeSourceOptions {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  connectRetrySeconds?: number;
+}
+
+/** Everything that differs between MySQL 5.7, MySQL 8.x and MariaDB, in one place. */
+export interface Flavor {
+  version: ServerVersion;
+  label: string;
+  showReplicaStatus: string;
+  startReplica: string;
+  stopReplica: string;
+  stopIoThread: string;
+  startIoThread: string;
+  resetReplicaAll: string;
+  /** The statement that points this server at a source with GTID auto-positioning, with placeholders. */
+  changeSource(options: ChangeSourceOptions): { sql: string; values: Array<string | number> };
+  parseReplicaStatus(row: Record<string, unknown>): ReplicaStatus;
+  /** What a server has executed, as a GTID set. */
+  executedGtidSql: string;
+  parseGtid(text: string): GtidSet;
+  /** Variables whose values must be as given for GTID replication (name → expected, compared upper-case). */
+  gtidRequirements: Record<string, string>;
+  logReplicaUpdatesVar: string;
+  hasServerUuid: boolean;
+  semisync: SemisyncNames;
+  /** MySQL 8 persists with SET PERSIST; the others need an option file. */
+  canSetPersist: boolean;
+  /** Statements that stop writes by ordinary and privileged users, and lift that again. */
+  fenceStatements: string[];
+  unfenceStatements: string[];
+  /** How a dump tool records the GTID position it was taken at. */
+  dumpGtidArgs: string[];
+  /** Run on a slave before a snapshot is loaded into it. */
+  seedPrepare: string[];
+  /** The GTID position to set after loading a snapshot, read from the dump's header (MariaDB). */
+  seedPosition(dumpHeader: string): string | undefined;
+}
+
+export function flavorFor(versionText: string): Flavor {
+  const version = parseVersion(versionText);
+  return version.kind === 'mariadb' ? mariadb(version) : mysql(version);
+}
+
+const str = (row: Record<string, unknown>, key: string): string => {
+  const v = row[key];
+  return v === null || v === undefined ? '' : String(v);
+};
+const num = (row: Record<string, unknown>, key: string): number => Number(row[key] ?? 0) || 0;
+const lag = (row: Record<string, unknown>, key: string): number | null =>
+  row[key] === null || row[key] === undefined || row[key] === '' ? null : Number(row[key]);
+const ioState = (v: string): ReplicaStatus['ioState'] => (v === 'Yes' ? 'Yes' : v === 'Connecting' ? 'Connecting' : 'No');
+
+function mariadb(version: ServerVersion): Flavor {
+  return {
+    version,
+    label: `MariaDB ${version.major}.${version.minor}.${version.patch}`,
+    showReplicaStatus: 'SHOW SLAVE STATUS',
+    startReplica: 'START SLAVE',
+    stopReplica: 'STOP SLAVE',
+    stopIoThread: 'STOP SLAVE IO_THREAD',
+    startIoThread: 'START SLAVE IO_THREAD',
+    resetReplicaAll: 'RESET SLAVE ALL',
+    changeSource: (o) => ({
+      sql:
+        'CHANGE MASTER TO MASTER_HOST = ?, MASTER_PORT = ?, MASTER_USER = ?, MASTER_PASSWORD = ?, ' +
+        'MASTER_CONNECT_RETRY = ?, MASTER_USE_GTID = slave_pos',
+      values: [o.host, o.port, o.user, o.password, o.connectRetrySeconds ?? 2],
+    }),
+    // SHOW REPLICA STATUS works on MariaDB too, but it keeps the Slave_* column names.
+    parseReplicaStatus: (row) => ({
+      sourceHost: str(row, 'Master_Host'),
+      sourcePort: num(row, 'Master_Port'),
+      sourceUser: str(row, 'Master_User'),
+      ioState: ioState(str(row, 'Slave_IO_Running')),
+      sqlRunning: str(row, 'Slave_SQL_Running') === 'Yes',
+      ioError: str(row, 'Last_IO_Error'),
+      sqlError: str(row, 'Last_SQL_Error'),
+      ioErrno: num(row, 'Last_IO_Errno'),
+      sqlErrno: num(row, 'Last_SQL_Errno'),
+      secondsBehind: lag(row, 'Seconds_Behind_Master'),
+      autoPosition: /^(Slave_Pos|Current_Pos)$/i.test(str(row, 'Using_Gtid')),
+      received: str(row, 'Gtid_IO_Pos'),
+    }),
+    // gtid_current_pos is what this server has applied or logged itself, whichever is newer.
+    executedGtidSql: 'SELECT @@GLOBAL.gtid_current_pos AS gtid',
+    parseGtid: (t) => new MariadbGtidPos(t),
+    // MariaDB always has GTIDs; strict mode makes an out-of-order or duplicate GTID an error, not a silent fork.
+    gtidRequirements: { log_bin: 'ON', binlog_format: 'ROW', log_slave_updates: 'ON', gtid_strict_mode: 'ON' },
+    logReplicaUpdatesVar: 'log_slave_updates',
+    hasServerUuid: false,
+    semisync: {
+      sourceEnabled: 'rpl_semi_sync_master_enabled',
+      sourceTimeout: 'rpl_semi_sync_master_timeout',
+      sourceWaitPoint: 'rpl_semi_sync_master_wait_point',
+      replicaEnabled: 'rpl_semi_sync_slave_enabled',
+      sourceStatus: 'Rpl_semi_sync_master_status',
+      sourceClients: 'Rpl_semi_sync_master_clients',
+      sourceYesTx: 'Rpl_semi_sync_master_yes_tx',
+      sourceNoTx: 'Rpl_semi_sync_master_no_tx',
+      replicaStatus: 'Rpl_semi_sync_slave_status',
+    },
+    canSetPersist: false,
+    fenceStatements: ['SET GLOBAL read_only = ON'],
+    unfenceStatements: ['SET GLOBAL read_only = OFF'],
+    dumpGtidArgs: ['--master-data=2', '--gtid'],
+    seedPrepare: [],
+    seedPosition: (header) => /gtid_slave_pos\s*=\s*'([^']*)'/.exec(header)?.[1] ?? '',
+  };
+}
+
+function mysql(version: ServerVersion): Flavor {
+  const replicaWords = atLeast(version, 8, 0, 22);
+  const sourceSyntax = atLeast(version, 8, 0, 23);
+  const newSemisync = atLeast(version, 8, 0, 26);
+  const is8 = version.major >= 8;
+  const col = (oldName: string, newName: string) => (replicaWords ? newName : oldName);
+  const semiSource = newSemisync ? 'source' : 'master';
+  const semiReplica = newSemisync ? 'replica' : 'slave';
+  return {
+    version,
+    label: `MySQL ${version.major}.${version.minor}.${version.patch}`,
+    showReplicaStatus: replicaWords ? 'SHOW REPLICA STATUS' : 'SHOW SLAVE STATUS',
+    startReplica: replicaWords ? 'START REPLICA' : 'START SLAVE',
+    stopReplica: replicaWords ? 'STOP REPLICA' : 'STOP SLAVE',
+    stopIoThread: replicaWords ? 'STOP REPLICA IO_THREAD' : 'STOP SLAVE IO_THREAD',
+    startIoThread: replicaWords ? 'START REPLICA IO_THREAD' : 'START SLAVE IO_THREAD',
+    resetReplicaAll: replicaWords ? 'RESET REPLICA ALL' : 'RESET SLAVE ALL',
+    changeSource: (o) => {
+      const values = [o.host, o.port, o.user, o.password, o.connectRetrySeconds ?? 2];
+      if (sourceSyntax) {
+        return {
+          sql:
+            'CHANGE REPLICATION SOURCE TO SOURCE_HOST = ?, SOURCE_PORT = ?, SOURCE_USER = ?, SOURCE_PASSWORD = ?, ' +
+            'SOURCE_CONNECT_RETRY = ?, SOURCE_AUTO_POSITION = 1, GET_SOURCE_PUBLIC_KEY = 1',
+          values,
+        };
+      }
+      return {
+        sql:
+          'CHANGE MASTER TO MASTER_HOST = ?, MASTER_PORT = ?, MASTER_USER = ?, MASTER_PASSWORD = ?, ' +
+          `MASTER_CONNECT_RETRY = ?, MASTER_AUTO_POSITION = 1${is8 ? ', GET_MASTER_PUBLIC_KEY = 1' : ''}`,
+        values,
+      };
+    },
+    parseReplicaStatus: (row) => ({
+      sourceHost: str(row, col('Master_Host', 'Source_Host')),
+      sourcePort: num(row, col('Master_Port', 'Source_Port')),
+      sourceUser: str(row, col('Master_User', 'Source_User')),
+      ioState: ioState(str(row, col('Slave_IO_Running', 'Replica_IO_Running'))),
+      sqlRunning: str(row, col('Slave_SQL_Running', 'Replica_SQL_Running')) === 'Yes',
+      ioError: str(row, 'Last_IO_Error'),
+      sqlError: str(row, 'Last_SQL_Error'),
+      ioErrno: num(row, 'Last_IO_Errno'),
+      sqlErrno: num(row, 'Last_SQL_Errno'),
+      secondsBehind: lag(row, col('Seconds_Behind_Master', 'Seconds_Behind_Source')),
+      autoPosition: str(row, 'Auto_Position') === '1',
+      received: str(row, 'Retrieved_Gtid_Set'),
+    }),
+    executedGtidSql: 'SELECT @@GLOBAL.gtid_executed AS gtid',
+    parseGtid: (t) => new MysqlGtidSet(t),
+    gtidRequirements: {
+      log_bin: 'ON',
+      binlog_format: 'ROW',
+      gtid_mode: 'ON',
+      enforce_gtid_consistency: 'ON',
+      [newSemisync ? 'log_replica_updates' : 'log_slave_updates']: 'ON',
+    },
+    logReplicaUpdatesVar: newSemisync ? 'log_replica_updates' : 'log_slave_updates',
+    hasServerUuid: true,
+    semisync: {
+      sourcePlugin: { name: `rpl_semi_sync_${semiSource}`, soname: `semisync_${semiSource}.so` },
+      replicaPlugin: { name: `rpl_semi_sync_${semiReplica}`, soname: `semisync_${semiReplica}.so` },
+      sourceEnabled: `rpl_semi_sync_${semiSource}_enabled`,
+      sourceTimeout: `rpl_semi_sync_${semiSource}_timeout`,
+      sourceWaitPoint: `rpl_semi_sync_${semiSource}_wait_point`,
+      replicaEnabled: `rpl_semi_sync_${semiReplica}_enabled`,
+      sourceStatus: `Rpl_semi_sync_${semiSource}_status`,
+      sourceClients: `Rpl_semi_sync_${semiSource}_clients`,
+      sourceYesTx: `Rpl_semi_sync_${semiSource}_yes_tx`,
+      sourceNoTx: `Rpl_semi_sync_${semiSource}_no_tx`,
+      replicaStatus: `Rpl_semi_sync_${semiReplica}_status`,
+    },
+    canSetPersist: is8,
+    // super_read_only also stops users with SUPER, which read_only alone lets through.
+    fenceStatements: ['SET GLOBAL super_read_only = ON'],
+    unfenceStatements: ['SET GLOBAL super_read_only = OFF', 'SET GLOBAL read_only = OFF'],
+    dumpGtidArgs: [atLeast(version, 8, 0, 26) ? '--source-data=2' : '--master-data=2', '--set-gtid-purged=ON'],
+    // The dump sets gtid_purged itself, which MySQL allows only on a server whose GTID history is empty.
+    seedPrepare: [atLeast(version, 8, 4, 0) ? 'RESET BINARY LOGS AND GTIDS' : 'RESET MASTER'],
+    seedPosition: () => undefined,
+  };
+}

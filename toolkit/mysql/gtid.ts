@@ -1,0 +1,85 @@
+/**
+ * GTID sets of both families, reduced to what replication and failover ask of them: does one set
+ * hold another, and how many transactions of one are missing from another.
+ */
+export interface GtidSet {
+  readonly text: string;
+  /** Transactions in `other` that are not in this set. */
+  missingFrom(other: GtidSet): number;
+  isEmpty(): boolean;
+}
+
+/** MariaDB: "domain-server-seq" per replication domain, comma separated (e.g. "0-1-42,1-2-7"). */
+export class MariadbGtidPos implements GtidSet {
+  readonly domains: ReadonlyMap<number, { server: number; seq: bigint }>;
+
+  constructor(readonly text: string) {
+    const domains = new Map<number, { server: number; seq: bigint }>();
+    for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+      const m = /^(\d+)-(\d+)-(\d+)$/.exec(part);
+      if (!m) throw new Error(`malformed MariaDB GTID '${part}'`);
+      domains.set(Number(m[1]), { server: Number(m[2]), seq: BigInt(m[3]!) });
+    }
+    this.domains = domains;
+  }
+
+  missingFrom(other: GtidSet): number {
+    if (!(other instanceof MariadbGtidPos)) throw new Error('cannot compare MariaDB and MySQL GTIDs');
+    let missing = 0n;
+    for (const [domain, theirs] of other.domains) {
+      const mine = this.domains.get(domain)?.seq ?? 0n;
+      // Sequence numbers grow by one per transaction within a domain (gtid_strict_mode), so the gap is the count.
+      if (theirs.seq > mine) missing += theirs.seq - mine;
+    }
+    return Number(missing);
+  }
+
+  isEmpty(): boolean {
+    return this.domains.size === 0;
+  }
+}
+
+/** MySQL: "uuid:1-5:7,uuid2:1-3" (intervals of transaction numbers per source uuid). */
+export class MysqlGtidSet implements GtidSet {
+  readonly sources: ReadonlyMap<string, Array<[bigint, bigint]>>;
+
+  constructor(readonly text: string) {
+    const sources = new Map<string, Array<[bigint, bigint]>>();
+    for (const part of text.replace(/\s+/g, '').split(',').filter(Boolean)) {
+      const [uuid, ...ranges] = part.split(':');
+      if (!uuid || !/^[0-9a-f-]{36}$/i.test(uuid) || ranges.length === 0) throw new Error(`malformed MySQL GTID set '${part}'`);
+      const list = sources.get(uuid.toLowerCase()) ?? [];
+      for (const range of ranges) {
+        const m = /^(\d+)(?:-(\d+))?$/.exec(range);
+        if (!m) throw new Error(`malformed MySQL GTID interval '${range}'`);
+        list.push([BigInt(m[1]!), BigInt(m[2] ?? m[1]!)]);
+      }
+      sources.set(uuid.toLowerCase(), list);
+    }
+    this.sources = sources;
+  }
+
+  missingFrom(other: GtidSet): number {
+    if (!(other instanceof MysqlGtidSet)) throw new Error('cannot compare MySQL and MariaDB GTIDs');
+    let missing = 0n;
+    for (const [uuid, theirs] of other.sources) {
+      const mine = this.sources.get(uuid) ?? [];
+      for (const [start, end] of theirs) missing += uncovered(start, end, mine);
+    }
+    return Number(missing);
+  }
+
+  isEmpty(): boolean {
+    return this.sources.size === 0;
+  }
+}
+
+function uncovered(start: bigint, end: bigint, covering: Array<[bigint, bigint]>): bigint {
+  let count = end - start + 1n;
+  for (const [s, e] of covering) {
+    const lo = s > start ? s : start;
+    const hi = e < end ? e : end;
+    if (hi >= lo) count -= hi - lo + 1n;
+  }
+  return count < 0n ? 0n : count;
+}

@@ -1,0 +1,197 @@
+import { randomUUID } from 'node:crypto';
+import { resolveSecret } from '../inventory/secrets.ts';
+import type { Inventory, MysqlNode } from '../inventory/schema.ts';
+import { waitFor } from '../procedure/poll.ts';
+import type { Run } from '../procedure/run.ts';
+import { checkIdentities, checkReplicationSettings, connectNodes } from './cluster.ts';
+import { readOptionFile, renderOptionFile, writeOptionFile } from './option-file.ts';
+import { classifySlave, describeReplica, readSlaveState } from './replica-state.ts';
+import { seedFromSnapshot } from './seed.ts';
+import type { MysqlSession } from './session.ts';
+
+export const defaultMaxLagSeconds = 5;
+
+/** master → every slave: preflight, a least-privilege replication user, GTID replication, a marker read back. */
+export async function replicationProcedure(run: Run, inventory: Inventory): Promise<void> {
+  const { master, slaves } = inventory.mysql;
+  const sessions = await connectNodes(run, inventory, [master, ...slaves]);
+  await checkIdentities(run, sessions);
+  await checkReplicationSettings(run, sessions);
+  for (const node of [master, ...slaves]) await ensureReplicationUser(run, inventory, sessions.get(node.name)!);
+  const masterSession = sessions.get(master.name)!;
+  for (const slave of slaves) {
+    await ensureReadOnly(run, sessions.get(slave.name)!, true);
+    await ensureReplicating(run, inventory, masterSession, sessions.get(slave.name)!);
+  }
+  await verifyWithMarker(run, masterSession, slaves.map((s) => sessions.get(s.name)!));
+}
+
+/**
+ * The replication user exists on every node (so any slave can become a master), with REPLICATION
+ * SLAVE and nothing else. Created with sql_log_bin off, so it leaves no GTID of its own.
+ */
+export async function ensureReplicationUser(run: Run, inventory: Inventory, session: MysqlSession): Promise<void> {
+  const { user, password: ref } = inventory.mysql.replication;
+  const host = '%';
+  await run.converge({
+    name: 'replication user',
+    host: session.node.name,
+    read: async () => {
+      const exists = (await session.value('SELECT COUNT(*) FROM mysql.user WHERE User = ? AND Host = ?', [user, host])) !== '0';
+      if (!exists) return { exists, grants: [] as string[], passwordOk: false };
+      const rows = await session.query('SHOW GRANTS FOR ?@?', [user, host]);
+      const grants = rows.map((r) => String(Object.values(r)[0]));
+      const passwordOk = await session.passwordMatches(user, host, resolveSecret(ref));
+      return { exists, grants, passwordOk };
+    },
+    diff: (s) => {
+      if (!s.exists) return `create '${user}'@'${host}' with REPLICATION SLAVE only`;
+      const privileges = s.grants.map(privilegesOf).filter((p) => p !== 'USAGE');
+      if (privileges.length !== 1 || privileges[0] !== 'REPLICATION SLAVE') {
+        return `reduce '${user}' to REPLICATION SLAVE (has ${privileges.join('; ') || 'nothing'})`;
+      }
+      if (!s.passwordOk) return `reset the password of '${user}' from ${ref}`;
+      return null;
+    },
+    describe: () => `'${user}'@'${host}': REPLICATION SLAVE only`,
+    apply: async () => {
+      const password = resolveSecret(ref);
+      await session.exec('SET SESSION sql_log_bin = 0');
+      try {
+        await session.exec('CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?', [user, host, password]);
+        await session.exec('ALTER USER ?@? IDENTIFIED BY ?', [user, host, password]);
+        await session.exec('REVOKE ALL PRIVILEGES, GRANT OPTION FROM ?@?', [user, host]);
+        await session.exec('GRANT REPLICATION SLAVE ON *.* TO ?@?', [user, host]);
+      } finally {
+        await session.exec('SET SESSION sql_log_bin = 1');
+      }
+    },
+  });
+}
+
+function privilegesOf(grant: string): string {
+  return /^GRANT (.+?) ON /i.exec(grant)?.[1]?.toUpperCase() ?? grant;
+}
+
+export async function ensureReadOnly(run: Run, session: MysqlSession, readOnly: boolean): Promise<void> {
+  const want = readOnly ? 'ON' : 'OFF';
+  await run.converge({
+    name: readOnly ? 'read_only slave' : 'writable master',
+    host: session.node.name,
+    read: async () => ({
+      live: ((await session.value('SELECT @@GLOBAL.read_only')) ?? '') === '1' ? 'ON' : 'OFF',
+      file: session.node.optionsDir ? readOptionFile(session.node.optionsDir, 'read-only') : undefined,
+    }),
+    diff: (s) => {
+      const parts: string[] = [];
+      if (s.live !== want) parts.push(`set read_only=${want}`);
+      if (session.node.optionsDir && s.file !== readOnlyFile(want)) parts.push('persist it in the option file');
+      return parts.length ? parts.join(', ') : null;
+    },
+    describe: () => `read_only=${want}`,
+    apply: async (s) => {
+      if (s.live !== want) {
+        for (const statement of readOnly ? session.flavor.fenceStatements : session.flavor.unfenceStatements) await session.exec(statement);
+      }
+      if (session.node.optionsDir) writeOptionFile(session.node.optionsDir, 'read-only', readOnlyFile(want));
+    },
+  });
+}
+
+function readOnlyFile(want: 'ON' | 'OFF'): string {
+  return renderOptionFile('read_only of this node', { read_only: want });
+}
+
+export async function ensureReplicating(run: Run, inventory: Inventory, master: MysqlSession, slave: MysqlSession): Promise<void> {
+  const masterNode = master.node;
+  const { user } = inventory.mysql.replication;
+  const maxLag = inventory.mysql.maxLagSeconds ?? defaultMaxLagSeconds;
+  await run.converge({
+    name: `replicate from ${masterNode.name}`,
+    host: slave.node.name,
+    read: () => readSlaveState(slave, master),
+    diff: (s) => {
+      const { action, reason } = classifySlave(s, masterNode, user);
+      return action === 'ok' ? null : `${action}: ${reason}`;
+    },
+    describe: (s) => describeReplica(s.status),
+    apply: async (s) => {
+      const { action } = classifySlave(s, masterNode, user);
+      if (action !== 'start') await slave.exec(slave.flavor.stopReplica);
+      if (action === 'seed') {
+        await slave.exec(slave.flavor.resetReplicaAll);
+        const seeded = await seedFromSnapshot(master, slave, inventory.mysql.admin, (bytes) =>
+          run.progress(`seeding ${slave.node.name} from ${masterNode.name}: ${(bytes / 1048576).toFixed(1)} MiB`),
+        );
+        run.note(`seeded ${slave.node.name}: ${seeded.databases.join(', ')} (${(seeded.bytes / 1048576).toFixed(1)} MiB)`);
+      }
+      if (action === 'repoint' && slave.flavor.version.kind === 'mariadb' && s.errant === 0) {
+        // A former master's own writes are in its binlog, not in gtid_slave_pos; without this it would fetch them again.
+        await slave.exec('SET GLOBAL gtid_slave_pos = @@GLOBAL.gtid_current_pos');
+      }
+      if (action !== 'start') {
+        const change = slave.flavor.changeSource({
+          host: masterNode.host,
+          port: masterNode.port,
+          user,
+          password: resolveSecret(inventory.mysql.replication.password),
+        });
+        await slave.exec(change.sql, change.values);
+      }
+      await slave.exec(slave.flavor.startReplica);
+    },
+    verify: async () => {
+      const status = await waitForHealthyReplica(slave, maxLag, 30_000);
+      return describeReplica(status);
+    },
+  });
+}
+
+/** Waits until both threads run without errors and the lag is under the threshold. */
+export async function waitForHealthyReplica(slave: MysqlSession, maxLagSeconds: number, timeoutMs: number) {
+  return waitFor(
+    async (why) => {
+      const row = await slave.one(slave.flavor.showReplicaStatus);
+      if (!row) return why('no replication configured'), undefined;
+      const status = slave.flavor.parseReplicaStatus(row);
+      if (status.sqlErrno) throw new Error(`sql thread error ${status.sqlErrno}: ${status.sqlError}`);
+      if (status.ioState !== 'Yes' || !status.sqlRunning) {
+        why(`io ${status.ioState}, sql ${status.sqlRunning ? 'Yes' : 'No'}${status.ioError ? `: ${status.ioError}` : ''}`);
+        return undefined;
+      }
+      if (status.secondsBehind === null || status.secondsBehind > maxLagSeconds) {
+        why(`lag ${status.secondsBehind ?? 'unknown'} s over ${maxLagSeconds} s`);
+        return undefined;
+      }
+      return status;
+    },
+    { timeoutMs, intervalMs: 100, what: `replication on ${slave.node.name}` },
+  );
+}
+
+/** Writes a unique marker on the master and reads it back from every slave. */
+export async function verifyWithMarker(run: Run, master: MysqlSession, slaves: MysqlSession[], timeoutMs = 30_000): Promise<void> {
+  await run.check('marker write read back', master.node.name, async () => {
+    await master.exec('CREATE DATABASE IF NOT EXISTS toolkit');
+    await master.exec(
+      'CREATE TABLE IF NOT EXISTS toolkit.marker (token CHAR(36) PRIMARY KEY, written_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)) ENGINE=InnoDB',
+    );
+    await master.exec('DELETE FROM toolkit.marker WHERE written_at < NOW() - INTERVAL 1 DAY');
+    const token = randomUUID();
+    const started = Date.now();
+    await master.exec('INSERT INTO toolkit.marker (token) VALUES (?)', [token]);
+    const seen: string[] = [];
+    for (const slave of slaves) {
+      await waitFor(
+        async () => ((await slave.value('SELECT COUNT(*) FROM toolkit.marker WHERE token = ?', [token])) === '1' ? true : undefined),
+        { timeoutMs, intervalMs: 20, what: `marker ${token.slice(0, 8)} on ${slave.node.name}` },
+      );
+      seen.push(`${slave.node.name} ${Date.now() - started} ms`);
+    }
+    return slaves.length ? `marker seen on ${seen.join(', ')}` : 'no slaves in the inventory';
+  });
+}
+
+export function nodeLabel(node: MysqlNode): string {
+  return `${node.name} (${node.host}:${node.port})`;
+}

@@ -1,0 +1,120 @@
+import { spawn } from 'node:child_process';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { resolveSecret } from '../inventory/secrets.ts';
+import type { Credential } from '../inventory/schema.ts';
+import { clientOptionFile, clientTool, dumpTool } from './client-tools.ts';
+import type { MysqlSession } from './session.ts';
+
+export const systemDatabases = ['mysql', 'information_schema', 'performance_schema', 'sys'];
+
+/** Databases a slave holds that are not the server's own. */
+export async function userDatabases(session: MysqlSession): Promise<string[]> {
+  const rows = await session.query('SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME NOT IN (?) ORDER BY 1', [
+    systemDatabases,
+  ]);
+  return rows.map((r) => String(r.name));
+}
+
+export interface SeedResult {
+  databases: string[];
+  bytes: number;
+  /** MariaDB: the gtid_slave_pos the dump was taken at. */
+  gtidPosition?: string;
+}
+
+/**
+ * Copies the master's user databases onto a slave from one consistent snapshot (a single
+ * transaction dump that records its GTID position), without writing the load to the slave's own
+ * binlog. The slave's user databases are dropped first: a half-finished earlier seed or a
+ * diverged copy must not survive underneath.
+ */
+export async function seedFromSnapshot(
+  master: MysqlSession,
+  slave: MysqlSession,
+  admin: Credential,
+  onProgress: (bytes: number) => void,
+): Promise<SeedResult> {
+  await master.exec('CREATE DATABASE IF NOT EXISTS toolkit');
+  const databases = await userDatabases(master);
+  await slave.exec('SET SESSION sql_log_bin = 0');
+  try {
+    for (const db of await userDatabases(slave)) await slave.exec('DROP DATABASE ??', [db]);
+  } finally {
+    await slave.exec('SET SESSION sql_log_bin = 1');
+  }
+  for (const statement of slave.flavor.seedPrepare) await slave.exec(statement);
+
+  const password = resolveSecret(admin.password);
+  const source = clientOptionFile(master.node, admin.user, password);
+  const target = clientOptionFile(slave.node, admin.user, password);
+  let bytes = 0;
+  let header = '';
+  try {
+    const dump = spawn(
+      dumpTool(),
+      [
+        `--defaults-extra-file=${source.path}`,
+        '--single-transaction',
+        '--quick',
+        '--routines',
+        '--events',
+        '--triggers',
+        '--hex-blob',
+        ...master.flavor.dumpGtidArgs,
+        '--databases',
+        ...databases,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    const load = spawn(clientTool(), [`--defaults-extra-file=${target.path}`, '--init-command=SET SESSION sql_log_bin=0', '--binary-mode'], {
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
+    const dumpErr = collect(dump.stderr);
+    const loadErr = collect(load.stderr);
+    const meter = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        bytes += chunk.length;
+        if (header.length < 64 * 1024) header += chunk.toString('utf8');
+        onProgress(bytes);
+        done(null, chunk);
+      },
+    });
+    const dumpExit = exitOf(dump);
+    const loadExit = exitOf(load);
+    await pipeline(dump.stdout, meter, load.stdin).catch(() => {
+      // An early exit of either side breaks the pipe; the exit codes below say which and why.
+    });
+    const [dumpCode, loadCode] = await Promise.all([dumpExit, loadExit]);
+    if (dumpCode !== 0) throw new Error(`snapshot of ${master.node.name} failed: ${firstLine(await dumpErr)}`);
+    if (loadCode !== 0) throw new Error(`loading the snapshot into ${slave.node.name} failed: ${firstLine(await loadErr)}`);
+  } finally {
+    source.remove();
+    target.remove();
+  }
+  const gtidPosition = slave.flavor.seedPosition(header);
+  if (gtidPosition !== undefined) await slave.exec('SET GLOBAL gtid_slave_pos = ?', [gtidPosition]);
+  return { databases, bytes, gtidPosition };
+}
+
+function collect(stream: NodeJS.ReadableStream): Promise<string> {
+  return new Promise((resolve) => {
+    let text = '';
+    stream.on('data', (chunk: Buffer) => {
+      if (text.length < 4096) text += chunk.toString('utf8');
+    });
+    stream.on('end', () => resolve(text));
+    stream.on('error', () => resolve(text));
+  });
+}
+
+function exitOf(child: ReturnType<typeof spawn>): Promise<number> {
+  return new Promise((resolve) => {
+    child.on('error', () => resolve(127));
+    child.on('close', (code) => resolve(code ?? 1));
+  });
+}
+
+function firstLine(text: string): string {
+  return text.split('\n').find((l) => l.trim() && !/^Warning|Using a password/i.test(l))?.trim() ?? 'no message';
+}

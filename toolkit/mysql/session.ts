@@ -1,0 +1,159 @@
+import mysql, { type Connection, type RowDataPacket } from 'mysql2/promise';
+import { ToolkitError } from '../procedure/errors.ts';
+import { resolveSecret } from '../inventory/secrets.ts';
+import type { Credential, MysqlNode } from '../inventory/schema.ts';
+import { type Flavor, flavorFor } from './flavor.ts';
+
+export type Row = Record<string, unknown>;
+export type SqlValue = string | number | bigint | boolean | null | Date | Buffer | SqlValue[];
+
+/** One connection to one server, with the server's flavor and errors that name the node. */
+export class MysqlSession {
+  private constructor(
+    readonly node: MysqlNode,
+    private readonly conn: Connection,
+    readonly flavor: Flavor,
+  ) {}
+
+  static async open(node: MysqlNode, credential: Credential, options: { timeoutMs?: number } = {}): Promise<MysqlSession> {
+    return MysqlSession.login(node, credential.user, resolveSecret(credential.password), options, credential.password);
+  }
+
+  static async login(
+    node: MysqlNode,
+    user: string,
+    password: string,
+    options: { timeoutMs?: number } = {},
+    passwordRef = 'given',
+  ): Promise<MysqlSession> {
+    let conn: Connection;
+    try {
+      conn = await mysql.createConnection({
+        host: node.host,
+        port: node.port,
+        user,
+        password,
+        connectTimeout: options.timeoutMs ?? 5000,
+        multipleStatements: false,
+        supportBigNumbers: true,
+        bigNumberStrings: true,
+        dateStrings: true,
+      });
+    } catch (error) {
+      throw connectError(node, user, passwordRef, error);
+    }
+    // A broken connection emits 'error'; without a listener that would crash the process.
+    conn.on('error', () => {});
+    const [rows] = await conn.query<RowDataPacket[]>('SELECT VERSION() AS v');
+    return new MysqlSession(node, conn, flavorFor(String(rows[0]?.v)));
+  }
+
+  async query(sql: string, values: SqlValue[] = []): Promise<Row[]> {
+    try {
+      const [rows] = await this.conn.query<RowDataPacket[]>(sql, values);
+      return Array.isArray(rows) ? (rows as Row[]) : [];
+    } catch (error) {
+      throw queryError(this.node, error);
+    }
+  }
+
+  async exec(sql: string, values: SqlValue[] = []): Promise<void> {
+    try {
+      await this.conn.query(sql, values);
+    } catch (error) {
+      throw queryError(this.node, error);
+    }
+  }
+
+  async one(sql: string, values: SqlValue[] = []): Promise<Row | undefined> {
+    return (await this.query(sql, values))[0];
+  }
+
+  async value(sql: string, values: SqlValue[] = []): Promise<string | null> {
+    const row = await this.one(sql, values);
+    if (!row) return null;
+    const v = Object.values(row)[0];
+    return v === null || v === undefined ? null : String(v);
+  }
+
+  async variables(names: string[]): Promise<Record<string, string>> {
+    const rows = await this.query('SELECT VARIABLE_NAME AS n, VARIABLE_VALUE AS v FROM information_schema.GLOBAL_VARIABLES WHERE VARIABLE_NAME IN (?)', [names.map((n) => n.toUpperCase())]);
+    return Object.fromEntries(rows.map((r) => [String(r.n).toLowerCase(), String(r.v ?? '')]));
+  }
+
+  async status(names: string[]): Promise<Record<string, string>> {
+    const rows = await this.query(`SHOW GLOBAL STATUS WHERE Variable_name IN (?)`, [names]);
+    return Object.fromEntries(rows.map((r) => [String(r.Variable_name), String(r.Value ?? '')]));
+  }
+
+  async serverId(): Promise<number> {
+    return Number(await this.value('SELECT @@GLOBAL.server_id'));
+  }
+
+  async executedGtid() {
+    return this.flavor.parseGtid((await this.value(this.flavor.executedGtidSql)) ?? '');
+  }
+
+  /** Whether user@host has this password: MariaDB compares hashes; MySQL salts them, so it tries a login. */
+  async passwordMatches(user: string, host: string, password: string): Promise<boolean> {
+    if (this.flavor.version.kind === 'mariadb') {
+      const stored = await this.value('SELECT authentication_string FROM mysql.user WHERE User = ? AND Host = ?', [user, host]);
+      return stored !== null && stored === (await this.value('SELECT PASSWORD(?)', [password]));
+    }
+    try {
+      await (await MysqlSession.login(this.node, user, password, { timeoutMs: 3000 })).close();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    try {
+      await this.conn.end();
+    } catch {
+      this.conn.destroy();
+    }
+  }
+
+  destroy(): void {
+    this.conn.destroy();
+  }
+}
+
+interface DriverError {
+  code?: string;
+  errno?: number;
+  sqlMessage?: string;
+  message?: string;
+}
+
+function connectError(node: MysqlNode, user: string, passwordRef: string, error: unknown): ToolkitError {
+  const e = error as DriverError;
+  const where = `${node.name} at ${node.host}:${node.port}`;
+  switch (e.code) {
+    case 'ECONNREFUSED':
+      return new ToolkitError(`cannot reach ${where}: connection refused (is the server running?)`, 'UNREACHABLE');
+    case 'ETIMEDOUT':
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return new ToolkitError(`cannot reach ${where}: ${e.code}`, 'UNREACHABLE');
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new ToolkitError(`cannot resolve host of ${where}`, 'UNREACHABLE');
+    case 'ER_ACCESS_DENIED_ERROR':
+    case 'ER_DBACCESS_DENIED_ERROR':
+      return new ToolkitError(
+        `access denied for user '${user}' on ${where} (check the secret ${passwordRef})`,
+        'ACCESS_DENIED',
+      );
+    default:
+      return new ToolkitError(`cannot connect to ${where}: ${e.sqlMessage ?? e.message ?? String(error)}`, 'UNREACHABLE');
+  }
+}
+
+// The driver's message only; mysql2 also keeps the statement (with any password in it) in error.sql, never shown.
+function queryError(node: MysqlNode, error: unknown): ToolkitError {
+  const e = error as DriverError;
+  return new ToolkitError(`${node.name}: ${e.sqlMessage ?? e.message ?? String(error)}${e.code ? ` (${e.code})` : ''}`, e.code ?? 'SQL');
+}

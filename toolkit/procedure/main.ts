@@ -1,0 +1,82 @@
+import { openInventory } from '../inventory/load.ts';
+import type { Inventory } from '../inventory/schema.ts';
+import type { InventorySource } from '../inventory/source.ts';
+import { type FlagSpecs, type ParsedFlags, parseArgs, usage } from './args.ts';
+import { oneLine, StepFailure, ToolkitError, UsageError } from './errors.ts';
+import { redact } from './redact.ts';
+import { createReporter, outputModeFor } from './reporter.ts';
+import { Run } from './run.ts';
+
+export const commonFlags = {
+  env: { type: 'string', description: 'environment whose inventory to act on', default: 'local' },
+  'dry-run': { type: 'boolean', description: 'print the plan, change nothing', default: false },
+  json: { type: 'boolean', description: 'print one JSON object with every step', default: false },
+  help: { type: 'boolean', description: 'show this help', default: false },
+} as const satisfies FlagSpecs;
+
+export interface RunbookContext<F extends FlagSpecs> {
+  inventory: Inventory;
+  source: InventorySource;
+  flags: ParsedFlags<F & typeof commonFlags>;
+  positionals: string[];
+}
+
+export interface RunbookDefinition<F extends FlagSpecs> {
+  name: string;
+  summary: string;
+  flags?: F;
+  positionalUsage?: string;
+  /** Checks positionals and flags before anything is loaded or touched; throw UsageError. */
+  validate?(flags: ParsedFlags<F & typeof commonFlags>, positionals: string[]): void;
+  procedure(run: Run, context: RunbookContext<F>): Promise<void>;
+}
+
+/**
+ * The one way every runbook starts: parse the raw words, load and validate the inventory, run
+ * the procedure's steps, print the report (lines, spinners or one JSON object) and return the exit
+ * code: 0 done, 1 a step failed, 2 bad input (nothing was touched).
+ */
+export async function runbookMain<F extends FlagSpecs>(definition: RunbookDefinition<F>, words: string[]): Promise<number> {
+  const spec = { ...commonFlags, ...(definition.flags ?? {}) } as F & typeof commonFlags;
+  const wantsJson = words.includes('--json');
+  let flags: ParsedFlags<F & typeof commonFlags>;
+  let positionals: string[];
+  try {
+    ({ flags, positionals } = parseArgs(words, spec));
+    if (flags.help) {
+      process.stdout.write(`${usage(definition.name, definition.summary, spec, definition.positionalUsage ? `${definition.positionalUsage} ` : '')}\n`);
+      return 0;
+    }
+    definition.validate?.(flags, positionals);
+  } catch (error) {
+    return fail(definition.name, error, wantsJson, 'unknown');
+  }
+  const env = String(flags.env);
+  let inventory: Inventory;
+  let source: InventorySource;
+  try {
+    ({ inventory, source } = await openInventory(env));
+  } catch (error) {
+    return fail(definition.name, error, Boolean(flags.json), env);
+  }
+  const reporter = createReporter(outputModeFor(Boolean(flags.json)));
+  const run = new Run({ runbook: definition.name, env, dryRun: Boolean(flags['dry-run']), reporter });
+  let failure: string | undefined;
+  try {
+    await definition.procedure(run, { inventory, source, flags, positionals });
+  } catch (error) {
+    failure = error instanceof StepFailure ? error.message : `${definition.name}: ${oneLine(error)}`;
+    if (!(error instanceof ToolkitError)) failure += ' (unexpected; please report it)';
+  } finally {
+    await run.close();
+  }
+  reporter.finished(run.report(), failure);
+  return failure ? 1 : 0;
+}
+
+function fail(runbook: string, error: unknown, json: boolean, env: string): number {
+  const message = redact(oneLine(error));
+  if (json) process.stdout.write(`${JSON.stringify({ runbook, env, changed: 0, steps: [], error: message })}\n`);
+  process.stderr.write(`${runbook}: ${message}\n`);
+  return error instanceof UsageError || error instanceof ToolkitError ? 2 : 1;
+}

@@ -1,0 +1,16 @@
+export type StepStatus = 'ok' | 'changed' | 'planned' | 'failed';
+
+export interface StepRecord {
+  name: string;
+  host: string;
+  status: StepStatus;
+  detail: string;
+}
+
+/** The one JSON object a runbook prints with --json. */
+export interface RunbookReport {
+  runbook: string;
+  env: string;
+  changed: number;
+  steps: StepRecord[];
+}
