@@ -12,3 +12,8 @@ export function stateDir(): string {
 export function environmentsDir(): string {
   return resolve(process.env.TOOLKIT_ENVIRONMENTS_DIR ?? resolve(repoRoot, 'environments'));
 }
+
+/** Caches worth sharing between environments (initialised data-dir templates); tests point their state elsewhere but keep this. */
+export function cacheDir(): string {
+  return resolve(process.env.TOOLKIT_CACHE_DIR ?? resolve(repoRoot, '.local', 'cache'));
+}

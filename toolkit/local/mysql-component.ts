@@ -28,14 +28,7 @@ export const mysqlComponent: LocalComponent = {
   name: 'mysql',
 
   async up(run: Run): Promise<void> {
-    let binaries: ServerBinaries | undefined;
-    await run.check('server binaries', 'local', async () => {
-      binaries = findServerBinaries();
-      return binaries.version;
-    });
-    for (const node of loadState().mysql.nodes) {
-      await ensureNode(run, binaries!, node.name);
-    }
+    await startMysqlNodes(run);
     const state = loadState();
     const inventory = localInventory(state);
     await ensureAppDatabase(run, inventory.mysql.master.name);
@@ -111,6 +104,16 @@ async function describeHealth(session: MysqlSession, role: string, slaveCount: n
     health: ok ? 'up' : 'degraded',
     detail: `from ${r.sourceHost}:${r.sourcePort}, io ${r.ioState}, sql ${r.sqlRunning ? 'Yes' : 'No'}, lag ${r.secondsBehind ?? '?'} s, semi-sync ${semi}${r.ioError || r.sqlError ? `, ${r.ioError || r.sqlError}` : ''}`,
   };
+}
+
+/** Every node initialised, running and with the admin user: servers, not yet a topology. */
+export async function startMysqlNodes(run: Run): Promise<void> {
+  let binaries: ServerBinaries | undefined;
+  await run.check('server binaries', 'local', async () => {
+    binaries = findServerBinaries();
+    return binaries.version;
+  });
+  for (const node of loadState().mysql.nodes) await ensureNode(run, binaries!, node.name);
 }
 
 async function ensureNode(run: Run, binaries: ServerBinaries, name: string): Promise<void> {

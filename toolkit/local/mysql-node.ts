@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import { repoRoot, stateDir } from '../inventory/paths.ts';
+import { cacheDir, repoRoot } from '../inventory/paths.ts';
 import { ToolkitError } from '../procedure/errors.ts';
 import { waitFor } from '../procedure/poll.ts';
 import { findBinary } from './binaries.ts';
@@ -90,7 +90,7 @@ export function renderNodeConfig(node: LocalMysqlNode, paths: NodePaths, runAsRo
  * seconds, copying a clean one a fraction of that.
  */
 async function templateDataDir(binaries: ServerBinaries): Promise<string> {
-  const cache = join(stateDir(), 'cache');
+  const cache = cacheDir();
   const key = binaries.version.replace(/[^A-Za-z0-9.]+/g, '_').slice(0, 80);
   const template = join(cache, `datadir-${key}`);
   if (existsSync(join(template, 'mysql'))) return template;

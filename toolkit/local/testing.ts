@@ -1,0 +1,75 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Inventory } from '../inventory/schema.ts';
+import { createReporter } from '../procedure/reporter.ts';
+import { Run } from '../procedure/run.ts';
+import { localInventory } from './inventory.ts';
+import { mysqlComponent, startMysqlNodes } from './mysql-component.ts';
+import { portOpen } from './process.ts';
+import { ensureLocalSecrets } from './secrets-file.ts';
+import { loadState, saveState } from './state.ts';
+
+export interface TestCluster {
+  stateDir: string;
+  basePort: number;
+  /** Environment for child processes (runbooks run as `npx zx`) so they act on this cluster. */
+  env: NodeJS.ProcessEnv;
+  inventory(): Inventory;
+  stop(): Promise<void>;
+}
+
+/** A block of free consecutive ports in a range no default service uses. */
+export async function freePorts(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 900) * 10;
+    const busy = await Promise.all(Array.from({ length: count }, (_, i) => portOpen('127.0.0.1', base + i, 200)));
+    if (!busy.some(Boolean)) return base;
+  }
+  throw new Error('no free block of ports found');
+}
+
+export function quietRun(name = 'test'): Run {
+  return new Run({ runbook: name, env: 'local', dryRun: false, reporter: createReporter('json') });
+}
+
+/**
+ * A throwaway local environment for one test file: its own state dir, ports and mariadbd
+ * processes. `replicating` runs the full `up` path (replication and semi-sync); `bare` leaves
+ * servers that know nothing of each other, for tests of the runbooks themselves.
+ * It sets TOOLKIT_STATE_DIR and LOCAL_MYSQL_PORT in this process: one cluster per test file.
+ */
+export async function startTestCluster(options: { slaves?: number; mode?: 'bare' | 'replicating' } = {}): Promise<TestCluster> {
+  const slaves = options.slaves ?? 2;
+  const stateDir = mkdtempSync(join(tmpdir(), 'toolkit-test-'));
+  const basePort = await freePorts(slaves + 1);
+  const env = {
+    TOOLKIT_STATE_DIR: stateDir,
+    LOCAL_MYSQL_PORT: String(basePort),
+    LOCAL_MYSQL_SLAVES: String(slaves),
+    LOCAL_MYSQL_BUFFER_POOL: '32M',
+  };
+  Object.assign(process.env, env);
+  saveState(loadState());
+  const run = quietRun('test-cluster');
+  try {
+    await ensureLocalSecrets(run, { 'rabbitmq-password': 'guest' });
+    if (options.mode === 'bare') await startMysqlNodes(run);
+    else await mysqlComponent.up(run);
+  } catch (error) {
+    await run.close();
+    await mysqlComponent.down(quietRun('test-cluster-down'), { wipe: false }).catch(() => {});
+    throw new Error(`test cluster failed to start: ${(error as Error).message}; steps: ${JSON.stringify(run.report().steps.slice(-3))}`);
+  }
+  await run.close();
+  return {
+    stateDir,
+    basePort,
+    env: { ...process.env, ...env },
+    inventory: () => localInventory(loadState()),
+    stop: async () => {
+      await mysqlComponent.down(quietRun('test-cluster-down'), { wipe: false });
+      rmSync(stateDir, { recursive: true, force: true });
+    },
+  };
+}
