@@ -13,7 +13,14 @@ process.exitCode = await runbookMain(
       'Makes every slave of the inventory replicate from the master with GTID auto-positioning: checks server ids, binlog\n' +
       'and GTID settings, keeps a REPLICATION SLAVE-only user on every node, seeds an empty or diverged slave from a\n' +
       'consistent snapshot, and verifies with a marker written on the master and read back from each slave.',
-    procedure: (run, { inventory }) => replicationProcedure(run, inventory),
+    flags: {
+      rejoin: {
+        type: 'string',
+        description: 'bring a fenced former master back as a slave (reseeded if it diverged)',
+      },
+    },
+    procedure: (run, { inventory, source, flags }) =>
+      replicationProcedure(run, inventory, { rejoin: flags.rejoin, source }),
   },
   scriptArgs(import.meta.url),
 );

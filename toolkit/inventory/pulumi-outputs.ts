@@ -33,7 +33,9 @@ export async function readStackOutputs(stack: string, recordedFile: string): Pro
     const result = await execa('pulumi', ['stack', 'output', '--json', '--stack', stack], { reject: false });
     if (result.failed) {
       const why = result.code === 'ENOENT' ? 'the pulumi CLI is not installed' : result.stderr.split('\n')[0];
-      throw new ToolkitError(`cannot read outputs of pulumi stack ${stack}: ${why} (or record them in ${recordedFile})`);
+      throw new ToolkitError(
+        `cannot read outputs of pulumi stack ${stack}: ${why} (or record them in ${recordedFile})`,
+      );
     }
     outputs = JSON.parse(result.stdout) as Record<string, unknown>;
   }

@@ -10,7 +10,10 @@ const Port = Type.Integer({ minimum: 1, maximum: 65535 });
  */
 export const SecretRef = Type.String({ pattern: '^(env|file|local):[^\\s]+$' });
 
-export const Credential = Type.Object({ user: Type.String({ minLength: 1, maxLength: 80 }), password: SecretRef }, { additionalProperties: false });
+export const Credential = Type.Object(
+  { user: Type.String({ minLength: 1, maxLength: 80 }), password: SecretRef },
+  { additionalProperties: false },
+);
 
 export const Endpoint = Type.Object({ host: Host, port: Port }, { additionalProperties: false });
 
@@ -55,17 +58,35 @@ export const Inventory = Type.Object(
     mysql: MysqlCluster,
     /** Where chat_message lives: the master itself, or a vtgate once Vitess took the table. */
     chatMysql: Type.Optional(
-      Type.Object({ host: Host, port: Port, database: Type.String({ minLength: 1 }), credential: Credential }, { additionalProperties: false }),
+      Type.Object(
+        { host: Host, port: Port, database: Type.String({ minLength: 1 }), credential: Credential },
+        { additionalProperties: false },
+      ),
     ),
-    vtctld: Type.Optional(Type.Object({ host: Host, grpcPort: Port, webPort: Port }, { additionalProperties: false })),
-    vtgate: Type.Optional(Type.Object({ host: Host, mysqlPort: Port, grpcPort: Type.Optional(Port) }, { additionalProperties: false })),
+    vtctld: Type.Optional(
+      Type.Object({ host: Host, grpcPort: Port, webPort: Port }, { additionalProperties: false }),
+    ),
+    vtgate: Type.Optional(
+      Type.Object(
+        { host: Host, mysqlPort: Port, grpcPort: Type.Optional(Port) },
+        { additionalProperties: false },
+      ),
+    ),
     tarantool: Type.Optional(
-      Type.Object({ host: Host, port: Port, credential: Type.Optional(Credential) }, { additionalProperties: false }),
+      Type.Object(
+        { host: Host, port: Port, credential: Type.Optional(Credential) },
+        { additionalProperties: false },
+      ),
     ),
     clickhouse: Type.Optional(
-      Type.Object({ host: Host, httpPort: Port, credential: Type.Optional(Credential) }, { additionalProperties: false }),
+      Type.Object(
+        { host: Host, httpPort: Port, credential: Type.Optional(Credential) },
+        { additionalProperties: false },
+      ),
     ),
-    app: Type.Optional(Type.Object({ url: Type.String({ pattern: '^https?://' }) }, { additionalProperties: false })),
+    app: Type.Optional(
+      Type.Object({ url: Type.String({ pattern: '^https?://' }) }, { additionalProperties: false }),
+    ),
     redis: Endpoint,
     rabbitmq: Type.Object(
       { host: Host, port: Port, vhost: Type.Optional(Type.String()), credential: Credential },

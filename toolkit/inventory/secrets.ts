@@ -15,7 +15,8 @@ export function resolveSecret(ref: SecretRef): string {
   let value: string | undefined;
   if (kind === 'env') {
     value = process.env[key];
-    if (value === undefined || value === '') throw new ToolkitError(`secret ${ref} is not set: export ${key} (see .env.example)`);
+    if (value === undefined || value === '')
+      throw new ToolkitError(`secret ${ref} is not set: export ${key} (see .env.example)`);
   } else if (kind === 'file') {
     const path = isAbsolute(key) ? key : resolve(repoRoot, key);
     try {

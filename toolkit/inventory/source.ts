@@ -16,5 +16,9 @@ export interface InventorySource {
 }
 
 export function topologyOf(inventory: Inventory): Topology {
-  return { master: inventory.mysql.master, slaves: inventory.mysql.slaves, fenced: inventory.mysql.fenced ?? [] };
+  return {
+    master: inventory.mysql.master,
+    slaves: inventory.mysql.slaves,
+    fenced: inventory.mysql.fenced ?? [],
+  };
 }

@@ -17,7 +17,10 @@ export function validateInventory(value: unknown, origin: string): Inventory {
 function describe(message: string, path: string, value: unknown): string {
   if (message === 'Unexpected property') return `unknown field '${path.split('/').pop()}' (a typo?)`;
   if (message.startsWith('Expected required property')) return 'is required';
-  const actual = path.split('/').slice(1).reduce<unknown>((v, key) => (v as Record<string, unknown> | undefined)?.[key], value);
+  const actual = path
+    .split('/')
+    .slice(1)
+    .reduce<unknown>((v, key) => (v as Record<string, unknown> | undefined)?.[key], value);
   return `${message.toLowerCase()}, got ${JSON.stringify(actual)}`;
 }
 
@@ -31,7 +34,8 @@ function checkTopology(inventory: Inventory, origin: string): void {
   const names = new Map<string, string>();
   const addresses = new Map<string, string>();
   for (const [role, node] of nodes) {
-    if (names.has(node.name)) throw new UsageError(`inventory ${origin}: mysql node name '${node.name}' is used twice`);
+    if (names.has(node.name))
+      throw new UsageError(`inventory ${origin}: mysql node name '${node.name}' is used twice`);
     names.set(node.name, role);
     const address = `${node.host}:${node.port}`;
     const other = addresses.get(address);

@@ -37,12 +37,15 @@ export class YamlInventorySource implements InventorySource {
     delete tree.pulumi;
     let merged: unknown = tree;
     if (pulumi !== undefined) {
-      if (typeof pulumi?.stack !== 'string') throw new UsageError(`inventory ${this.origin}: /pulumi/stack: is required`);
+      if (typeof pulumi?.stack !== 'string')
+        throw new UsageError(`inventory ${this.origin}: /pulumi/stack: is required`);
       const recorded = resolve(dirname(this.file), `${this.env}.outputs.json`);
       const outputs = await readStackOutputs(pulumi.stack, recorded);
       merged = deepMerge(outputs as unknown as Tree, tree);
       if (existsSync(this.overrideFile())) {
-        merged = deepMerge(merged as Tree, { mysql: JSON.parse(readFileSync(this.overrideFile(), 'utf8')) as Tree });
+        merged = deepMerge(merged as Tree, {
+          mysql: JSON.parse(readFileSync(this.overrideFile(), 'utf8')) as Tree,
+        });
       }
     }
     return validateInventory({ name: this.env, ...(merged as Tree) }, this.origin);
@@ -74,8 +77,7 @@ export function deepMerge(base: Tree, over: Tree): Tree {
   const out: Tree = { ...base };
   for (const [key, value] of Object.entries(over)) {
     const current = out[key];
-    out[key] =
-      isTree(current) && isTree(value) ? deepMerge(current, value) : value;
+    out[key] = isTree(current) && isTree(value) ? deepMerge(current, value) : value;
   }
   return out;
 }

@@ -79,7 +79,13 @@ async function collectStatus(): Promise<StatusRow[]> {
     try {
       rows.push(...(await component.status()));
     } catch (error) {
-      rows.push({ component: component.name, name: component.name, address: '-', health: 'down', detail: redact(oneLine(error)) });
+      rows.push({
+        component: component.name,
+        name: component.name,
+        address: '-',
+        health: 'down',
+        detail: redact(oneLine(error)),
+      });
     }
   }
   return rows;

@@ -1,8 +1,8 @@
+import { join } from 'node:path';
 import type { Inventory, MysqlNode } from '../inventory/schema.ts';
 import type { InventorySource, Topology } from '../inventory/source.ts';
 import { validateInventory } from '../inventory/validate.ts';
 import { type LocalState, loadState, nodeDir, stateFile, updateState } from './state.ts';
-import { join } from 'node:path';
 
 export const localHost = '127.0.0.1';
 
@@ -36,8 +36,10 @@ export function localInventory(state: LocalState): Inventory {
     },
   };
   if (services.app) inventory.app = { url: `http://${services.app.host}:${services.app.port}` };
-  if (services.tarantool) inventory.tarantool = { host: services.tarantool.host, port: services.tarantool.port };
-  if (services.clickhouse) inventory.clickhouse = { host: services.clickhouse.host, httpPort: services.clickhouse.port };
+  if (services.tarantool)
+    inventory.tarantool = { host: services.tarantool.host, port: services.tarantool.port };
+  if (services.clickhouse)
+    inventory.clickhouse = { host: services.clickhouse.host, httpPort: services.clickhouse.port };
   return inventory;
 }
 

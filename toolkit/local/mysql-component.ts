@@ -1,11 +1,11 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { resolveSecret } from '../inventory/secrets.ts';
-import { ToolkitError } from '../procedure/errors.ts';
-import type { Run } from '../procedure/run.ts';
 import { replicationProcedure } from '../mysql/replication.ts';
 import { semisyncProcedure } from '../mysql/semisync.ts';
 import { MysqlSession } from '../mysql/session.ts';
+import { ToolkitError } from '../procedure/errors.ts';
+import type { Run } from '../procedure/run.ts';
 import type { LocalComponent, StatusRow } from './component.ts';
 import { localInventory, localMysqlNode } from './inventory.ts';
 import {
@@ -53,10 +53,11 @@ export const mysqlComponent: LocalComponent = {
         },
         verify: async () => (nodeIsRunning(node) ? Promise.reject(new Error('still running')) : 'stopped'),
       });
-      if (wipe) await run.action('data wiped', name, `remove ${nodePaths(name).dir}`, async () => {
-        rmSync(nodePaths(name).dir, { recursive: true, force: true });
-        return undefined;
-      });
+      if (wipe)
+        await run.action('data wiped', name, `remove ${nodePaths(name).dir}`, async () => {
+          rmSync(nodePaths(name).dir, { recursive: true, force: true });
+          return undefined;
+        });
     }
   },
 
@@ -65,28 +66,56 @@ export const mysqlComponent: LocalComponent = {
     const inventory = localInventory(state);
     const rows: StatusRow[] = [];
     for (const node of state.mysql.nodes) {
-      const role = node.name === state.mysql.master ? 'master' : state.mysql.fenced.includes(node.name) ? 'fenced' : 'slave';
+      const role =
+        node.name === state.mysql.master
+          ? 'master'
+          : state.mysql.fenced.includes(node.name)
+            ? 'fenced'
+            : 'slave';
       const address = `127.0.0.1:${node.port}`;
       if (!nodeIsRunning(node)) {
-        rows.push({ component: `mysql ${role}`, name: node.name, address, health: 'down', detail: 'not running' });
+        rows.push({
+          component: `mysql ${role}`,
+          name: node.name,
+          address,
+          health: 'down',
+          detail: 'not running',
+        });
         continue;
       }
       try {
-        const session = await MysqlSession.open(localMysqlNode(state, node.name), inventory.mysql.admin, { timeoutMs: 2000 });
+        const session = await MysqlSession.open(localMysqlNode(state, node.name), inventory.mysql.admin, {
+          timeoutMs: 2000,
+        });
         try {
-          rows.push({ component: `mysql ${role}`, name: node.name, address, ...(await describeHealth(session, role, state.mysql.slaves.length)) });
+          rows.push({
+            component: `mysql ${role}`,
+            name: node.name,
+            address,
+            ...(await describeHealth(session, role, state.mysql.slaves.length)),
+          });
         } finally {
           await session.close();
         }
       } catch (error) {
-        rows.push({ component: `mysql ${role}`, name: node.name, address, health: 'down', detail: (error as Error).message });
+        rows.push({
+          component: `mysql ${role}`,
+          name: node.name,
+          address,
+          health: 'down',
+          detail: (error as Error).message,
+        });
       }
     }
     return rows;
   },
 };
 
-async function describeHealth(session: MysqlSession, role: string, slaveCount: number): Promise<Pick<StatusRow, 'health' | 'detail'>> {
+async function describeHealth(
+  session: MysqlSession,
+  role: string,
+  slaveCount: number,
+): Promise<Pick<StatusRow, 'health' | 'detail'>> {
   const names = session.flavor.semisync;
   if (role === 'master') {
     const s = await session.status([names.sourceStatus, names.sourceClients]);
@@ -94,7 +123,18 @@ async function describeHealth(session: MysqlSession, role: string, slaveCount: n
     const ok = s[names.sourceStatus] === 'ON' && Number(s[names.sourceClients]) === slaveCount;
     return { health: ok ? 'up' : 'degraded', detail: `${session.flavor.label}, ${semi}` };
   }
-  if (role === 'fenced') return { health: 'degraded', detail: 'fenced former master (read_only)' };
+  if (role === 'fenced') {
+    const readOnly = (await session.value('SELECT @@GLOBAL.read_only')) === '1';
+    return readOnly
+      ? {
+          health: 'up',
+          detail: `fenced former master, read_only; rejoin: npx zx scripts/replication.mjs --rejoin ${session.node.name}`,
+        }
+      : {
+          health: 'degraded',
+          detail: 'fenced former master is WRITABLE: run npx zx scripts/failover.mjs to fence it',
+        };
+  }
   const row = await session.one(session.flavor.showReplicaStatus);
   if (!row) return { health: 'degraded', detail: 'not replicating' };
   const r = session.flavor.parseReplicaStatus(row);
@@ -135,15 +175,22 @@ async function ensureNode(run: Run, binaries: ServerBinaries, name: string): Pro
   await run.converge({
     name: 'running',
     host: name,
-    read: async () => ({ running: nodeIsRunning(current()), answering: await mysqlGreeting('127.0.0.1', current().port) }),
+    read: async () => ({
+      running: nodeIsRunning(current()),
+      answering: await mysqlGreeting('127.0.0.1', current().port),
+    }),
     diff: (s) => {
       if (s.running) return null;
-      if (s.answering) return `port ${current().port} is taken by another server (${s.answering}); free it or set LOCAL_MYSQL_PORT`;
+      if (s.answering)
+        return `port ${current().port} is taken by another server (${s.answering}); free it or set LOCAL_MYSQL_PORT`;
       return `start on port ${current().port}`;
     },
     describe: () => `pid ${current().pid} on port ${current().port}`,
     apply: async (s) => {
-      if (s.answering) throw new ToolkitError(`port ${current().port} is taken by another server (${s.answering}); free it or set LOCAL_MYSQL_PORT`);
+      if (s.answering)
+        throw new ToolkitError(
+          `port ${current().port} is taken by another server (${s.answering}); free it or set LOCAL_MYSQL_PORT`,
+        );
       const pid = startNode(binaries, current());
       updateState((state) => {
         state.mysql.nodes.find((n) => n.name === name)!.pid = pid;
@@ -200,15 +247,24 @@ async function ensureAppDatabase(run: Run, masterName: string): Promise<void> {
     name: 'app database and user',
     host: masterName,
     read: async () => ({
-      db: (await session.value('SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [database])) === '1',
-      user: (await session.value("SELECT COUNT(*) FROM mysql.user WHERE User = ? AND Host = '%'", [app.user])) === '1',
+      db:
+        (await session.value('SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [
+          database,
+        ])) === '1',
+      user:
+        (await session.value("SELECT COUNT(*) FROM mysql.user WHERE User = ? AND Host = '%'", [app.user])) ===
+        '1',
       passwordOk: await session.passwordMatches(app.user, '%', resolveSecret(app.password)),
     }),
-    diff: (s) => (s.db && s.user && s.passwordOk ? null : `create database ${database} and user '${app.user}'`),
+    diff: (s) =>
+      s.db && s.user && s.passwordOk ? null : `create database ${database} and user '${app.user}'`,
     describe: () => `${database}, '${app.user}'@'%'`,
     apply: async () => {
       const password = resolveSecret(app.password);
-      await session.exec('CREATE DATABASE IF NOT EXISTS ?? CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci', [database]);
+      await session.exec(
+        'CREATE DATABASE IF NOT EXISTS ?? CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci',
+        [database],
+      );
       await session.exec("CREATE USER IF NOT EXISTS ?@'%' IDENTIFIED BY ?", [app.user, password]);
       await session.exec("ALTER USER ?@'%' IDENTIFIED BY ?", [app.user, password]);
       await session.exec("GRANT ALL PRIVILEGES ON ??.* TO ?@'%'", [database, app.user]);

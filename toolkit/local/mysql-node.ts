@@ -1,5 +1,5 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -25,12 +25,15 @@ export function findServerBinaries(): ServerBinaries {
   const server = findBinary(['mariadbd', 'mysqld']);
   const client = findBinary(['mariadb', 'mysql']);
   if (!server || !client) {
-    throw new ToolkitError('no MySQL-family server found (mariadbd or mysqld): apt-get install mariadb-server mariadb-client');
+    throw new ToolkitError(
+      'no MySQL-family server found (mariadbd or mysqld): apt-get install mariadb-server mariadb-client',
+    );
   }
   const version = execFileSync(server, ['--version'], { encoding: 'utf8' }).trim();
   const kind = /mariadb/i.test(version) ? 'mariadb' : 'mysql';
   const installDb = kind === 'mariadb' ? findBinary(['mariadb-install-db', 'mysql_install_db']) : undefined;
-  if (kind === 'mariadb' && !installDb) throw new ToolkitError('mariadb-install-db not found: apt-get install mariadb-server');
+  if (kind === 'mariadb' && !installDb)
+    throw new ToolkitError('mariadb-install-db not found: apt-get install mariadb-server');
   return { kind, server, installDb, client, version };
 }
 
@@ -106,16 +109,28 @@ async function templateDataDir(binaries: ServerBinaries): Promise<string> {
     binaries.kind === 'mariadb'
       ? await execa(
           binaries.installDb!,
-          ['--no-defaults', `--datadir=${data}`, '--skip-test-db', '--auth-root-authentication-method=socket', ...(asRoot ? ['--user=root'] : [])],
+          [
+            '--no-defaults',
+            `--datadir=${data}`,
+            '--skip-test-db',
+            '--auth-root-authentication-method=socket',
+            ...(asRoot ? ['--user=root'] : []),
+          ],
           { env, reject: false },
         )
-      : await execa(binaries.server, ['--no-defaults', '--initialize-insecure', `--datadir=${data}`, ...(asRoot ? ['--user=root'] : [])], {
-          env,
-          reject: false,
-        });
+      : await execa(
+          binaries.server,
+          ['--no-defaults', '--initialize-insecure', `--datadir=${data}`, ...(asRoot ? ['--user=root'] : [])],
+          {
+            env,
+            reject: false,
+          },
+        );
   if (result.failed) {
     rmSync(work, { recursive: true, force: true });
-    throw new ToolkitError(`initialising a data dir failed: ${(result.stderr || result.stdout).split('\n').filter(Boolean).pop() ?? 'no output'}`);
+    throw new ToolkitError(
+      `initialising a data dir failed: ${(result.stderr || result.stdout).split('\n').filter(Boolean).pop() ?? 'no output'}`,
+    );
   }
   try {
     renameSync(data, template);
@@ -126,9 +141,13 @@ async function templateDataDir(binaries: ServerBinaries): Promise<string> {
   return template;
 }
 
-export async function ensureDataDir(binaries: ServerBinaries, node: LocalMysqlNode): Promise<'created' | 'present'> {
+export async function ensureDataDir(
+  binaries: ServerBinaries,
+  node: LocalMysqlNode,
+): Promise<'created' | 'present'> {
   const paths = nodePaths(node.name);
-  for (const dir of [paths.dir, paths.optionsDir, paths.tmp, paths.files]) mkdirSync(dir, { recursive: true });
+  for (const dir of [paths.dir, paths.optionsDir, paths.tmp, paths.files])
+    mkdirSync(dir, { recursive: true });
   writeFileSync(paths.config, renderNodeConfig(node, paths, process.getuid?.() === 0));
   if (existsSync(join(paths.data, 'mysql'))) return 'present';
   const template = await templateDataDir(binaries);
@@ -142,18 +161,25 @@ export async function ensureDataDir(binaries: ServerBinaries, node: LocalMysqlNo
 export function startNode(binaries: ServerBinaries, node: LocalMysqlNode): number {
   const paths = nodePaths(node.name);
   // --defaults-file must come first; it also keeps /etc/mysql out of the picture.
-  return spawnDetached(binaries.server, [`--defaults-file=${paths.config}`], { logFile: join(paths.dir, 'stdout.log') });
+  return spawnDetached(binaries.server, [`--defaults-file=${paths.config}`], {
+    logFile: join(paths.dir, 'stdout.log'),
+  });
 }
 
 export function nodeIsRunning(node: LocalMysqlNode): boolean {
   return isOurs(node.pid, nodePaths(node.name).config);
 }
 
-export async function waitUntilServing(node: LocalMysqlNode, pid: number, timeoutMs = 60_000): Promise<string> {
+export async function waitUntilServing(
+  node: LocalMysqlNode,
+  pid: number,
+  timeoutMs = 60_000,
+): Promise<string> {
   const paths = nodePaths(node.name);
   return waitFor(
     async (why) => {
-      if (!isOurs(pid, paths.config)) throw new ToolkitError(`${node.name} exited during start: see ${paths.log}`);
+      if (!isOurs(pid, paths.config))
+        throw new ToolkitError(`${node.name} exited during start: see ${paths.log}`);
       const version = await mysqlGreeting('127.0.0.1', node.port);
       if (!version) why(`port ${node.port} not answering yet`);
       return version;
@@ -172,14 +198,23 @@ export async function stopNode(node: LocalMysqlNode): Promise<string> {
  * initialised for (socket authentication): the only way in before any password exists. The SQL
  * goes through stdin, so no secret is ever in a process's arguments.
  */
-export async function runAsSocketRoot(binaries: ServerBinaries, node: LocalMysqlNode, sql: string): Promise<void> {
+export async function runAsSocketRoot(
+  binaries: ServerBinaries,
+  node: LocalMysqlNode,
+  sql: string,
+): Promise<void> {
   const paths = nodePaths(node.name);
   const user = process.getuid?.() === 0 ? 'root' : userInfo().username;
-  const result = await execa(binaries.client, ['--no-defaults', `--socket=${paths.socket}`, `--user=${user}`, '--batch'], {
-    input: sql,
-    reject: false,
-  });
-  if (result.failed) throw new ToolkitError(`${node.name}: bootstrap SQL failed: ${result.stderr.split('\n')[0]}`);
+  const result = await execa(
+    binaries.client,
+    ['--no-defaults', `--socket=${paths.socket}`, `--user=${user}`, '--batch'],
+    {
+      input: sql,
+      reject: false,
+    },
+  );
+  if (result.failed)
+    throw new ToolkitError(`${node.name}: bootstrap SQL failed: ${result.stderr.split('\n')[0]}`);
 }
 
 export function sqlString(value: string): string {

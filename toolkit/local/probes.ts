@@ -1,7 +1,13 @@
 import { createConnection } from 'node:net';
 
 /** Sends a greeting and tests the first bytes of the answer; false on refusal, timeout or a stranger. */
-export function probeTcp(host: string, port: number, hello: Buffer | string, accept: (answer: Buffer) => boolean, timeoutMs = 1000): Promise<boolean> {
+export function probeTcp(
+  host: string,
+  port: number,
+  hello: Buffer | string,
+  accept: (answer: Buffer) => boolean,
+  timeoutMs = 1000,
+): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = createConnection({ host, port });
     const done = (ok: boolean) => {

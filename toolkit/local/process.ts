@@ -59,16 +59,28 @@ export function spawnDetached(command: string, args: string[], options: SpawnOpt
  * SIGTERM, a wait with a deadline, then SIGKILL; only for a pid that isOurs(). With `group`, the
  * whole process group the detached leader started (wrapper scripts such as rabbitmq-server).
  */
-export async function stopProcess(pid: number, marker: string, timeoutMs = 30_000, group = false): Promise<'stopped' | 'killed' | 'gone'> {
+export async function stopProcess(
+  pid: number,
+  marker: string,
+  timeoutMs = 30_000,
+  group = false,
+): Promise<'stopped' | 'killed' | 'gone'> {
   if (!isOurs(pid, marker)) return 'gone';
   const target = group ? -pid : pid;
   process.kill(target, 'SIGTERM');
   try {
-    await waitFor(async () => (isAlive(pid) ? undefined : true), { timeoutMs, intervalMs: 100, what: `pid ${pid} to exit` });
+    await waitFor(async () => (isAlive(pid) ? undefined : true), {
+      timeoutMs,
+      intervalMs: 100,
+      what: `pid ${pid} to exit`,
+    });
     return 'stopped';
   } catch {
     process.kill(target, 'SIGKILL');
-    await waitFor(async () => (isAlive(pid) ? undefined : true), { timeoutMs: 5000, what: `pid ${pid} to die` });
+    await waitFor(async () => (isAlive(pid) ? undefined : true), {
+      timeoutMs: 5000,
+      what: `pid ${pid} to die`,
+    });
     return 'killed';
   }
 }
@@ -103,7 +115,8 @@ export function mysqlGreeting(host: string, port: number, timeoutMs = 1000): Pro
     socket.once('data', (data: Buffer) => {
       // 3-byte length, sequence id, protocol version 10, then the NUL-terminated server version.
       // A server with no account for this host answers with an error packet (0xff) instead: up all the same.
-      if (data.length >= 7 && data[4] === 0xff) return done(`answering (${data.subarray(7).toString('utf8').slice(0, 80)})`);
+      if (data.length >= 7 && data[4] === 0xff)
+        return done(`answering (${data.subarray(7).toString('utf8').slice(0, 80)})`);
       if (data.length < 6 || data[4] !== 10) return done(undefined);
       const end = data.indexOf(0, 5);
       done(end === -1 ? undefined : data.subarray(5, end).toString('latin1'));

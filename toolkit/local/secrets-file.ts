@@ -14,7 +14,10 @@ export async function ensureLocalSecrets(run: Run, extra: Record<string, string>
     host: 'local',
     read: async () => readLocalSecrets(),
     diff: (current) => {
-      const missing = [...localSecretKeys.filter((k) => !current[k]), ...Object.keys(extra).filter((k) => current[k] !== extra[k])];
+      const missing = [
+        ...localSecretKeys.filter((k) => !current[k]),
+        ...Object.keys(extra).filter((k) => current[k] !== extra[k]),
+      ];
       return missing.length ? `generate ${missing.join(', ')} into ${file}` : null;
     },
     describe: () => `${file} (mode 0600)`,

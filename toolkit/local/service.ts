@@ -45,13 +45,18 @@ export function serviceComponent(def: ServiceDefinition): LocalComponent {
       await run.converge({
         name: 'running',
         host: def.name,
-        read: async () => ({ answering: await def.probe(def.host, def.port), ours: isOurs(current()?.pid, marker()), known: current() }),
+        read: async () => ({
+          answering: await def.probe(def.host, def.port),
+          ours: isOurs(current()?.pid, marker()),
+          known: current(),
+        }),
         diff: (s) => {
           if (s.answering && (s.ours || (s.known && !s.known.owned))) return null;
           if (s.answering) return def.reuse ? `reuse the ${def.name} on ${def.host}:${def.port}` : null;
           return `start ${def.name} on ${def.host}:${def.port}`;
         },
-        describe: (s) => (s.ours ? `ours, pid ${s.known?.pid} on ${def.host}:${def.port}` : `reusing ${def.host}:${def.port}`),
+        describe: (s) =>
+          s.ours ? `ours, pid ${s.known?.pid} on ${def.host}:${def.port}` : `reusing ${def.host}:${def.port}`,
         apply: async (s) => {
           if (s.answering) {
             updateState((state) => {
@@ -60,20 +65,29 @@ export function serviceComponent(def: ServiceDefinition): LocalComponent {
             return;
           }
           const binary = findBinary(def.binaries);
-          if (!binary) throw new ToolkitError(`${def.binaries[0]} not found: apt-get install ${def.debianPackage}`);
+          if (!binary)
+            throw new ToolkitError(`${def.binaries[0]} not found: apt-get install ${def.debianPackage}`);
           const dir = serviceDir(def.name);
           mkdirSync(dir, { recursive: true });
           const { args, env } = def.command(binary, dir);
-          const pid = spawnDetached(binary, args, { logFile: join(dir, 'server.log'), env: { ...process.env, ...env } });
+          const pid = spawnDetached(binary, args, {
+            logFile: join(dir, 'server.log'),
+            env: { ...process.env, ...env },
+          });
           updateState((state) => {
             state.services[def.name] = { host: def.host, port: def.port, owned: true, pid };
           });
           await waitFor(
             async () => {
-              if (!isOurs(pid, marker())) throw new ToolkitError(`${def.name} exited during start: see ${join(dir, 'server.log')}`);
+              if (!isOurs(pid, marker()))
+                throw new ToolkitError(`${def.name} exited during start: see ${join(dir, 'server.log')}`);
               return (await def.probe(def.host, def.port)) ? true : undefined;
             },
-            { timeoutMs: def.startTimeoutMs ?? 30_000, intervalMs: 200, what: `${def.name} on ${def.host}:${def.port}` },
+            {
+              timeoutMs: def.startTimeoutMs ?? 30_000,
+              intervalMs: 200,
+              what: `${def.name} on ${def.host}:${def.port}`,
+            },
           );
         },
       });
@@ -90,7 +104,8 @@ export function serviceComponent(def: ServiceDefinition): LocalComponent {
         apply: async () => {
           await stopProcess(known!.pid!, marker(), 60_000, true);
         },
-        verify: async () => (isOurs(known?.pid, marker()) ? Promise.reject(new Error('still running')) : 'stopped'),
+        verify: async () =>
+          isOurs(known?.pid, marker()) ? Promise.reject(new Error('still running')) : 'stopped',
       });
       if (wipe && known?.owned) rmSync(serviceDir(def.name), { recursive: true, force: true });
     },
@@ -100,7 +115,15 @@ export function serviceComponent(def: ServiceDefinition): LocalComponent {
       const address = `${def.host}:${def.port}`;
       const answering = await def.probe(def.host, def.port);
       const owner = known?.owned ? `ours, pid ${known.pid}` : 'reused';
-      return [{ component: def.name, name: def.name, address, health: answering ? 'up' : 'down', detail: answering ? owner : 'not answering' }];
+      return [
+        {
+          component: def.name,
+          name: def.name,
+          address,
+          health: answering ? 'up' : 'down',
+          detail: answering ? owner : 'not answering',
+        },
+      ];
     },
   };
 }

@@ -16,7 +16,20 @@ export const redisComponent = serviceComponent({
   probe: probeRedis,
   reuse: true,
   command: (_binary, dir) => ({
-    args: ['--bind', '127.0.0.1', '--port', String(port('LOCAL_REDIS_PORT', 6379)), '--dir', dir, '--save', '', '--appendonly', 'no', '--daemonize', 'no'],
+    args: [
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      String(port('LOCAL_REDIS_PORT', 6379)),
+      '--dir',
+      dir,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--daemonize',
+      'no',
+    ],
     marker: `--dir ${dir}`,
   }),
 });

@@ -20,7 +20,9 @@ export interface LocalService {
 /** What the local environment runs and where: the source of the `local` inventory. */
 export interface LocalState {
   mysql: { master: string; slaves: string[]; fenced: string[]; nodes: LocalMysqlNode[] };
-  services: Partial<Record<'redis' | 'rabbitmq' | 'app' | 'tarantool' | 'replicator' | 'clickhouse', LocalService>>;
+  services: Partial<
+    Record<'redis' | 'rabbitmq' | 'app' | 'tarantool' | 'replicator' | 'clickhouse', LocalService>
+  >;
 }
 
 export function stateFile(): string {
@@ -35,7 +37,8 @@ function envInt(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) throw new Error(`${name} must be a port number or count, got '${raw}'`);
+  if (!Number.isInteger(n) || n < 1 || n > 65535)
+    throw new Error(`${name} must be a port number or count, got '${raw}'`);
   return n;
 }
 
@@ -43,7 +46,11 @@ function envInt(name: string, fallback: number): number {
 export function defaultState(): LocalState {
   const base = envInt('LOCAL_MYSQL_PORT', 10100);
   const slaves = envInt('LOCAL_MYSQL_SLAVES', 2);
-  const nodes = Array.from({ length: slaves + 1 }, (_, i) => ({ name: `db${i + 1}`, port: base + i, serverId: i + 1 }));
+  const nodes = Array.from({ length: slaves + 1 }, (_, i) => ({
+    name: `db${i + 1}`,
+    port: base + i,
+    serverId: i + 1,
+  }));
   return {
     mysql: { master: 'db1', slaves: nodes.slice(1).map((n) => n.name), fenced: [], nodes },
     services: {},

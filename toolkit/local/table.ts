@@ -1,7 +1,11 @@
 import chalk from 'chalk';
 import type { Health, StatusRow } from './component.ts';
 
-const paint: Record<Health, (s: string) => string> = { up: chalk.green, degraded: chalk.yellow, down: chalk.red };
+const paint: Record<Health, (s: string) => string> = {
+  up: chalk.green,
+  degraded: chalk.yellow,
+  down: chalk.red,
+};
 
 export function renderStatusTable(rows: StatusRow[], colour: boolean): string {
   const header = ['COMPONENT', 'NAME', 'ADDRESS', 'HEALTH', 'DETAIL'];

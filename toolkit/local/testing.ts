@@ -23,7 +23,9 @@ export interface TestCluster {
 export async function freePorts(count: number): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const base = 20_000 + Math.floor(Math.random() * 900) * 10;
-    const busy = await Promise.all(Array.from({ length: count }, (_, i) => portOpen('127.0.0.1', base + i, 200)));
+    const busy = await Promise.all(
+      Array.from({ length: count }, (_, i) => portOpen('127.0.0.1', base + i, 200)),
+    );
     if (!busy.some(Boolean)) return base;
   }
   throw new Error('no free block of ports found');
@@ -39,7 +41,9 @@ export function quietRun(name = 'test'): Run {
  * servers that know nothing of each other, for tests of the runbooks themselves.
  * It sets TOOLKIT_STATE_DIR and LOCAL_MYSQL_PORT in this process: one cluster per test file.
  */
-export async function startTestCluster(options: { slaves?: number; mode?: 'bare' | 'replicating' } = {}): Promise<TestCluster> {
+export async function startTestCluster(
+  options: { slaves?: number; mode?: 'bare' | 'replicating' } = {},
+): Promise<TestCluster> {
   const slaves = options.slaves ?? 2;
   const stateDir = mkdtempSync(join(tmpdir(), 'toolkit-test-'));
   const basePort = await freePorts(slaves + 1);
@@ -59,7 +63,9 @@ export async function startTestCluster(options: { slaves?: number; mode?: 'bare'
   } catch (error) {
     await run.close();
     await mysqlComponent.down(quietRun('test-cluster-down'), { wipe: false }).catch(() => {});
-    throw new Error(`test cluster failed to start: ${(error as Error).message}; steps: ${JSON.stringify(run.report().steps.slice(-3))}`);
+    throw new Error(
+      `test cluster failed to start: ${(error as Error).message}; steps: ${JSON.stringify(run.report().steps.slice(-3))}`,
+    );
   }
   await run.close();
   return {

@@ -1,15 +1,19 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ToolkitError } from '../procedure/errors.ts';
-import { findBinary } from '../local/binaries.ts';
 import type { MysqlNode } from '../inventory/schema.ts';
+import { findBinary } from '../local/binaries.ts';
+import { ToolkitError } from '../procedure/errors.ts';
 
 /**
  * A private [client] option file for the command-line tools, so a password never appears in a
  * process's arguments (where `ps` shows it). Removed by the returned cleanup.
  */
-export function clientOptionFile(node: MysqlNode, user: string, password: string): { path: string; remove: () => void } {
+export function clientOptionFile(
+  node: MysqlNode,
+  user: string,
+  password: string,
+): { path: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'toolkit-client-'));
   const path = join(dir, 'client.cnf');
   const quote = (v: string) => `"${v.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
@@ -29,6 +33,7 @@ export function dumpTool(): string {
 
 export function clientTool(): string {
   const path = findBinary(['mariadb', 'mysql']);
-  if (!path) throw new ToolkitError('the mariadb (or mysql) client not found: apt-get install mariadb-client');
+  if (!path)
+    throw new ToolkitError('the mariadb (or mysql) client not found: apt-get install mariadb-client');
   return path;
 }

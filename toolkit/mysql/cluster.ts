@@ -3,7 +3,11 @@ import type { Run } from '../procedure/run.ts';
 import { MysqlSession } from './session.ts';
 
 /** Opens an admin session per node as a check step each; every session closes with the run. */
-export async function connectNodes(run: Run, inventory: Inventory, nodes: MysqlNode[]): Promise<Map<string, MysqlSession>> {
+export async function connectNodes(
+  run: Run,
+  inventory: Inventory,
+  nodes: MysqlNode[],
+): Promise<Map<string, MysqlSession>> {
   const sessions = new Map<string, MysqlSession>();
   for (const node of nodes) {
     await run.check('reachable', node.name, async () => {
@@ -24,7 +28,8 @@ export async function checkIdentities(run: Run, sessions: Map<string, MysqlSessi
     for (const [name, session] of sessions) {
       const id = String(await session.serverId());
       const keys = [`server_id ${id}`];
-      if (session.flavor.hasServerUuid) keys.push(`server_uuid ${await session.value('SELECT @@GLOBAL.server_uuid')}`);
+      if (session.flavor.hasServerUuid)
+        keys.push(`server_uuid ${await session.value('SELECT @@GLOBAL.server_uuid')}`);
       for (const key of keys) {
         const other = seen.get(key);
         if (other) throw new Error(`${other} and ${name} have the same ${key}; give each server its own`);
@@ -45,7 +50,8 @@ export async function checkReplicationSettings(run: Run, sessions: Map<string, M
       const wrong = Object.entries(wanted)
         .filter(([k, v]) => (actual[k] ?? '').toUpperCase() !== v)
         .map(([k, v]) => `${k} is ${actual[k] || 'unset'}, needs ${v}`);
-      if (wrong.length) throw new Error(`${wrong.join('; ')} (set it in the server's option file and restart)`);
+      if (wrong.length)
+        throw new Error(`${wrong.join('; ')} (set it in the server's option file and restart)`);
       return Object.entries(actual)
         .map(([k, v]) => `${k}=${v}`)
         .join(' ');

@@ -117,7 +117,8 @@ const str = (row: Record<string, unknown>, key: string): string => {
 const num = (row: Record<string, unknown>, key: string): number => Number(row[key] ?? 0) || 0;
 const lag = (row: Record<string, unknown>, key: string): number | null =>
   row[key] === null || row[key] === undefined || row[key] === '' ? null : Number(row[key]);
-const ioState = (v: string): ReplicaStatus['ioState'] => (v === 'Yes' ? 'Yes' : v === 'Connecting' ? 'Connecting' : 'No');
+const ioState = (v: string): ReplicaStatus['ioState'] =>
+  v === 'Yes' ? 'Yes' : v === 'Connecting' ? 'Connecting' : 'No';
 
 function mariadb(version: ServerVersion): Flavor {
   return {
@@ -154,7 +155,12 @@ function mariadb(version: ServerVersion): Flavor {
     executedGtidSql: 'SELECT @@GLOBAL.gtid_current_pos AS gtid',
     parseGtid: (t) => new MariadbGtidPos(t),
     // MariaDB always has GTIDs; strict mode makes an out-of-order or duplicate GTID an error, not a silent fork.
-    gtidRequirements: { log_bin: 'ON', binlog_format: 'ROW', log_slave_updates: 'ON', gtid_strict_mode: 'ON' },
+    gtidRequirements: {
+      log_bin: 'ON',
+      binlog_format: 'ROW',
+      log_slave_updates: 'ON',
+      gtid_strict_mode: 'ON',
+    },
     logReplicaUpdatesVar: 'log_slave_updates',
     hasServerUuid: false,
     semisync: {
@@ -253,7 +259,10 @@ function mysql(version: ServerVersion): Flavor {
     // super_read_only also stops users with SUPER, which read_only alone lets through.
     fenceStatements: ['SET GLOBAL super_read_only = ON'],
     unfenceStatements: ['SET GLOBAL super_read_only = OFF', 'SET GLOBAL read_only = OFF'],
-    dumpGtidArgs: [atLeast(version, 8, 0, 26) ? '--source-data=2' : '--master-data=2', '--set-gtid-purged=ON'],
+    dumpGtidArgs: [
+      atLeast(version, 8, 0, 26) ? '--source-data=2' : '--master-data=2',
+      '--set-gtid-purged=ON',
+    ],
     // The dump sets gtid_purged itself, which MySQL allows only on a server whose GTID history is empty.
     seedPrepare: [atLeast(version, 8, 4, 0) ? 'RESET BINARY LOGS AND GTIDS' : 'RESET MASTER'],
     seedPosition: () => undefined,

@@ -15,7 +15,10 @@ export class MariadbGtidPos implements GtidSet {
 
   constructor(readonly text: string) {
     const domains = new Map<number, { server: number; seq: bigint }>();
-    for (const part of text.split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const part of text
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       const m = /^(\d+)-(\d+)-(\d+)$/.exec(part);
       if (!m) throw new Error(`malformed MariaDB GTID '${part}'`);
       domains.set(Number(m[1]), { server: Number(m[2]), seq: BigInt(m[3]!) });
@@ -47,7 +50,8 @@ export class MysqlGtidSet implements GtidSet {
     const sources = new Map<string, Array<[bigint, bigint]>>();
     for (const part of text.replace(/\s+/g, '').split(',').filter(Boolean)) {
       const [uuid, ...ranges] = part.split(':');
-      if (!uuid || !/^[0-9a-f-]{36}$/i.test(uuid) || ranges.length === 0) throw new Error(`malformed MySQL GTID set '${part}'`);
+      if (!uuid || !/^[0-9a-f-]{36}$/i.test(uuid) || ranges.length === 0)
+        throw new Error(`malformed MySQL GTID set '${part}'`);
       const list = sources.get(uuid.toLowerCase()) ?? [];
       for (const range of ranges) {
         const m = /^(\d+)(?:-(\d+))?$/.exec(range);

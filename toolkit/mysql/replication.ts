@@ -1,43 +1,102 @@
 import { randomUUID } from 'node:crypto';
-import { resolveSecret } from '../inventory/secrets.ts';
 import type { Inventory, MysqlNode } from '../inventory/schema.ts';
+import { resolveSecret } from '../inventory/secrets.ts';
+import { type InventorySource, topologyOf } from '../inventory/source.ts';
+import { ToolkitError } from '../procedure/errors.ts';
 import { waitFor } from '../procedure/poll.ts';
 import type { Run } from '../procedure/run.ts';
 import { checkIdentities, checkReplicationSettings, connectNodes } from './cluster.ts';
 import { readOptionFile, renderOptionFile, writeOptionFile } from './option-file.ts';
 import { classifySlave, describeReplica, readSlaveState } from './replica-state.ts';
 import { seedFromSnapshot } from './seed.ts';
+import { convergeSemisync } from './semisync.ts';
 import type { MysqlSession } from './session.ts';
 
 export const defaultMaxLagSeconds = 5;
 
 /** master → every slave: preflight, a least-privilege replication user, GTID replication, a marker read back. */
-export async function replicationProcedure(run: Run, inventory: Inventory): Promise<void> {
+export async function replicationProcedure(
+  run: Run,
+  given: Inventory,
+  options: { rejoin?: string; source?: InventorySource } = {},
+): Promise<void> {
+  const inventory = options.rejoin ? await rejoin(run, given, options.rejoin, options.source) : given;
   const { master, slaves } = inventory.mysql;
   const sessions = await connectNodes(run, inventory, [master, ...slaves]);
   await checkIdentities(run, sessions);
   await checkReplicationSettings(run, sessions);
-  for (const node of [master, ...slaves]) await ensureReplicationUser(run, inventory, sessions.get(node.name)!);
+  for (const node of [master, ...slaves])
+    await ensureReplicationUser(run, inventory, sessions.get(node.name)!);
   const masterSession = sessions.get(master.name)!;
   for (const slave of slaves) {
     await ensureReadOnly(run, sessions.get(slave.name)!, true);
     await ensureReplicating(run, inventory, masterSession, sessions.get(slave.name)!);
   }
-  await verifyWithMarker(run, masterSession, slaves.map((s) => sessions.get(s.name)!));
+  const slaveSessions = slaves.map((s) => sessions.get(s.name)!);
+  await verifyWithMarker(run, masterSession, slaveSessions);
+  // Where semi-sync is in use, a slave that joined (or rejoined) must acknowledge too.
+  const enabled = masterSession.flavor.semisync.sourceEnabled;
+  if ((await masterSession.variables([enabled]))[enabled] === 'ON') {
+    await convergeSemisync(run, inventory, masterSession, slaveSessions);
+  }
+}
+
+/**
+ * A fenced former master becomes a slave again: recorded in the inventory first, so that a crash
+ * after this point still leaves the next run converging it as a slave (reseeded if it diverged).
+ */
+async function rejoin(
+  run: Run,
+  inventory: Inventory,
+  name: string,
+  source: InventorySource | undefined,
+): Promise<Inventory> {
+  const fenced = inventory.mysql.fenced ?? [];
+  const node = fenced.find((n) => n.name === name);
+  if (!node) {
+    if (inventory.mysql.slaves.some((s) => s.name === name)) return inventory;
+    throw new ToolkitError(
+      `--rejoin ${name}: not a fenced node of the inventory (fenced: ${fenced.map((n) => n.name).join(', ') || 'none'})`,
+    );
+  }
+  const next: Inventory = {
+    ...inventory,
+    mysql: {
+      ...inventory.mysql,
+      slaves: [...inventory.mysql.slaves, node],
+      fenced: fenced.filter((n) => n !== node),
+    },
+  };
+  await run.action(
+    'rejoined as slave',
+    name,
+    `move ${name} from fenced to slaves of ${inventory.mysql.master.name}`,
+    async () => {
+      await source?.saveTopology(topologyOf(next));
+      return undefined;
+    },
+  );
+  return next;
 }
 
 /**
  * The replication user exists on every node (so any slave can become a master), with REPLICATION
  * SLAVE and nothing else. Created with sql_log_bin off, so it leaves no GTID of its own.
  */
-export async function ensureReplicationUser(run: Run, inventory: Inventory, session: MysqlSession): Promise<void> {
+export async function ensureReplicationUser(
+  run: Run,
+  inventory: Inventory,
+  session: MysqlSession,
+): Promise<void> {
   const { user, password: ref } = inventory.mysql.replication;
   const host = '%';
   await run.converge({
     name: 'replication user',
     host: session.node.name,
     read: async () => {
-      const exists = (await session.value('SELECT COUNT(*) FROM mysql.user WHERE User = ? AND Host = ?', [user, host])) !== '0';
+      const exists =
+        (await session.value('SELECT COUNT(*) FROM mysql.user WHERE User = ? AND Host = ?', [user, host])) !==
+        '0';
       if (!exists) return { exists, grants: [] as string[], passwordOk: false };
       const rows = await session.query('SHOW GRANTS FOR ?@?', [user, host]);
       const grants = rows.map((r) => String(Object.values(r)[0]));
@@ -85,13 +144,15 @@ export async function ensureReadOnly(run: Run, session: MysqlSession, readOnly: 
     diff: (s) => {
       const parts: string[] = [];
       if (s.live !== want) parts.push(`set read_only=${want}`);
-      if (session.node.optionsDir && s.file !== readOnlyFile(want)) parts.push('persist it in the option file');
+      if (session.node.optionsDir && s.file !== readOnlyFile(want))
+        parts.push('persist it in the option file');
       return parts.length ? parts.join(', ') : null;
     },
     describe: () => `read_only=${want}`,
     apply: async (s) => {
       if (s.live !== want) {
-        for (const statement of readOnly ? session.flavor.fenceStatements : session.flavor.unfenceStatements) await session.exec(statement);
+        for (const statement of readOnly ? session.flavor.fenceStatements : session.flavor.unfenceStatements)
+          await session.exec(statement);
       }
       if (session.node.optionsDir) writeOptionFile(session.node.optionsDir, 'read-only', readOnlyFile(want));
     },
@@ -102,7 +163,12 @@ function readOnlyFile(want: 'ON' | 'OFF'): string {
   return renderOptionFile('read_only of this node', { read_only: want });
 }
 
-export async function ensureReplicating(run: Run, inventory: Inventory, master: MysqlSession, slave: MysqlSession): Promise<void> {
+export async function ensureReplicating(
+  run: Run,
+  inventory: Inventory,
+  master: MysqlSession,
+  slave: MysqlSession,
+): Promise<void> {
   const masterNode = master.node;
   const { user } = inventory.mysql.replication;
   const maxLag = inventory.mysql.maxLagSeconds ?? defaultMaxLagSeconds;
@@ -121,9 +187,13 @@ export async function ensureReplicating(run: Run, inventory: Inventory, master: 
       if (action === 'seed') {
         await slave.exec(slave.flavor.resetReplicaAll);
         const seeded = await seedFromSnapshot(master, slave, inventory.mysql.admin, (bytes) =>
-          run.progress(`seeding ${slave.node.name} from ${masterNode.name}: ${(bytes / 1048576).toFixed(1)} MiB`),
+          run.progress(
+            `seeding ${slave.node.name} from ${masterNode.name}: ${(bytes / 1048576).toFixed(1)} MiB`,
+          ),
         );
-        run.note(`seeded ${slave.node.name}: ${seeded.databases.join(', ')} (${(seeded.bytes / 1048576).toFixed(1)} MiB)`);
+        run.note(
+          `seeded ${slave.node.name}: ${seeded.databases.join(', ')} (${(seeded.bytes / 1048576).toFixed(1)} MiB)`,
+        );
       }
       if (action === 'repoint' && slave.flavor.version.kind === 'mariadb' && s.errant === 0) {
         // A former master's own writes are in its binlog, not in gtid_slave_pos; without this it would fetch them again.
@@ -152,11 +222,16 @@ export async function waitForHealthyReplica(slave: MysqlSession, maxLagSeconds: 
   return waitFor(
     async (why) => {
       const row = await slave.one(slave.flavor.showReplicaStatus);
-      if (!row) return why('no replication configured'), undefined;
+      if (!row) {
+        why('no replication configured');
+        return undefined;
+      }
       const status = slave.flavor.parseReplicaStatus(row);
       if (status.sqlErrno) throw new Error(`sql thread error ${status.sqlErrno}: ${status.sqlError}`);
       if (status.ioState !== 'Yes' || !status.sqlRunning) {
-        why(`io ${status.ioState}, sql ${status.sqlRunning ? 'Yes' : 'No'}${status.ioError ? `: ${status.ioError}` : ''}`);
+        why(
+          `io ${status.ioState}, sql ${status.sqlRunning ? 'Yes' : 'No'}${status.ioError ? `: ${status.ioError}` : ''}`,
+        );
         return undefined;
       }
       if (status.secondsBehind === null || status.secondsBehind > maxLagSeconds) {
@@ -170,8 +245,13 @@ export async function waitForHealthyReplica(slave: MysqlSession, maxLagSeconds: 
 }
 
 /** Writes a unique marker on the master and reads it back from every slave. */
-export async function verifyWithMarker(run: Run, master: MysqlSession, slaves: MysqlSession[], timeoutMs = 30_000): Promise<void> {
-  await run.check('marker write read back', master.node.name, async () => {
+export async function verifyWithMarker(
+  run: Run,
+  master: MysqlSession,
+  slaves: MysqlSession[],
+  timeoutMs = 30_000,
+): Promise<void> {
+  await run.verify('marker write read back', master.node.name, async () => {
     await master.exec('CREATE DATABASE IF NOT EXISTS toolkit');
     await master.exec(
       'CREATE TABLE IF NOT EXISTS toolkit.marker (token CHAR(36) PRIMARY KEY, written_at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)) ENGINE=InnoDB',
@@ -183,7 +263,10 @@ export async function verifyWithMarker(run: Run, master: MysqlSession, slaves: M
     const seen: string[] = [];
     for (const slave of slaves) {
       await waitFor(
-        async () => ((await slave.value('SELECT COUNT(*) FROM toolkit.marker WHERE token = ?', [token])) === '1' ? true : undefined),
+        async () =>
+          (await slave.value('SELECT COUNT(*) FROM toolkit.marker WHERE token = ?', [token])) === '1'
+            ? true
+            : undefined,
         { timeoutMs, intervalMs: 20, what: `marker ${token.slice(0, 8)} on ${slave.node.name}` },
       );
       seen.push(`${slave.node.name} ${Date.now() - started} ms`);

@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { resolveSecret } from '../inventory/secrets.ts';
 import type { Credential } from '../inventory/schema.ts';
+import { resolveSecret } from '../inventory/secrets.ts';
 import { clientOptionFile, clientTool, dumpTool } from './client-tools.ts';
 import type { MysqlSession } from './session.ts';
 
@@ -10,9 +10,10 @@ export const systemDatabases = ['mysql', 'information_schema', 'performance_sche
 
 /** Databases a slave holds that are not the server's own. */
 export async function userDatabases(session: MysqlSession): Promise<string[]> {
-  const rows = await session.query('SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME NOT IN (?) ORDER BY 1', [
-    systemDatabases,
-  ]);
+  const rows = await session.query(
+    'SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME NOT IN (?) ORDER BY 1',
+    [systemDatabases],
+  );
   return rows.map((r) => String(r.name));
 }
 
@@ -67,9 +68,13 @@ export async function seedFromSnapshot(
       ],
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
-    const load = spawn(clientTool(), [`--defaults-extra-file=${target.path}`, '--init-command=SET SESSION sql_log_bin=0', '--binary-mode'], {
-      stdio: ['pipe', 'ignore', 'pipe'],
-    });
+    const load = spawn(
+      clientTool(),
+      [`--defaults-extra-file=${target.path}`, '--init-command=SET SESSION sql_log_bin=0', '--binary-mode'],
+      {
+        stdio: ['pipe', 'ignore', 'pipe'],
+      },
+    );
     const dumpErr = collect(dump.stderr);
     const loadErr = collect(load.stderr);
     const meter = new Transform({
@@ -86,8 +91,10 @@ export async function seedFromSnapshot(
       // An early exit of either side breaks the pipe; the exit codes below say which and why.
     });
     const [dumpCode, loadCode] = await Promise.all([dumpExit, loadExit]);
-    if (dumpCode !== 0) throw new Error(`snapshot of ${master.node.name} failed: ${firstLine(await dumpErr)}`);
-    if (loadCode !== 0) throw new Error(`loading the snapshot into ${slave.node.name} failed: ${firstLine(await loadErr)}`);
+    if (dumpCode !== 0)
+      throw new Error(`snapshot of ${master.node.name} failed: ${firstLine(await dumpErr)}`);
+    if (loadCode !== 0)
+      throw new Error(`loading the snapshot into ${slave.node.name} failed: ${firstLine(await loadErr)}`);
   } finally {
     source.remove();
     target.remove();
@@ -116,5 +123,10 @@ function exitOf(child: ReturnType<typeof spawn>): Promise<number> {
 }
 
 function firstLine(text: string): string {
-  return text.split('\n').find((l) => l.trim() && !/^Warning|Using a password/i.test(l))?.trim() ?? 'no message';
+  return (
+    text
+      .split('\n')
+      .find((l) => l.trim() && !/^Warning|Using a password/i.test(l))
+      ?.trim() ?? 'no message'
+  );
 }

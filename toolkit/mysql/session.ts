@@ -1,7 +1,7 @@
 import mysql, { type Connection, type RowDataPacket } from 'mysql2/promise';
-import { ToolkitError } from '../procedure/errors.ts';
-import { resolveSecret } from '../inventory/secrets.ts';
 import type { Credential, MysqlNode } from '../inventory/schema.ts';
+import { resolveSecret } from '../inventory/secrets.ts';
+import { ToolkitError } from '../procedure/errors.ts';
 import { type Flavor, flavorFor } from './flavor.ts';
 
 export type Row = Record<string, unknown>;
@@ -15,8 +15,18 @@ export class MysqlSession {
     readonly flavor: Flavor,
   ) {}
 
-  static async open(node: MysqlNode, credential: Credential, options: { timeoutMs?: number } = {}): Promise<MysqlSession> {
-    return MysqlSession.login(node, credential.user, resolveSecret(credential.password), options, credential.password);
+  static async open(
+    node: MysqlNode,
+    credential: Credential,
+    options: { timeoutMs?: number } = {},
+  ): Promise<MysqlSession> {
+    return MysqlSession.login(
+      node,
+      credential.user,
+      resolveSecret(credential.password),
+      options,
+      credential.password,
+    );
   }
 
   static async login(
@@ -77,7 +87,10 @@ export class MysqlSession {
   }
 
   async variables(names: string[]): Promise<Record<string, string>> {
-    const rows = await this.query('SELECT VARIABLE_NAME AS n, VARIABLE_VALUE AS v FROM information_schema.GLOBAL_VARIABLES WHERE VARIABLE_NAME IN (?)', [names.map((n) => n.toUpperCase())]);
+    const rows = await this.query(
+      'SELECT VARIABLE_NAME AS n, VARIABLE_VALUE AS v FROM information_schema.GLOBAL_VARIABLES WHERE VARIABLE_NAME IN (?)',
+      [names.map((n) => n.toUpperCase())],
+    );
     return Object.fromEntries(rows.map((r) => [String(r.n).toLowerCase(), String(r.v ?? '')]));
   }
 
@@ -97,7 +110,10 @@ export class MysqlSession {
   /** Whether user@host has this password: MariaDB compares hashes; MySQL salts them, so it tries a login. */
   async passwordMatches(user: string, host: string, password: string): Promise<boolean> {
     if (this.flavor.version.kind === 'mariadb') {
-      const stored = await this.value('SELECT authentication_string FROM mysql.user WHERE User = ? AND Host = ?', [user, host]);
+      const stored = await this.value(
+        'SELECT authentication_string FROM mysql.user WHERE User = ? AND Host = ?',
+        [user, host],
+      );
       return stored !== null && stored === (await this.value('SELECT PASSWORD(?)', [password]));
     }
     try {
@@ -133,7 +149,10 @@ function connectError(node: MysqlNode, user: string, passwordRef: string, error:
   const where = `${node.name} at ${node.host}:${node.port}`;
   switch (e.code) {
     case 'ECONNREFUSED':
-      return new ToolkitError(`cannot reach ${where}: connection refused (is the server running?)`, 'UNREACHABLE');
+      return new ToolkitError(
+        `cannot reach ${where}: connection refused (is the server running?)`,
+        'UNREACHABLE',
+      );
     case 'ETIMEDOUT':
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
@@ -148,12 +167,18 @@ function connectError(node: MysqlNode, user: string, passwordRef: string, error:
         'ACCESS_DENIED',
       );
     default:
-      return new ToolkitError(`cannot connect to ${where}: ${e.sqlMessage ?? e.message ?? String(error)}`, 'UNREACHABLE');
+      return new ToolkitError(
+        `cannot connect to ${where}: ${e.sqlMessage ?? e.message ?? String(error)}`,
+        'UNREACHABLE',
+      );
   }
 }
 
 // The driver's message only; mysql2 also keeps the statement (with any password in it) in error.sql, never shown.
 function queryError(node: MysqlNode, error: unknown): ToolkitError {
   const e = error as DriverError;
-  return new ToolkitError(`${node.name}: ${e.sqlMessage ?? e.message ?? String(error)}${e.code ? ` (${e.code})` : ''}`, e.code ?? 'SQL');
+  return new ToolkitError(
+    `${node.name}: ${e.sqlMessage ?? e.message ?? String(error)}${e.code ? ` (${e.code})` : ''}`,
+    e.code ?? 'SQL',
+  );
 }

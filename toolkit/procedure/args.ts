@@ -22,7 +22,9 @@ type ValueOf<T extends FlagType> = T extends 'boolean'
       : string;
 
 export type ParsedFlags<S extends FlagSpecs> = {
-  [K in keyof S]: S[K] extends { default: unknown } ? ValueOf<S[K]['type']> : ValueOf<S[K]['type']> | undefined;
+  [K in keyof S]: S[K] extends { default: unknown }
+    ? ValueOf<S[K]['type']>
+    : ValueOf<S[K]['type']> | undefined;
 };
 
 export interface ParsedArgs<S extends FlagSpecs> {
@@ -55,7 +57,8 @@ function canonical(path: string): string {
 export function parseArgs<S extends FlagSpecs>(words: string[], spec: S): ParsedArgs<S> {
   const flags: Record<string, unknown> = {};
   for (const [name, flag] of Object.entries(spec)) {
-    if (flag.default !== undefined) flags[name] = Array.isArray(flag.default) ? [...flag.default] : flag.default;
+    if (flag.default !== undefined)
+      flags[name] = Array.isArray(flag.default) ? [...flag.default] : flag.default;
   }
   const positionals: string[] = [];
   for (let i = 0; i < words.length; i++) {
@@ -96,7 +99,8 @@ export function parseArgs<S extends FlagSpecs>(words: string[], spec: S): Parsed
 function convert(name: string, type: FlagType, raw: string): string | number | string[] {
   if (type === 'number') {
     const n = Number(raw.replaceAll('_', ''));
-    if (raw.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--${name} must be a number, got '${raw}'`);
+    if (raw.trim() === '' || !Number.isFinite(n))
+      throw new UsageError(`--${name} must be a number, got '${raw}'`);
     return n;
   }
   if (type === 'list') {
@@ -112,7 +116,13 @@ function convert(name: string, type: FlagType, raw: string): string | number | s
 }
 
 export function usage(name: string, summary: string, spec: FlagSpecs, positional = ''): string {
-  const lines = [`usage: npx zx scripts/${name}.mjs ${positional}[flags]`.replace('  ', ' '), '', summary, '', 'flags:'];
+  const lines = [
+    `usage: npx zx scripts/${name}.mjs ${positional}[flags]`.replace('  ', ' '),
+    '',
+    summary,
+    '',
+    'flags:',
+  ];
   for (const [flag, s] of Object.entries(spec)) {
     const arg = s.type === 'boolean' ? '' : s.type === 'list' ? ' <a,b,...>' : ` <${s.type}>`;
     const def = s.default !== undefined && s.type !== 'boolean' ? ` (default ${String(s.default)})` : '';

@@ -36,7 +36,10 @@ export interface RunbookDefinition<F extends FlagSpecs> {
  * the procedure's steps, print the report (lines, spinners or one JSON object) and return the exit
  * code: 0 done, 1 a step failed, 2 bad input (nothing was touched).
  */
-export async function runbookMain<F extends FlagSpecs>(definition: RunbookDefinition<F>, words: string[]): Promise<number> {
+export async function runbookMain<F extends FlagSpecs>(
+  definition: RunbookDefinition<F>,
+  words: string[],
+): Promise<number> {
   const spec = { ...commonFlags, ...(definition.flags ?? {}) } as F & typeof commonFlags;
   const wantsJson = words.includes('--json');
   let flags: ParsedFlags<F & typeof commonFlags>;
@@ -44,7 +47,9 @@ export async function runbookMain<F extends FlagSpecs>(definition: RunbookDefini
   try {
     ({ flags, positionals } = parseArgs(words, spec));
     if (flags.help) {
-      process.stdout.write(`${usage(definition.name, definition.summary, spec, definition.positionalUsage ? `${definition.positionalUsage} ` : '')}\n`);
+      process.stdout.write(
+        `${usage(definition.name, definition.summary, spec, definition.positionalUsage ? `${definition.positionalUsage} ` : '')}\n`,
+      );
       return 0;
     }
     definition.validate?.(flags, positionals);
@@ -76,7 +81,8 @@ export async function runbookMain<F extends FlagSpecs>(definition: RunbookDefini
 
 function fail(runbook: string, error: unknown, json: boolean, env: string): number {
   const message = redact(oneLine(error));
-  if (json) process.stdout.write(`${JSON.stringify({ runbook, env, changed: 0, steps: [], error: message })}\n`);
+  if (json)
+    process.stdout.write(`${JSON.stringify({ runbook, env, changed: 0, steps: [], error: message })}\n`);
   process.stderr.write(`${runbook}: ${message}\n`);
   return error instanceof UsageError || error instanceof ToolkitError ? 2 : 1;
 }

@@ -11,7 +11,10 @@ export interface PollOptions {
  * Polls until check() returns a value other than undefined, or the deadline passes. The last
  * reason check() gave (via the `why` callback) ends up in the timeout error.
  */
-export async function waitFor<T>(check: (why: (reason: string) => void) => Promise<T | undefined>, options: PollOptions): Promise<T> {
+export async function waitFor<T>(
+  check: (why: (reason: string) => void) => Promise<T | undefined>,
+  options: PollOptions,
+): Promise<T> {
   const deadline = Date.now() + options.timeoutMs;
   let reason = '';
   const why = (r: string) => {
@@ -25,7 +28,9 @@ export async function waitFor<T>(check: (why: (reason: string) => void) => Promi
       reason = error instanceof Error ? error.message : String(error);
     }
     if (Date.now() >= deadline) {
-      throw new Error(`timed out after ${Math.round(options.timeoutMs / 1000)} s waiting for ${options.what}${reason ? `: ${reason}` : ''}`);
+      throw new Error(
+        `timed out after ${Math.round(options.timeoutMs / 1000)} s waiting for ${options.what}${reason ? `: ${reason}` : ''}`,
+      );
     }
     await sleep(options.intervalMs ?? 100);
   }

@@ -48,6 +48,18 @@ export class Run {
     await this.step(name, host, async () => ({ status: 'ok', detail: await probe() }));
   }
 
+  /**
+   * A check of the end result (a marker read back, counters that grow). In a dry run the changes
+   * it would verify were not made, so it is reported as planned instead of run.
+   */
+  async verify(name: string, host: string, probe: () => Promise<string>): Promise<void> {
+    await this.step(name, host, async () =>
+      this.dryRun
+        ? { status: 'planned', detail: 'verify after the changes' }
+        : { status: 'ok', detail: await probe() },
+    );
+  }
+
   /** Converges one thing; in a dry run the change is reported as planned and not applied. */
   async converge<S>(spec: ConvergeStep<S>): Promise<StepStatus> {
     return this.step(spec.name, spec.host, async () => {
@@ -62,7 +74,12 @@ export class Run {
   }
 
   /** Work that always changes something when it runs (the caller decided it must). */
-  async action(name: string, host: string, detail: string, apply: () => Promise<string | undefined>): Promise<void> {
+  async action(
+    name: string,
+    host: string,
+    detail: string,
+    apply: () => Promise<string | undefined>,
+  ): Promise<void> {
     await this.step(name, host, async () => {
       if (this.dryRun) return { status: 'planned', detail };
       const result = await apply();

@@ -1,0 +1,294 @@
+import type { Inventory, MysqlNode } from '../inventory/schema.ts';
+import { resolveSecret } from '../inventory/secrets.ts';
+import type { InventorySource } from '../inventory/source.ts';
+import { ToolkitError } from '../procedure/errors.ts';
+import { waitFor } from '../procedure/poll.ts';
+import type { Run } from '../procedure/run.ts';
+import type { GtidSet } from './gtid.ts';
+import { readOptionFile, renderOptionFile, writeOptionFile } from './option-file.ts';
+import { ensureReadOnly, verifyWithMarker } from './replication.ts';
+import { convergeSemisync } from './semisync.ts';
+import { MysqlSession } from './session.ts';
+
+export interface FailoverOptions {
+  /** Move the master while it is up (planned maintenance) instead of replacing a dead one. */
+  switchover: boolean;
+  /** Prefer this slave; refused if another slave holds transactions it lacks. */
+  candidate?: string;
+  /** How long slaves get to apply what they received before promotion. */
+  catchUpTimeoutMs: number;
+}
+
+interface Candidate {
+  session: MysqlSession;
+  /** Everything this slave holds once its relay log is applied. */
+  executed: GtidSet;
+}
+
+/**
+ * Replaces the master by the slave with the most complete GTID set: every slave applies what it
+ * received, the best one is promoted, the others follow it, the old master is fenced (read_only,
+ * persisted where the toolkit has its option files) and the inventory records the new topology.
+ * With semi-sync AFTER_SYNC, every commit a client saw acknowledged reached some slave's relay
+ * log, so the count of acknowledged transactions missing on the new master must be 0.
+ */
+export async function failoverProcedure(
+  run: Run,
+  inventory: Inventory,
+  source: InventorySource,
+  options: FailoverOptions,
+): Promise<void> {
+  const { master, slaves } = inventory.mysql;
+  if (slaves.length === 0) throw new ToolkitError('the inventory has no slave to promote');
+  if (options.candidate && !slaves.some((s) => s.name === options.candidate)) {
+    throw new ToolkitError(
+      `--candidate ${options.candidate} is not a slave in the inventory (slaves: ${slaves.map((s) => s.name).join(', ')})`,
+    );
+  }
+
+  const oldMaster = await probeMaster(run, inventory, options.switchover);
+  if (oldMaster === 'healthy') return;
+
+  const reachable: MysqlSession[] = [];
+  for (const slave of slaves) {
+    await run.step('reachable', slave.name, async () => {
+      try {
+        const session = await MysqlSession.open(slave, inventory.mysql.admin, { timeoutMs: 3000 });
+        run.onClose(() => session.close());
+        reachable.push(session);
+        return { status: 'ok', detail: `${session.flavor.label} at ${slave.host}:${slave.port}` };
+      } catch (error) {
+        return { status: 'ok', detail: `unreachable, left out: ${(error as Error).message}` };
+      }
+    });
+  }
+  if (reachable.length === 0) throw new ToolkitError('no slave is reachable: nothing can be promoted');
+
+  if (oldMaster !== 'down') await fenceLiveMaster(run, oldMaster);
+  if (oldMaster === 'down') {
+    // Nothing more may arrive from a master that could come back while slaves are being compared.
+    for (const slave of reachable) {
+      await run.action('io thread stopped', slave.node.name, slave.flavor.stopIoThread, async () => {
+        await slave.exec(slave.flavor.stopIoThread);
+        return undefined;
+      });
+    }
+  }
+
+  const candidates = await applyRelayLogs(
+    run,
+    reachable,
+    oldMaster === 'down' ? undefined : oldMaster,
+    options,
+  );
+  const chosen = chooseCandidate(candidates, options.candidate);
+  const missing = countMissing(
+    run,
+    chosen,
+    candidates,
+    oldMaster === 'down' ? undefined : await oldMaster.executedGtid(),
+  );
+  await run.check('acknowledged transactions', chosen.session.node.name, async () => {
+    const text = `missing_acknowledged=${missing} (${chosen.session.node.name} holds ${chosen.executed.text || 'nothing'})`;
+    if (missing > 0)
+      run.note(
+        `WARNING: ${missing} transaction(s) acknowledged by ${master.name} are not on ${chosen.session.node.name}`,
+      );
+    return text;
+  });
+
+  await promote(run, chosen.session);
+  const followers = reachable.filter((s) => s !== chosen.session);
+  for (const follower of followers) await repoint(run, inventory, follower, chosen.session.node);
+
+  await fenceRecorded(run, master, oldMaster === 'down');
+  await run.action(
+    'inventory updated',
+    source.env,
+    `master ${chosen.session.node.name}, old master ${master.name} fenced`,
+    async () => {
+      await source.saveTopology({
+        master: chosen.session.node,
+        slaves: slaves.filter((s) => s.name !== chosen.session.node.name),
+        fenced: [...(inventory.mysql.fenced ?? []).filter((n) => n.name !== master.name), master],
+      });
+      return `${source.origin}: master ${chosen.session.node.name}, slaves ${
+        slaves
+          .filter((s) => s.name !== chosen.session.node.name)
+          .map((s) => s.name)
+          .join(', ') || 'none'
+      }, fenced ${master.name}`;
+    },
+  );
+
+  const promotedInventory: Inventory = {
+    ...inventory,
+    mysql: { ...inventory.mysql, master: chosen.session.node },
+  };
+  for (const follower of followers) await ensureReadOnly(run, follower, true);
+  await convergeSemisync(run, promotedInventory, chosen.session, followers);
+  await verifyWithMarker(run, chosen.session, followers);
+}
+
+type MasterProbe = 'healthy' | 'down' | MysqlSession;
+
+/** Healthy and not asked to switch over: nothing to do. Down: fail over. Up with --switchover: switch over. */
+async function probeMaster(run: Run, inventory: Inventory, switchover: boolean): Promise<MasterProbe> {
+  const { master } = inventory.mysql;
+  let result: MasterProbe = 'down';
+  await run.step('master', master.name, async () => {
+    let session: MysqlSession | undefined;
+    try {
+      session = await MysqlSession.open(master, inventory.mysql.admin, { timeoutMs: 3000 });
+    } catch (error) {
+      if (switchover)
+        throw new ToolkitError(
+          `cannot switch over: the master is down (${(error as Error).message}); run without --switchover`,
+        );
+      return { status: 'ok', detail: `down (${(error as Error).message}): failing over` };
+    }
+    run.onClose(() => session.close());
+    const readOnly = (await session.value('SELECT @@GLOBAL.read_only')) === '1';
+    if (!switchover) {
+      if (readOnly)
+        throw new ToolkitError(
+          `${master.name} is up but read_only: fix the inventory or run with --switchover`,
+        );
+      result = 'healthy';
+      return {
+        status: 'ok',
+        detail: 'up and writable: nothing to fail over (use --switchover to move it deliberately)',
+      };
+    }
+    result = session;
+    return { status: 'ok', detail: 'up: switching over' };
+  });
+  return result;
+}
+
+async function fenceLiveMaster(run: Run, master: MysqlSession): Promise<void> {
+  await ensureReadOnly(run, master, true);
+}
+
+/** Waits until each slave has applied all it received (and, in a switchover, all the old master has). */
+async function applyRelayLogs(
+  run: Run,
+  slaves: MysqlSession[],
+  oldMaster: MysqlSession | undefined,
+  options: FailoverOptions,
+): Promise<Candidate[]> {
+  const target = oldMaster ? await oldMaster.executedGtid() : undefined;
+  const candidates: Candidate[] = [];
+  for (const slave of slaves) {
+    await run.check('relay log applied', slave.node.name, async () => {
+      const executed = await waitFor(
+        async (why) => {
+          const row = await slave.one(slave.flavor.showReplicaStatus);
+          const status = row ? slave.flavor.parseReplicaStatus(row) : undefined;
+          const executedNow = await slave.executedGtid();
+          const received = status?.received ? slave.flavor.parseGtid(status.received) : undefined;
+          const behindReceived = received ? executedNow.missingFrom(received) : 0;
+          const behindMaster = target ? executedNow.missingFrom(target) : 0;
+          if (status?.sqlErrno)
+            throw new ToolkitError(`sql thread error ${status.sqlErrno}: ${status.sqlError}`);
+          if (behindReceived === 0 && behindMaster === 0) return executedNow;
+          why(`${behindReceived} received and ${behindMaster} master transaction(s) not applied yet`);
+          return undefined;
+        },
+        {
+          timeoutMs: options.catchUpTimeoutMs,
+          intervalMs: 50,
+          what: `${slave.node.name} to apply its relay log`,
+        },
+      );
+      candidates.push({ session: slave, executed });
+      return `holds ${executed.text || 'nothing'}`;
+    });
+  }
+  return candidates;
+}
+
+function chooseCandidate(candidates: Candidate[], preferred: string | undefined): Candidate {
+  // The best candidate lacks the fewest transactions that any other slave holds.
+  const lacking = (c: Candidate) =>
+    candidates.reduce((sum, o) => sum + c.executed.missingFrom(o.executed), 0);
+  const best = [...candidates].sort((a, b) => lacking(a) - lacking(b))[0]!;
+  if (!preferred) return best;
+  const wanted = candidates.find((c) => c.session.node.name === preferred);
+  if (!wanted) throw new ToolkitError(`--candidate ${preferred} is not reachable`);
+  if (lacking(wanted) > lacking(best)) {
+    throw new ToolkitError(
+      `--candidate ${preferred} lacks ${lacking(wanted)} transaction(s) that ${best.session.node.name} has; promoting it would lose them`,
+    );
+  }
+  return wanted;
+}
+
+function countMissing(
+  _run: Run,
+  chosen: Candidate,
+  candidates: Candidate[],
+  masterExecuted: GtidSet | undefined,
+): number {
+  const others = candidates.map((c) => chosen.executed.missingFrom(c.executed));
+  if (masterExecuted) others.push(chosen.executed.missingFrom(masterExecuted));
+  return Math.max(0, ...others);
+}
+
+async function promote(run: Run, session: MysqlSession): Promise<void> {
+  await run.converge({
+    name: 'promoted to master',
+    host: session.node.name,
+    read: async () => ({ replicating: Boolean(await session.one(session.flavor.showReplicaStatus)) }),
+    diff: (s) => (s.replicating ? 'stop replication and forget the old master' : null),
+    describe: () => 'not replicating from anyone',
+    apply: async () => {
+      await session.exec(session.flavor.stopReplica);
+      await session.exec(session.flavor.resetReplicaAll);
+    },
+  });
+  await ensureReadOnly(run, session, false);
+}
+
+async function repoint(
+  run: Run,
+  inventory: Inventory,
+  follower: MysqlSession,
+  newMaster: MysqlNode,
+): Promise<void> {
+  await run.action('follows new master', follower.node.name, `replicate from ${newMaster.name}`, async () => {
+    await follower.exec(follower.flavor.stopReplica);
+    const change = follower.flavor.changeSource({
+      host: newMaster.host,
+      port: newMaster.port,
+      user: inventory.mysql.replication.user,
+      password: resolveSecret(inventory.mysql.replication.password),
+    });
+    await follower.exec(change.sql, change.values);
+    await follower.exec(follower.flavor.startReplica);
+    return `replicates from ${newMaster.name} (${newMaster.host}:${newMaster.port})`;
+  });
+}
+
+/** A dead master cannot be told anything; where the toolkit owns its option files it comes back read_only. */
+async function fenceRecorded(run: Run, master: MysqlNode, down: boolean): Promise<void> {
+  if (!down) return;
+  const dir = master.optionsDir;
+  if (!dir) {
+    await run.check(
+      'old master fenced',
+      master.name,
+      async () => 'unreachable: fenced in the inventory only; it must not come back as a master',
+    );
+    return;
+  }
+  const content = renderOptionFile('read_only of this node', { read_only: 'ON' });
+  await run.converge({
+    name: 'old master fenced',
+    host: master.name,
+    read: async () => readOptionFile(dir, 'read-only'),
+    diff: (current) => (current === content ? null : 'persist read_only=ON so it restarts read-only'),
+    describe: () => 'read_only=ON persisted',
+    apply: async () => writeOptionFile(dir, 'read-only', content),
+  });
+}
