@@ -153,7 +153,8 @@ describe('MysqlGtidSet', () => {
   });
 
   describe('missingFrom', () => {
-    const missing = (mine: string, theirs: string) => new MysqlGtidSet(mine).missingFrom(new MysqlGtidSet(theirs));
+    const missing = (mine: string, theirs: string) =>
+      new MysqlGtidSet(mine).missingFrom(new MysqlGtidSet(theirs));
 
     it('counts the part of an interval not covered', () => {
       expect(missing(`${A}:1-5`, `${A}:1-8`)).toBe(3);
@@ -255,9 +256,7 @@ function fromMembers(set: Set<string>): string {
     const [uuid, n] = m.split(':');
     byUuid.set(uuid!, [...(byUuid.get(uuid!) ?? []), Number(n)]);
   }
-  return [...byUuid]
-    .map(([uuid, ns]) => `${uuid}:${ns.sort((x, y) => x - y).join(':')}`)
-    .join(',');
+  return [...byUuid].map(([uuid, ns]) => `${uuid}:${ns.sort((x, y) => x - y).join(':')}`).join(',');
 }
 
 const mariadbPos = fc
@@ -301,7 +300,9 @@ describe('properties', () => {
         (sources, keep) => {
           const all = members(sources);
           const subset = new Set([...all].filter(keep));
-          expect(new MysqlGtidSet(mysqlText(sources)).missingFrom(new MysqlGtidSet(fromMembers(subset)))).toBe(0);
+          expect(
+            new MysqlGtidSet(mysqlText(sources)).missingFrom(new MysqlGtidSet(fromMembers(subset))),
+          ).toBe(0);
         },
       ),
     );
@@ -322,7 +323,8 @@ describe('properties', () => {
         const empty = new MysqlGtidSet('');
         const whole = empty.missingFrom(new MysqlGtidSet(mysqlText(sources)));
         const parts =
-          empty.missingFrom(new MysqlGtidSet(mysqlText(left))) + empty.missingFrom(new MysqlGtidSet(mysqlText(right)));
+          empty.missingFrom(new MysqlGtidSet(mysqlText(left))) +
+          empty.missingFrom(new MysqlGtidSet(mysqlText(right)));
         expect(whole).toBe(parts);
         expect(whole).toBe(members(sources).size);
         // Having one half, the other half is exactly what is missing.
