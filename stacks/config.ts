@@ -1,0 +1,127 @@
+import { type Static, Type } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+const Cidr = Type.String({ pattern: '^(\\d{1,3}\\.){3}\\d{1,3}/\\d{1,2}$|^[0-9a-fA-F:]+/\\d{1,3}$' });
+const Port = Type.Integer({ minimum: 1, maximum: 65535 });
+const Image = Type.String({ minLength: 1, pattern: '^[a-z0-9./_:@-]+$' });
+const MachineType = Type.String({ pattern: '^[a-z0-9-]+$' });
+
+export const MachineTypes = Type.Object(
+  { app: MachineType, slave: MachineType, vitess: MachineType },
+  { additionalProperties: false },
+);
+
+export const ContainerImages = Type.Object(
+  { app: Image, mysql: Image, redis: Image, rabbitmq: Image, tarantool: Image, clickhouse: Image },
+  { additionalProperties: false },
+);
+
+/** Everything a stack reads from `Pulumi.<stack>.yaml` except secrets, after defaults. */
+export const StackSettings = Type.Object(
+  {
+    project: Type.String({ minLength: 1 }),
+    region: Type.String({ minLength: 1 }),
+    zone: Type.String({ minLength: 1 }),
+    network: Type.String({ minLength: 1 }),
+    bootImage: Type.String({ minLength: 1 }),
+    bootDiskSizeGb: Type.Integer({ minimum: 10, maximum: 65536 }),
+    machineTypes: MachineTypes,
+    slaveHosts: Type.Integer({ minimum: 1, maximum: 8 }),
+    slaves: Type.Integer({ minimum: 1, maximum: 16 }),
+    vitess: Type.Boolean(),
+    images: ContainerImages,
+    sshUser: Type.String({ pattern: '^[a-z_][a-z0-9_-]{0,31}$' }),
+    sshPublicKeys: Type.Array(Type.String({ pattern: '^(ssh-|ecdsa-)' }), { minItems: 1 }),
+    sshSourceRanges: Type.Array(Cidr, { minItems: 1 }),
+    adminSourceRanges: Type.Array(Cidr, { minItems: 1 }),
+    appSourceRanges: Type.Array(Cidr, { minItems: 1 }),
+    appPort: Port,
+    appContainerPort: Port,
+    mysqlDatabase: Type.String({ pattern: '^[A-Za-z0-9_]{1,64}$' }),
+    protectData: Type.Boolean(),
+  },
+  { additionalProperties: false },
+);
+
+export type StackSettings = Static<typeof StackSettings>;
+export type ContainerImages = Static<typeof ContainerImages>;
+
+export const defaultMachineTypes: Static<typeof MachineTypes> = {
+  app: 'n1-standard-8',
+  slave: 'n1-standard-2',
+  vitess: 'n1-standard-4',
+};
+
+const defaultImages: Omit<ContainerImages, 'app'> = {
+  mysql: 'mysql:8.0',
+  redis: 'redis:7.2',
+  rabbitmq: 'rabbitmq:3.13-management',
+  tarantool: 'tarantool/tarantool:2.11',
+  clickhouse: 'clickhouse/clickhouse-server:23.8',
+};
+
+/** The secrets each stack needs, set with `pulumi config set --secret <key>`. */
+export const secretKeys = [
+  'mysqlRootPassword',
+  'mysqlAppPassword',
+  'mysqlReplicatorPassword',
+  'rabbitmqPassword',
+  'tarantoolPassword',
+  'clickhousePassword',
+] as const;
+export type SecretKey = (typeof secretKeys)[number];
+
+/** Where values come from: `pulumi.Config` in a real run, a plain map in tests. */
+export interface ConfigSource {
+  project(key: string): unknown;
+  gcp(key: string): string | undefined;
+}
+
+/** Reads and checks the settings; the first problem becomes one error naming the config key. */
+export function readSettings(source: ConfigSource): StackSettings {
+  const project = source.gcp('project');
+  const region = source.gcp('region');
+  const zone = source.gcp('zone') ?? (region ? `${region}-b` : undefined);
+  const images = source.project('images') as Partial<ContainerImages> | undefined;
+  const settings = {
+    project,
+    region,
+    zone,
+    network: source.project('network') ?? 'default',
+    bootImage: source.project('bootImage') ?? 'projects/ubuntu-os-cloud/global/images/family/ubuntu-2204-lts',
+    bootDiskSizeGb: source.project('bootDiskSizeGb') ?? 50,
+    machineTypes: { ...defaultMachineTypes, ...(source.project('machineTypes') as object | undefined) },
+    slaveHosts: source.project('slaveHosts') ?? 1,
+    slaves: source.project('slaves') ?? 2,
+    vitess: source.project('vitess') ?? true,
+    images: { ...defaultImages, ...images },
+    sshUser: source.project('sshUser') ?? 'deploy',
+    sshPublicKeys: source.project('sshPublicKeys'),
+    sshSourceRanges: source.project('sshSourceRanges'),
+    adminSourceRanges: source.project('adminSourceRanges'),
+    appSourceRanges: source.project('appSourceRanges') ?? ['0.0.0.0/0'],
+    appPort: source.project('appPort') ?? 80,
+    appContainerPort: source.project('appContainerPort') ?? 8080,
+    mysqlDatabase: source.project('mysqlDatabase') ?? 'app',
+    protectData: source.project('protectData') ?? false,
+  };
+  const first = Value.Errors(StackSettings, settings).First();
+  if (first) {
+    const key = first.path.split('/').filter(Boolean);
+    const name = ['project', 'region', 'zone'].includes(key[0] ?? '') ? `gcp:${key[0]}` : key.join('.');
+    const why = first.message.startsWith('Expected required property')
+      ? 'is required'
+      : first.message.toLowerCase();
+    throw new Error(`stack config ${name || '(root)'}: ${why} (pulumi config set ${name} ...)`);
+  }
+  const parsed = settings as StackSettings;
+  if (parsed.slaves < parsed.slaveHosts) {
+    throw new Error(
+      `stack config slaves: ${parsed.slaves} slaves cannot fill ${parsed.slaveHosts} slave hosts`,
+    );
+  }
+  if (!parsed.zone.startsWith(`${parsed.region}-`)) {
+    throw new Error(`stack config gcp:zone: ${parsed.zone} is not in region ${parsed.region}`);
+  }
+  return parsed;
+}

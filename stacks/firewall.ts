@@ -1,0 +1,93 @@
+import * as gcp from '@pulumi/gcp';
+import * as pulumi from '@pulumi/pulumi';
+import type { HostContext } from './hosts.ts';
+import { roleTag } from './hosts.ts';
+import { ports } from './topology.ts';
+
+export interface FirewallInput {
+  ctx: HostContext;
+  /** Static addresses of the stack's own hosts: traffic between them via external IPs comes from these. */
+  hostAddresses: pulumi.Output<string>[];
+  mysqlPorts: number[];
+}
+
+/**
+ * Ingress for the stack's hosts. Database, cache, queue and admin ports accept the configured admin
+ * ranges and the stack's own hosts only (by tag inside the VPC, by /32 via external addresses);
+ * SSH only the configured SSH ranges; only the app port takes the configured public ranges.
+ */
+export function createFirewall({ ctx, hostAddresses, mysqlPorts }: FirewallInput): gcp.compute.Firewall[] {
+  const { settings, stack, stackTag } = ctx;
+  const trusted = pulumi
+    .all(hostAddresses)
+    .apply((ips) => [...settings.adminSourceRanges, ...ips.map((ip) => `${ip}/32`)]);
+  const rule = (
+    key: string,
+    description: string,
+    tcpPorts: string[],
+    targetRoles: Array<'app' | 'slave' | 'vitess'>,
+    sourceRanges: pulumi.Input<string[]>,
+    fromStackHosts: boolean,
+  ) =>
+    new gcp.compute.Firewall(`${stack}-${key}`, {
+      name: `${stack}-${key}`,
+      network: settings.network,
+      description,
+      direction: 'INGRESS',
+      allows: [{ protocol: 'tcp', ports: tcpPorts }],
+      sourceRanges,
+      sourceTags: fromStackHosts ? [stackTag] : undefined,
+      targetTags: targetRoles.map((role) => roleTag(stackTag, role)),
+    });
+
+  const [firstMysql, lastMysql] = [Math.min(...mysqlPorts), Math.max(...mysqlPorts)];
+  const rules = [
+    rule(
+      'ssh',
+      'SSH from the configured SSH ranges',
+      ['22'],
+      ['app', 'slave', 'vitess'],
+      settings.sshSourceRanges,
+      false,
+    ),
+    rule(
+      'mysql',
+      'MySQL master and slaves: admin ranges and the stack hosts (replication)',
+      [firstMysql === lastMysql ? `${firstMysql}` : `${firstMysql}-${lastMysql}`],
+      ['app', 'slave'],
+      trusted,
+      true,
+    ),
+    rule(
+      'services',
+      'Redis, RabbitMQ (and its management UI), Tarantool, ClickHouse HTTP: admin ranges and the stack hosts',
+      [ports.redis, ports.rabbitmq, ports.rabbitmqManagement, ports.tarantool, ports.clickhouseHttp].map(
+        String,
+      ),
+      ['app'],
+      trusted,
+      true,
+    ),
+    rule(
+      'app',
+      'The social app over HTTP',
+      [String(settings.appPort)],
+      ['app'],
+      settings.appSourceRanges,
+      false,
+    ),
+  ];
+  if (settings.vitess) {
+    rules.push(
+      rule(
+        'vitess',
+        'Vitess vtctld (web, gRPC), vtgate (web, MySQL): admin ranges and the stack hosts',
+        [ports.vtctldWeb, ports.vtgateWeb, ports.vtgateMysql, ports.vtctldGrpc].map(String),
+        ['vitess'],
+        trusted,
+        true,
+      ),
+    );
+  }
+  return rules;
+}

@@ -1,0 +1,71 @@
+import * as pulumi from '@pulumi/pulumi';
+import type { StackInventoryOutput } from '../toolkit/inventory/pulumi-outputs.ts';
+import type { StackSettings } from './config.ts';
+import { createFirewall } from './firewall.ts';
+import { createHost, type Host, type HostContext } from './hosts.ts';
+import { deployAppHost, deploySlaveHost, type Secrets } from './services.ts';
+import { planTopology, ports } from './topology.ts';
+
+export interface StackOutputs {
+  /** What `openInventory(env)` reads for an environment with `pulumi: {stack}`; no secret in it. */
+  inventory: pulumi.Output<StackInventoryOutput>;
+  /** Host name → static address, for SSH and for people. */
+  hosts: pulumi.Output<Record<string, string>>;
+}
+
+/** The whole environment: hosts, firewall, containers; returns the outputs the runbooks read. */
+export function defineStack(stack: string, settings: StackSettings, secrets: Secrets): StackOutputs {
+  const topology = planTopology(settings);
+  const ctx: HostContext = { stack, settings, stackTag: `hs-${stack}` };
+  const hosts = new Map<string, Host>(topology.hosts.map((plan) => [plan.key, createHost(ctx, plan)]));
+  const host = (key: string): Host => {
+    const found = hosts.get(key);
+    if (!found) throw new Error(`topology names host ${key} but does not plan it`);
+    return found;
+  };
+  createFirewall({
+    ctx,
+    hostAddresses: [...hosts.values()].map((h) => h.address),
+    mysqlPorts: topology.mysqlPorts,
+  });
+
+  const slaveEndpoints = topology.slaves.map((s) => pulumi.interpolate`${host(s.hostKey).address}:${s.port}`);
+  deployAppHost(stack, settings, host('app'), secrets, slaveEndpoints);
+  for (const plan of topology.hosts.filter((h) => h.role === 'slave')) {
+    deploySlaveHost(
+      stack,
+      settings,
+      host(plan.key),
+      secrets,
+      topology.slaves.filter((s) => s.hostKey === plan.key),
+    );
+  }
+
+  const app = host('app').address;
+  const vitess = settings.vitess ? host('vitess').address : undefined;
+  const slaveHosts = topology.slaves.map((s) => host(s.hostKey).address);
+  const inventory = pulumi
+    .all([app, pulumi.all(slaveHosts), pulumi.output(vitess)])
+    .apply(([appIp, slaveIps, vitessIp]): StackInventoryOutput => {
+      const out: StackInventoryOutput = {
+        mysql: {
+          master: { name: 'db', host: appIp, port: ports.mysqlMaster },
+          slaves: topology.slaves.map((s, i) => ({ name: s.name, host: slaveIps[i]!, port: s.port })),
+        },
+        tarantool: { host: appIp, port: ports.tarantool },
+        clickhouse: { host: appIp, httpPort: ports.clickhouseHttp },
+        app: { url: settings.appPort === 80 ? `http://${appIp}` : `http://${appIp}:${settings.appPort}` },
+        redis: { host: appIp, port: ports.redis },
+        rabbitmq: { host: appIp, port: ports.rabbitmq },
+      };
+      if (vitessIp) {
+        out.vtctld = { host: vitessIp, grpcPort: ports.vtctldGrpc, webPort: ports.vtctldWeb };
+        out.vtgate = { host: vitessIp, mysqlPort: ports.vtgateMysql };
+      }
+      return out;
+    });
+  const hostAddresses = pulumi
+    .all([...hosts.entries()].map(([key, h]) => h.address.apply((ip) => [key, ip] as const)))
+    .apply((pairs) => Object.fromEntries(pairs));
+  return { inventory, hosts: hostAddresses };
+}

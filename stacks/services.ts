@@ -1,0 +1,167 @@
+import * as pulumi from '@pulumi/pulumi';
+import type { SecretKey, StackSettings } from './config.ts';
+import { HostContainers } from './containers.ts';
+import type { Host } from './hosts.ts';
+import { sharedFiles } from './shared-files.ts';
+import { ports, type SlavePlan } from './topology.ts';
+
+export type Secrets = Record<SecretKey, pulumi.Output<string>>;
+
+const mysqlInternalPort = 3306;
+
+/** The seed's docker-compose.yml on the app host: app, master, redis, rabbitmq, tarantool, replicator, clickhouse. */
+export function deployAppHost(
+  stack: string,
+  settings: StackSettings,
+  host: Host,
+  secrets: Secrets,
+  slaveEndpoints: pulumi.Output<string>[],
+): void {
+  const containers = new HostContainers(host, `${stack}-${host.plan.key}`, settings.protectData);
+  const { images } = settings;
+  const db = containers.add({
+    name: 'db',
+    image: images.mysql,
+    command: ['--server-id=1'],
+    env: { MYSQL_DATABASE: settings.mysqlDatabase, MYSQL_USER: 'app' },
+    secretEnv: { MYSQL_ROOT_PASSWORD: secrets.mysqlRootPassword, MYSQL_PASSWORD: secrets.mysqlAppPassword },
+    ports: [{ internal: mysqlInternalPort, external: ports.mysqlMaster }],
+    files: [sharedFiles.mysqlReplication],
+    dataPaths: ['/var/lib/mysql'],
+  });
+  const redis = containers.add({
+    name: 'redis',
+    image: images.redis,
+    command: ['redis-server', '--appendonly', 'yes'],
+    ports: [{ internal: 6379, external: ports.redis }],
+    dataPaths: ['/data'],
+  });
+  const rabbitmq = containers.add({
+    name: 'rabbitmq',
+    image: images.rabbitmq,
+    // RabbitMQ names its data directory after the host name: a fixed one survives container replacement.
+    hostname: 'rabbitmq',
+    env: { RABBITMQ_DEFAULT_USER: 'app' },
+    secretEnv: { RABBITMQ_DEFAULT_PASS: secrets.rabbitmqPassword },
+    ports: [
+      { internal: 5672, external: ports.rabbitmq },
+      { internal: 15672, external: ports.rabbitmqManagement },
+    ],
+    dataPaths: ['/var/lib/rabbitmq'],
+  });
+  const tarantool = containers.add({
+    name: 'tarantool',
+    image: images.tarantool,
+    command: ['tarantool', sharedFiles.tarantoolInit.target],
+    env: { TARANTOOL_USER_NAME: 'app' },
+    secretEnv: { TARANTOOL_USER_PASSWORD: secrets.tarantoolPassword },
+    ports: [{ internal: 3301, external: ports.tarantool }],
+    files: [sharedFiles.tarantoolInit],
+    dataPaths: ['/var/lib/tarantool'],
+  });
+  const clickhouse = containers.add({
+    name: 'clickhouse',
+    image: images.clickhouse,
+    env: { CLICKHOUSE_USER: 'app', CLICKHOUSE_DB: 'default' },
+    secretEnv: { CLICKHOUSE_PASSWORD: secrets.clickhousePassword },
+    ports: [{ internal: 8123, external: ports.clickhouseHttp }],
+    files: [sharedFiles.clickhouseSchema],
+    dataPaths: ['/var/lib/clickhouse'],
+    ulimits: [{ name: 'nofile', soft: 262144, hard: 262144 }],
+  });
+  containers.add({
+    name: 'tarantool-replicator',
+    image: images.app,
+    command: [
+      'node',
+      '--import',
+      'tsx',
+      'toolkit/tarantool/replicator.ts',
+      '--config',
+      sharedFiles.replicatorConfig.target,
+    ],
+    env: {
+      MYSQL_HOST: 'db',
+      MYSQL_PORT: mysqlInternalPort,
+      MYSQL_DATABASE: settings.mysqlDatabase,
+      REPLICATOR_MYSQL_USER: 'replicator',
+      TARANTOOL_HOST: 'tarantool',
+      TARANTOOL_PORT: 3301,
+      TARANTOOL_USER: 'app',
+    },
+    secretEnv: {
+      REPLICATOR_MYSQL_PASSWORD: secrets.mysqlReplicatorPassword,
+      TARANTOOL_PASSWORD: secrets.tarantoolPassword,
+    },
+    files: [sharedFiles.replicatorConfig],
+    dependsOn: [db, tarantool],
+  });
+  containers.add({
+    name: 'app',
+    image: images.app,
+    env: appEnv(settings, slaveEndpoints),
+    secretEnv: {
+      MYSQL_PASSWORD: secrets.mysqlAppPassword,
+      CHAT_MYSQL_PASSWORD: secrets.mysqlAppPassword,
+      RABBITMQ_PASSWORD: secrets.rabbitmqPassword,
+      TARANTOOL_PASSWORD: secrets.tarantoolPassword,
+      CLICKHOUSE_PASSWORD: secrets.clickhousePassword,
+    },
+    ports: [{ internal: settings.appContainerPort, external: settings.appPort }],
+    dependsOn: [db, redis, rabbitmq, tarantool, clickhouse],
+  });
+}
+
+/**
+ * The app's environment: the same names compose/docker-compose.yml sets. Slaves are reached at their
+ * hosts' addresses; everything on the app host by container name.
+ */
+function appEnv(
+  settings: StackSettings,
+  slaveEndpoints: pulumi.Output<string>[],
+): Record<string, pulumi.Input<string | number>> {
+  return {
+    PORT: settings.appContainerPort,
+    MYSQL_HOST: 'db',
+    MYSQL_PORT: mysqlInternalPort,
+    MYSQL_DATABASE: settings.mysqlDatabase,
+    MYSQL_USER: 'app',
+    MYSQL_SLAVES: pulumi.all(slaveEndpoints).apply((endpoints) => endpoints.join(',')),
+    CHAT_MYSQL_HOST: 'db',
+    CHAT_MYSQL_PORT: mysqlInternalPort,
+    CHAT_MYSQL_DATABASE: settings.mysqlDatabase,
+    CHAT_MYSQL_USER: 'app',
+    REDIS_URL: 'redis://redis:6379',
+    RABBITMQ_HOST: 'rabbitmq',
+    RABBITMQ_PORT: 5672,
+    RABBITMQ_USER: 'app',
+    TARANTOOL_HOST: 'tarantool',
+    TARANTOOL_PORT: 3301,
+    TARANTOOL_USER: 'app',
+    CLICKHOUSE_URL: 'http://clickhouse:8123',
+    CLICKHOUSE_USER: 'app',
+  };
+}
+
+/** The seed's docker-compose-replication.yml: the slaves placed on this host, each with its own port. */
+export function deploySlaveHost(
+  stack: string,
+  settings: StackSettings,
+  host: Host,
+  secrets: Secrets,
+  slaves: SlavePlan[],
+): void {
+  const containers = new HostContainers(host, `${stack}-${host.plan.key}`, settings.protectData);
+  for (const slave of slaves) {
+    containers.add({
+      name: slave.name,
+      image: settings.images.mysql,
+      // No MYSQL_DATABASE: the replication runbook seeds a slave from the master's snapshot.
+      command: [`--server-id=${slave.serverId}`],
+      secretEnv: { MYSQL_ROOT_PASSWORD: secrets.mysqlRootPassword },
+      ports: [{ internal: mysqlInternalPort, external: slave.port }],
+      files: [sharedFiles.mysqlReplication],
+      dataPaths: ['/var/lib/mysql'],
+    });
+  }
+}

@@ -1,0 +1,24 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** compose/ holds the one copy of every config file; the stacks upload the same bytes into containers. */
+export const composeDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'compose');
+
+export interface SharedFile {
+  /** Path under compose/, as compose mounts it. */
+  source: string;
+  /** Where the container expects it. */
+  target: string;
+}
+
+export const sharedFiles = {
+  mysqlReplication: { source: 'mysql/replication.cnf', target: '/etc/mysql/conf.d/replication.cnf' },
+  tarantoolInit: { source: 'tarantool/init.lua', target: '/opt/tarantool/init.lua' },
+  replicatorConfig: { source: 'tarantool/replicator.yml', target: '/etc/replicator.yml' },
+  clickhouseSchema: { source: 'clickhouse/schema.sql', target: '/docker-entrypoint-initdb.d/schema.sql' },
+} as const satisfies Record<string, SharedFile>;
+
+export function readShared(file: SharedFile): string {
+  return readFileSync(join(composeDir, file.source), 'utf8');
+}

@@ -1,0 +1,158 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as pulumi from '@pulumi/pulumi';
+import type { RegisterResourceRequest } from '@pulumi/pulumi/proto/resource_pb.js';
+import { specialSecretSig, specialSigKey } from '@pulumi/pulumi/runtime/rpc.js';
+import { getMonitor } from '@pulumi/pulumi/runtime/settings.js';
+import { vi } from 'vitest';
+import { parse } from 'yaml';
+import type { StackInventoryOutput } from '../../toolkit/inventory/pulumi-outputs.ts';
+import { secretKeys } from '../config.ts';
+
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const projectName = 'highload-social';
+
+/** One value per secret key, easy to spot if it ever leaks into an output or a plain input. */
+export const testSecrets = Object.fromEntries(secretKeys.map((key) => [key, `s3cr3t-${key}-5b1e`]));
+
+export interface MockedResource {
+  type: string;
+  name: string;
+  /** Inputs as the engine receives them; a secret is `{[specialSigKey]: specialSecretSig, value}`. */
+  inputs: Record<string, unknown>;
+  /** The options the engine (and so the policy analyzer) receives with the registration. */
+  options: { additionalSecretOutputs: string[]; protect: boolean; dependencies: string[] };
+}
+
+export interface StackRun {
+  resources: MockedResource[];
+  outputs: { inventory: StackInventoryOutput; hosts: Record<string, string> };
+  secretOutputs: { inventory: boolean; hosts: boolean };
+}
+
+/** The `config:` map of Pulumi.<stack>.yaml, as the CLI hands it to the program. */
+export function stackConfigFile(stack: string): Record<string, unknown> {
+  const doc = parse(readFileSync(join(repoRoot, `Pulumi.${stack}.yaml`), 'utf8')) as {
+    config?: Record<string, unknown>;
+  };
+  return doc.config ?? {};
+}
+
+/**
+ * Runs stacks/index.ts as `pulumi up -s <stack>` would, with the engine and the providers mocked:
+ * config from Pulumi.<stack>.yaml (plus `overrides`), secrets from testSecrets.
+ */
+export async function runStack(stack: string, overrides: Record<string, unknown> = {}): Promise<StackRun> {
+  const config: Record<string, string> = {};
+  for (const [key, value] of Object.entries({ ...stackConfigFile(stack), ...overrides })) {
+    if (value === undefined) continue;
+    config[key] = typeof value === 'string' ? value : JSON.stringify(value);
+  }
+  for (const [key, value] of Object.entries(testSecrets)) config[`${projectName}:${key}`] = value;
+  pulumi.runtime.setAllConfig(
+    config,
+    secretKeys.map((key) => `${projectName}:${key}`),
+  );
+
+  const resources: MockedResource[] = [];
+  const options = new Map<string, MockedResource['options']>();
+  let nextAddress = 10;
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        const state: Record<string, unknown> = { ...args.inputs };
+        if (args.type === 'gcp:compute/address:Address') state.address = `192.0.2.${nextAddress++}`;
+        if (args.type === 'gcp:compute/instance:Instance') state.instanceId = `${args.name}-instance-id`;
+        if (args.type === 'docker:index/remoteImage:RemoteImage') state.imageId = `sha256:${args.name}`;
+        resources.push({
+          type: args.type,
+          name: args.name,
+          inputs: args.inputs as Record<string, unknown>,
+          options: options.get(`${args.type}::${args.name}`) ?? {
+            additionalSecretOutputs: [],
+            protect: false,
+            dependencies: [],
+          },
+        });
+        return { id: `${args.name}-id`, state };
+      },
+      call: (args) => args.inputs,
+    },
+    projectName,
+    stack,
+    false,
+  );
+  captureOptions(options);
+
+  vi.resetModules();
+  const program = (await import('../index.ts')) as {
+    inventory: pulumi.Output<StackInventoryOutput>;
+    hosts: pulumi.Output<Record<string, string>>;
+  };
+  const [inventory, hosts, inventorySecret, hostsSecret] = await Promise.all([
+    resolvedValue(program.inventory),
+    resolvedValue(program.hosts),
+    pulumi.isSecret(program.inventory),
+    pulumi.isSecret(program.hosts),
+  ]);
+  // Waits for every registration still in flight (containers are registered inside applies).
+  await pulumi.runtime.disconnect();
+  return {
+    resources,
+    outputs: { inventory, hosts },
+    secretOutputs: { inventory: inventorySecret, hosts: hostsSecret },
+  };
+}
+
+/** The mock monitor hands mocks only type, name and inputs; the options are read off the request. */
+function captureOptions(into: Map<string, MockedResource['options']>): void {
+  const monitor = getMonitor() as unknown as {
+    registerResource: (req: RegisterResourceRequest, callback: (...args: unknown[]) => void) => void;
+  };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, callback) => {
+    into.set(`${req.getType()}::${req.getName()}`, {
+      additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+      protect: req.getProtect() ?? false,
+      dependencies: req.getDependenciesList(),
+    });
+    register(req, callback);
+  };
+}
+
+export function resolvedValue<T>(output: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => output.apply((v) => resolve(v)));
+}
+
+export function isSecretValue(value: unknown): value is { value: unknown } {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as Record<string, unknown>)[specialSigKey] === specialSecretSig
+  );
+}
+
+/** Inputs with secret wrappers replaced by their values: what a policy sees. */
+export function unwrapSecrets(value: unknown): unknown {
+  if (isSecretValue(value)) return unwrapSecrets(value.value);
+  if (Array.isArray(value)) return value.map(unwrapSecrets);
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v)]));
+  }
+  return value;
+}
+
+/** Inputs with every secret replaced by a marker: what may appear in previews and plain state. */
+export function withoutSecrets(value: unknown): unknown {
+  if (isSecretValue(value)) return '[secret]';
+  if (Array.isArray(value)) return value.map(withoutSecrets);
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutSecrets(v)]));
+  }
+  return value;
+}
+
+export function resourcesOf(run: StackRun, type: string): MockedResource[] {
+  return run.resources.filter((r) => r.type === type);
+}
