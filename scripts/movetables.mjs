@@ -1,0 +1,9 @@
+#!/usr/bin/env zx
+// chat_message: app keyspace → its own keyspace with vtctldclient MoveTables, as a resumable state machine.
+import './lib/typescript.mjs';
+
+const { scriptArgs } = await import('../toolkit/procedure/args.ts');
+const { runbookMain } = await import('../toolkit/procedure/main.ts');
+const { moveTablesRunbook } = await import('../toolkit/vitess/runbooks.ts');
+
+process.exitCode = await runbookMain(moveTablesRunbook, scriptArgs(import.meta.url));
