@@ -1,0 +1,138 @@
+import rateLimit from '@fastify/rate-limit';
+import websocket from '@fastify/websocket';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { authRoutes } from './auth/routes.ts';
+import { AuthService } from './auth/service.ts';
+import { TokenSigner } from './auth/tokens.ts';
+import { UnreadCounters } from './counters/service.ts';
+import { UnreadStore } from './counters/unread-store.ts';
+import { ChatRepository } from './dialogs/chat-repository.ts';
+import { MessageRepository } from './dialogs/message-repository.ts';
+import { dialogsRoutes } from './dialogs/routes.ts';
+import { DialogMessage } from './dialogs/schemas.ts';
+import { DialogsService } from './dialogs/service.ts';
+import { FriendsRepository } from './friends/repository.ts';
+import { friendsRoutes } from './friends/routes.ts';
+import { FriendsService } from './friends/service.ts';
+import { healthRoutes } from './health/routes.ts';
+import { Broker } from './platform/amqp.ts';
+import type { AppConfig } from './platform/config.ts';
+import { openDatabases } from './platform/db.ts';
+import { installErrorHandler } from './platform/error-handler.ts';
+import { ErrorBody } from './platform/http.ts';
+import { IdGenerator } from './platform/ids.ts';
+import { loggerOptions, requestId } from './platform/logging.ts';
+import { registerOpenApi } from './platform/openapi.ts';
+import { openRedis } from './platform/redis.ts';
+import type { TypeBoxProvider } from './platform/typebox.ts';
+import { Fanout } from './posts/fanout.ts';
+import { FeedService } from './posts/feed-service.ts';
+import { FeedStore } from './posts/feed-store.ts';
+import { LiveHub } from './posts/live.ts';
+import { PostCache } from './posts/post-cache.ts';
+import { PostsRepository } from './posts/repository.ts';
+import { postsRoutes } from './posts/routes.ts';
+import { Post } from './posts/schemas.ts';
+import { PostsService } from './posts/service.ts';
+import { searchRoutes } from './search/routes.ts';
+import { SearchService } from './search/service.ts';
+import { UsersRepository } from './users/repository.ts';
+import { usersRoutes } from './users/routes.ts';
+import { User } from './users/schemas.ts';
+import { UsersService } from './users/service.ts';
+
+export interface BuildOptions {
+  /** Logger settings; tests pass false. */
+  logger?: boolean;
+  /** How long to wait for RabbitMQ at start. */
+  brokerTimeoutMs?: number;
+}
+
+/**
+ * The composition root: opens MySQL (master, slaves, chat), Redis and RabbitMQ, wires each domain's
+ * repository, service and routes, and closes everything again on app.close(). Each domain registers
+ * its own routes, so another (the web pages at `/`) is one more register call.
+ */
+export async function buildApp(config: AppConfig, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: options.logger === false ? false : loggerOptions(config.logLevel),
+    genReqId: requestId,
+    requestIdHeader: false,
+    bodyLimit: 64 * 1024,
+    maxParamLength: 200,
+    trustProxy: true,
+    return503OnClosing: true,
+    ajv: {
+      customOptions: { removeAdditional: true, useDefaults: true, coerceTypes: 'array', allErrors: false },
+    },
+  }).withTypeProvider<TypeBoxProvider>();
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  installErrorHandler(app);
+  for (const schema of [ErrorBody, User, Post, DialogMessage]) app.addSchema(schema);
+  await registerOpenApi(app);
+
+  const db = openDatabases(config, app.log);
+  const redis = openRedis(config.redis);
+  const broker = new Broker(config.rabbitmq.url, app.log);
+  app.addHook('onClose', async () => {
+    await broker.close();
+    counters.close();
+    redis.disconnect();
+    await db.close();
+  });
+
+  await app.register(rateLimit, { global: false, redis, skipOnError: true, nameSpace: 'ratelimit:' });
+  await app.register(websocket, { options: { maxPayload: 4096 } });
+
+  const tokens = new TokenSigner(config.auth.tokenSecret, config.auth.tokenTtlSeconds);
+  const ids = new IdGenerator(config.instanceId);
+
+  const usersRepo = new UsersRepository(db);
+  const friendsRepo = new FriendsRepository(db);
+  const postsRepo = new PostsRepository(db);
+  const chats = new ChatRepository(db);
+  const messages = new MessageRepository(db);
+
+  const feeds = new FeedStore(redis, config.feed.size);
+  const fanout = new Fanout(
+    config.rabbitmq.prefix,
+    broker,
+    friendsRepo,
+    feeds,
+    config.feed.celebrityFollowers,
+    app.log,
+  );
+  const live = new LiveHub(config.rabbitmq.prefix, broker, friendsRepo, app.log);
+  fanout.register();
+  live.register();
+
+  const posts = new PostsService(postsRepo, new PostCache(redis), fanout, live, app.log);
+  const feed = new FeedService(feeds, postsRepo, posts, app.log);
+  const counters = new UnreadCounters(new UnreadStore(redis), chats, messages, app.log);
+  const dialogs = new DialogsService(chats, messages, usersRepo, counters, ids);
+
+  await app.register(healthRoutes, { db, redis, broker });
+  await app.register(authRoutes, {
+    auth: new AuthService(usersRepo, tokens),
+    ratePerMinute: config.auth.loginRateLimitPerMinute,
+  });
+  await app.register(usersRoutes, { users: new UsersService(usersRepo), tokens });
+  await app.register(searchRoutes, { search: new SearchService(usersRepo) });
+  await app.register(friendsRoutes, {
+    friends: new FriendsService(friendsRepo, usersRepo, feeds, live, app.log),
+    tokens,
+  });
+  await app.register(postsRoutes, { posts, feed, live, tokens });
+  await app.register(dialogsRoutes, { dialogs, counters, tokens });
+
+  try {
+    await broker.start(options.brokerTimeoutMs ?? 30_000);
+  } catch (error) {
+    await app.close();
+    throw error;
+  }
+  return app;
+}

@@ -1,0 +1,342 @@
+import { readFileSync } from 'node:fs';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../toolkit/procedure/poll.ts';
+import { errorBody, TestClient, type TestUser } from '../test-support/client.ts';
+import { startTestStack, type TestStack } from '../test-support/stack.ts';
+
+let stack: TestStack;
+let app: FastifyInstance;
+let api: TestClient;
+let alice: TestUser;
+let bob: TestUser;
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  app = await stack.app();
+  api = new TestClient(app);
+  alice = await api.register({ first_name: 'Алиса', second_name: 'Селезнёва' });
+  bob = await api.register({ first_name: 'Борис', second_name: 'Годунов' });
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+function expectError(response: { statusCode: number; json(): unknown }, status: number) {
+  expect(response.statusCode).toBe(status);
+  const body = errorBody(response as never);
+  expect(typeof body.message).toBe('string');
+  expect(body.message.length).toBeGreaterThan(0);
+  expect(typeof body.request_id).toBe('string');
+  expect(Number.isInteger(body.code)).toBe(true);
+}
+
+describe('/user/register and /login', () => {
+  it('registers, returns {user_id} as a string, and logs in with {id, password} to {token}', async () => {
+    const reg = await api.call('POST', '/user/register', {
+      body: {
+        first_name: 'Иван',
+        second_name: 'Иванов',
+        birthdate: '2000-02-29',
+        biography: 'b',
+        city: 'Тула',
+        password: 'pa55word',
+      },
+    });
+    expect(reg.statusCode).toBe(200);
+    const { user_id } = reg.json<{ user_id: string }>();
+    expect(user_id).toMatch(/^[1-9][0-9]*$/);
+    const login = await api.call('POST', '/login', { body: { id: user_id, password: 'pa55word' } });
+    expect(login.statusCode).toBe(200);
+    expect(Object.keys(login.json())).toEqual(['token']);
+  });
+
+  it('answers a wrong password and an unknown id alike, without saying which', async () => {
+    const wrong = await api.call('POST', '/login', { body: { id: alice.id, password: 'not-the-password' } });
+    const unknown = await api.call('POST', '/login', {
+      body: { id: '999999999', password: 'not-the-password' },
+    });
+    const garbage = await api.call('POST', '/login', {
+      body: { id: 'no-such-id', password: 'not-the-password' },
+    });
+    for (const r of [wrong, unknown, garbage]) expectError(r, 404);
+    expect(errorBody(wrong).message).toBe(errorBody(unknown).message);
+    expect(errorBody(wrong).code).toBe(errorBody(garbage).code);
+  });
+
+  it('rejects bad registrations with 400', async () => {
+    const base = { first_name: 'A', second_name: 'B', birthdate: '1990-01-01', password: 'pa55word' };
+    const cases = [
+      {},
+      { ...base, first_name: '' },
+      { ...base, birthdate: '1990-02-30' },
+      { ...base, birthdate: 'yesterday' },
+      { ...base, birthdate: '2999-01-01' },
+      { ...base, password: 'x' },
+      { ...base, first_name: 'x'.repeat(101) },
+      { ...base, gender: 'robot' },
+    ];
+    for (const body of cases) {
+      const r = await api.call('POST', '/user/register', { body });
+      expect(r.statusCode, JSON.stringify(body)).toBe(400);
+      expectError(r, 400);
+    }
+    expectError(await api.call('POST', '/login', { body: { id: alice.id } }), 400);
+  });
+
+  it('never answers 500 to malformed requests', async () => {
+    const bad = [
+      await api.call('POST', '/user/register', {
+        body: '{"first_name":',
+        headers: { 'content-type': 'application/json' },
+      }),
+      await api.call('POST', '/user/register', { body: 'plain', headers: { 'content-type': 'text/plain' } }),
+      await api.call('POST', '/post/create', { token: alice.token, body: { text: 'x'.repeat(70_000) } }),
+      await api.call('GET', '/user/get/99999999999999999999'),
+      await api.call('GET', '/user/get/-1'),
+      await api.call('GET', '/post/feed?offset=-1', { token: alice.token }),
+      await api.call('GET', '/post/feed?limit=abc', { token: alice.token }),
+      await api.call('GET', '/user/search?first_name=%25&last_name=_'),
+    ];
+    for (const r of bad) expect(r.statusCode, r.body).toBeLessThan(500);
+    expect(bad[2]!.statusCode).toBe(413);
+  });
+});
+
+describe('/user/get and /user/search', () => {
+  it('returns the contract User for an id, 404 for an unknown one, 400 for a malformed one', async () => {
+    const r = await api.call('GET', `/user/get/${alice.id}`);
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toEqual({
+      id: alice.id,
+      first_name: 'Алиса',
+      second_name: 'Селезнёва',
+      birthdate: '1990-05-17',
+      biography: 'Хобби: тесты',
+      city: 'Москва',
+    });
+    expectError(await api.call('GET', '/user/get/987654321'), 404);
+    expectError(await api.call('GET', '/user/get/abc'), 400);
+  });
+
+  it('finds users by name prefixes, in name order, treating % and _ literally', async () => {
+    await api.register({ first_name: 'Алексей', second_name: 'Сергеев' });
+    await api.register({ first_name: 'Александр', second_name: 'Семёнов' });
+    await api.register({ first_name: 'Алла', second_name: 'Пугачёва' });
+    const q = `/user/search?first_name=${encodeURIComponent('Ал')}&last_name=${encodeURIComponent('Се')}`;
+    const found = await waitFor(
+      async () => {
+        const r = await api.call('GET', q);
+        const names = r.json<Array<{ first_name: string }>>().map((u) => u.first_name);
+        return names.length === 3 ? names : undefined;
+      },
+      { timeoutMs: 10_000, what: 'search results on the slaves' },
+    );
+    expect(found).toEqual(['Александр', 'Алексей', 'Алиса']);
+    const none = await api.call(
+      'GET',
+      `/user/search?first_name=${encodeURIComponent('Ал%')}&last_name=${encodeURIComponent('Се')}`,
+    );
+    expect(none.json()).toEqual([]);
+    expectError(await api.call('GET', '/user/search?first_name=Al'), 400);
+    const limited = await api.call(
+      'GET',
+      `/user/search?first_name=${encodeURIComponent('Ал')}&last_name=${encodeURIComponent('С')}&limit=1`,
+    );
+    expect(limited.json()).toHaveLength(1);
+  });
+});
+
+describe('profile (added paths)', () => {
+  it("shows and edits the caller's own profile, and logs in by email", async () => {
+    const me = await api.register({ email: 'Me@Example.org', gender: 'female' });
+    const got = await api.call('GET', '/user/me', { token: me.token });
+    expect(got.json()).toMatchObject({ id: me.id, email: 'me@example.org', gender: 'female' });
+    const edited = await api.call('PUT', '/user/me', {
+      token: me.token,
+      body: { city: 'Казань', password: 'new-password' },
+    });
+    expect(edited.statusCode).toBe(200);
+    expect(edited.json()).toMatchObject({ city: 'Казань' });
+    const byEmail = await api.call('POST', '/login/email', {
+      body: { email: 'me@example.org', password: 'new-password' },
+    });
+    expect(byEmail.statusCode).toBe(200);
+    expectError(await api.call('POST', '/login', { body: { id: me.id, password: 'secret-password' } }), 404);
+    expectError(await api.call('PUT', '/user/me', { token: me.token, body: {} }), 400);
+    expectError(await api.call('GET', '/user/me'), 401);
+  });
+});
+
+describe('bearer tokens', () => {
+  it('refuses missing, forged and malformed tokens with 401', async () => {
+    const forged = `${bob.id}${alice.token.slice(alice.id.length)}`;
+    for (const token of [undefined, 'garbage', forged, `${alice.token}x`]) {
+      expectError(await api.call('GET', '/post/feed', { token }), 401);
+    }
+    expectError(await api.call('GET', '/post/feed', { headers: { authorization: 'Basic abc' } }), 401);
+  });
+});
+
+describe('/friend and /post', () => {
+  it('creates, gets, updates and deletes a post, with the id as a JSON string', async () => {
+    const created = await api.call('POST', '/post/create', {
+      token: alice.token,
+      body: { text: 'первый пост' },
+    });
+    expect(created.statusCode).toBe(200);
+    const id = created.json<string>();
+    expect(typeof id).toBe('string');
+    expect((await api.call('GET', `/post/get/${id}`)).json()).toEqual({
+      id,
+      text: 'первый пост',
+      author_user_id: alice.id,
+    });
+
+    const update = await api.call('PUT', '/post/update', {
+      token: alice.token,
+      body: { id, text: 'исправленный' },
+    });
+    expect(update.statusCode).toBe(200);
+    expect((await api.call('GET', `/post/get/${id}`)).json<{ text: string }>().text).toBe('исправленный');
+    expectError(
+      await api.call('PUT', '/post/update', { token: bob.token, body: { id, text: 'чужой' } }),
+      404,
+    );
+    expectError(await api.call('PUT', `/post/delete/${id}`, { token: bob.token }), 404);
+
+    expect((await api.call('PUT', `/post/delete/${id}`, { token: alice.token })).statusCode).toBe(200);
+    expectError(await api.call('GET', `/post/get/${id}`), 404);
+    expectError(await api.call('PUT', `/post/delete/${id}`, { token: alice.token }), 404);
+    expectError(await api.call('POST', '/post/create', { token: alice.token, body: { text: '' } }), 400);
+    expectError(await api.call('POST', '/post/create', { body: { text: 'x' } }), 401);
+    expectError(await api.call('PUT', '/post/update', { token: alice.token, body: { text: 'no id' } }), 400);
+  });
+
+  it("shows a friend's posts in the feed at once, newest first, with offset and limit", async () => {
+    const reader = await api.register();
+    const ids: string[] = [];
+    for (const text of ['one', 'two', 'three']) {
+      ids.push((await api.call('POST', '/post/create', { token: bob.token, body: { text } })).json<string>());
+    }
+    expect((await api.call('GET', '/post/feed', { token: reader.token })).json()).toEqual([]);
+    expect((await api.call('PUT', `/friend/set/${bob.id}`, { token: reader.token })).statusCode).toBe(200);
+    const feed = await api.call('GET', '/post/feed', { token: reader.token });
+    expect(feed.json()).toEqual([
+      { id: ids[2], text: 'three', author_user_id: bob.id },
+      { id: ids[1], text: 'two', author_user_id: bob.id },
+      { id: ids[0], text: 'one', author_user_id: bob.id },
+    ]);
+    const page = await api.call('GET', '/post/feed?offset=1&limit=1', { token: reader.token });
+    expect(page.json<Array<{ id: string }>>().map((p) => p.id)).toEqual([ids[1]]);
+
+    expect((await api.call('GET', '/friend/list', { token: reader.token })).json()).toEqual([bob.id]);
+    expect((await api.call('PUT', `/friend/delete/${bob.id}`, { token: reader.token })).statusCode).toBe(200);
+    expect((await api.call('GET', '/post/feed', { token: reader.token })).json()).toEqual([]);
+    expectError(await api.call('PUT', '/friend/set/123456789', { token: reader.token }), 404);
+    expectError(await api.call('PUT', `/friend/set/${reader.id}`, { token: reader.token }), 400);
+    expectError(await api.call('PUT', '/friend/set/x', { token: reader.token }), 400);
+    expectError(await api.call('PUT', `/friend/set/${bob.id}`), 401);
+    expectError(await api.call('PUT', `/friend/delete/${bob.id}`), 401);
+  });
+});
+
+describe('/dialog', () => {
+  it('sends and lists {from, to, text} oldest first, for both participants only', async () => {
+    const carol = await api.register();
+    expect(
+      (await api.call('POST', `/dialog/${bob.id}/send`, { token: alice.token, body: { text: 'привет' } }))
+        .statusCode,
+    ).toBe(200);
+    expect(
+      (await api.call('POST', `/dialog/${alice.id}/send`, { token: bob.token, body: { text: 'и тебе' } }))
+        .statusCode,
+    ).toBe(200);
+    const expected = [
+      { from: alice.id, to: bob.id, text: 'привет' },
+      { from: bob.id, to: alice.id, text: 'и тебе' },
+    ];
+    expect((await api.call('GET', `/dialog/${bob.id}/list`, { token: alice.token })).json()).toEqual(
+      expected,
+    );
+    expect((await api.call('GET', `/dialog/${alice.id}/list`, { token: bob.token })).json()).toEqual(
+      expected,
+    );
+    // Carol can only ever see her own dialogs: with alice there is none.
+    expect((await api.call('GET', `/dialog/${alice.id}/list`, { token: carol.token })).json()).toEqual([]);
+
+    expectError(
+      await api.call('POST', `/dialog/${bob.id}/send`, { token: alice.token, body: { text: '' } }),
+      400,
+    );
+    expectError(await api.call('POST', `/dialog/${bob.id}/send`, { token: alice.token, body: {} }), 400);
+    expectError(
+      await api.call('POST', '/dialog/123456789/send', { token: alice.token, body: { text: 'x' } }),
+      404,
+    );
+    expectError(
+      await api.call('POST', `/dialog/${alice.id}/send`, { token: alice.token, body: { text: 'x' } }),
+      400,
+    );
+    expectError(await api.call('POST', `/dialog/${bob.id}/send`, { body: { text: 'x' } }), 401);
+    expectError(await api.call('GET', `/dialog/${bob.id}/list`), 401);
+    expectError(await api.call('GET', '/dialog/abc/list', { token: alice.token }), 400);
+  });
+
+  it('lists chats with the last message and unread counts (added paths)', async () => {
+    const dave = await api.register();
+    await api.call('POST', `/dialog/${dave.id}/send`, { token: alice.token, body: { text: 'раз' } });
+    await api.call('POST', `/dialog/${dave.id}/send`, { token: alice.token, body: { text: 'два' } });
+    expect((await api.call('GET', '/dialog/unread', { token: dave.token })).json()).toEqual({
+      total: 2,
+      dialogs: [{ user_id: alice.id, unread: 2 }],
+    });
+    const chats = (await api.call('GET', '/dialog/list', { token: dave.token })).json<
+      Array<Record<string, unknown>>
+    >();
+    expect(chats).toHaveLength(1);
+    expect(chats[0]).toMatchObject({
+      user_id: alice.id,
+      unread: 2,
+      last_message: { from: alice.id, text: 'два' },
+    });
+    expect((await api.call('PUT', `/dialog/${alice.id}/read`, { token: dave.token })).statusCode).toBe(200);
+    expect((await api.call('GET', '/dialog/unread', { token: dave.token })).json()).toEqual({
+      total: 0,
+      dialogs: [],
+    });
+  });
+});
+
+describe('operations', () => {
+  it('answers /health and /ready, and a request id on every response', async () => {
+    expect((await api.call('GET', '/health')).json()).toEqual({ status: 'ok' });
+    const ready = await api.call('GET', '/ready');
+    expect(ready.statusCode).toBe(200);
+    expect(ready.json()).toMatchObject({
+      status: 'ready',
+      checks: { mysql: true, redis: true, rabbitmq: true },
+    });
+    const traced = await api.call('GET', '/user/get/1', { headers: { 'x-request-id': 'trace-12345678' } });
+    expect(traced.headers['x-request-id']).toBe('trace-12345678');
+    expectError(await api.call('GET', '/no/such/route'), 404);
+  });
+
+  it('serves an OpenAPI document with every contract path and method', async () => {
+    const doc = (await api.call('GET', '/openapi.json')).json<{
+      paths: Record<string, Record<string, unknown>>;
+    }>();
+    const contract = JSON.parse(
+      readFileSync(new URL('../../../shared/reference/otus-openapi.json', import.meta.url), 'utf8'),
+    ) as {
+      paths: Record<string, Record<string, unknown>>;
+    };
+    for (const [path, methods] of Object.entries(contract.paths)) {
+      expect(doc.paths[path], path).toBeDefined();
+      for (const method of Object.keys(methods))
+        expect(doc.paths[path]![method], `${method} ${path}`).toBeDefined();
+    }
+    expect(doc.paths['/dialog/list']).toBeDefined();
+  });
+});

@@ -1,0 +1,61 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsync, RawServerDefault } from 'fastify';
+import type { Redis } from 'ioredis';
+import type { Broker } from '../platform/amqp.ts';
+import type { Databases } from '../platform/db.ts';
+import { redisReady } from '../platform/redis.ts';
+import type { TypeBoxProvider } from '../platform/typebox.ts';
+
+export interface HealthOptions {
+  db: Databases;
+  redis: Redis;
+  broker: Broker;
+}
+
+const Checks = Type.Object({
+  status: Type.String(),
+  checks: Type.Record(Type.String(), Type.Boolean()),
+  replicas: Type.Array(Type.String(), { description: 'slaves currently serving reads' }),
+});
+
+export const healthRoutes: FastifyPluginAsync<HealthOptions, RawServerDefault, TypeBoxProvider> = async (
+  app,
+  { db, redis, broker },
+) => {
+  app.get(
+    '/health',
+    {
+      logLevel: 'warn',
+      schema: {
+        tags: ['operations'],
+        description: 'Liveness: the process answers.',
+        response: { 200: Type.Object({ status: Type.String() }) },
+      },
+    },
+    async () => ({ status: 'ok' }),
+  );
+
+  app.get(
+    '/ready',
+    {
+      logLevel: 'warn',
+      schema: {
+        tags: ['operations'],
+        description:
+          'Readiness: the master, Redis and RabbitMQ answer (slaves are optional: reads fall back to the master).',
+        response: { 200: Checks, 503: Checks },
+      },
+    },
+    async (_request, reply) => {
+      const master = await db.pingMaster().then(
+        () => true,
+        () => false,
+      );
+      const checks = { mysql: master, redis: await redisReady(redis), rabbitmq: broker.connected };
+      const ok = Object.values(checks).every(Boolean);
+      return reply
+        .code(ok ? 200 : 503)
+        .send({ status: ok ? 'ready' : 'not ready', checks, replicas: db.read.healthy() });
+    },
+  );
+};

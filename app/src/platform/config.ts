@@ -1,0 +1,172 @@
+import { readFileSync } from 'node:fs';
+
+export interface MysqlEndpoint {
+  host: string;
+  port: number;
+}
+
+export interface MysqlTarget extends MysqlEndpoint {
+  user: string;
+  password: string;
+  database: string;
+}
+
+export interface AppConfig {
+  host: string;
+  port: number;
+  logLevel: string;
+  master: MysqlTarget;
+  /** Lag-tolerant reads go here round-robin; empty means the master serves them. */
+  slaves: MysqlTarget[];
+  /** Where chat_message lives: the master itself, or a vtgate once Vitess took the table. */
+  chat: MysqlTarget;
+  poolSize: number;
+  redis: { host: string; port: number; password?: string; db: number };
+  rabbitmq: { url: string; prefix: string };
+  auth: { tokenSecret: string; tokenTtlSeconds: number; loginRateLimitPerMinute: number };
+  feed: { size: number; celebrityFollowers: number };
+  instanceId: number;
+  migrateOnStart: boolean;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Every setting comes from the environment; .env.example at the repo root lists them all. */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const read = reader(env);
+  const master: MysqlTarget = {
+    host: read.string('MYSQL_HOST', '127.0.0.1'),
+    port: read.port('MYSQL_PORT', 3306),
+    user: read.string('MYSQL_USER', 'app'),
+    password: read.secret('MYSQL_PASSWORD'),
+    database: read.string('MYSQL_DB', 'app'),
+  };
+  const slaveUser = read.string('SLAVE_MYSQL_USER', master.user);
+  const slavePassword = read.optionalSecret('SLAVE_MYSQL_PASSWORD') ?? master.password;
+  const slaves = read
+    .endpoints('SLAVE_MYSQL_HOSTS')
+    .map((e) => ({ ...e, user: slaveUser, password: slavePassword, database: master.database }));
+  const chat: MysqlTarget = {
+    host: read.string('CHAT_MYSQL_HOST', master.host),
+    port: read.port('CHAT_MYSQL_PORT', master.port),
+    user: read.string('CHAT_MYSQL_USER', master.user),
+    password: read.optionalSecret('CHAT_MYSQL_PASSWORD') ?? master.password,
+    database: read.string('CHAT_MYSQL_DB', master.database),
+  };
+  const rabbitUser = encodeURIComponent(read.string('RABBITMQ_USER', 'guest'));
+  const rabbitPassword = encodeURIComponent(read.optionalSecret('RABBITMQ_PASSWORD') ?? 'guest');
+  const rabbitHost = `${read.string('RABBITMQ_HOST', '127.0.0.1')}:${read.port('RABBITMQ_PORT', 5672)}`;
+  const vhost = encodeURIComponent(read.string('RABBITMQ_VHOST', '/'));
+  return {
+    host: read.string('APP_HOST', '0.0.0.0'),
+    port: read.port('APP_PORT', 5000),
+    logLevel: read.choice('LOG_LEVEL', 'info', [
+      'fatal',
+      'error',
+      'warn',
+      'info',
+      'debug',
+      'trace',
+      'silent',
+    ]),
+    master,
+    slaves,
+    chat,
+    poolSize: read.int('MYSQL_POOL_SIZE', 20, 1, 1000),
+    redis: {
+      host: read.string('REDIS_HOST', '127.0.0.1'),
+      port: read.port('REDIS_PORT', 6379),
+      password: read.optionalSecret('REDIS_PASSWORD'),
+      db: read.int('REDIS_DB', 0, 0, 15),
+    },
+    rabbitmq: {
+      url: `amqp://${rabbitUser}:${rabbitPassword}@${rabbitHost}/${vhost}`,
+      prefix: read.name('RABBITMQ_PREFIX', 'social'),
+    },
+    auth: {
+      tokenSecret: read.secret('AUTH_TOKEN_SECRET', 32),
+      tokenTtlSeconds: read.int('AUTH_TOKEN_TTL_SECONDS', 86_400, 60, 31_536_000),
+      loginRateLimitPerMinute: read.int('LOGIN_RATE_LIMIT_PER_MINUTE', 30, 1, 1_000_000),
+    },
+    feed: {
+      size: read.int('FEED_SIZE', 1000, 10, 100_000),
+      celebrityFollowers: read.int('FEED_CELEBRITY_FOLLOWERS', 10_000, 1, 1_000_000_000),
+    },
+    instanceId: read.int('APP_INSTANCE_ID', Math.floor(Math.random() * 1024), 0, 1023),
+    migrateOnStart: read.bool('MIGRATE_ON_START', false),
+  };
+}
+
+function reader(env: Env) {
+  const raw = (name: string): string | undefined => {
+    const value = env[name];
+    return value === undefined || value === '' ? undefined : value;
+  };
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const value = raw(name);
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got '${value}'`);
+    return n;
+  };
+  /** NAME or, for container secrets, NAME_FILE (the file's first line). */
+  const optionalSecret = (name: string): string | undefined => {
+    const file = raw(`${name}_FILE`);
+    if (file) {
+      try {
+        return readFileSync(file, 'utf8').split('\n')[0]?.trim() || undefined;
+      } catch {
+        throw new ConfigError(`${name}_FILE: cannot read ${file}`);
+      }
+    }
+    return raw(name);
+  };
+  const endpoint = (name: string, word: string): MysqlEndpoint => {
+    const match = /^([A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\]):(\d{1,5})$/.exec(word);
+    const port = Number(match?.[2]);
+    if (!match || port < 1 || port > 65535) throw new ConfigError(`${name}: '${word}' is not host:port`);
+    return { host: match[1]!, port };
+  };
+  return {
+    int,
+    optionalSecret,
+    string: (name: string, fallback: string): string => raw(name) ?? fallback,
+    port: (name: string, fallback: number): number => int(name, fallback, 1, 65535),
+    bool: (name: string, fallback: boolean): boolean => {
+      const value = raw(name);
+      if (value === undefined) return fallback;
+      if (!['true', 'false', '1', '0'].includes(value))
+        throw new ConfigError(`${name} must be true or false, got '${value}'`);
+      return value === 'true' || value === '1';
+    },
+    choice: (name: string, fallback: string, allowed: string[]): string => {
+      const value = raw(name) ?? fallback;
+      if (!allowed.includes(value))
+        throw new ConfigError(`${name} must be one of ${allowed.join(', ')}, got '${value}'`);
+      return value;
+    },
+    name: (name: string, fallback: string): string => {
+      const value = raw(name) ?? fallback;
+      if (!/^[A-Za-z0-9_.-]{1,100}$/.test(value))
+        throw new ConfigError(`${name} must be letters, digits, _ . -, got '${value}'`);
+      return value;
+    },
+    secret: (name: string, minLength = 1): string => {
+      const value = optionalSecret(name);
+      if (value === undefined) throw new ConfigError(`${name} (or ${name}_FILE) is required`);
+      if (value.length < minLength) throw new ConfigError(`${name} must be at least ${minLength} characters`);
+      return value;
+    },
+    endpoints: (name: string): MysqlEndpoint[] =>
+      (raw(name) ?? '')
+        .split(',')
+        .map((w) => w.trim())
+        .filter(Boolean)
+        .map((w) => endpoint(name, w)),
+  };
+}

@@ -1,0 +1,76 @@
+import { Type } from '@sinclair/typebox';
+import type { FastifyPluginAsync, RawServerDefault } from 'fastify';
+import { requireUser } from '../auth/plugin.ts';
+import type { TokenSigner } from '../auth/tokens.ts';
+import { bearer, responses } from '../platform/http.ts';
+import { IdParam } from '../platform/ids.ts';
+import type { TypeBoxProvider } from '../platform/typebox.ts';
+import { Profile, ProfileUpdateBody, RegisterBody, User } from './schemas.ts';
+import type { UsersService } from './service.ts';
+
+export interface UsersRoutesOptions {
+  users: UsersService;
+  tokens: TokenSigner;
+}
+
+export const usersRoutes: FastifyPluginAsync<UsersRoutesOptions, RawServerDefault, TypeBoxProvider> = async (
+  app,
+  { users, tokens },
+) => {
+  app.post(
+    '/user/register',
+    {
+      schema: {
+        tags: ['users'],
+        description: 'Register a new user. `gender` and `email` are optional additions to the contract.',
+        body: RegisterBody,
+        response: responses(Type.Object({ user_id: Type.String() }), 400, 409),
+      },
+    },
+    async (request) => ({ user_id: await users.register(request.body) }),
+  );
+
+  app.get(
+    '/user/get/:id',
+    {
+      schema: {
+        tags: ['users'],
+        description: 'A user profile.',
+        params: IdParam,
+        response: responses(Type.Ref(User), 400, 404),
+      },
+    },
+    async (request) => users.get(request.params.id),
+  );
+
+  const self = { onRequest: requireUser(tokens) };
+
+  app.get(
+    '/user/me',
+    {
+      ...self,
+      schema: {
+        tags: ['users'],
+        description: "Added: the caller's own profile.",
+        security: bearer,
+        response: responses(Profile, 401),
+      },
+    },
+    async (request) => users.profile(request.userId),
+  );
+
+  app.put(
+    '/user/me',
+    {
+      ...self,
+      schema: {
+        tags: ['users'],
+        description: "Added: edit the caller's profile (any subset of the fields; password too).",
+        security: bearer,
+        body: ProfileUpdateBody,
+        response: responses(Profile, 400, 401, 409),
+      },
+    },
+    async (request) => users.updateProfile(request.userId, request.body),
+  );
+};

@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import amqp from 'amqplib';
+import type { FastifyInstance } from 'fastify';
+import type { Inventory } from '../../toolkit/inventory/schema.ts';
+import { resolveSecret } from '../../toolkit/inventory/secrets.ts';
+import { startTestCluster, type TestCluster } from '../../toolkit/local/testing.ts';
+import { MysqlSession } from '../../toolkit/mysql/session.ts';
+import { buildApp } from '../src/app.ts';
+import { type AppConfig, loadConfig } from '../src/platform/config.ts';
+import { migrateAll } from '../src/platform/migrations.ts';
+import { startRedis, type TestRedis } from './redis.ts';
+
+export interface TestStack {
+  cluster: TestCluster;
+  redis: TestRedis;
+  config: AppConfig;
+  env: Record<string, string>;
+  /** An app instance on this stack (several may run side by side, like several containers). */
+  app(overrides?: Record<string, string>): Promise<FastifyInstance>;
+  admin(node: 'master' | number): Promise<MysqlSession>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Everything one test file needs, real: a master and two slaves (mariadbd), its own redis-server,
+ * and the machine's RabbitMQ with exchange and queue names unique to this run (deleted at the end).
+ */
+export async function startTestStack(): Promise<TestStack> {
+  const cluster = await startTestCluster();
+  const inventory = cluster.inventory();
+  await ensureAppUserOnSlaves(inventory);
+  const redis = await startRedis();
+  const prefix = `test-${randomBytes(5).toString('hex')}`;
+  const { master, slaves } = inventory.mysql;
+  const env: Record<string, string> = {
+    MYSQL_HOST: master.host,
+    MYSQL_PORT: String(master.port),
+    MYSQL_USER: inventory.mysql.app.user,
+    MYSQL_PASSWORD: resolveSecret(inventory.mysql.app.password),
+    MYSQL_DB: inventory.mysql.database,
+    SLAVE_MYSQL_HOSTS: slaves.map((s) => `${s.host}:${s.port}`).join(','),
+    REDIS_HOST: '127.0.0.1',
+    REDIS_PORT: String(redis.port),
+    RABBITMQ_PREFIX: prefix,
+    AUTH_TOKEN_SECRET: randomBytes(24).toString('hex'),
+    LOGIN_RATE_LIMIT_PER_MINUTE: '100000',
+    MYSQL_POOL_SIZE: '10',
+  };
+  const config = loadConfig(env);
+  await migrateAll(config);
+  const apps: FastifyInstance[] = [];
+  return {
+    cluster,
+    redis,
+    config,
+    env,
+    app: async (overrides = {}) => {
+      const app = await buildApp(loadConfig({ ...env, ...overrides }), { logger: false });
+      apps.push(app);
+      return app;
+    },
+    admin: (node) => MysqlSession.open(node === 'master' ? master : slaves[node]!, inventory.mysql.admin),
+    stop: async () => {
+      await Promise.all(apps.map((a) => a.close().catch(() => {})));
+      await deleteBrokerNames(prefix);
+      await redis.stop();
+      await cluster.stop();
+    },
+  };
+}
+
+/**
+ * The slaves are seeded without the mysql schema, so the app's user (made on the master before they
+ * attached) is missing there; made here with binlogging off, as the local environment's app component does.
+ */
+export async function ensureAppUserOnSlaves(inventory: Inventory): Promise<void> {
+  const { user, password } = inventory.mysql.app;
+  for (const slave of inventory.mysql.slaves) {
+    const session = await MysqlSession.open(slave, inventory.mysql.admin);
+    try {
+      await session.exec('SET SESSION sql_log_bin = 0');
+      await session.exec("CREATE USER IF NOT EXISTS ?@'%' IDENTIFIED BY ?", [user, resolveSecret(password)]);
+      await session.exec("GRANT SELECT ON ??.* TO ?@'%'", [inventory.mysql.database, user]);
+    } finally {
+      await session.close();
+    }
+  }
+}
+
+async function deleteBrokerNames(prefix: string): Promise<void> {
+  const conn = await amqp.connect('amqp://guest:guest@127.0.0.1:5672');
+  try {
+    const channel = await conn.createChannel();
+    for (const queue of [`${prefix}.feed.fanout`, `${prefix}.feed.fanout.bulk`])
+      await channel.deleteQueue(queue);
+    for (const exchange of [`${prefix}.feed`, `${prefix}.live`]) await channel.deleteExchange(exchange);
+    await channel.close();
+  } finally {
+    await conn.close();
+  }
+}
