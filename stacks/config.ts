@@ -109,9 +109,9 @@ export function readSettings(source: ConfigSource): StackSettings {
   if (first) {
     const key = first.path.split('/').filter(Boolean);
     const name = ['project', 'region', 'zone'].includes(key[0] ?? '') ? `gcp:${key[0]}` : key.join('.');
-    const why = first.message.startsWith('Expected required property')
-      ? 'is required'
-      : first.message.toLowerCase();
+    const actual = key.reduce<unknown>((v, k) => (v as Record<string, unknown> | undefined)?.[k], settings);
+    const why =
+      actual === undefined ? 'is required' : `${first.message.toLowerCase()}, got ${JSON.stringify(actual)}`;
     throw new Error(`stack config ${name || '(root)'}: ${why} (pulumi config set ${name} ...)`);
   }
   const parsed = settings as StackSettings;

@@ -69,7 +69,7 @@ export function createFirewall({ ctx, hostAddresses, mysqlPorts }: FirewallInput
       true,
     ),
     rule(
-      'app',
+      'app-http',
       'The social app over HTTP',
       [String(settings.appPort)],
       ['app'],

@@ -1,0 +1,89 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type MockedResource, resourcesOf, runStack, type StackRun } from './testing/run-stack.ts';
+
+let dev: StackRun;
+let prod: StackRun;
+beforeAll(async () => {
+  dev = await runStack('dev');
+  prod = await runStack('prod');
+});
+
+const instances = (run: StackRun) => resourcesOf(run, 'gcp:compute/instance:Instance');
+const byName = (list: MockedResource[], name: string) => list.find((r) => r.name === name);
+
+describe('dev vs prod (Pulumi.dev.yaml, Pulumi.prod.yaml)', () => {
+  it('sizes prod as the seed (n1-standard-8/2/4) and dev smaller', () => {
+    expect(instances(prod).map((i) => [i.name, i.inputs.machineType])).toEqual([
+      ['prod-app', 'n1-standard-8'],
+      ['prod-app-db-slave-1', 'n1-standard-2'],
+      ['prod-app-db-slave-2', 'n1-standard-2'],
+      ['prod-vitess', 'n1-standard-4'],
+    ]);
+    expect(instances(dev).map((i) => i.inputs.machineType)).toEqual([
+      'n1-standard-2',
+      'n1-standard-1',
+      'n1-standard-2',
+    ]);
+  });
+
+  it('spreads prod slaves over two hosts, dev keeps both on one', () => {
+    const slaves = (run: StackRun) => run.outputs.inventory.mysql.slaves.map((s) => s.host);
+    expect(new Set(slaves(prod)).size).toBe(2);
+    expect(slaves(prod)).toEqual([
+      prod.outputs.hosts['app-db-slave-1'],
+      prod.outputs.hosts['app-db-slave-2'],
+    ]);
+    expect(new Set(slaves(dev)).size).toBe(1);
+  });
+
+  it('opens the prod app to everyone but keeps dev behind the admin range', () => {
+    const appRule = (run: StackRun, stack: string) =>
+      byName(resourcesOf(run, 'gcp:compute/firewall:Firewall'), `${stack}-app-http`)?.inputs;
+    expect(appRule(prod, 'prod')).toMatchObject({ sourceRanges: ['0.0.0.0/0'], allows: [{ ports: ['80'] }] });
+    expect(appRule(dev, 'dev')).toMatchObject({ sourceRanges: ['203.0.113.0/24'] });
+    expect(
+      byName(resourcesOf(prod, 'gcp:compute/firewall:Firewall'), 'prod-ssh')?.inputs.sourceRanges,
+    ).toEqual(['198.51.100.7/32']);
+  });
+
+  it('protects prod data (instances, volumes) from destroy and leaves dev disposable', () => {
+    const prodApp = byName(instances(prod), 'prod-app');
+    expect(prodApp?.inputs.deletionProtection).toBe(true);
+    expect(prodApp?.options.protect).toBe(true);
+    expect(byName(instances(prod), 'prod-vitess')?.inputs.deletionProtection).toBe(false);
+    const prodVolumes = resourcesOf(prod, 'docker:index/volume:Volume');
+    expect(prodVolumes.length).toBeGreaterThan(0);
+    expect(prodVolumes.every((v) => v.options.protect)).toBe(true);
+    expect(byName(instances(dev), 'dev-app')?.inputs.deletionProtection).toBe(false);
+    expect(resourcesOf(dev, 'docker:index/volume:Volume').some((v) => v.options.protect)).toBe(false);
+  });
+
+  it('pins prod images and boots prod from bigger disks', () => {
+    const images = (run: StackRun) =>
+      resourcesOf(run, 'docker:index/remoteImage:RemoteImage').map((i) => i.inputs.name);
+    expect(images(prod)).toContain('mysql:8.0.40');
+    expect(images(prod)).toContain('ghcr.io/highload-social/app:1.0.0');
+    expect(images(dev)).toContain('mysql:8.0');
+    const disk = (run: StackRun, name: string) =>
+      (byName(instances(run), name)?.inputs.bootDisk as { initializeParams: { size: number } })
+        .initializeParams.size;
+    expect(disk(prod, 'prod-app')).toBe(200);
+    expect(disk(dev, 'dev-app')).toBe(50);
+  });
+
+  it('names every cloud resource after its stack, so both fit in one project', () => {
+    const cloud = (run: StackRun) =>
+      run.resources.filter((r) => r.type.startsWith('gcp:')).map((r) => String(r.inputs.name));
+    expect(cloud(dev).every((n) => n.startsWith('dev-'))).toBe(true);
+    expect(cloud(prod).every((n) => n.startsWith('prod-'))).toBe(true);
+  });
+
+  it('leaves Vitess out of the inventory when a stack turns it off', async () => {
+    const noVitess = await runStack('dev', { 'highload-social:vitess': false });
+    expect(noVitess.outputs.inventory.vtgate).toBeUndefined();
+    expect(noVitess.outputs.hosts.vitess).toBeUndefined();
+    expect(resourcesOf(noVitess, 'gcp:compute/firewall:Firewall').map((r) => r.name)).not.toContain(
+      'dev-vitess',
+    );
+  });
+});

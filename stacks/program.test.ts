@@ -1,0 +1,245 @@
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { YamlInventorySource } from '../toolkit/inventory/yaml-source.ts';
+import { readShared, sharedFiles } from './shared-files.ts';
+import {
+  isSecretValue,
+  type MockedResource,
+  repoRoot,
+  resourcesOf,
+  runStack,
+  type StackRun,
+  testSecrets,
+  unwrapSecrets,
+  withoutSecrets,
+} from './testing/run-stack.ts';
+
+let run: StackRun;
+beforeAll(async () => {
+  run = await runStack('dev');
+});
+
+const types = {
+  instance: 'gcp:compute/instance:Instance',
+  firewall: 'gcp:compute/firewall:Firewall',
+  container: 'docker:index/container:Container',
+  command: 'command:remote:Command',
+} as const;
+
+function named(kind: keyof typeof types, name: string): MockedResource {
+  const found = resourcesOf(run, types[kind]).find((r) => r.name === name);
+  if (!found)
+    throw new Error(
+      `no ${kind} ${name}: ${resourcesOf(run, types[kind])
+        .map((r) => r.name)
+        .join(', ')}`,
+    );
+  return found;
+}
+
+function envOf(resource: MockedResource): Record<string, string> {
+  const envs = unwrapSecrets(resource.inputs.envs) as string[];
+  return Object.fromEntries(
+    envs.map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
+  );
+}
+
+describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
+  it('creates the seed machines with their configured sizes, zone and an Ubuntu LTS image', () => {
+    const instances = resourcesOf(run, 'gcp:compute/instance:Instance');
+    expect(instances.map((i) => [i.name, i.inputs.machineType, i.inputs.zone])).toEqual([
+      ['dev-app', 'n1-standard-2', 'europe-west1-b'],
+      ['dev-app-db-slave', 'n1-standard-1', 'europe-west1-b'],
+      ['dev-vitess', 'n1-standard-2', 'europe-west1-b'],
+    ]);
+    for (const instance of instances) {
+      const boot = instance.inputs.bootDisk as { initializeParams: { image: string } };
+      expect(boot.initializeParams.image).toBe(
+        'projects/ubuntu-os-cloud/global/images/family/ubuntu-2204-lts',
+      );
+    }
+  });
+
+  it('installs Docker at boot and lets only the configured key in', () => {
+    const metadata = named('instance', 'dev-app').inputs.metadata as Record<string, string>;
+    const userData = metadata['user-data'] ?? '';
+    expect(userData.startsWith('#cloud-config\n')).toBe(true);
+    expect(userData).toContain('- docker.io');
+    expect(userData).toContain('dev-deploy');
+    expect(metadata['block-project-ssh-keys']).toBe('true');
+  });
+
+  it('gives every host a static address in the configured region, used by its instance', () => {
+    const addresses = resourcesOf(run, 'gcp:compute/address:Address');
+    expect(addresses.map((a) => [a.name, a.inputs.region])).toEqual([
+      ['dev-app', 'europe-west1'],
+      ['dev-app-db-slave', 'europe-west1'],
+      ['dev-vitess', 'europe-west1'],
+    ]);
+    const nic = (
+      named('instance', 'dev-app').inputs.networkInterfaces as Array<{
+        accessConfigs: Array<{ natIp: string }>;
+      }>
+    )[0];
+    expect(nic?.accessConfigs[0]?.natIp).toBe(run.outputs.hosts.app);
+  });
+
+  it('reaches each host Docker over SSH only after cloud-init finished', () => {
+    const providers = resourcesOf(run, 'pulumi:providers:docker');
+    expect(providers.map((p) => p.inputs.host)).toEqual([
+      `ssh://deploy@${run.outputs.hosts.app}:22`,
+      `ssh://deploy@${run.outputs.hosts['app-db-slave']}:22`,
+      `ssh://deploy@${run.outputs.hosts.vitess}:22`,
+    ]);
+    for (const provider of providers) {
+      expect(provider.options.dependencies).toContain(
+        `urn:pulumi:dev::highload-social::command:remote:Command::${provider.name}-docker-ready`,
+      );
+    }
+    expect(String(named('command', 'dev-app-docker-ready').inputs.create)).toContain(
+      'cloud-init status --wait',
+    );
+  });
+
+  it('opens database, service and Vitess ports to the admin range and the stack hosts only', () => {
+    const hostRanges = Object.values(run.outputs.hosts).map((ip) => `${ip}/32`);
+    for (const key of ['mysql', 'services', 'vitess']) {
+      const rule = named('firewall', `dev-${key}`).inputs;
+      expect(rule.sourceRanges).toEqual(['203.0.113.0/24', ...hostRanges]);
+      expect(rule.sourceTags).toEqual(['hs-dev']);
+    }
+    expect(named('firewall', 'dev-mysql').inputs.allows).toEqual([
+      { protocol: 'tcp', ports: ['10100-10102'] },
+    ]);
+    expect(named('firewall', 'dev-vitess').inputs.allows).toEqual([
+      { protocol: 'tcp', ports: ['15000', '15001', '15306', '15999'] },
+    ]);
+    expect(named('firewall', 'dev-services').inputs.targetTags).toEqual(['hs-dev-app']);
+  });
+
+  it('takes SSH from the SSH range and the app port from the app range, nothing from the world', () => {
+    expect(named('firewall', 'dev-ssh').inputs).toMatchObject({
+      sourceRanges: ['203.0.113.0/24'],
+      allows: [{ ports: ['22'] }],
+    });
+    expect(named('firewall', 'dev-app-http').inputs).toMatchObject({
+      sourceRanges: ['203.0.113.0/24'],
+      allows: [{ ports: ['80'] }],
+    });
+    for (const rule of resourcesOf(run, 'gcp:compute/firewall:Firewall')) {
+      expect(rule.inputs.sourceRanges).not.toContain('0.0.0.0/0');
+    }
+  });
+
+  it('runs the seed containers: app host and slave host', () => {
+    const containers = resourcesOf(run, 'docker:index/container:Container')
+      .map((c) => c.name)
+      .sort();
+    expect(containers).toEqual([
+      'dev-app-app',
+      'dev-app-clickhouse',
+      'dev-app-db',
+      'dev-app-db-slave-db-slave-1',
+      'dev-app-db-slave-db-slave-2',
+      'dev-app-rabbitmq',
+      'dev-app-redis',
+      'dev-app-tarantool',
+      'dev-app-tarantool-replicator',
+    ]);
+  });
+
+  it('gives master and slaves distinct server ids, their ports and the shared replication config', () => {
+    const replication = readShared(sharedFiles.mysqlReplication);
+    const expected = [
+      ['dev-app-db', ['--server-id=1'], 10100],
+      ['dev-app-db-slave-db-slave-1', ['--server-id=2'], 10101],
+      ['dev-app-db-slave-db-slave-2', ['--server-id=3'], 10102],
+    ] as const;
+    for (const [name, command, port] of expected) {
+      const db = named('container', name).inputs;
+      expect(db.command).toEqual(command);
+      expect(db.ports).toEqual([{ internal: 3306, external: port }]);
+      expect(db.uploads).toEqual([{ file: '/etc/mysql/conf.d/replication.cnf', content: replication }]);
+      expect(db.image).toBe(
+        `sha256:${name.startsWith('dev-app-db-slave') ? 'dev-app-db-slave' : 'dev-app'}-image-mysql-8-0`,
+      );
+    }
+  });
+
+  it('uploads the Tarantool and ClickHouse schemas from compose/ and runs the replicator from the app image', () => {
+    expect(named('container', 'dev-app-tarantool').inputs.uploads).toEqual([
+      { file: '/opt/tarantool/init.lua', content: readShared(sharedFiles.tarantoolInit) },
+    ]);
+    expect(named('container', 'dev-app-clickhouse').inputs.uploads).toEqual([
+      { file: '/docker-entrypoint-initdb.d/schema.sql', content: readShared(sharedFiles.clickhouseSchema) },
+    ]);
+    const replicator = named('container', 'dev-app-tarantool-replicator').inputs;
+    expect(replicator.image).toBe('sha256:dev-app-image-ghcr-io-highload-social-app-dev');
+    expect(replicator.command).toEqual([
+      'node',
+      '--import',
+      'tsx',
+      'toolkit/tarantool/replicator.ts',
+      '--config',
+      '/etc/replicator.yml',
+    ]);
+  });
+
+  it('passes passwords to containers only as secrets, and marks the env list a secret output', () => {
+    const containers = resourcesOf(run, 'docker:index/container:Container');
+    for (const container of containers) {
+      const plain = JSON.stringify(withoutSecrets(container.inputs));
+      for (const secret of Object.values(testSecrets)) expect(plain).not.toContain(secret);
+    }
+    const db = named('container', 'dev-app-db');
+    expect(isSecretValue(db.inputs.envs)).toBe(true);
+    expect(db.options.additionalSecretOutputs).toContain('envs');
+    expect(envOf(db)).toMatchObject({
+      MYSQL_ROOT_PASSWORD: testSecrets.mysqlRootPassword,
+      MYSQL_PASSWORD: testSecrets.mysqlAppPassword,
+      MYSQL_DATABASE: 'app',
+    });
+    expect(envOf(named('container', 'dev-app-app'))).toMatchObject({
+      MYSQL_SLAVES: `${run.outputs.hosts['app-db-slave']}:10101,${run.outputs.hosts['app-db-slave']}:10102`,
+      RABBITMQ_PASSWORD: testSecrets.rabbitmqPassword,
+    });
+    // Redis takes no password: its env is plain and says so.
+    expect(named('container', 'dev-app-redis').options.additionalSecretOutputs).toEqual([]);
+  });
+
+  it('exports plain (non-secret) outputs without any secret value in them', () => {
+    expect(run.secretOutputs).toEqual({ inventory: false, hosts: false });
+    const text = JSON.stringify(run.outputs);
+    for (const secret of Object.values(testSecrets)) expect(text).not.toContain(secret);
+  });
+
+  it('exports an inventory the runbooks load for --env dev, with the YAML adding credentials', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stack-inventory-'));
+    try {
+      copyFileSync(join(repoRoot, 'environments', 'dev.yaml'), join(dir, 'dev.yaml'));
+      // The same JSON `pulumi stack output --json -s dev` prints.
+      writeFileSync(
+        join(dir, 'dev.outputs.json'),
+        JSON.stringify({ inventory: run.outputs.inventory, hosts: run.outputs.hosts }),
+      );
+      const inventory = await new YamlInventorySource('dev', join(dir, 'dev.yaml')).load();
+      expect(inventory.mysql.master).toEqual({ name: 'db', host: run.outputs.hosts.app, port: 10100 });
+      expect(inventory.mysql.slaves.map((s) => `${s.host}:${s.port}`)).toEqual([
+        `${run.outputs.hosts['app-db-slave']}:10101`,
+        `${run.outputs.hosts['app-db-slave']}:10102`,
+      ]);
+      expect(inventory.mysql.admin).toEqual({ user: 'root', password: 'env:DEV_MYSQL_ROOT_PASSWORD' });
+      expect(inventory.rabbitmq).toEqual({
+        host: run.outputs.hosts.app,
+        port: 5672,
+        credential: { user: 'app', password: 'env:DEV_RABBITMQ_PASSWORD' },
+      });
+      expect(inventory.vtgate).toEqual({ host: run.outputs.hosts.vitess, mysqlPort: 15306 });
+      expect(inventory.app).toEqual({ url: `http://${run.outputs.hosts.app}` });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
