@@ -65,8 +65,8 @@ describe('dev vs prod (Pulumi.dev.yaml, Pulumi.prod.yaml)', () => {
     expect(images(prod)).toContain('ghcr.io/highload-social/app:1.0.0');
     expect(images(dev)).toContain('mysql:8.0');
     const disk = (run: StackRun, name: string) =>
-      (byName(instances(run), name)?.inputs.bootDisk as { initializeParams: { size: number } })
-        .initializeParams.size;
+      (byName(instances(run), name)?.inputs.bootDisk as { initializeParams?: { size?: number } } | undefined)
+        ?.initializeParams?.size;
     expect(disk(prod, 'prod-app')).toBe(200);
     expect(disk(dev, 'dev-app')).toBe(50);
   });
