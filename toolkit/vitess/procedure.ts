@@ -567,7 +567,7 @@ async function reverse(ctx: Ctx, state: WorkflowState, reachable: boolean): Prom
       await vtctld.run(command, writeTimeoutMs);
       const status = await readStatus(vtctld, spec);
       const after = status ? stateFromStatus(status) : undefined;
-      if (!after || after.reads !== 'none' || after.writes !== 'none')
+      if (after?.reads !== 'none' || after.writes !== 'none')
         throw new ToolkitError(
           `reversetraffic returned but the traffic state is '${status?.trafficState ?? 'no workflow'}'`,
         );

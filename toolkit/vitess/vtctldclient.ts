@@ -68,7 +68,7 @@ export function errorMessage(stderr: string): string {
       }
     });
   const withDesc = [...lines].reverse().find((l) => l.includes('desc = '));
-  if (withDesc) return withDesc.slice(withDesc.lastIndexOf('desc = ') + 'desc = '.length).trim();
+  if (withDesc) return withDesc.slice(withDesc.indexOf('desc = ') + 'desc = '.length).trim();
   const last = lines[lines.length - 1] ?? '';
   // glog prefix: E1011 16:49:02.123456 1234 main.go:56] message
   return last.replace(/^[EWIF]\d{4} [\d:.]+\s+\d+ [\w.]+:\d+\] /, '') || 'no error text';
