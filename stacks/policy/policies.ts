@@ -59,7 +59,7 @@ export function nonPublicPorts(
   allow: { protocol: string; ports?: string[] },
   publicPorts: number[],
 ): string[] {
-  if (!allow.ports || allow.ports.length === 0) return [`${allow.protocol}:all`];
+  if (!allow.ports || allow.ports.length === 0) return ['every port'];
   return allow.ports.filter((entry) => {
     const [from, to = from] = entry.split('-').map(Number);
     if (from === undefined || to === undefined || Number.isNaN(from) || Number.isNaN(to)) return true;

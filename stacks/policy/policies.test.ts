@@ -1,0 +1,195 @@
+import type { ResourceValidationPolicy } from '@pulumi/policy';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { violations } from '../testing/policy-args.ts';
+import { type MockedResource, runStack, type StackRun } from '../testing/run-stack.ts';
+import {
+  approvedBootImages,
+  isWorldRange,
+  nonPublicPorts,
+  noWorldOpenAdminPorts,
+  pinnedContainerImages,
+  policies,
+  secretsNotInPlainText,
+} from './policies.ts';
+
+const runs: Record<string, StackRun> = {};
+beforeAll(async () => {
+  runs.dev = await runStack('dev');
+  runs.prod = await runStack('prod');
+});
+
+async function allViolations(run: StackRun): Promise<string[]> {
+  const found: string[] = [];
+  for (const policy of policies as ResourceValidationPolicy[]) {
+    for (const resource of run.resources) found.push(...(await violations(policy, resource)));
+  }
+  return found;
+}
+
+function resource(
+  type: string,
+  name: string,
+  inputs: Record<string, unknown>,
+  additionalSecretOutputs: string[] = [],
+): MockedResource {
+  return { type, name, inputs, options: { additionalSecretOutputs, protect: false, dependencies: [] } };
+}
+const firewall = (inputs: Record<string, unknown>) => resource('gcp:compute/firewall:Firewall', 'fw', inputs);
+const container = (envs: string[], secretOutputs: string[] = ['envs']) =>
+  resource('docker:index/container:Container', 'db', { envs }, secretOutputs);
+const instance = (inputs: Record<string, unknown>) => resource('gcp:compute/instance:Instance', 'vm', inputs);
+
+describe('policy pack against the mocked stacks', () => {
+  it('passes every resource of dev and prod', async () => {
+    expect(await allViolations(runs.dev!)).toEqual([]);
+    expect(await allViolations(runs.prod!)).toEqual([]);
+  });
+
+  it('catches a stack whose admin range was widened to the world', async () => {
+    const widened = await runStack('dev', { 'highload-social:adminSourceRanges': ['0.0.0.0/0'] });
+    const found = await allViolations(widened);
+    expect(found).toEqual([
+      expect.stringContaining('dev-vitess lets 0.0.0.0/0 reach tcp 15000, 15001, 15306, 15999'),
+      expect.stringContaining('dev-services lets 0.0.0.0/0 reach tcp 6379, 5672, 15672, 3301, 8123'),
+      expect.stringContaining('dev-mysql lets 0.0.0.0/0 reach tcp 10100-10102'),
+    ]);
+  });
+
+  it('catches a stack whose image was not an approved one', async () => {
+    const debian = await runStack('dev', { 'highload-social:bootImage': 'debian-cloud/debian-12' });
+    const found = await allViolations(debian);
+    expect(found.filter((m) => m.includes('is not approved'))).toHaveLength(3);
+  });
+});
+
+describe('no-world-open-database-or-admin-ports', () => {
+  it("rejects the seed's rule: tcp:10101 with no source range (GCP reads it as 0.0.0.0/0)", async () => {
+    const seed = firewall({
+      allows: [{ protocol: 'tcp', ports: ['10101'] }],
+      targetTags: ['docker-machine'],
+    });
+    expect(await violations(noWorldOpenAdminPorts, seed)).toEqual([
+      "fw lets any address (no source given) reach tcp 10101: limit sourceRanges to admin ranges and the stack's own hosts",
+    ]);
+  });
+
+  it('rejects SSH or every port open to the world, and ranges only pretending not to be', async () => {
+    const ssh = firewall({ sourceRanges: ['0.0.0.0/0'], allows: [{ protocol: 'tcp', ports: ['22'] }] });
+    expect(await violations(noWorldOpenAdminPorts, ssh)).toHaveLength(1);
+    const all = firewall({ sourceRanges: ['::/0'], allows: [{ protocol: 'all' }] });
+    expect(await violations(noWorldOpenAdminPorts, all)).toEqual([
+      expect.stringContaining('reach all every port'),
+    ]);
+    const halves = firewall({
+      sourceRanges: ['0.0.0.0/1', '128.0.0.0/1'],
+      allows: [{ protocol: 'tcp', ports: ['3306'] }],
+    });
+    expect(await violations(noWorldOpenAdminPorts, halves)).toHaveLength(1);
+    const range = firewall({ sourceRanges: ['0.0.0.0/0'], allows: [{ protocol: 'tcp', ports: ['79-81'] }] });
+    expect(await violations(noWorldOpenAdminPorts, range)).toEqual([expect.stringContaining('tcp 79-81')]);
+  });
+
+  it('allows the public app ports to the world, anything from a limited range, egress rules', async () => {
+    const web = firewall({
+      sourceRanges: ['0.0.0.0/0'],
+      allows: [{ protocol: 'tcp', ports: ['80', '443'] }],
+    });
+    const limited = firewall({
+      sourceRanges: ['10.0.0.0/8'],
+      allows: [{ protocol: 'tcp', ports: ['3306'] }],
+    });
+    const tagged = firewall({ sourceTags: ['hs-dev'], allows: [{ protocol: 'tcp', ports: ['3306'] }] });
+    const egress = firewall({
+      direction: 'EGRESS',
+      destinationRanges: ['0.0.0.0/0'],
+      allows: [{ protocol: 'all' }],
+    });
+    for (const rule of [web, limited, tagged, egress])
+      expect(await violations(noWorldOpenAdminPorts, rule)).toEqual([]);
+  });
+
+  it('knows which ranges are the world', () => {
+    expect(['0.0.0.0/0', '0.0.0.0/7', '::/0'].map(isWorldRange)).toEqual([true, true, true]);
+    expect(['10.0.0.0/8', '203.0.113.0/24', '2001:db8::/32'].map(isWorldRange)).toEqual([
+      false,
+      false,
+      false,
+    ]);
+    expect(nonPublicPorts({ protocol: 'tcp', ports: ['80', '443', '8080', '440-450'] }, [80, 443])).toEqual([
+      '8080',
+      '440-450',
+    ]);
+  });
+});
+
+describe('secrets-not-in-plain-text', () => {
+  it('rejects a password in an env list that is not a secret output', async () => {
+    expect(
+      await violations(secretsNotInPlainText, container(['MYSQL_ROOT_PASSWORD=Zq8-long-one'], [])),
+    ).toEqual([
+      "db: envs carries MYSQL_ROOT_PASSWORD but is not a secret output (additionalSecretOutputs: ['envs'])",
+    ]);
+  });
+
+  it("rejects the seed's well-known passwords even when secret", async () => {
+    expect(
+      await violations(
+        secretsNotInPlainText,
+        container(['MYSQL_ROOT_PASSWORD=password', 'RABBITMQ_DEFAULT_PASS=guest']),
+      ),
+    ).toEqual([
+      'db: MYSQL_ROOT_PASSWORD is empty or a well-known default',
+      'db: RABBITMQ_DEFAULT_PASS is empty or a well-known default',
+    ]);
+  });
+
+  it('leaves plain settings and *_FILE references alone', async () => {
+    expect(
+      await violations(
+        secretsNotInPlainText,
+        container(['MYSQL_DATABASE=app', 'MYSQL_PASSWORD_FILE=/run/s'], []),
+      ),
+    ).toEqual([]);
+  });
+
+  it('rejects a private key or password in instance metadata', async () => {
+    const vm = instance({
+      metadata: { 'user-data': '-----BEGIN OPENSSH PRIVATE KEY-----\nabc' },
+      metadataStartupScript: 'mysql --password=x',
+    });
+    expect(await violations(secretsNotInPlainText, vm)).toEqual([
+      expect.stringContaining('metadata user-data contains a private key'),
+      expect.stringContaining('metadata metadataStartupScript contains a private key or a password'),
+    ]);
+  });
+});
+
+describe('approved-boot-images and pinned-container-images', () => {
+  it('accepts Ubuntu LTS families from ubuntu-os-cloud only', async () => {
+    const image = (name: string) => instance({ bootDisk: { initializeParams: { image: name } } });
+    const ok = [
+      'projects/ubuntu-os-cloud/global/images/family/ubuntu-2204-lts',
+      'https://www.googleapis.com/compute/v1/projects/ubuntu-os-cloud/global/images/family/ubuntu-2404-lts-amd64',
+      'ubuntu-os-cloud/ubuntu-2204-lts',
+    ];
+    for (const name of ok) expect(await violations(approvedBootImages, image(name))).toEqual([]);
+    const bad = [
+      'projects/my-project/global/images/family/ubuntu-2204-lts',
+      'ubuntu-os-cloud/ubuntu-2310',
+      'debian-cloud/debian-12',
+    ];
+    for (const name of bad) expect(await violations(approvedBootImages, image(name))).toHaveLength(1);
+    expect(await violations(approvedBootImages, instance({ bootDisk: { source: 'disk-1' } }))).toEqual([
+      'vm: boot disk has no image (an existing disk of unknown origin)',
+    ]);
+  });
+
+  it('flags untagged and latest images', async () => {
+    const image = (name: string) => resource('docker:index/remoteImage:RemoteImage', 'img', { name });
+    expect(await violations(pinnedContainerImages, image('mysql'))).toHaveLength(1);
+    expect(await violations(pinnedContainerImages, image('ghcr.io/x/app:latest'))).toHaveLength(1);
+    expect(await violations(pinnedContainerImages, image('localhost:5000/app'))).toHaveLength(1);
+    expect(await violations(pinnedContainerImages, image('localhost:5000/app:1.2'))).toEqual([]);
+    expect(await violations(pinnedContainerImages, image('mysql@sha256:abc'))).toEqual([]);
+  });
+});
