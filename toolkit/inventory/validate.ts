@@ -4,7 +4,9 @@ import { Inventory, type MysqlNode } from './schema.ts';
 
 /** Checks shape and meaning; the first problem becomes one line naming the field. */
 export function validateInventory(value: unknown, origin: string): Inventory {
-  const first = Value.Errors(Inventory, value).First();
+  const errors = [...Value.Errors(Inventory, value)];
+  // A typo shows up twice (the unknown field and the missing one); the typo is what to report.
+  const first = errors.find((e) => e.message === 'Unexpected property') ?? errors[0];
   if (first) {
     const where = first.path || '/';
     throw new UsageError(`inventory ${origin}: ${where}: ${describe(first.message, first.path, value)}`);
@@ -17,6 +19,9 @@ export function validateInventory(value: unknown, origin: string): Inventory {
 function describe(message: string, path: string, value: unknown): string {
   if (message === 'Unexpected property') return `unknown field '${path.split('/').pop()}' (a typo?)`;
   if (message.startsWith('Expected required property')) return 'is required';
+  // Never echo what stands where a secret reference belongs: it may be the secret itself.
+  if (/\/password$/.test(path))
+    return 'must be a secret reference (env:NAME, file:path or local:key), not the secret itself';
   const actual = path
     .split('/')
     .slice(1)

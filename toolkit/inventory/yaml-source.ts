@@ -48,7 +48,7 @@ export class YamlInventorySource implements InventorySource {
         });
       }
     }
-    return validateInventory({ name: this.env, ...(merged as Tree) }, this.origin);
+    return validateInventory({ ...(merged as Tree), name: this.env }, this.origin);
   }
 
   async saveTopology(topology: Topology): Promise<void> {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Inventory } from '../inventory/schema.ts';
 import { createReporter } from '../procedure/reporter.ts';
 import { Run } from '../procedure/run.ts';
+import type { RunbookReport } from '../procedure/types.ts';
 import { localInventory } from './inventory.ts';
 import { mysqlComponent, startMysqlNodes } from './mysql-component.ts';
 import { portOpen } from './process.ts';
@@ -78,4 +79,36 @@ export async function startTestCluster(
       rmSync(stateDir, { recursive: true, force: true });
     },
   };
+}
+
+export interface RunbookResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** The --json report, when the runbook printed one. */
+  report?: RunbookReport & { error?: string };
+}
+
+/** Runs a runbook exactly as a person would (`npx zx scripts/<name>.mjs ...`), against the given environment variables. */
+export async function runRunbook(
+  name: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+): Promise<RunbookResult> {
+  const { execa } = await import('execa');
+  const { repoRoot } = await import('../inventory/paths.ts');
+  const result = await execa('npx', ['zx', `scripts/${name}.mjs`, ...args], {
+    cwd: repoRoot,
+    env: { ...env, CI: 'true' },
+    reject: false,
+  });
+  let report: RunbookResult['report'];
+  if (args.includes('--json')) {
+    try {
+      report = JSON.parse(result.stdout.trim().split('\n').pop() ?? '');
+    } catch {
+      report = undefined;
+    }
+  }
+  return { code: result.exitCode ?? 1, stdout: result.stdout, stderr: result.stderr, report };
 }

@@ -99,10 +99,20 @@ export interface Flavor {
   unfenceStatements: string[];
   /** How a dump tool records the GTID position it was taken at. */
   dumpGtidArgs: string[];
-  /** Run on a slave before a snapshot is loaded into it. */
+  /**
+   * Run on a slave before a snapshot is loaded into it: its own history and position are cleared,
+   * so a load that dies half-way leaves a slave that is recognisably unseeded.
+   */
   seedPrepare: string[];
-  /** The GTID position to set after loading a snapshot, read from the dump's header (MariaDB). */
-  seedPosition(dumpHeader: string): string | undefined;
+  /** The GTID position a dump was taken at, from its text (MariaDB prints it near the end, as a comment). */
+  seedPosition(dumpText: string): string | undefined;
+  /** Sets the position once the load is complete. */
+  seedPositionSql: string;
+  /**
+   * MySQL's dump sets gtid_purged itself, at its start; such a statement is held back from the
+   * load and run at the end instead, for the same crash-safety.
+   */
+  heldBackStatement?: RegExp;
 }
 
 export function flavorFor(versionText: string): Flavor {
@@ -178,8 +188,9 @@ function mariadb(version: ServerVersion): Flavor {
     fenceStatements: ['SET GLOBAL read_only = ON'],
     unfenceStatements: ['SET GLOBAL read_only = OFF'],
     dumpGtidArgs: ['--master-data=2', '--gtid'],
-    seedPrepare: [],
-    seedPosition: (header) => /gtid_slave_pos\s*=\s*'([^']*)'/.exec(header)?.[1] ?? '',
+    seedPrepare: ['RESET MASTER', "SET GLOBAL gtid_slave_pos = ''"],
+    seedPosition: (text) => /^-- SET GLOBAL gtid_slave_pos\s*=\s*'([^']*)'/m.exec(text)?.[1],
+    seedPositionSql: 'SET GLOBAL gtid_slave_pos = ?',
   };
 }
 
@@ -263,8 +274,13 @@ function mysql(version: ServerVersion): Flavor {
       atLeast(version, 8, 0, 26) ? '--source-data=2' : '--master-data=2',
       '--set-gtid-purged=ON',
     ],
-    // The dump sets gtid_purged itself, which MySQL allows only on a server whose GTID history is empty.
+    // gtid_purged can only be set on a server whose GTID history is empty.
     seedPrepare: [atLeast(version, 8, 4, 0) ? 'RESET BINARY LOGS AND GTIDS' : 'RESET MASTER'],
-    seedPosition: () => undefined,
+    seedPosition: (text) => {
+      const m = /SET @@GLOBAL\.GTID_PURGED\s*=\s*(?:\/\*!80000 '\+'\*\/\s*)?'([^']*)'/i.exec(text);
+      return m ? m[1]!.replace(/\s+/g, '') : undefined;
+    },
+    seedPositionSql: 'SET @@GLOBAL.gtid_purged = ?',
+    heldBackStatement: /^SET @@GLOBAL\.GTID_PURGED/i,
   };
 }

@@ -30,9 +30,12 @@ export class MariadbGtidPos implements GtidSet {
     if (!(other instanceof MariadbGtidPos)) throw new Error('cannot compare MariaDB and MySQL GTIDs');
     let missing = 0n;
     for (const [domain, theirs] of other.domains) {
-      const mine = this.domains.get(domain)?.seq ?? 0n;
+      const mine = this.domains.get(domain);
+      const seq = mine?.seq ?? 0n;
       // Sequence numbers grow by one per transaction within a domain (gtid_strict_mode), so the gap is the count.
-      if (theirs.seq > mine) missing += theirs.seq - mine;
+      if (theirs.seq > seq) missing += theirs.seq - seq;
+      // The same position written by another server is another transaction: at least that one is missing.
+      else if (mine && theirs.seq === seq && theirs.server !== mine.server) missing += 1n;
     }
     return Number(missing);
   }
@@ -49,17 +52,26 @@ export class MysqlGtidSet implements GtidSet {
   constructor(readonly text: string) {
     const sources = new Map<string, Array<[bigint, bigint]>>();
     for (const part of text.replace(/\s+/g, '').split(',').filter(Boolean)) {
-      const [uuid, ...ranges] = part.split(':');
-      if (!uuid || !/^[0-9a-f-]{36}$/i.test(uuid) || ranges.length === 0)
+      const [uuid, ...segments] = part.split(':');
+      if (!uuid || !/^[0-9a-f-]{36}$/i.test(uuid) || segments.length === 0)
         throw new Error(`malformed MySQL GTID set '${part}'`);
-      const list = sources.get(uuid.toLowerCase()) ?? [];
-      for (const range of ranges) {
-        const m = /^(\d+)(?:-(\d+))?$/.exec(range);
-        if (!m) throw new Error(`malformed MySQL GTID interval '${range}'`);
-        list.push([BigInt(m[1]!), BigInt(m[2] ?? m[1]!)]);
+      // MySQL 8.3+ tags: uuid:tag:1-5 names its own sequence, distinct from the untagged uuid:1-5.
+      let key = uuid.toLowerCase();
+      for (const segment of segments) {
+        if (/^[a-z_][a-z0-9_]{0,31}$/i.test(segment)) {
+          key = `${uuid.toLowerCase()}:${segment.toLowerCase()}`;
+          continue;
+        }
+        const m = /^(\d+)(?:-(\d+))?$/.exec(segment);
+        const start = m ? BigInt(m[1]!) : 0n;
+        const end = m ? BigInt(m[2] ?? m[1]!) : 0n;
+        if (!m || start < 1n || end < start) throw new Error(`malformed MySQL GTID interval '${segment}'`);
+        const list = sources.get(key) ?? [];
+        list.push([start, end]);
+        sources.set(key, list);
       }
-      sources.set(uuid.toLowerCase(), list);
     }
+    for (const [key, list] of sources) sources.set(key, merge(list));
     this.sources = sources;
   }
 
@@ -76,6 +88,18 @@ export class MysqlGtidSet implements GtidSet {
   isEmpty(): boolean {
     return this.sources.size === 0;
   }
+}
+
+/** Sorted, non-overlapping intervals, so that counting never counts a transaction twice. */
+function merge(list: Array<[bigint, bigint]>): Array<[bigint, bigint]> {
+  const sorted = [...list].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const out: Array<[bigint, bigint]> = [];
+  for (const [s, e] of sorted) {
+    const last = out[out.length - 1];
+    if (last && s <= last[1] + 1n) last[1] = e > last[1] ? e : last[1];
+    else out.push([s, e]);
+  }
+  return out;
 }
 
 function uncovered(start: bigint, end: bigint, covering: Array<[bigint, bigint]>): bigint {

@@ -7,7 +7,7 @@ import { waitFor } from '../procedure/poll.ts';
 import type { Run } from '../procedure/run.ts';
 import { checkIdentities, checkReplicationSettings, connectNodes } from './cluster.ts';
 import { readOptionFile, renderOptionFile, writeOptionFile } from './option-file.ts';
-import { classifySlave, describeReplica, readSlaveState } from './replica-state.ts';
+import { classifySlave, describeReplica, readSlaveState, type SlaveAction } from './replica-state.ts';
 import { seedFromSnapshot } from './seed.ts';
 import { convergeSemisync } from './semisync.ts';
 import type { MysqlSession } from './session.ts';
@@ -183,38 +183,62 @@ export async function ensureReplicating(
     describe: (s) => describeReplica(s.status),
     apply: async (s) => {
       const { action } = classifySlave(s, masterNode, user);
-      if (action !== 'start') await slave.exec(slave.flavor.stopReplica);
-      if (action === 'seed') {
-        await slave.exec(slave.flavor.resetReplicaAll);
-        const seeded = await seedFromSnapshot(master, slave, inventory.mysql.admin, (bytes) =>
-          run.progress(
-            `seeding ${slave.node.name} from ${masterNode.name}: ${(bytes / 1048576).toFixed(1)} MiB`,
-          ),
-        );
-        run.note(
-          `seeded ${slave.node.name}: ${seeded.databases.join(', ')} (${(seeded.bytes / 1048576).toFixed(1)} MiB)`,
-        );
+      await applySlaveAction(run, inventory, master, slave, action, s.errant);
+      if (action === 'seed') return;
+      // The master is the judge of divergence a GTID position cannot show (same sequence number, other
+      // transaction): it refuses such a slave with error 1236, and the answer to that is a fresh snapshot.
+      const verdict = await waitFor(
+        async () => {
+          const row = await slave.one(slave.flavor.showReplicaStatus);
+          const status = row ? slave.flavor.parseReplicaStatus(row) : undefined;
+          if (status?.ioErrno === 1236) return 'diverged';
+          if (status?.ioState === 'Yes') return 'connected';
+          return undefined;
+        },
+        { timeoutMs: 30_000, what: `${slave.node.name} to connect to ${masterNode.name}` },
+      ).catch(() => 'unknown');
+      if (verdict === 'diverged') {
+        run.note(`${masterNode.name} says ${slave.node.name} diverged (error 1236): reseeding it`);
+        await applySlaveAction(run, inventory, master, slave, 'seed', s.errant);
       }
-      if (action === 'repoint' && slave.flavor.version.kind === 'mariadb' && s.errant === 0) {
-        // A former master's own writes are in its binlog, not in gtid_slave_pos; without this it would fetch them again.
-        await slave.exec('SET GLOBAL gtid_slave_pos = @@GLOBAL.gtid_current_pos');
-      }
-      if (action !== 'start') {
-        const change = slave.flavor.changeSource({
-          host: masterNode.host,
-          port: masterNode.port,
-          user,
-          password: resolveSecret(inventory.mysql.replication.password),
-        });
-        await slave.exec(change.sql, change.values);
-      }
-      await slave.exec(slave.flavor.startReplica);
     },
-    verify: async () => {
-      const status = await waitForHealthyReplica(slave, maxLag, 30_000);
-      return describeReplica(status);
-    },
+    verify: async () => describeReplica(await waitForHealthyReplica(slave, maxLag, 30_000)),
   });
+}
+
+async function applySlaveAction(
+  run: Run,
+  inventory: Inventory,
+  master: MysqlSession,
+  slave: MysqlSession,
+  action: SlaveAction,
+  errant: number,
+): Promise<void> {
+  const masterNode = master.node;
+  if (action !== 'start') await slave.exec(slave.flavor.stopReplica);
+  if (action === 'seed') {
+    await slave.exec(slave.flavor.resetReplicaAll);
+    const seeded = await seedFromSnapshot(master, slave, inventory.mysql.admin, (bytes) =>
+      run.progress(`seeding ${slave.node.name} from ${masterNode.name}: ${(bytes / 1048576).toFixed(1)} MiB`),
+    );
+    run.note(
+      `seeded ${slave.node.name}: ${seeded.databases.join(', ')} (${(seeded.bytes / 1048576).toFixed(1)} MiB)`,
+    );
+  }
+  if (action === 'repoint' && slave.flavor.version.kind === 'mariadb' && errant === 0) {
+    // A former master's own writes are in its binlog, not in gtid_slave_pos; without this it would fetch them again.
+    await slave.exec('SET GLOBAL gtid_slave_pos = @@GLOBAL.gtid_current_pos');
+  }
+  if (action !== 'start') {
+    const change = slave.flavor.changeSource({
+      host: masterNode.host,
+      port: masterNode.port,
+      user: inventory.mysql.replication.user,
+      password: resolveSecret(inventory.mysql.replication.password),
+    });
+    await slave.exec(change.sql, change.values);
+  }
+  await slave.exec(slave.flavor.startReplica);
 }
 
 /** Waits until both threads run without errors and the lag is under the threshold. */

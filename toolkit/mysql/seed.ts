@@ -38,19 +38,20 @@ export async function seedFromSnapshot(
 ): Promise<SeedResult> {
   await master.exec('CREATE DATABASE IF NOT EXISTS toolkit');
   const databases = await userDatabases(master);
+  for (const statement of slave.flavor.seedPrepare) await slave.exec(statement);
   await slave.exec('SET SESSION sql_log_bin = 0');
   try {
     for (const db of await userDatabases(slave)) await slave.exec('DROP DATABASE ??', [db]);
   } finally {
     await slave.exec('SET SESSION sql_log_bin = 1');
   }
-  for (const statement of slave.flavor.seedPrepare) await slave.exec(statement);
 
   const password = resolveSecret(admin.password);
   const source = clientOptionFile(master.node, admin.user, password);
   const target = clientOptionFile(slave.node, admin.user, password);
   let bytes = 0;
-  let header = '';
+  let head = '';
+  let tail = '';
   try {
     const dump = spawn(
       dumpTool(),
@@ -80,14 +81,19 @@ export async function seedFromSnapshot(
     const meter = new Transform({
       transform(chunk: Buffer, _enc, done) {
         bytes += chunk.length;
-        if (header.length < 64 * 1024) header += chunk.toString('utf8');
+        if (head.length < 64 * 1024) head += chunk.toString('utf8');
+        tail = (tail + chunk.toString('utf8')).slice(-64 * 1024);
         onProgress(bytes);
         done(null, chunk);
       },
     });
     const dumpExit = exitOf(dump);
     const loadExit = exitOf(load);
-    await pipeline(dump.stdout, meter, load.stdin).catch(() => {
+    const held = slave.flavor.heldBackStatement ? new HoldBack(slave.flavor.heldBackStatement) : undefined;
+    const piped = held
+      ? pipeline(dump.stdout, meter, held, load.stdin)
+      : pipeline(dump.stdout, meter, load.stdin);
+    await piped.catch(() => {
       // An early exit of either side breaks the pipe; the exit codes below say which and why.
     });
     const [dumpCode, loadCode] = await Promise.all([dumpExit, loadExit]);
@@ -99,8 +105,14 @@ export async function seedFromSnapshot(
     source.remove();
     target.remove();
   }
-  const gtidPosition = slave.flavor.seedPosition(header);
-  if (gtidPosition !== undefined) await slave.exec('SET GLOBAL gtid_slave_pos = ?', [gtidPosition]);
+  const gtidPosition = slave.flavor.seedPosition(`${head}\n${tail}`);
+  if (gtidPosition === undefined) {
+    throw new Error(
+      `the snapshot of ${master.node.name} did not record its GTID position; not starting replication from a guess`,
+    );
+  }
+  // Set last: until the whole snapshot is in, the slave shows no position and counts as unseeded.
+  await slave.exec(slave.flavor.seedPositionSql, [gtidPosition]);
   return { databases, bytes, gtidPosition };
 }
 
@@ -129,4 +141,52 @@ function firstLine(text: string): string {
       .find((l) => l.trim() && !/^Warning|Using a password/i.test(l))
       ?.trim() ?? 'no message'
   );
+}
+
+/**
+ * Passes a dump through line by line, holding back the statements that match (MySQL's
+ * SET @@GLOBAL.GTID_PURGED, which may span lines up to its closing semicolon).
+ */
+export class HoldBack extends Transform {
+  readonly held: string[] = [];
+  private partial = '';
+  private holding: string | undefined;
+
+  constructor(private readonly pattern: RegExp) {
+    super();
+  }
+
+  override _transform(
+    chunk: Buffer,
+    _enc: BufferEncoding,
+    done: (error?: Error | null, data?: string) => void,
+  ): void {
+    const lines = (this.partial + chunk.toString('utf8')).split('\n');
+    this.partial = lines.pop() ?? '';
+    done(null, this.pass(lines));
+  }
+
+  override _flush(done: (error?: Error | null, data?: string) => void): void {
+    const rest = this.partial;
+    this.partial = '';
+    const out = this.pass([rest]);
+    done(null, out.endsWith('\n') ? out.slice(0, -1) : out);
+  }
+
+  private pass(lines: string[]): string {
+    let out = '';
+    for (const line of lines) {
+      if (this.holding === undefined && this.pattern.test(line)) this.holding = '';
+      if (this.holding !== undefined) {
+        this.holding += `${line}\n`;
+        if (line.trimEnd().endsWith(';')) {
+          this.held.push(this.holding);
+          this.holding = undefined;
+        }
+        continue;
+      }
+      out += `${line}\n`;
+    }
+    return out;
+  }
 }

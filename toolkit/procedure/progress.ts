@@ -1,6 +1,6 @@
 /** Formats "label [#####.....] 45% 45,000/100,000 rows 12,345/s ETA 0:04" for long work. */
 export class ProgressMeter {
-  private readonly started = Date.now();
+  private readonly started: number;
   private done = 0;
 
   constructor(
@@ -9,7 +9,9 @@ export class ProgressMeter {
     private readonly unit: string,
     private readonly emit: (text: string) => void,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.started = now();
+  }
 
   advance(by: number): void {
     this.set(this.done + by);

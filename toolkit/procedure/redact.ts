@@ -13,7 +13,8 @@ export function registerSecret(value: string): void {
 
 export function redact(text: string): string {
   let out = text;
-  for (const secret of secrets) {
+  // Longest first: a secret that begins another must not leave the longer one's tail showing.
+  for (const secret of [...secrets].sort((a, b) => b.length - a.length)) {
     if (out.includes(secret)) out = out.split(secret).join('***');
   }
   return out;
