@@ -41,6 +41,6 @@ describe('CI preview workflow', () => {
       policyPacks: 'stacks/policy',
       'comment-on-pr': true,
     });
-    expect(String(pulumi?.with?.['stack-name'])).toContain('${{ matrix.stack }}');
+    expect(String(pulumi?.with?.['stack-name'])).toMatch(/\$\{\{ matrix\.stack \}\}/);
   });
 });
