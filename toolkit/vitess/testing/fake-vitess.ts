@@ -50,6 +50,8 @@ export function fakeState(init: Partial<FakeState> & Pick<FakeState, 'kind'>): F
   const sources = init.sources ?? (reshard ? ['-80'] : []);
   const targets = init.targets ?? (reshard ? ['-40', '40-80'] : []);
   const sourceKeyspace = init.sourceKeyspace ?? 'app';
+  // The seed's second split leaves 80- alone: it keeps serving beside whichever half is being split.
+  const untouched = sources.join(',') === '-80' ? ['80-'] : [];
   const base: FakeState = {
     kind: init.kind,
     keyspace,
@@ -68,9 +70,11 @@ export function fakeState(init: Partial<FakeState> & Pick<FakeState, 'kind'>): F
     sourceListsTable: true,
     targetRouted: reshard,
     shards: reshard
-      ? { [keyspace]: [...sources, ...targets, '80-'] }
+      ? { [keyspace]: [...sources, ...targets, ...untouched] }
       : { [sourceKeyspace]: ['0'], [keyspace]: ['0'] },
-    served: reshard ? { [keyspace]: [...sources, '80-'] } : { [sourceKeyspace]: ['0'], [keyspace]: ['0'] },
+    served: reshard
+      ? { [keyspace]: [...sources, ...untouched] }
+      : { [sourceKeyspace]: ['0'], [keyspace]: ['0'] },
     noPrimary: [],
     completeDeletesSources: false,
     unknownWorkflow: 'error',
