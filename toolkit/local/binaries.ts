@@ -8,7 +8,7 @@ const extraDirs = ['/usr/sbin', '/usr/local/sbin', '/sbin'];
 export function findBinary(names: string[]): string | undefined {
   const dirs = [...(process.env.PATH ?? '').split(delimiter).filter(Boolean), ...extraDirs];
   for (const name of names) {
-    for (const dir of dirs) {
+    for (const dir of name.startsWith('/') ? ['/'] : dirs) {
       const path = join(dir, name);
       try {
         accessSync(path, constants.X_OK);

@@ -22,6 +22,8 @@ export interface ServiceDefinition {
   probe(host: string, port: number): Promise<boolean>;
   /** How to start our own when the port is free; the marker identifies the process as ours. */
   command(binary: string, dir: string): { args: string[]; env?: NodeJS.ProcessEnv; marker: string };
+  /** Writes the config files the command needs into its dir. */
+  prepare?(dir: string): void;
   startTimeoutMs?: number;
   /** Reuse what answers on the port (the machine's own server) rather than start another. */
   reuse: boolean;
@@ -69,6 +71,7 @@ export function serviceComponent(def: ServiceDefinition): LocalComponent {
             throw new ToolkitError(`${def.binaries[0]} not found: apt-get install ${def.debianPackage}`);
           const dir = serviceDir(def.name);
           mkdirSync(dir, { recursive: true });
+          def.prepare?.(dir);
           const { args, env } = def.command(binary, dir);
           const pid = spawnDetached(binary, args, {
             logFile: join(dir, 'server.log'),

@@ -1,3 +1,4 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { probeRabbitmq, probeRedis } from './probes.ts';
 import { serviceComponent } from './service.ts';
@@ -30,7 +31,8 @@ export const redisComponent = serviceComponent({
       '--daemonize',
       'no',
     ],
-    marker: `--dir ${dir}`,
+    // redis-server rewrites its process title to "redis-server host:port", so that is what identifies ours.
+    marker: `127.0.0.1:${port('LOCAL_REDIS_PORT', 6379)}`,
   }),
 });
 
@@ -38,27 +40,36 @@ export const rabbitmqComponent = serviceComponent({
   name: 'rabbitmq',
   host: '127.0.0.1',
   port: port('LOCAL_RABBITMQ_PORT', 5672),
-  binaries: ['rabbitmq-server'],
+  // The server script itself, not Debian's wrapper: the wrapper switches user with su, which starts a
+  // new session that `down` could not stop by process group.
+  binaries: ['/usr/lib/rabbitmq/bin/rabbitmq-server', 'rabbitmq-server'],
   debianPackage: 'rabbitmq-server',
   probe: probeRabbitmq,
   reuse: true,
   startTimeoutMs: 90_000,
+  prepare: (dir) => {
+    const amqp = port('LOCAL_RABBITMQ_PORT', 5672);
+    mkdirSync(join(dir, 'mnesia'), { recursive: true });
+    mkdirSync(join(dir, 'log'), { recursive: true });
+    // Its own config and env files: the machine's /etc/rabbitmq ones name the machine broker's port and node.
+    writeFileSync(join(dir, 'rabbitmq.conf'), `listeners.tcp.local = 127.0.0.1:${amqp}\n`);
+    writeFileSync(join(dir, 'rabbitmq-env.conf'), `NODENAME=toolkit${amqp}@localhost\n`);
+  },
   command: (_binary, dir) => {
     const amqp = port('LOCAL_RABBITMQ_PORT', 5672);
     return {
       args: [],
-      // Its own node name, dirs and distribution port, so it never collides with the machine's broker.
       env: {
-        RABBITMQ_NODE_PORT: String(amqp),
-        RABBITMQ_NODE_IP_ADDRESS: '127.0.0.1',
+        RABBITMQ_CONFIG_FILE: join(dir, 'rabbitmq.conf'),
+        RABBITMQ_CONF_ENV_FILE: join(dir, 'rabbitmq-env.conf'),
         RABBITMQ_NODENAME: `toolkit${amqp}@localhost`,
-        RABBITMQ_DIST_PORT: String(amqp + 20000),
+        RABBITMQ_DIST_PORT: String(amqp + 40000 > 65535 ? amqp + 1000 : amqp + 40000),
         RABBITMQ_MNESIA_BASE: join(dir, 'mnesia'),
         RABBITMQ_LOG_BASE: join(dir, 'log'),
         RABBITMQ_ENABLED_PLUGINS_FILE: join(dir, 'enabled_plugins'),
         HOME: dir,
       },
-      marker: 'rabbitmq',
+      marker: 'rabbitmq-server',
     };
   },
 });

@@ -2,10 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { resolveSecret } from '../inventory/secrets.ts';
 import type { Inventory } from '../inventory/schema.ts';
-import { startMysqlNodes } from '../local/mysql-component.ts';
+import { resolveSecret } from '../inventory/secrets.ts';
 import { localInventory } from '../local/inventory.ts';
+import { startMysqlNodes } from '../local/mysql-component.ts';
 import { nodePaths } from '../local/mysql-node.ts';
 import { loadState } from '../local/state.ts';
 import { quietRun, runRunbook, startTestCluster, type TestCluster } from '../local/testing.ts';
@@ -17,7 +17,9 @@ let before: Inventory;
 const sessions: MysqlSession[] = [];
 
 async function open(inventory: Inventory, name: string): Promise<MysqlSession> {
-  const node = [inventory.mysql.master, ...inventory.mysql.slaves, ...(inventory.mysql.fenced ?? [])].find((n) => n.name === name)!;
+  const node = [inventory.mysql.master, ...inventory.mysql.slaves, ...(inventory.mysql.fenced ?? [])].find(
+    (n) => n.name === name,
+  )!;
   const session = await MysqlSession.open(node, inventory.mysql.admin);
   sessions.push(session);
   return session;
@@ -27,7 +29,9 @@ beforeAll(async () => {
   cluster = await startTestCluster({ slaves: 2, mode: 'replicating' });
   before = cluster.inventory();
   const master = await open(before, 'db1');
-  await master.exec('CREATE TABLE app.ledger (id BIGINT AUTO_INCREMENT PRIMARY KEY, writer INT NOT NULL, n INT NOT NULL) ENGINE=InnoDB');
+  await master.exec(
+    'CREATE TABLE app.ledger (id BIGINT AUTO_INCREMENT PRIMARY KEY, writer INT NOT NULL, n INT NOT NULL) ENGINE=InnoDB',
+  );
 });
 
 afterAll(async () => {
@@ -51,7 +55,10 @@ function startWriters(count: number, acked: bigint[]): Promise<void>[] {
     conn.on('error', () => {});
     try {
       for (let n = 0; ; n++) {
-        const [result] = await conn.query<mysql.ResultSetHeader>('INSERT INTO ledger (writer, n) VALUES (?, ?)', [writer, n]);
+        const [result] = await conn.query<mysql.ResultSetHeader>(
+          'INSERT INTO ledger (writer, n) VALUES (?, ?)',
+          [writer, n],
+        );
         acked.push(BigInt(result.insertId));
       }
     } catch {
@@ -74,7 +81,10 @@ describe('failover.mjs under write load', () => {
 
   it('promotes a slave after SIGKILL of the master with 0 acknowledged writes lost', async () => {
     const writers = startWriters(4, acked);
-    await waitFor(async () => (acked.length >= 400 ? true : undefined), { timeoutMs: 60_000, what: '400 acknowledged writes' });
+    await waitFor(async () => (acked.length >= 400 ? true : undefined), {
+      timeoutMs: 60_000,
+      what: '400 acknowledged writes',
+    });
     const masterPid = loadState().mysql.nodes.find((n) => n.name === 'db1')!.pid!;
     process.kill(masterPid, 'SIGKILL');
     await Promise.all(writers);
@@ -93,7 +103,9 @@ describe('failover.mjs under write load', () => {
     const ids = acked.map(String);
     let present = 0;
     for (let i = 0; i < ids.length; i += 1000) {
-      present += Number(await newMaster.value('SELECT COUNT(*) FROM app.ledger WHERE id IN (?)', [ids.slice(i, i + 1000)]));
+      present += Number(
+        await newMaster.value('SELECT COUNT(*) FROM app.ledger WHERE id IN (?)', [ids.slice(i, i + 1000)]),
+      );
     }
     expect(ids.length - present).toBe(0);
     expect(await newMaster.value('SELECT @@GLOBAL.read_only')).toBe('0');
@@ -102,10 +114,14 @@ describe('failover.mjs under write load', () => {
       Rpl_semi_sync_master_clients: '1',
     });
     const follower = await open(after, state.mysql.slaves[0]!);
-    const status = follower.flavor.parseReplicaStatus((await follower.one(follower.flavor.showReplicaStatus))!);
+    const status = follower.flavor.parseReplicaStatus(
+      (await follower.one(follower.flavor.showReplicaStatus))!,
+    );
     expect(status).toMatchObject({ sourcePort: after.mysql.master.port, ioState: 'Yes', sqlRunning: true });
     // The dead master comes back read-only: its fence is in its option files.
-    expect(readFileSync(join(nodePaths('db1').optionsDir, 'read-only.cnf'), 'utf8')).toMatch(/^read_only = ON$/m);
+    expect(readFileSync(join(nodePaths('db1').optionsDir, 'read-only.cnf'), 'utf8')).toMatch(
+      /^read_only = ON$/m,
+    );
   });
 
   it('changes nothing when run again', async () => {
@@ -127,13 +143,18 @@ describe('failover.mjs under write load', () => {
     expect(loadState().mysql.fenced).toEqual([]);
     const newMaster = await open(inventory, state.mysql.master);
     const expected = await newMaster.value('SELECT COUNT(*) FROM app.ledger');
-    await waitFor(async () => ((await old.value('SELECT COUNT(*) FROM app.ledger')) === expected ? true : undefined), {
-      timeoutMs: 30_000,
-      what: 'db1 to catch up',
-    });
+    await waitFor(
+      async () => ((await old.value('SELECT COUNT(*) FROM app.ledger')) === expected ? true : undefined),
+      {
+        timeoutMs: 30_000,
+        what: 'db1 to catch up',
+      },
+    );
     const semisync = await runRunbook('semisync', ['--json'], cluster.env);
     expect(semisync.report?.changed).toBe(0);
-    expect(await newMaster.status(['Rpl_semi_sync_master_clients'])).toEqual({ Rpl_semi_sync_master_clients: '2' });
+    expect(await newMaster.status(['Rpl_semi_sync_master_clients'])).toEqual({
+      Rpl_semi_sync_master_clients: '2',
+    });
   });
 
   it('switches over a live master deliberately, losing nothing', async () => {
@@ -141,9 +162,15 @@ describe('failover.mjs under write load', () => {
     const inventory = localInventory(state);
     const current = await open(inventory, state.mysql.master);
     const countBefore = await current.value('SELECT COUNT(*) FROM app.ledger');
-    const result = await runRunbook('failover', ['--json', '--switchover', '--candidate', 'db1'], cluster.env);
+    const result = await runRunbook(
+      'failover',
+      ['--json', '--switchover', '--candidate', 'db1'],
+      cluster.env,
+    );
     expect(result.code, result.stderr).toBe(0);
-    expect(result.report?.steps.find((s) => s.name === 'acknowledged transactions')?.detail).toMatch(/^missing_acknowledged=0 /);
+    expect(result.report?.steps.find((s) => s.name === 'acknowledged transactions')?.detail).toMatch(
+      /^missing_acknowledged=0 /,
+    );
     expect(loadState().mysql.master).toBe('db1');
     expect(loadState().mysql.fenced).toEqual([state.mysql.master]);
     expect(await current.value('SELECT @@GLOBAL.read_only')).toBe('1');

@@ -1,0 +1,127 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../inventory/paths.ts';
+import { waitFor } from '../procedure/poll.ts';
+import type { RunbookReport } from '../procedure/types.ts';
+import { probeRabbitmq, probeRedis } from './probes.ts';
+import { isAlive } from './process.ts';
+import type { LocalState } from './state.ts';
+import { freePorts } from './testing.ts';
+
+let stateDir: string;
+let env: NodeJS.ProcessEnv;
+let ports: { mysql: number; redis: number; rabbitmq: number };
+
+async function npmRun(command: 'up' | 'down' | 'status', ...args: string[]) {
+  const result = await execa('npm', ['run', '-s', command, '--', ...args], {
+    cwd: repoRoot,
+    env,
+    reject: false,
+  });
+  return { code: result.exitCode ?? 1, stdout: result.stdout, stderr: result.stderr };
+}
+
+async function state(): Promise<LocalState> {
+  const { readFileSync } = await import('node:fs');
+  return JSON.parse(readFileSync(join(stateDir, 'state.json'), 'utf8')) as LocalState;
+}
+
+beforeAll(async () => {
+  stateDir = mkdtempSync(join(tmpdir(), 'toolkit-local-'));
+  const base = await freePorts(6);
+  // Redis and RabbitMQ on ports nothing answers on, so `up` starts its own instead of reusing the machine's.
+  ports = { mysql: base, redis: base + 4, rabbitmq: base + 5 };
+  env = {
+    ...process.env,
+    CI: 'true',
+    TOOLKIT_STATE_DIR: stateDir,
+    LOCAL_MYSQL_PORT: String(ports.mysql),
+    LOCAL_MYSQL_BUFFER_POOL: '32M',
+    LOCAL_REDIS_PORT: String(ports.redis),
+    LOCAL_RABBITMQ_PORT: String(ports.rabbitmq),
+  };
+});
+
+afterAll(async () => {
+  await npmRun('down');
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+describe('npm run up / status / down', () => {
+  it('starts a semi-sync master with two slaves, its own Redis and RabbitMQ, and prints what runs where', async () => {
+    const up = await npmRun('up');
+    expect(up.code, up.stderr).toBe(0);
+    expect(up.stdout).toMatch(
+      new RegExp(
+        `mysql master\\s+db1\\s+127\\.0\\.0\\.1:${ports.mysql}\\s+up\\s+MariaDB .*semi-sync ON, 2/2 clients`,
+      ),
+    );
+    expect(up.stdout).toMatch(/mysql slave\s+db2 .* up .*io Yes, sql Yes.*semi-sync ON/);
+    expect(up.stdout).toMatch(new RegExp(`redis\\s+redis\\s+127\\.0\\.0\\.1:${ports.redis}\\s+up\\s+ours`));
+    expect(up.stdout).toMatch(
+      new RegExp(`rabbitmq\\s+rabbitmq\\s+127\\.0\\.0\\.1:${ports.rabbitmq}\\s+up\\s+ours`),
+    );
+    expect(await probeRedis('127.0.0.1', ports.redis)).toBe(true);
+    expect(await probeRabbitmq('127.0.0.1', ports.rabbitmq)).toBe(true);
+  });
+
+  it('changes nothing on a second up, and the runbooks agree', async () => {
+    const again = await npmRun('up', '--json');
+    expect(again.code, again.stderr).toBe(0);
+    const report = JSON.parse(again.stdout) as RunbookReport;
+    expect(report.changed).toBe(0);
+    for (const runbook of ['replication', 'semisync']) {
+      const result = await execa('npx', ['zx', `scripts/${runbook}.mjs`, '--json'], {
+        cwd: repoRoot,
+        env,
+        reject: false,
+      });
+      expect(result.exitCode, result.stderr).toBe(0);
+      expect((JSON.parse(result.stdout) as RunbookReport).changed).toBe(0);
+    }
+    const status = await npmRun('status');
+    expect(status.code, status.stdout).toBe(0);
+  });
+
+  it('reports a killed slave as down, and up repairs it', async () => {
+    const db3 = (await state()).mysql.nodes.find((n) => n.name === 'db3')!;
+    process.kill(db3.pid!, 'SIGKILL');
+    await waitFor(async () => (isAlive(db3.pid) ? undefined : true), {
+      timeoutMs: 10_000,
+      what: 'db3 to die',
+    });
+    const status = await npmRun('status', '--json');
+    expect(status.code).toBe(1);
+    const parsed = JSON.parse(status.stdout) as {
+      healthy: boolean;
+      components: Array<{ name: string; health: string }>;
+    };
+    expect(parsed.healthy).toBe(false);
+    expect(parsed.components.find((c) => c.name === 'db3')?.health).toBe('down');
+    const repair = await npmRun('up', '--json');
+    expect(repair.code, repair.stderr).toBe(0);
+    const changed = (JSON.parse(repair.stdout) as RunbookReport).steps
+      .filter((s) => s.status === 'changed')
+      .map((s) => `${s.name}@${s.host}`);
+    expect(changed).toContain('running@db3');
+    expect((await npmRun('status')).code).toBe(0);
+  });
+
+  it('stops everything it started, keeps the data, and a second down changes nothing', async () => {
+    const before = await state();
+    const down = await npmRun('down', '--json');
+    expect(down.code, down.stderr).toBe(0);
+    for (const node of before.mysql.nodes) expect(isAlive(node.pid)).toBe(false);
+    expect(isAlive(before.services.redis?.pid)).toBe(false);
+    expect(isAlive(before.services.rabbitmq?.pid)).toBe(false);
+    expect(await probeRedis('127.0.0.1', ports.redis)).toBe(false);
+    expect(existsSync(join(stateDir, 'mysql', 'db1', 'data', 'mysql'))).toBe(true);
+    const again = await npmRun('down', '--json');
+    expect((JSON.parse(again.stdout) as RunbookReport).changed).toBe(0);
+    const status = await npmRun('status');
+    expect(status.code).toBe(1);
+  });
+});
