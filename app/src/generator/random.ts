@@ -1,0 +1,11 @@
+/** A small fast seeded PRNG (mulberry32): the same seed gives the same users, which keeps runs comparable. */
+export function seededRandom(seed: number): (n: number) => number {
+  let state = seed >>> 0;
+  return (n: number) => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return Math.floor((((t ^ (t >>> 14)) >>> 0) / 4294967296) * n);
+  };
+}

@@ -1,0 +1,9 @@
+#!/usr/bin/env zx
+// The seed's `flask user generate [count]`: tops the user table up to <count> users, with friendships, posts and dialogs.
+import './lib/typescript.mjs';
+
+const { scriptArgs } = await import('../toolkit/procedure/args.ts');
+const { runbookMain } = await import('../toolkit/procedure/main.ts');
+const { generateRunbook } = await import('../app/src/generator/runbook.ts');
+
+process.exitCode = await runbookMain(generateRunbook, scriptArgs(import.meta.url));
