@@ -1,12 +1,11 @@
 import type { Inventory, MysqlNode } from '../inventory/schema.ts';
-import { resolveSecret } from '../inventory/secrets.ts';
 import type { InventorySource } from '../inventory/source.ts';
 import { ToolkitError } from '../procedure/errors.ts';
 import { waitFor } from '../procedure/poll.ts';
 import type { Run } from '../procedure/run.ts';
 import type { GtidSet } from './gtid.ts';
 import { readOptionFile, renderOptionFile, writeOptionFile } from './option-file.ts';
-import { ensureReadOnly, verifyWithMarker } from './replication.ts';
+import { ensureReadOnly, pointAt, verifyWithMarker } from './replication.ts';
 import { convergeSemisync } from './semisync.ts';
 import { MysqlSession } from './session.ts';
 
@@ -258,13 +257,7 @@ async function repoint(
 ): Promise<void> {
   await run.action('follows new master', follower.node.name, `replicate from ${newMaster.name}`, async () => {
     await follower.exec(follower.flavor.stopReplica);
-    const change = follower.flavor.changeSource({
-      host: newMaster.host,
-      port: newMaster.port,
-      user: inventory.mysql.replication.user,
-      password: resolveSecret(inventory.mysql.replication.password),
-    });
-    await follower.exec(change.sql, change.values);
+    await pointAt(inventory, follower, newMaster);
     await follower.exec(follower.flavor.startReplica);
     return `replicates from ${newMaster.name} (${newMaster.host}:${newMaster.port})`;
   });

@@ -96,8 +96,9 @@ function merge(list: Array<[bigint, bigint]>): Array<[bigint, bigint]> {
   const out: Array<[bigint, bigint]> = [];
   for (const [s, e] of sorted) {
     const last = out[out.length - 1];
-    if (last && s <= last[1] + 1n) last[1] = e > last[1] ? e : last[1];
-    else out.push([s, e]);
+    if (last && s <= last[1] + 1n) {
+      if (e > last[1]) last[1] = e;
+    } else out.push([s, e]);
   }
   return out;
 }

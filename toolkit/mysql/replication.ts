@@ -229,16 +229,19 @@ async function applySlaveAction(
     // A former master's own writes are in its binlog, not in gtid_slave_pos; without this it would fetch them again.
     await slave.exec('SET GLOBAL gtid_slave_pos = @@GLOBAL.gtid_current_pos');
   }
-  if (action !== 'start') {
-    const change = slave.flavor.changeSource({
-      host: masterNode.host,
-      port: masterNode.port,
-      user: inventory.mysql.replication.user,
-      password: resolveSecret(inventory.mysql.replication.password),
-    });
-    await slave.exec(change.sql, change.values);
-  }
+  if (action !== 'start') await pointAt(inventory, slave, masterNode);
   await slave.exec(slave.flavor.startReplica);
+}
+
+/** Points a (stopped) slave at a master with GTID auto-positioning, as the inventory's replication user. */
+export async function pointAt(inventory: Inventory, slave: MysqlSession, master: MysqlNode): Promise<void> {
+  const change = slave.flavor.changeSource({
+    host: master.host,
+    port: master.port,
+    user: inventory.mysql.replication.user,
+    password: resolveSecret(inventory.mysql.replication.password),
+  });
+  await slave.exec(change.sql, change.values);
 }
 
 /** Waits until both threads run without errors and the lag is under the threshold. */
@@ -297,8 +300,4 @@ export async function verifyWithMarker(
     }
     return slaves.length ? `marker seen on ${seen.join(', ')}` : 'no slaves in the inventory';
   });
-}
-
-export function nodeLabel(node: MysqlNode): string {
-  return `${node.name} (${node.host}:${node.port})`;
 }
