@@ -2,7 +2,13 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['toolkit/**/*.test.ts', 'app/**/*.test.ts', 'stacks/**/*.test.ts', 'scripts/**/*.test.ts', 'vitess/**/*.test.ts'],
+    include: [
+      'toolkit/**/*.test.ts',
+      'app/**/*.test.ts',
+      'stacks/**/*.test.ts',
+      'scripts/**/*.test.ts',
+      'vitess/**/*.test.ts',
+    ],
     // Server tests start their own mariadbd/redis/etc. processes; two cores do not take many at once.
     fileParallelism: true,
     maxWorkers: 2,
