@@ -1,0 +1,335 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import ZongJi, {
+  type AnyBinlogEvent,
+  type DeleteRowsEvent,
+  type QueryEvent,
+  type RowData,
+  type UpdateRowsEvent,
+  type WriteRowsEvent,
+} from '@vlasky/zongji';
+import mysql from 'mysql2/promise';
+import { TarantoolClient } from './iproto.ts';
+import type { MsgValue } from './msgpack.ts';
+import {
+  type BinlogPosition,
+  describePosition,
+  positionArgs,
+  positionFromTuple,
+  type StoredPosition,
+} from './position.ts';
+import type { Mapping, ReplicatorConfig } from './replicator-config.ts';
+import { type ColumnKind, columnKind, keyOf, sameKey, toField } from './row-values.ts';
+import { Snapshot } from './snapshot.ts';
+
+export interface ReplicatorSecrets {
+  mysqlPassword?: string;
+  tarantoolPassword?: string;
+}
+
+export type ReplicatorState = 'connecting' | 'loading' | 'streaming' | 'reconnecting' | 'stopped';
+
+export interface ReplicatorStatus {
+  state: ReplicatorState;
+  position?: BinlogPosition;
+  /** Seconds between now and the oldest event received but not yet applied; 0 when caught up. */
+  lagSeconds: number;
+  appliedRows: number;
+  lastError?: string;
+}
+
+type Op = MsgValue[];
+
+/** A unit of work queued from the binlog: row changes, or a point where a transaction ended. */
+type Item =
+  | { kind: 'ops'; ops: Op[]; time: number }
+  | { kind: 'commit'; position: BinlogPosition; time: number };
+
+interface TableTarget {
+  mapping: Mapping;
+  kinds: ColumnKind[];
+}
+
+const batchRows = 2000;
+
+/**
+ * Replicates mapped MySQL tables into Tarantool spaces: an initial load from a consistent snapshot,
+ * then the binlog from exactly the snapshot's position. Every change is a whole-row replace or a
+ * delete by key, so replaying any stretch twice leaves the same rows; the position after each batch
+ * is stored in the same Tarantool transaction as the batch, so a restart resumes exactly there.
+ */
+export class Replicator {
+  private state: ReplicatorState = 'connecting';
+  private position: BinlogPosition | undefined;
+  private appliedRows = 0;
+  private lastError: string | undefined;
+  private queue: Item[] = [];
+  private readonly targets = new Map<string, TableTarget>();
+  private readonly streamKey: number;
+
+  constructor(
+    private readonly config: ReplicatorConfig,
+    private readonly secrets: ReplicatorSecrets,
+    private readonly log: (line: string) => void,
+  ) {
+    this.streamKey = config.tarantool.binlog_pos_key;
+  }
+
+  status(): ReplicatorStatus {
+    const oldest = this.queue[0]?.time;
+    return {
+      state: this.state,
+      position: this.position,
+      lagSeconds: oldest === undefined ? 0 : Math.max(0, Date.now() / 1000 - oldest),
+      appliedRows: this.appliedRows,
+      lastError: this.lastError,
+    };
+  }
+
+  /** Runs until the signal aborts: every failure of either side ends the session and starts a new one. */
+  async run(signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      try {
+        await this.session(signal);
+      } catch (error) {
+        if (signal.aborted) break;
+        this.lastError = (error as Error).message;
+        this.state = 'reconnecting';
+        const retry = Math.min(
+          this.config.mysql.connect_retry ?? 2,
+          this.config.tarantool.connect_retry ?? 2,
+        );
+        this.log(`session ended: ${this.lastError}; reconnecting in ${retry} s`);
+        await delay(retry * 1000, undefined, { signal }).catch(() => {});
+      }
+    }
+    this.state = 'stopped';
+  }
+
+  private async session(signal: AbortSignal): Promise<void> {
+    this.state = 'connecting';
+    this.queue = [];
+    const { mysql: my, tarantool: tt } = this.config;
+    const tarantool = await TarantoolClient.connect({
+      host: tt.host,
+      port: tt.port,
+      user: tt.user,
+      password: this.secrets.tarantoolPassword,
+    });
+    const endpoint = { host: my.host, port: my.port, user: my.user, password: this.secrets.mysqlPassword };
+    try {
+      await this.loadColumnKinds(endpoint);
+      const [stored] = await tarantool.call('replicator_position', [this.streamKey]);
+      let start: StoredPosition | BinlogPosition | undefined = positionFromTuple(stored);
+      if (start) this.log(`resuming after ${describePosition(start)}`);
+      else start = await this.initialLoad(tarantool, endpoint);
+      this.position = start;
+      await this.stream(tarantool, endpoint, start, signal);
+    } finally {
+      tarantool.close();
+    }
+  }
+
+  private async loadColumnKinds(endpoint: mysql.ConnectionOptions): Promise<void> {
+    const conn = await mysql.createConnection({ ...endpoint, connectTimeout: 10_000 });
+    try {
+      for (const mapping of this.config.mappings) {
+        const [rows] = await conn.query<mysql.RowDataPacket[]>(
+          'SELECT COLUMN_NAME AS name, DATA_TYPE AS type FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
+          [mapping.database, mapping.table],
+        );
+        const types = new Map(rows.map((r) => [String(r.name), String(r.type)]));
+        const missing = mapping.columns.filter((c) => !types.has(c));
+        if (types.size === 0)
+          throw new Error(`${mapping.database}.${mapping.table} does not exist or is not readable`);
+        if (missing.length > 0)
+          throw new Error(`${mapping.database}.${mapping.table} has no column ${missing.join(', ')}`);
+        this.targets.set(`${mapping.database}.${mapping.table}`, {
+          mapping,
+          kinds: mapping.columns.map((c) => columnKind(types.get(c)!)),
+        });
+      }
+    } finally {
+      await conn.end().catch(() => {});
+    }
+  }
+
+  /** Empties the spaces, copies every mapped table from one snapshot, and only then stores its position. */
+  private async initialLoad(
+    tarantool: TarantoolClient,
+    endpoint: mysql.ConnectionOptions,
+  ): Promise<BinlogPosition> {
+    this.state = 'loading';
+    const spaces = this.config.mappings.map((m) => m.space);
+    await tarantool.call('replicator_reset', [this.streamKey, spaces]);
+    const snapshot = await Snapshot.open({
+      host: String(endpoint.host),
+      port: Number(endpoint.port),
+      user: String(endpoint.user),
+      password: endpoint.password,
+    });
+    try {
+      this.log(`initial load from a snapshot at ${describePosition(snapshot.position)}`);
+      for (const target of this.targets.values()) {
+        const { mapping, kinds } = target;
+        const started = Date.now();
+        const rows = await snapshot.readTable(
+          mapping.database,
+          mapping.table,
+          mapping.columns,
+          batchRows,
+          async (batch) => {
+            const ops = batch.map((row) => [mapping.space, 'r', row.map((v, i) => toField(v, kinds[i]!))]);
+            await tarantool.call('replicator_apply', [ops, null]);
+            this.appliedRows += ops.length;
+          },
+        );
+        const seconds = (Date.now() - started) / 1000;
+        this.log(
+          `loaded ${rows} rows of ${mapping.database}.${mapping.table} into space ${mapping.space} in ${seconds.toFixed(1)} s`,
+        );
+      }
+      await tarantool.call('replicator_apply', [[], positionArgs(this.streamKey, snapshot.position)]);
+      return snapshot.position;
+    } finally {
+      await snapshot.close();
+    }
+  }
+
+  private stream(
+    tarantool: TarantoolClient,
+    endpoint: mysql.ConnectionOptions,
+    start: BinlogPosition,
+    signal: AbortSignal,
+  ): Promise<void> {
+    const zongji = new ZongJi({ ...endpoint, dateStrings: true });
+    const includeSchema: Record<string, string[]> = {};
+    for (const m of this.config.mappings) (includeSchema[m.database] ??= []).push(m.table);
+    const resumeByGtid = start.gtid !== '';
+    return new Promise<void>((resolve, reject) => {
+      let finished = false;
+      let draining = false;
+      const finish = (error?: Error) => {
+        if (finished) return;
+        finished = true;
+        signal.removeEventListener('abort', onAbort);
+        try {
+          zongji.stop();
+        } catch {
+          // A connection that already broke has nothing to stop.
+        }
+        if (error) reject(error);
+        else resolve();
+      };
+      const onAbort = () => finish();
+      signal.addEventListener('abort', onAbort);
+
+      const drain = async () => {
+        if (draining) return;
+        draining = true;
+        try {
+          while (this.queue.length > 0 && !finished) await this.applyNext(tarantool);
+        } catch (error) {
+          finish(error as Error);
+        } finally {
+          draining = false;
+        }
+      };
+
+      zongji.on('ready', () => {
+        this.state = 'streaming';
+        this.log(`streaming the binlog after ${describePosition(start)}${resumeByGtid ? ', by GTID' : ''}`);
+      });
+      zongji.on('binlog', (event: AnyBinlogEvent) => {
+        if (finished) return;
+        const items = this.toItems(event, zongji);
+        if (items.length === 0) return;
+        this.queue.push(...items);
+        void drain();
+      });
+      zongji.on('error', (error: Error) => finish(new Error(`binlog stream: ${error.message}`)));
+      zongji.on('stopped', () => finish(new Error('binlog stream stopped')));
+      zongji.start({
+        serverId: this.config.mysql.server_id ?? 7001,
+        ...(resumeByGtid ? { gtidSet: start.gtid } : { filename: start.file, position: start.position }),
+        includeEvents: ['rotate', 'tablemap', 'writerows', 'updaterows', 'deleterows', 'xid', 'query'],
+        includeSchema,
+      });
+      // mysql2 reports a server that closed the connection (a restart) as 'end' with no error.
+      zongji.connection?.once('end', () => finish(new Error('binlog connection closed by the master')));
+    });
+  }
+
+  /** Read synchronously in the 'binlog' handler: that is when zongji's position belongs to this event. */
+  private toItems(event: AnyBinlogEvent, zongji: ZongJi): Item[] {
+    const time = event.timestamp / 1000;
+    const name = event.getEventName();
+    if (name === 'xid' || (name === 'query' && isCommitPoint(event as QueryEvent))) {
+      const commit: Item = {
+        kind: 'commit',
+        time,
+        position: {
+          file: String(zongji.get('filename')),
+          position: Number(zongji.get('position')),
+          gtid: zongji.gtidSet ?? '',
+          eventTime: time,
+        },
+      };
+      const truncated = name === 'query' ? this.truncatedSpace(event as QueryEvent) : undefined;
+      return truncated === undefined ? [commit] : [{ kind: 'ops', ops: [[truncated, 't']], time }, commit];
+    }
+    if (name !== 'writerows' && name !== 'updaterows' && name !== 'deleterows') return [];
+    const rowsEvent = event as WriteRowsEvent | UpdateRowsEvent | DeleteRowsEvent;
+    const table = rowsEvent.tableMap[rowsEvent.tableId];
+    const target = table && this.targets.get(`${table.parentSchema}.${table.tableName}`);
+    if (!target) return [];
+    const { mapping, kinds } = target;
+    const tuple = (row: RowData) => mapping.columns.map((c, i) => toField(row[c], kinds[i]!));
+    const ops: Op[] = [];
+    if (name === 'writerows') {
+      for (const row of (rowsEvent as WriteRowsEvent).rows) ops.push([mapping.space, 'r', tuple(row)]);
+    } else if (name === 'deleterows') {
+      for (const row of (rowsEvent as DeleteRowsEvent).rows)
+        ops.push([mapping.space, 'd', keyOf(tuple(row), mapping.key_fields)]);
+    } else {
+      for (const { before, after } of (rowsEvent as UpdateRowsEvent).rows) {
+        const next = tuple(after);
+        const oldKey = keyOf(tuple(before), mapping.key_fields);
+        if (!sameKey(oldKey, keyOf(next, mapping.key_fields))) ops.push([mapping.space, 'd', oldKey]);
+        ops.push([mapping.space, 'r', next]);
+      }
+    }
+    return [{ kind: 'ops', ops, time }];
+  }
+
+  /** TRUNCATE of a mapped table arrives as a statement, not as row events. */
+  private truncatedSpace(event: QueryEvent): number | undefined {
+    const match = /^\s*TRUNCATE\s+(?:TABLE\s+)?(?:`?(\w+)`?\.)?`?(\w+)`?\s*$/i.exec(event.query);
+    if (!match) return undefined;
+    const database = match[1] ?? event.schema;
+    return this.targets.get(`${database}.${match[2]}`)?.mapping.space;
+  }
+
+  /** Applies queued items up to a batch's worth, with the last commit point among them as the position. */
+  private async applyNext(tarantool: TarantoolClient): Promise<void> {
+    const ops: Op[] = [];
+    let committed: BinlogPosition | undefined;
+    let taken = 0;
+    while (taken < this.queue.length && ops.length < batchRows) {
+      const item = this.queue[taken++]!;
+      if (item.kind === 'ops') ops.push(...item.ops);
+      else committed = item.position;
+    }
+    await tarantool.call('replicator_apply', [
+      ops,
+      committed ? positionArgs(this.streamKey, committed) : null,
+    ]);
+    this.queue.splice(0, taken);
+    this.appliedRows += ops.length;
+    if (committed) this.position = committed;
+  }
+}
+
+function isCommitPoint(event: QueryEvent): boolean {
+  const query = event.query.trim().toUpperCase();
+  return query !== 'BEGIN' && !query.startsWith('XA START') && !query.startsWith('SAVEPOINT');
+}
