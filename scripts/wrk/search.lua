@@ -1,0 +1,46 @@
+-- wrk script for GET /user/search with realistic random name prefixes.
+-- usage: wrk -t2 -c100 -d30s --latency -s scripts/wrk/search.lua http://127.0.0.1:5000 -- <prefixes file>
+-- The prefixes file (written by toolkit/wrk/prefixes.ts from the users generator's own name lists)
+-- holds one URL-encoded query string per line: first_name=..&last_name=..&limit=..
+-- Each thread picks lines at random; done() prints one `WRK_JSON {...}` line with exact percentiles.
+
+local counter = 0
+local queries = {}
+
+function setup(thread)
+  counter = counter + 1
+  thread:set("thread_id", counter)
+end
+
+function init(args)
+  local file = args[1] or os.getenv("WRK_PREFIXES")
+  if file == nil then
+    error("give the prefixes file after --")
+  end
+  local path = args[2] or "/user/search"
+  for line in io.lines(file) do
+    if #line > 0 then
+      queries[#queries + 1] = path .. "?" .. line
+    end
+  end
+  if #queries == 0 then
+    error("no queries in " .. file)
+  end
+  math.randomseed(os.time() * 1000 + (thread_id or 0) * 7919)
+end
+
+function request()
+  return wrk.format("GET", queries[math.random(#queries)])
+end
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format(
+    'WRK_JSON {"requests":%d,"duration_us":%d,"bytes":%d,' ..
+      '"errors":{"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d},' ..
+      '"latency_us":{"min":%d,"mean":%.1f,"max":%d,"p50":%d,"p90":%d,"p99":%d,"p999":%d}}\n',
+    summary.requests, summary.duration, summary.bytes,
+    e.connect, e.read, e.write, e.status, e.timeout,
+    latency.min, latency.mean, latency.max,
+    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency:percentile(99.9)))
+end

@@ -1,0 +1,143 @@
+import { likePrefix } from '../../app/src/users/repository.ts';
+import type { Inventory } from '../inventory/schema.ts';
+import { MysqlSession } from '../mysql/session.ts';
+import type { SearchPrefix } from './prefixes.ts';
+import {
+  appSearchSql,
+  appSearchValues,
+  distinctFirstNamesSql,
+  expandedSearchSql,
+  type QueryShape,
+} from './search-query.ts';
+
+/** What one query shape cost over a sample of searches, from the server's own handler counters. */
+export interface ScanCost {
+  shape: QueryShape;
+  searches: number;
+  /** Rows returned, summed over the sample. */
+  rows: number;
+  /** Index entries and rows the storage engine read (read_key + read_next + read_prev + read_rnd_next + ICP-rejected entries). */
+  examined: number;
+  examinedPerResult: number;
+  /** Median of the searches' own examined counts: the typical search, not the sum. */
+  medianExamined: number;
+  statements: number;
+}
+
+export interface ExplainReport {
+  /** The prefix the plans are shown for. */
+  sample: SearchPrefix;
+  /** EXPLAIN FORMAT=JSON of the app's statement. */
+  explain: string;
+  /** ANALYZE FORMAT=JSON of the app's statement (MariaDB): the plan with real row counts and times. */
+  analyze?: string;
+  /** EXPLAIN FORMAT=JSON of the expanded shape's second statement, when the index is there. */
+  explainExpanded?: string;
+  costs: ScanCost[];
+}
+
+const counters = [
+  'Handler_read_key',
+  'Handler_read_next',
+  'Handler_read_prev',
+  'Handler_read_rnd_next',
+  'Handler_icp_attempts',
+  'Handler_icp_match',
+];
+
+type Counters = Record<string, number>;
+
+async function handlerCounters(session: MysqlSession): Promise<Counters> {
+  const rows = await session.query(
+    `SHOW SESSION STATUS WHERE Variable_name IN (${counters.map(() => '?').join(', ')})`,
+    counters,
+  );
+  const out: Counters = {};
+  for (const row of rows) out[String(row.Variable_name)] = Number(row.Value);
+  return out;
+}
+
+function examinedBetween(before: Counters, after: Counters, overhead: number): number {
+  const d = (name: string): number => (after[name] ?? 0) - (before[name] ?? 0);
+  const reads =
+    d('Handler_read_key') + d('Handler_read_next') + d('Handler_read_prev') + d('Handler_read_rnd_next');
+  // Entries ICP looked at and threw away never became a read_next; they were examined all the same.
+  const icpRejected = d('Handler_icp_attempts') - d('Handler_icp_match');
+  return Math.max(0, reads + icpRejected - overhead);
+}
+
+/**
+ * EXPLAIN and ANALYZE of the search, and what each query shape really examines per row returned,
+ * over the first `sampleSize` prefixes (on the master, as the admin, the index as it is now).
+ */
+export async function explainSearch(
+  inventory: Inventory,
+  prefixes: SearchPrefix[],
+  limit: number,
+  sampleSize: number,
+  shapes: QueryShape[],
+): Promise<ExplainReport> {
+  const session = await MysqlSession.open(inventory.mysql.master, inventory.mysql.admin, { timeoutMs: 5000 });
+  try {
+    await session.exec('USE ??', [inventory.mysql.database]);
+    const sample = prefixes[0]!;
+    const explain = String(
+      await session.value(`EXPLAIN FORMAT=JSON ${appSearchSql}`, appSearchValues(sample, limit)),
+    );
+    let analyze: string | undefined;
+    if (session.flavor.version.kind === 'mariadb')
+      analyze = String(
+        await session.value(`ANALYZE FORMAT=JSON ${appSearchSql}`, appSearchValues(sample, limit)),
+      );
+    // Reading the counters reads some rows of its own: measured once and taken off every search.
+    const a = await handlerCounters(session);
+    const b = await handlerCounters(session);
+    const overhead = examinedBetween(a, b, 0);
+    const costs: ScanCost[] = [];
+    let explainExpanded: string | undefined;
+    for (const shape of shapes) {
+      const perSearch: number[] = [];
+      let rows = 0;
+      let statements = 0;
+      for (const prefix of prefixes.slice(0, sampleSize)) {
+        const before = await handlerCounters(session);
+        let examined = 0;
+        if (shape === 'app') {
+          rows += (await session.query(appSearchSql, appSearchValues(prefix, limit))).length;
+          statements += 1;
+          examined = examinedBetween(before, await handlerCounters(session), overhead);
+        } else {
+          const names = (await session.query(distinctFirstNamesSql, [likePrefix(prefix.first)])).map((r) =>
+            String(r.first_name),
+          );
+          const middle = await handlerCounters(session);
+          examined = examinedBetween(before, middle, overhead);
+          statements += 1;
+          if (names.length > 0) {
+            const sql = expandedSearchSql(names.length);
+            const values = [...names, likePrefix(prefix.last), limit];
+            rows += (await session.query(sql, values)).length;
+            statements += 1;
+            examined += examinedBetween(middle, await handlerCounters(session), overhead);
+            explainExpanded ??= String(await session.value(`EXPLAIN FORMAT=JSON ${sql}`, values));
+          }
+        }
+        perSearch.push(examined);
+      }
+      const examined = perSearch.reduce((x, y) => x + y, 0);
+      perSearch.sort((x, y) => x - y);
+      costs.push({
+        shape,
+        searches: perSearch.length,
+        rows,
+        examined,
+        examinedPerResult: rows ? examined / rows : examined,
+        medianExamined: perSearch[Math.floor(perSearch.length / 2)] ?? 0,
+        statements,
+      });
+    }
+    return { sample, explain, analyze, explainExpanded, costs };
+  } finally {
+    await session.close();
+  }
+}

@@ -1,0 +1,167 @@
+import type { ReportData } from './report-data.ts';
+import { type PointErrors, totalErrors } from './results.ts';
+import type { SeriesResult } from './series.ts';
+import { type ChartLine, lineChart } from './svg.ts';
+import { judgeTargets } from './targets.ts';
+
+const num = (n: number, digits = 0): string =>
+  Number.isFinite(n)
+    ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
+    : '–';
+
+/** Latency in ms with sensible precision: 0.84, 12.3, 1,390. */
+export function ms(n: number): string {
+  if (!Number.isFinite(n)) return '–';
+  if (n < 10) return num(n, 2);
+  if (n < 100) return num(n, 1);
+  return num(n, 0);
+}
+
+function errorCell(e: PointErrors): string {
+  const total = totalErrors(e);
+  if (total === 0) return '0';
+  const parts = (['connect', 'read', 'write', 'status', 'timeout'] as const)
+    .filter((k) => e[k] > 0)
+    .map((k) => `${k === 'status' ? 'non-2xx' : k} ${e[k]}`);
+  return `**${total}** (${parts.join(', ')})`;
+}
+
+/** The results table: one row per series and connection count; app rows say what fraction of the DB alone they reach. */
+export function resultsTable(data: ReportData): string {
+  const byId = new Map(data.series.map((s) => [s.spec.id, s]));
+  const rows = [
+    '| series | conns | req/s | p50 ms | p90 ms | p99 ms | errors | of DB alone |',
+    '|---|--:|--:|--:|--:|--:|---|--:|',
+  ];
+  for (const series of data.series) {
+    if (series.points.length === 0)
+      rows.push(`| ${series.spec.label} | | | | | | ${series.note ?? 'not run'} | |`);
+    for (const point of series.points) {
+      const r = point.result;
+      if (!r) {
+        rows.push(
+          `| ${series.spec.label} | ${point.connections} | | | | | **failed**: ${point.failure ?? '?'} | |`,
+        );
+        continue;
+      }
+      const limit = series.spec.limitOf
+        ? byId.get(series.spec.limitOf)?.points.find((p) => p.connections === point.connections)?.result
+        : undefined;
+      const ratio = limit && limit.rps > 0 ? num(r.rps / limit.rps, 2) : '';
+      rows.push(
+        `| ${series.spec.label} | ${point.connections} | ${num(r.rps)} | ${ms(r.p50Ms)} | ${ms(r.p90Ms)} | ${ms(r.p99Ms)} | ${errorCell(r.errors)} | ${ratio} |`,
+      );
+    }
+  }
+  return rows.join('\n');
+}
+
+function lines(
+  series: SeriesResult[],
+  value: (s: SeriesResult, c: number) => number | undefined,
+): ChartLine[] {
+  return series.map((s) => ({
+    name: s.spec.label,
+    dashed: s.spec.driver === 'db',
+    group: `${s.spec.reads}-${s.spec.backend}-${s.spec.shape}`,
+    points: s.points.flatMap((p) => {
+      const v = value(s, p.connections);
+      return v === undefined ? [] : [[p.connections, v] as [number, number]];
+    }),
+  }));
+}
+
+/** The charts of a report: throughput and p99 latency against connections, with and without the index. */
+export function charts(data: ReportData): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const index of [true, false]) {
+    const series = data.series.filter((s) => s.spec.index === index);
+    if (series.length === 0) continue;
+    const suffix = index ? 'index' : 'noindex';
+    const when = index ? 'with the index' : 'without the index';
+    const point = (s: SeriesResult, c: number) => s.points.find((p) => p.connections === c)?.result;
+    out[`throughput-${suffix}.svg`] = lineChart({
+      title: `Search throughput ${when}`,
+      xLabel: 'connections',
+      yLabel: 'req/s',
+      lines: lines(series, (s, c) => point(s, c)?.rps),
+    });
+    out[`latency-${suffix}.svg`] = lineChart({
+      title: `Search p99 latency ${when}`,
+      xLabel: 'connections',
+      yLabel: 'p99 ms',
+      lines: lines(series, (s, c) => point(s, c)?.p99Ms),
+    });
+  }
+  return out;
+}
+
+export function targetsTable(data: ReportData): string {
+  const rows = ['| target | measured | verdict |', '|---|---|---|'];
+  for (const t of judgeTargets(data))
+    rows.push(
+      `| ${t.target} | ${t.measured} | ${t.met === undefined ? '–' : t.met ? 'met' : '**missed**'} |`,
+    );
+  return rows.join('\n');
+}
+
+export function costTable(data: ReportData): string {
+  const rows = [
+    '| index | query shape | searches | rows returned | rows examined | examined per row returned | median examined per search | statements |',
+    '|---|---|--:|--:|--:|--:|--:|--:|',
+  ];
+  for (const q of data.queryCosts)
+    for (const c of q.costs)
+      rows.push(
+        `| ${q.index ? 'yes' : 'no'} | ${c.shape} | ${c.searches} | ${num(c.rows)} | ${num(c.examined)} | ${num(c.examinedPerResult, 1)} | ${num(c.medianExamined)} | ${c.statements} |`,
+      );
+  return rows.join('\n');
+}
+
+/** The report's summary.md, from its results.json alone. */
+export function renderSummary(data: ReportData, chartFiles: string[]): string {
+  const m = data.machine;
+  const s = data.settings;
+  const files = data.queryCosts.flatMap((q) => q.files);
+  return [
+    `# WRK report: user search, ${data.startedAt.slice(0, 16).replace('T', ' ')} UTC`,
+    '',
+    `Command: \`${data.command}\` (environment \`${data.env}\`${s.quick ? ', quick mode: a pipeline check, not a measurement' : ''}).`,
+    '',
+    `Machine: ${m.cpus} × ${m.cpuModel}, ${num(m.memoryGiB, 0)} GiB, ${m.os}; Node ${m.node}, ${m.wrk}, ${m.mysql}. ` +
+      `Load average (1 min) ${num(m.loadBefore, 2)} before, ${m.loadAfter === undefined ? '?' : num(m.loadAfter, 2)} after: ` +
+      'everything (wrk, the app, the database) shares these cores.',
+    '',
+    `Data: ${num(data.users.count)} users${data.users.generated ? ` (${num(data.users.generated.added)} generated in this run in ${num(data.users.generated.seconds, 1)} s)` : ''}. ` +
+      `Each point: ${s.durationS} s, wrk \`--timeout ${s.timeoutS}s\`, ${num(s.prefixes)} prefix pairs (seed ${s.prefixSeed}) drawn from the generator's name lists, \`limit=${s.limit}\`. ` +
+      `App: our own instance per series (pool ${s.appPoolSize} per server, log level ${s.appLogLevel}). ` +
+      `MySQL alone: the app's statement through mysql2, one caller per connection, at most ${s.dbMaxConnections} connections per server (callers beyond wait in the pool), ` +
+      `statements stopped by the server after ${s.timeoutS} s (counted as timeouts). req/s counts successful answers only.`,
+    '',
+    '## Results',
+    '',
+    resultsTable(data),
+    '',
+    '## Targets',
+    '',
+    targetsTable(data),
+    '',
+    '## What the query examines',
+    '',
+    'Handler counters of the server (read_key + read_next + read_prev + read_rnd_next + entries index condition pushdown rejected) ' +
+      "around each search of a sample, on the master. `app` is the app's statement; `expanded` first reads the distinct first names " +
+      'of the prefix (a loose index scan) and then asks for `first_name IN (...) AND second_name LIKE ?`, tight ranges on both columns.',
+    '',
+    costTable(data),
+    '',
+    `Plans: ${files.map((f) => `[${f}](${f})`).join(', ')}.`,
+    '',
+    '## Charts',
+    '',
+    ...chartFiles.map((f) => `![${f}](${f})`),
+    '',
+    ...(data.notes.length ? ['## Notes', '', ...data.notes.map((n) => `- ${n}`), ''] : []),
+    'Raw wrk outputs and app logs: `raw/` (kept locally, not committed).',
+    '',
+  ].join('\n');
+}

@@ -1,0 +1,100 @@
+import type { ReportData } from './report-data.ts';
+import { totalErrors } from './results.ts';
+import type { SeriesResult } from './series.ts';
+
+export interface TargetVerdict {
+  target: string;
+  measured: string;
+  /** true met, false missed, undefined not measured in this run. */
+  met?: boolean;
+}
+
+function at(series: SeriesResult | undefined, connections: number) {
+  return series?.points.find((p) => p.connections === connections)?.result;
+}
+
+const fmt = (n: number, digits = 0): string =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+/** The issue's targets, judged on this run's numbers (at 100 connections; a run without that point judges nothing). */
+export function judgeTargets(data: ReportData): TargetVerdict[] {
+  const byId = new Map(data.series.map((s) => [s.spec.id, s]));
+  const out: TargetVerdict[] = [];
+  for (const [appId, dbId] of [
+    ['app-master', 'db-master'],
+    ['app-slaves', 'db-slaves'],
+  ] as const) {
+    const app = at(byId.get(appId), 100);
+    const db = at(byId.get(dbId), 100);
+    const target = `${appId} at 100 connections: ≥ 0.6 of ${dbId}, p99 < 100 ms, no errors`;
+    if (!app || !db) {
+      out.push({ target, measured: 'no 100-connection point in this run' });
+      continue;
+    }
+    const ratio = db.rps > 0 ? app.rps / db.rps : 0;
+    const errors = totalErrors(app.errors);
+    out.push({
+      target,
+      measured: `${fmt(app.rps)} of ${fmt(db.rps)} req/s = ${fmt(ratio, 2)}, p99 ${fmt(app.p99Ms, 1)} ms, ${errors} errors`,
+      met: ratio >= 0.6 && app.p99Ms < 100 && errors === 0,
+    });
+  }
+  const tarantool = at(byId.get('app-tarantool'), 100);
+  const mysqlBest = Math.max(
+    at(byId.get('app-master'), 100)?.rps ?? 0,
+    at(byId.get('app-slaves'), 100)?.rps ?? 0,
+  );
+  out.push(
+    tarantool && mysqlBest > 0
+      ? {
+          target: 'Tarantool search ≥ 2× the MySQL search (app, 100 connections)',
+          measured: `${fmt(tarantool.rps)} vs ${fmt(mysqlBest)} req/s = ${fmt(tarantool.rps / mysqlBest, 2)}×`,
+          met: tarantool.rps >= 2 * mysqlBest,
+        }
+      : {
+          target: 'Tarantool search ≥ 2× the MySQL search (app, 100 connections)',
+          measured: byId.has('app-tarantool') ? 'no 100-connection point' : 'no Tarantool series in this run',
+        },
+  );
+  const noIndex = byId.get('app-master-noindex');
+  if (noIndex) {
+    const errors = noIndex.points.map((p) =>
+      p.result
+        ? `${p.connections}: ${totalErrors(p.result.errors)} (timeouts ${p.result.errors.timeout})`
+        : `${p.connections}: ${p.failure}`,
+    );
+    out.push({
+      target: 'without the index, errors and timeouts shown (per connection count)',
+      measured: errors.join('; '),
+    });
+  }
+  const generated = data.users.generated;
+  out.push(
+    generated && generated.added >= 1_000_000
+      ? {
+          target: 'generate-users 1,000,000 under 60 s',
+          measured: `${fmt(generated.added)} users in ${fmt(generated.seconds, 1)} s`,
+          met: generated.seconds < 60,
+        }
+      : {
+          target: 'generate-users 1,000,000 under 60 s',
+          measured: generated
+            ? `${fmt(generated.added)} users in ${fmt(generated.seconds, 1)} s (not a million: see scripts/bench.mjs)`
+            : 'the users were already there (see scripts/bench.mjs)',
+        },
+  );
+  const ch = data.clickhouse;
+  out.push(
+    ch
+      ? {
+          target: 'ClickHouse load ≥ 200,000 rows/s',
+          measured: `${fmt(ch.rows)} rows in ${fmt(ch.seconds, 1)} s = ${fmt(ch.rows / ch.seconds)}/s`,
+          met: ch.rows / ch.seconds >= 200_000,
+        }
+      : {
+          target: 'ClickHouse load ≥ 200,000 rows/s',
+          measured: 'not measured in this run (see scripts/bench.mjs)',
+        },
+  );
+  return out;
+}
