@@ -19,7 +19,7 @@ export class LatencyRecorder {
   }
 
   max(): number {
-    return this.values.length ? Math.max(...this.sorted().slice(-1)) : Number.NaN;
+    return this.values.length ? this.sorted().at(-1)! : Number.NaN;
   }
 
   private sorted(): number[] {

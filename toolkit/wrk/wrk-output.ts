@@ -25,6 +25,7 @@ interface WrkJson {
  * One wrk run's stdout as a point. The `WRK_JSON` line that scripts/wrk/search.lua's done() prints
  * gives exact counts and percentiles (p90 included); without it (another script, or none) the text
  * report is read: requests, duration, the --latency distribution, socket errors and non-2xx answers.
+ * req/s counts successful answers only (wrk's own Requests/sec includes the non-2xx ones).
  */
 export function parseWrkOutput(stdout: string): PointResult {
   const jsonLine = stdout.split('\n').find((l) => l.startsWith('WRK_JSON '));
@@ -37,7 +38,7 @@ function fromJson(j: WrkJson): PointResult {
   return {
     requests: j.requests,
     durationS,
-    rps: durationS > 0 ? j.requests / durationS : 0,
+    rps: durationS > 0 ? (j.requests - j.errors.status) / durationS : 0,
     p50Ms: j.latency_us.p50 / 1000,
     p90Ms: j.latency_us.p90 / 1000,
     p99Ms: j.latency_us.p99 / 1000,
@@ -69,11 +70,10 @@ function fromText(stdout: string): PointResult {
   }
   const non2xx = /Non-2xx or 3xx responses: (\d+)/.exec(stdout);
   if (non2xx) errors.status = Number(non2xx[1]);
-  const rps = /^Requests\/sec:\s+([\d.]+)/m.exec(stdout);
   return {
     requests,
     durationS,
-    rps: rps ? Number(rps[1]) : requests / durationS,
+    rps: durationS > 0 ? (requests - errors.status) / durationS : 0,
     p50Ms: percentile(50),
     p90Ms: percentile(90),
     p99Ms: percentile(99),
