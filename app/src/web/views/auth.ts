@@ -37,7 +37,7 @@ export function signupView(csrf: string, values: Record<string, string>, error?:
       ${input({ label: 'Date of birth', name: 'birthdate', type: 'date', value: values.birthdate, required: true, autocomplete: 'bday' })}
       ${select({ label: 'Gender', name: 'gender', value: values.gender, options: genders })}
       ${input({ label: 'City', name: 'city', value: values.city, autocomplete: 'address-level2', maxlength: 100 })}
-      ${textarea({ label: 'About you (optional)', name: 'biography', value: values.biography, maxlength: 4000 })}
+      ${textarea({ label: 'About you', optional: true, name: 'biography', value: values.biography, maxlength: 4000 })}
       ${input({ label: 'Email', name: 'email', type: 'email', value: values.email, autocomplete: 'email', maxlength: 254, hint: 'To sign in with; without it you sign in with your user id.' })}
       ${input({ label: 'Password', name: 'password', type: 'password', required: true, autocomplete: 'new-password', maxlength: 128, hint: '6 to 128 characters.' })}
       <button type="submit">Create account</button>

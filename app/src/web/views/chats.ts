@@ -55,7 +55,7 @@ export function dialogView(options: {
   error?: string;
 }): SafeHtml {
   return html`<section class="dialog" data-dialog-peer="${options.peerId}">
-    <h1><a href="${url`/people/${options.peerId}`}">${options.peerName}</a></h1>
+    <h1>Chat with <a href="${url`/people/${options.peerId}`}">${options.peerName}</a></h1>
     <div class="card">${messagesList(options.messages)}</div>
     <form method="post" action="${url`/chats/${options.peerId}`}" class="card send">
       ${csrfField(options.csrf)}

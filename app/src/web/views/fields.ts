@@ -20,10 +20,12 @@ export function input(spec: InputSpec): SafeHtml {
   </div>`;
 }
 
-export function textarea(spec: InputSpec & { rows?: number; placeholder?: string }): SafeHtml {
+export function textarea(
+  spec: InputSpec & { rows?: number; placeholder?: string; optional?: boolean },
+): SafeHtml {
   const id = `f-${spec.name}`;
   return html`<div class="field">
-    <label for="${id}">${spec.label}</label>
+    <label for="${id}">${spec.label}${spec.optional ? html` <span class="muted">(optional)</span>` : ''}</label>
     <textarea id="${id}" name="${spec.name}" rows="${spec.rows ?? 3}"${spec.required ? html` required` : ''}${spec.maxlength ? html` maxlength="${spec.maxlength}"` : ''}${spec.placeholder ? html` placeholder="${spec.placeholder}"` : ''}>${spec.value ?? ''}</textarea>
   </div>`;
 }

@@ -56,7 +56,7 @@ export function editProfileView(csrf: string, values: Record<string, string>, er
       ${input({ label: 'Date of birth', name: 'birthdate', type: 'date', value: values.birthdate, required: true })}
       ${select({ label: 'Gender', name: 'gender', value: values.gender, options: genders })}
       ${input({ label: 'City', name: 'city', value: values.city, maxlength: 100 })}
-      ${textarea({ label: 'About you', name: 'biography', value: values.biography, maxlength: 4000, rows: 4 })}
+      ${textarea({ label: 'About you', optional: true, name: 'biography', value: values.biography, maxlength: 4000, rows: 4 })}
       ${input({ label: 'Email', name: 'email', type: 'email', value: values.email, maxlength: 254, autocomplete: 'email' })}
       ${input({ label: 'New password', name: 'password', type: 'password', maxlength: 128, autocomplete: 'new-password', hint: 'Leave empty to keep the current one.' })}
       <div class="actions"><button type="submit">Save</button> <a class="button secondary" href="/me">Cancel</a></div>
