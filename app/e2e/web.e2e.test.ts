@@ -238,6 +238,11 @@ describe('the web interface in a browser', () => {
       headers: { origin: 'http://evil.example' },
     });
     expect(crossSite.status()).toBe(403);
+
+    const openapi = await aliceContext.request.get(`${base}/openapi.json`);
+    const paths = Object.keys(((await openapi.json()) as { paths: Record<string, unknown> }).paths);
+    expect(paths).toContain('/post/feed');
+    expect(paths.filter((p) => /^\/(signin|signup|people|chats|posts|me|web|assets)\b/.test(p))).toEqual([]);
   });
 
   it('is usable with the keyboard: skip link first, sign-in by typing and Enter', async () => {

@@ -21,6 +21,7 @@ import { openDatabases } from './platform/db.ts';
 import { installErrorHandler } from './platform/error-handler.ts';
 import { ErrorBody } from './platform/http.ts';
 import { IdGenerator } from './platform/ids.ts';
+import { acceptEmptyJson } from './platform/json-body.ts';
 import { loggerOptions, requestId } from './platform/logging.ts';
 import { registerOpenApi } from './platform/openapi.ts';
 import { openRedis } from './platform/redis.ts';
@@ -71,6 +72,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
     reply.header('x-request-id', request.id);
   });
   installErrorHandler(app);
+  acceptEmptyJson(app);
   for (const schema of [ErrorBody, User, Post, DialogMessage]) app.addSchema(schema);
   await registerOpenApi(app);
 

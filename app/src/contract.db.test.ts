@@ -221,7 +221,11 @@ describe('/friend and /post', () => {
       ids.push((await api.call('POST', '/post/create', { token: bob.token, body: { text } })).json<string>());
     }
     expect((await api.call('GET', '/post/feed', { token: reader.token })).json()).toEqual([]);
-    expect((await api.call('PUT', `/friend/set/${bob.id}`, { token: reader.token })).statusCode).toBe(200);
+    const set = await api.call('PUT', `/friend/set/${bob.id}`, {
+      token: reader.token,
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(set.statusCode).toBe(200);
     const feed = await api.call('GET', '/post/feed', { token: reader.token });
     expect(feed.json()).toEqual([
       { id: ids[2], text: 'three', author_user_id: bob.id },

@@ -77,6 +77,10 @@ export const webPages: FastifyPluginAsync<WebOptions> = async (app, options) => 
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, parseForm);
   app.setErrorHandler((error: Error, request, reply) => sendErrorPage(request, reply, error));
   app.addHook('onSend', securityHeaders);
+  // Pages are not API: they stay out of /openapi.json.
+  app.addHook('onRoute', (route) => {
+    route.schema = { ...route.schema, hide: false };
+  });
   assetRoutes(app);
 
   await app.register(async (pages: FastifyInstance) => {
