@@ -79,7 +79,7 @@ export const webPages: FastifyPluginAsync<WebOptions> = async (app, options) => 
   app.addHook('onSend', securityHeaders);
   // Pages are not API: they stay out of /openapi.json.
   app.addHook('onRoute', (route) => {
-    route.schema = { ...route.schema, hide: false };
+    route.schema = { ...route.schema, hide: true };
   });
   assetRoutes(app);
 
