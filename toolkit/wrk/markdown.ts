@@ -130,7 +130,10 @@ export function renderSummary(data: ReportData, chartFiles: string[]): string {
     '',
     `Machine: ${m.cpus} × ${m.cpuModel}, ${num(m.memoryGiB, 0)} GiB, ${m.os}; Node ${m.node}, ${m.wrk}, ${m.mysql}. ` +
       `Load average (1 min) ${num(m.loadBefore, 2)} before, ${m.loadAfter === undefined ? '?' : num(m.loadAfter, 2)} after: ` +
-      'everything (wrk, the app, the database) shares these cores.',
+      'everything (wrk, the app, the database) shares these cores.' +
+      (data.benchmarks?.httpCeiling
+        ? ` HTTP ceiling of one Node process here: ${num(data.benchmarks.httpCeiling.rps)} req/s (a hello-world answering the same wrk script at ${data.benchmarks.httpCeiling.connections} connections).`
+        : ''),
     '',
     `Data: ${num(data.users.count)} users${data.users.generated ? ` (${num(data.users.generated.added)} generated in this run in ${num(data.users.generated.seconds, 1)} s)` : ''}. ` +
       `Each point: ${s.durationS} s, wrk \`--timeout ${s.timeoutS}s\`, ${num(s.prefixes)} prefix pairs (seed ${s.prefixSeed}) drawn from the generator's name lists, \`limit=${s.limit}\`. ` +

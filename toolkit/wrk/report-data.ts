@@ -1,3 +1,4 @@
+import type { BenchResults } from './bench.ts';
 import type { ScanCost } from './explain.ts';
 import type { SeriesResult } from './series.ts';
 
@@ -45,7 +46,8 @@ export interface ReportData {
   machine: MachineInfo;
   settings: ReportSettings;
   users: { count: number; generated?: { added: number; seconds: number } };
-  clickhouse?: { rows: number; seconds: number };
+  /** Measured by scripts/bench.mjs just before this report (handed over with --benchmarks). */
+  benchmarks?: BenchResults;
   queryCosts: QueryCost[];
   series: SeriesResult[];
   notes: string[];

@@ -12,6 +12,7 @@ import { ToolkitError } from '../procedure/errors.ts';
 import { waitFor } from '../procedure/poll.ts';
 import type { Run } from '../procedure/run.ts';
 import { type AppProcess, startAppProcess } from './app-process.ts';
+import type { BenchResults } from './bench.ts';
 import { runDbLoad } from './db-load.ts';
 import { type ExplainReport, explainSearch } from './explain.ts';
 import { charts, renderSummary } from './markdown.ts';
@@ -39,6 +40,8 @@ export interface WrkReportOptions {
   /** Where the report goes; default reports/wrk/<timestamp>[-quick]. */
   outDir?: string;
   rabbitmqPrefix?: string;
+  /** results of scripts/bench.mjs to include. */
+  benchmarksFile?: string;
   /** The command line, as the report shows it. */
   command: string;
 }
@@ -246,6 +249,9 @@ export async function wrkReportProcedure(
       count: userCount,
       generated: userCount > before ? { added: userCount - before, seconds: generateSeconds } : undefined,
     },
+    benchmarks: options.benchmarksFile
+      ? (JSON.parse(readFileSync(options.benchmarksFile, 'utf8')) as BenchResults)
+      : undefined,
     queryCosts: [],
     series: [],
     notes,

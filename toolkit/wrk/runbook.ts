@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { FlagSpecs, ParsedFlags } from '../procedure/args.ts';
 import { UsageError } from '../procedure/errors.ts';
 import type { commonFlags, RunbookDefinition } from '../procedure/main.ts';
@@ -24,6 +25,10 @@ const flags = {
   'app-pool-size': { type: 'number', description: "the app's MySQL pool per server", default: 20 },
   'app-log-level': { type: 'string', description: "our app instances' log level", default: 'warn' },
   out: { type: 'string', description: 'report folder [reports/wrk/<timestamp>]' },
+  benchmarks: {
+    type: 'string',
+    description: 'JSON of benchmarks measured just before (scripts/bench.mjs writes it) to include',
+  },
   'rabbitmq-prefix': {
     type: 'string',
     description: "RabbitMQ names of our app instances [the environment's own]",
@@ -49,6 +54,7 @@ export function reportOptions(f: Flags, command: string): WrkReportOptions {
     appLogLevel: f['app-log-level'],
     outDir: f.out,
     rabbitmqPrefix: f['rabbitmq-prefix'],
+    benchmarksFile: f.benchmarks,
     command,
   };
 }
@@ -68,6 +74,8 @@ export function validateReportFlags(f: Flags): void {
   if (o.dbMaxConnections < 1 || o.dbMaxConnections > 1000)
     throw new UsageError('--db-max-connections must be 1..1000');
   if (o.appPoolSize < 1 || o.appPoolSize > 1000) throw new UsageError('--app-pool-size must be 1..1000');
+  if (o.benchmarksFile !== undefined && !existsSync(o.benchmarksFile))
+    throw new UsageError(`--benchmarks ${o.benchmarksFile}: no such file`);
   if (o.rabbitmqPrefix !== undefined && !/^[A-Za-z0-9_.-]{1,100}$/.test(o.rabbitmqPrefix))
     throw new UsageError('--rabbitmq-prefix must be letters, digits, _ . -');
 }

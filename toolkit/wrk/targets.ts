@@ -68,22 +68,31 @@ export function judgeTargets(data: ReportData): TargetVerdict[] {
       measured: errors.join('; '),
     });
   }
+  const bench = data.benchmarks?.generateUsers;
   const generated = data.users.generated;
-  out.push(
-    generated && generated.added >= 1_000_000
-      ? {
-          target: 'generate-users 1,000,000 under 60 s',
-          measured: `${fmt(generated.added)} users in ${fmt(generated.seconds, 1)} s`,
-          met: generated.seconds < 60,
-        }
-      : {
-          target: 'generate-users 1,000,000 under 60 s',
-          measured: generated
-            ? `${fmt(generated.added)} users in ${fmt(generated.seconds, 1)} s (not a million: see scripts/bench.mjs)`
-            : 'the users were already there (see scripts/bench.mjs)',
-        },
-  );
-  const ch = data.clickhouse;
+  const target = 'generate-users 1,000,000 under 60 s';
+  if (bench && bench.users >= 1_000_000)
+    out.push({
+      target,
+      measured: `${fmt(bench.users)} users in ${fmt(bench.seconds, 1)} s (scripts/bench-generate-users.mjs, a fresh cluster)`,
+      met: bench.seconds < 60,
+    });
+  else if (generated && generated.added >= 1_000_000)
+    out.push({
+      target,
+      measured: `${fmt(generated.added)} users in ${fmt(generated.seconds, 1)} s (this run's top-up)`,
+      met: generated.seconds < 60,
+    });
+  else
+    out.push({
+      target,
+      measured: bench
+        ? `${fmt(bench.users)} users in ${fmt(bench.seconds, 1)} s (not a million)`
+        : generated
+          ? `${fmt(generated.added)} users in ${fmt(generated.seconds, 1)} s (not a million: see scripts/bench.mjs)`
+          : 'the users were already there (scripts/bench.mjs measures it)',
+    });
+  const ch = data.benchmarks?.clickhouse;
   out.push(
     ch
       ? {
@@ -93,7 +102,7 @@ export function judgeTargets(data: ReportData): TargetVerdict[] {
         }
       : {
           target: 'ClickHouse load ≥ 200,000 rows/s',
-          measured: 'not measured in this run (see scripts/bench.mjs)',
+          measured: 'not measured in this run (scripts/bench.mjs runs it when it exists)',
         },
   );
   return out;
