@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -58,6 +59,33 @@ async function reloadUntilVisible(page: Page, url: string, locator: () => Return
     },
     { timeoutMs: timeout, intervalMs: 200, what: `${url} to show it` },
   );
+}
+
+/** The status a WebSocket handshake to /web/live gets: 101 when it is accepted. */
+function handshake(headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    // A fresh connection each time: the server closes one whose upgrade it refused.
+    const req = httpRequest(`${base}/web/live`, {
+      agent: false,
+      headers: {
+        connection: 'Upgrade',
+        upgrade: 'websocket',
+        'sec-websocket-version': '13',
+        'sec-websocket-key': 'dGhlIHNhbXBsZSBub25jZQ==',
+        ...headers,
+      },
+    });
+    req.on('upgrade', (response, socket) => {
+      socket.destroy();
+      resolve(response.statusCode ?? 0);
+    });
+    req.on('response', (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    req.on('error', reject);
+    req.end();
+  });
 }
 
 describe('the web interface in a browser', () => {
@@ -243,6 +271,14 @@ describe('the web interface in a browser', () => {
     const paths = Object.keys(((await openapi.json()) as { paths: Record<string, unknown> }).paths);
     expect(paths).toContain('/post/feed');
     expect(paths.filter((p) => /^\/(signin|signup|people|chats|posts|me|web|assets)\b/.test(p))).toEqual([]);
+  });
+
+  it("opens the live socket only for a signed-in session from the app's own pages", async () => {
+    const cookie = (await aliceContext.cookies()).map((c) => `${c.name}=${c.value}`).join('; ');
+    expect(await handshake({ cookie, origin: base })).toBe(101);
+    expect(await handshake({ cookie, origin: 'http://evil.example' })).toBe(403);
+    expect(await handshake({ cookie })).toBe(403);
+    expect(await handshake({ origin: base })).toBe(401);
   });
 
   it('is usable with the keyboard: skip link first, sign-in by typing and Enter', async () => {
