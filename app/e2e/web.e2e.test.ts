@@ -108,6 +108,23 @@ describe('the web interface in a browser', () => {
     expect(await alice.evaluate('document.cookie')).toBe('');
   });
 
+  it('edits its own profile, with a message for a bad value and the saved values shown', async () => {
+    await alice.goto(`${base}/me`);
+    await alice.getByRole('link', { name: 'Edit profile' }).click();
+    await alice.getByLabel('Date of birth').fill('2999-01-01');
+    await alice.getByRole('button', { name: 'Save' }).click();
+    expect(await alice.getByRole('alert').textContent()).toContain('Birthdate must be between');
+    expect(await alice.getByLabel('First name').inputValue()).toBe(alicePerson.first);
+
+    await alice.getByLabel('Date of birth').fill('1991-07-08');
+    await alice.getByLabel('City').fill('Казань');
+    await alice.getByLabel('About you').fill('Люблю <i>курсив</i>');
+    await alice.getByRole('button', { name: 'Save' }).click();
+    await alice.getByText('Your profile is saved.').waitFor();
+    expect(await alice.locator('.details').textContent()).toContain('Казань');
+    expect(await alice.locator('.bio').textContent()).toBe('Люблю <i>курсив</i>');
+  });
+
   it('signs out, refuses a wrong password with a message, and signs in again by email', async () => {
     await bob.getByRole('button', { name: 'Sign out' }).click();
     await bob.getByText('You are signed out.').waitFor();
