@@ -2,14 +2,18 @@
 -- usage: wrk -t2 -c100 -d30s --latency -s scripts/wrk/search.lua http://127.0.0.1:5000 -- <prefixes file>
 -- The prefixes file (written by toolkit/wrk/prefixes.ts from the users generator's own name lists)
 -- holds one URL-encoded query string per line: first_name=..&last_name=..&limit=..
--- Each thread picks lines at random; done() prints one `WRK_JSON {...}` line with exact percentiles.
+-- Each thread picks lines at random; done() prints one `WRK_JSON {...}` line with exact percentiles
+-- and the number of requests sent.
 
 local counter = 0
+local threads = {}
 local queries = {}
+sent = 0
 
 function setup(thread)
   counter = counter + 1
   thread:set("thread_id", counter)
+  table.insert(threads, thread)
 end
 
 function init(args)
@@ -30,16 +34,23 @@ function init(args)
 end
 
 function request()
+  sent = sent + 1
   return wrk.format("GET", queries[math.random(#queries)])
 end
 
+-- `sent` counts requests written, so the ones never answered (wrk itself only counts timeouts of
+-- answers that came late) show up as sent - requests.
 function done(summary, latency, requests)
   local e = summary.errors
+  local total_sent = 0
+  for _, thread in ipairs(threads) do
+    total_sent = total_sent + (thread:get("sent") or 0)
+  end
   io.write(string.format(
-    'WRK_JSON {"requests":%d,"duration_us":%d,"bytes":%d,' ..
+    'WRK_JSON {"requests":%d,"sent":%d,"duration_us":%d,"bytes":%d,' ..
       '"errors":{"connect":%d,"read":%d,"write":%d,"status":%d,"timeout":%d},' ..
       '"latency_us":{"min":%d,"mean":%.1f,"max":%d,"p50":%d,"p90":%d,"p99":%d,"p999":%d}}\n',
-    summary.requests, summary.duration, summary.bytes,
+    summary.requests, total_sent, summary.duration, summary.bytes,
     e.connect, e.read, e.write, e.status, e.timeout,
     latency.min, latency.mean, latency.max,
     latency:percentile(50), latency:percentile(90), latency:percentile(99), latency:percentile(99.9)))

@@ -25,6 +25,13 @@ export interface DbLoadOptions {
 }
 
 const timeoutCodes = new Set(['ER_STATEMENT_TIMEOUT', 'ER_QUERY_TIMEOUT', 'PROTOCOL_SEQUENCE_TIMEOUT']);
+/** MariaDB's max_statement_time (1969) and MySQL's MAX_EXECUTION_TIME (3024): mysql2 may not name them. */
+const timeoutErrnos = new Set([1969, 3024]);
+
+export function isTimeout(error: unknown): boolean {
+  const e = error as { code?: string; errno?: number };
+  return timeoutCodes.has(e.code ?? '') || timeoutErrnos.has(e.errno ?? 0);
+}
 
 /**
  * The database's own limit: the app's search statement issued straight to MySQL by `concurrency`
@@ -64,7 +71,7 @@ export async function runDbLoad(options: DbLoadOptions): Promise<PointResult> {
           latency.add((performance.now() - t0) * 1000);
         } catch (error) {
           const code = (error as { code?: string }).code ?? '';
-          if (timeoutCodes.has(code)) errors.timeout += 1;
+          if (isTimeout(error)) errors.timeout += 1;
           else if (/ECONNREFUSED|ER_CON_COUNT_ERROR|ENOTFOUND|ETIMEDOUT/.test(code)) errors.connect += 1;
           else errors.status += 1;
         }

@@ -30,7 +30,7 @@ describe('resultsTable', () => {
     const table = resultsTable(data);
     expect(table).toContain('**10** (read 2, non-2xx 5, timeout 3)');
     expect(table).toContain(
-      '| app, reads on master | 10 | | | | | **failed**: wrk printed no result: unable to connect | |',
+      '| app, reads on master | 10 | | | | | **failed**: wrk printed no result: unable to connect | | |',
     );
   });
 });

@@ -35,12 +35,12 @@ export function resultsTable(data: ReportData): string {
   ];
   for (const series of data.series) {
     if (series.points.length === 0)
-      rows.push(`| ${series.spec.label} | | | | | | ${series.note ?? 'not run'} | |`);
+      rows.push(`| ${series.spec.label} | | | | | | ${series.note ?? 'not run'} | | |`);
     for (const point of series.points) {
       const r = point.result;
       if (!r) {
         rows.push(
-          `| ${series.spec.label} | ${point.connections} | | | | | **failed**: ${point.failure ?? '?'} | |`,
+          `| ${series.spec.label} | ${point.connections} | | | | | **failed**: ${point.failure ?? '?'} | | |`,
         );
         continue;
       }
@@ -49,7 +49,7 @@ export function resultsTable(data: ReportData): string {
         : undefined;
       const ratio = limit && limit.rps > 0 ? num(r.rps / limit.rps, 2) : '';
       rows.push(
-        `| ${series.spec.label} | ${point.connections} | ${num(r.rps)} | ${ms(r.p50Ms)} | ${ms(r.p90Ms)} | ${ms(r.p99Ms)} | ${errorCell(r.errors)} | ${ratio} |`,
+        `| ${series.spec.label} | ${point.connections} | ${num(r.rps)} | ${ms(r.p50Ms)} | ${ms(r.p90Ms)} | ${ms(r.p99Ms)} | ${errorCell(r.errors)} | ${r.unanswered === undefined ? '' : num(r.unanswered)} | ${ratio} |`,
       );
     }
   }
@@ -139,7 +139,10 @@ export function renderSummary(data: ReportData, chartFiles: string[]): string {
       `Each point: ${s.durationS} s, wrk \`--timeout ${s.timeoutS}s\`, ${num(s.prefixes)} prefix pairs (seed ${s.prefixSeed}) drawn from the generator's name lists, \`limit=${s.limit}\`. ` +
       `App: our own instance per series (pool ${s.appPoolSize} per server, log level ${s.appLogLevel}). ` +
       `MySQL alone: the app's statement through mysql2, one caller per connection, at most ${s.dbMaxConnections} connections per server (callers beyond wait in the pool), ` +
-      `statements stopped by the server after ${s.timeoutS} s (counted as timeouts). req/s counts successful answers only.`,
+      `statements stopped by the server after ${s.timeoutS} s (counted as timeouts). req/s counts successful answers only. ` +
+      '"Unanswered at end": requests wrk sent that had no answer when the point ended; wrk keeps one request per connection ' +
+      'in flight, so up to one per connection is normal, but wrk counts a timeout only for an answer that came late: a request ' +
+      'that never got one shows only here (a point with fewer answers than connections had most of them stuck).',
     '',
     '## Results',
     '',

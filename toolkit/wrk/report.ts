@@ -7,6 +7,7 @@ import { defaultGeneratedPassword, generateTargets } from '../../app/src/generat
 import type { MysqlTarget } from '../../app/src/platform/config.ts';
 import { repoRoot } from '../inventory/paths.ts';
 import type { Inventory } from '../inventory/schema.ts';
+import { resolveSecret } from '../inventory/secrets.ts';
 import { MysqlSession } from '../mysql/session.ts';
 import { ToolkitError } from '../procedure/errors.ts';
 import { waitFor } from '../procedure/poll.ts';
@@ -54,13 +55,16 @@ export interface WrkReportOptions {
 export function tarantoolSearchEnv(inventory: Inventory): Record<string, string> | undefined {
   const t = inventory.tarantool;
   if (!t) return undefined;
-  const env: Record<string, string> = {
+  // The app's Tarantool account, by the convention of toolkit/tarantool/credentials.ts
+  // (tarantoolAppCredential; to be imported from there once it is committed).
+  const password = inventory.name === 'local' ? 'local:tarantool-app' : 'env:TARANTOOL_PASSWORD';
+  return {
     SEARCH_BACKEND: 'tarantool',
     TARANTOOL_HOST: t.host,
     TARANTOOL_PORT: String(t.port),
+    TARANTOOL_USER: 'app',
+    TARANTOOL_PASSWORD: resolveSecret(password),
   };
-  if (t.credential) env.TARANTOOL_USER = t.credential.user;
-  return env;
 }
 
 function appReadsSwitch(name: string): boolean {
@@ -204,11 +208,11 @@ export async function wrkReportProcedure(
       return `'${inventory.mysql.app.user}' logs in`;
     });
 
-  const tarantoolEnv = tarantoolSearchEnv(inventory);
-  const tarantoolReady = tarantoolEnv !== undefined && appReadsSwitch('SEARCH_BACKEND');
+  const tarantoolReady = inventory.tarantool !== undefined && appReadsSwitch('SEARCH_BACKEND');
+  const tarantoolEnv = tarantoolReady ? tarantoolSearchEnv(inventory) : undefined;
   const plan = planSeries({ tarantool: tarantoolReady, compareShape: true });
   const notes: string[] = [];
-  if (!tarantoolEnv) notes.push('No Tarantool series: the inventory has no Tarantool.');
+  if (!inventory.tarantool) notes.push('No Tarantool series: the inventory has no Tarantool.');
   else if (!tarantoolReady)
     notes.push(
       "No Tarantool series: the app's config does not read SEARCH_BACKEND yet (app/src/platform/config.ts).",

@@ -18,6 +18,13 @@ export interface PointResult {
   p99Ms: number;
   maxMs: number;
   errors: PointErrors;
+  /**
+   * Requests sent that had no answer when the run ended (wrk: the script's count of requests sent
+   * minus answers). A closed-loop client keeps one request per connection in flight, so about one per
+   * connection is normal; wrk counts a timeout only for an answer that came late, never for one that
+   * did not come at all, so a stuck server shows here and nowhere else.
+   */
+  unanswered?: number;
 }
 
 export function totalErrors(errors: PointErrors): number {

@@ -16,6 +16,7 @@ export function parseWrkTime(word: string): number {
 
 interface WrkJson {
   requests: number;
+  sent?: number;
   duration_us: number;
   errors: PointErrors;
   latency_us: { p50: number; p90: number; p99: number; max: number };
@@ -35,15 +36,18 @@ export function parseWrkOutput(stdout: string): PointResult {
 
 function fromJson(j: WrkJson): PointResult {
   const durationS = j.duration_us / 1e6;
+  // With no answer at all wrk reports zeros, which are no latencies.
+  const latency = (us: number): number => (j.requests > 0 ? us / 1000 : Number.NaN);
   return {
     requests: j.requests,
     durationS,
     rps: durationS > 0 ? (j.requests - j.errors.status) / durationS : 0,
-    p50Ms: j.latency_us.p50 / 1000,
-    p90Ms: j.latency_us.p90 / 1000,
-    p99Ms: j.latency_us.p99 / 1000,
-    maxMs: j.latency_us.max / 1000,
+    p50Ms: latency(j.latency_us.p50),
+    p90Ms: latency(j.latency_us.p90),
+    p99Ms: latency(j.latency_us.p99),
+    maxMs: latency(j.latency_us.max),
     errors: { ...noErrors(), ...j.errors },
+    unanswered: j.sent === undefined ? undefined : Math.max(0, j.sent - j.requests),
   };
 }
 

@@ -17,6 +17,8 @@ writePrefixFile(prefixFile, searchPrefixes({ count: 50, seed: 1 }), 10);
 const cases: Array<{ name: string; server: TinyServerOptions; connections: number; timeoutS: number }> = [
   { name: 'ok', server: {}, connections: 10, timeoutS: 2 },
   { name: 'errors', server: { failEvery: 7, slowEvery: 50, slowMs: 1500 }, connections: 20, timeoutS: 1 },
+  // Every other answer 5 s late, longer than the run: wrk counts no timeout for them at all.
+  { name: 'stuck', server: { slowEvery: 2, slowMs: 5000 }, connections: 20, timeoutS: 1 },
 ];
 
 for (const c of cases) {
