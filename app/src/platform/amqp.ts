@@ -127,13 +127,22 @@ export class Broker {
     await channel.consume(spec.queue(), (message) => {
       if (!message) return;
       spec.handle(message, channel).then(
-        () => channel.ack(message),
+        () => settle(() => channel.ack(message)),
         (error: unknown) => {
           this.log.error({ err: (error as Error).message, queue: spec.queue() }, 'message handling failed');
           // Once redelivered and still failing, the message is dropped rather than loop forever.
-          channel.nack(message, false, !message.fields.redelivered);
+          settle(() => channel.nack(message, false, !message.fields.redelivered));
         },
       );
     });
+  }
+}
+
+/** The channel may have closed while the message was handled; the broker then redelivers it anyway. */
+function settle(action: () => void): void {
+  try {
+    action();
+  } catch {
+    // Nothing to settle on a closed channel.
   }
 }

@@ -215,12 +215,9 @@ export function openDatabases(
   log?: FastifyBaseLogger,
 ): Databases {
   const masterPool = createPool(config.master, config.poolSize);
-  const sameAsMaster =
-    config.chat.host === config.master.host &&
-    config.chat.port === config.master.port &&
-    config.chat.database === config.master.database &&
-    config.chat.user === config.master.user;
-  const chatPool = sameAsMaster ? masterPool : createPool(config.chat, config.poolSize);
+  // Its own pool even on the same server: a send holds a master transaction while it writes the
+  // message, and one shared pool would let busy senders starve each other of connections.
+  const chatPool = createPool(config.chat, config.poolSize);
   const write = writeSql(masterPool, 'mysql master');
   const read = new ReplicaSet(config.slaves, config.poolSize, write, log);
   return {
@@ -232,7 +229,7 @@ export function openDatabases(
     },
     close: async () => {
       await read.close();
-      if (chatPool !== masterPool) await chatPool.end().catch(() => {});
+      await chatPool.end().catch(() => {});
       await masterPool.end().catch(() => {});
     },
   };

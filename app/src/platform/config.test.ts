@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+const base = { MYSQL_PASSWORD: 'pw', AUTH_TOKEN_SECRET: 'x'.repeat(32) };
+
+describe('loadConfig', () => {
+  it("reads the seed's variable names, with the chat connection defaulting to the master", () => {
+    const config = loadConfig({
+      ...base,
+      MYSQL_HOST: 'db',
+      MYSQL_DB: 'social',
+      SLAVE_MYSQL_HOSTS: 'r1:3306, r2:3307',
+      CHAT_MYSQL_PORT: '15306',
+    });
+    expect(config.master).toMatchObject({ host: 'db', database: 'social', password: 'pw' });
+    expect(config.slaves.map((s) => `${s.host}:${s.port}`)).toEqual(['r1:3306', 'r2:3307']);
+    expect(config.chat).toMatchObject({ host: 'db', port: 15306, database: 'social' });
+    expect(config.port).toBe(5000);
+  });
+
+  it('names the variable that is wrong', () => {
+    expect(() => loadConfig({ ...base, APP_PORT: '99999' })).toThrow(/APP_PORT/);
+    expect(() => loadConfig({ ...base, SLAVE_MYSQL_HOSTS: 'nohost' })).toThrow(/SLAVE_MYSQL_HOSTS/);
+    expect(() => loadConfig({ MYSQL_PASSWORD: 'pw' })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...base, AUTH_TOKEN_SECRET: 'short' })).toThrow(/AUTH_TOKEN_SECRET/);
+  });
+});
