@@ -63,7 +63,14 @@ export type Mapping = ReplicatorConfig['mappings'][number];
  * serves compose (service names) and the local environment (ports) alike.
  */
 export function expandEnv(text: string, env: NodeJS.ProcessEnv): string {
-  return text.replace(/\$\{([A-Z_][A-Z0-9_]*)(?::-([^}]*))?\}/g, (_, name: string, fallback?: string) => {
+  return text
+    .split('\n')
+    .map((line) => (line.trimStart().startsWith('#') ? line : expandLine(line, env)))
+    .join('\n');
+}
+
+function expandLine(line: string, env: NodeJS.ProcessEnv): string {
+  return line.replace(/\$\{([A-Z_][A-Z0-9_]*)(?::-([^}]*))?\}/g, (_, name: string, fallback?: string) => {
     const value = env[name];
     if (value !== undefined && value !== '') return value;
     if (fallback !== undefined) return fallback;
