@@ -27,10 +27,11 @@ import { webPages } from '../src/web/plugin.ts';
 
 /**
  * Adds the web pages to an app from buildApp, wired as buildApp wires its routes, until buildApp
- * registers them itself (then this is just `buildApp`). The services here are a second set on the
+ * registers them itself (then this does nothing). The services here are a second set on the
  * same MySQL, Redis and RabbitMQ, which is what a second app instance would be too.
  */
 export async function addWebPages(app: FastifyInstance, config: AppConfig): Promise<void> {
+  if (app.hasRoute({ method: 'GET', url: '/signin' })) return;
   const db = openDatabases(config, app.log);
   const redis = openRedis(config.redis);
   const broker = new Broker(config.rabbitmq.url, app.log);
