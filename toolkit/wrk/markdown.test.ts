@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { charts, ms, renderSummary, resultsTable } from './markdown.ts';
+import { charts, costTable, cpuTable, ms, renderSummary, resultsTable, targetsTable } from './markdown.ts';
 import type { ReportData } from './report-data.ts';
 import { lineChart } from './svg.ts';
 
@@ -14,7 +14,7 @@ describe('resultsTable', () => {
     const table = resultsTable(data).split('\n');
     const points = data.series.reduce((n, s) => n + s.points.length, 0);
     expect(table).toHaveLength(2 + points);
-    const appMaster10 = table.find((l) => l.startsWith('| app, reads on master | 10 |'))!;
+    const appMaster10 = table.find((l) => l.startsWith('| app, reads on master | 100 |'))!;
     const app = data.series.find((s) => s.spec.id === 'app-master')!.points[1]!.result!;
     const db = data.series.find((s) => s.spec.id === 'db-master')!.points[1]!.result!;
     expect(appMaster10.split('|').at(-2)!.trim()).toBe((app.rps / db.rps).toFixed(2));
@@ -26,12 +26,25 @@ describe('resultsTable', () => {
     const data = recorded();
     const point = data.series[1]!.points[0]!;
     point.result!.errors = { connect: 0, read: 2, write: 0, status: 5, timeout: 3 };
-    data.series[1]!.points[1] = { connections: 10, failure: 'wrk printed no result: unable to connect' };
+    data.series[1]!.points[1] = { connections: 100, failure: 'wrk printed no result: unable to connect' };
     const table = resultsTable(data);
     expect(table).toContain('**10** (read 2, non-2xx 5, timeout 3)');
     expect(table).toContain(
-      '| app, reads on master | 10 | | | | | **failed**: wrk printed no result: unable to connect | | |',
+      '| app, reads on master | 100 | | | | | **failed**: wrk printed no result: unable to connect | | |',
     );
+  });
+});
+
+describe('table shapes', () => {
+  it('every row of every table has as many cells as its header', () => {
+    const data = recorded();
+    expect(cpuTable(data).split('\n').length).toBeGreaterThan(2);
+    data.series[0]!.points[0] = { connections: 1, failure: 'x' };
+    data.series.push({ spec: data.series[0]!.spec, points: [], note: 'skipped' });
+    for (const table of [resultsTable(data), cpuTable(data), costTable(data), targetsTable(data)]) {
+      const cells = table.split('\n').map((l) => l.split('|').length);
+      expect(new Set(cells).size, table).toBe(1);
+    }
   });
 });
 

@@ -30,8 +30,8 @@ function errorCell(e: PointErrors): string {
 export function resultsTable(data: ReportData): string {
   const byId = new Map(data.series.map((s) => [s.spec.id, s]));
   const rows = [
-    '| series | conns | req/s | p50 ms | p90 ms | p99 ms | errors | of DB alone |',
-    '|---|--:|--:|--:|--:|--:|---|--:|',
+    '| series | conns | req/s | p50 ms | p90 ms | p99 ms | errors | unanswered at end | of DB alone |',
+    '|---|--:|--:|--:|--:|--:|---|--:|--:|',
   ];
   for (const series of data.series) {
     if (series.points.length === 0)
@@ -96,6 +96,27 @@ export function charts(data: ReportData): Record<string, string> {
   return out;
 }
 
+const cores = (n: number | undefined): string => (n === undefined ? '' : num(n, 2));
+
+/** Cores each party used per point: the app's single Node thread, the MySQL servers, the load tool, the rest (wrk, others). */
+export function cpuTable(data: ReportData): string {
+  const rows = [
+    '| series | conns | app | MySQL servers | load tool | rest (wrk, others) | machine |',
+    '|---|--:|--:|--:|--:|--:|--:|',
+  ];
+  for (const series of data.series)
+    for (const point of series.points) {
+      const c = point.cpu;
+      if (!c) continue;
+      const rest =
+        c.machine === undefined ? undefined : Math.max(0, c.machine - (c.app ?? 0) - (c.mysql ?? 0) - c.self);
+      rows.push(
+        `| ${series.spec.label} | ${point.connections} | ${cores(c.app)} | ${cores(c.mysql)} | ${series.spec.driver === 'db' ? cores(c.self) : ''} | ${cores(rest)} | ${cores(c.machine)} |`,
+      );
+    }
+  return rows.join('\n');
+}
+
 export function targetsTable(data: ReportData): string {
   const rows = ['| target | measured | verdict |', '|---|---|---|'];
   for (const t of judgeTargets(data))
@@ -147,6 +168,14 @@ export function renderSummary(data: ReportData, chartFiles: string[]): string {
     '## Results',
     '',
     resultsTable(data),
+    '',
+    '## Where the CPU went (cores)',
+    '',
+    `CPU seconds per second of each party during each point, from /proc; the machine has ${m.cpus}. ` +
+      "The app is one Node process: one thread does the HTTP, the JSON and mysql2's parsing, so about 1 core is its ceiling. " +
+      'The load tool (MySQL alone) runs inside the report process; "rest" is wrk and anything else running here.',
+    '',
+    cpuTable(data),
     '',
     '## Targets',
     '',

@@ -8,12 +8,14 @@ import type { MysqlTarget } from '../../app/src/platform/config.ts';
 import { repoRoot } from '../inventory/paths.ts';
 import type { Inventory } from '../inventory/schema.ts';
 import { resolveSecret } from '../inventory/secrets.ts';
+import { loadState } from '../local/state.ts';
 import { MysqlSession } from '../mysql/session.ts';
 import { ToolkitError } from '../procedure/errors.ts';
 import { waitFor } from '../procedure/poll.ts';
 import type { Run } from '../procedure/run.ts';
 import { type AppProcess, startAppProcess } from './app-process.ts';
 import type { BenchResults } from './bench.ts';
+import { CpuSampler } from './cpu.ts';
 import { runDbLoad } from './db-load.ts';
 import { type ExplainReport, explainSearch } from './explain.ts';
 import { charts, renderSummary } from './markdown.ts';
@@ -73,6 +75,20 @@ function appReadsSwitch(name: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** The local environment's mysqld/mariadbd pids (all nodes), when every one is alive and is one. */
+function localMysqlPids(): number[] {
+  const pids = loadState().mysql.nodes.map((n) => n.pid);
+  const isServer = (pid: number | undefined): pid is number => {
+    if (!pid) return false;
+    try {
+      return /mariadbd|mysqld/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8'));
+    } catch {
+      return false;
+    }
+  };
+  return pids.every(isServer) ? (pids as number[]) : [];
 }
 
 const stamp = (d: Date): string => d.toISOString().slice(0, 19).replaceAll(':', '-');
@@ -266,6 +282,9 @@ export async function wrkReportProcedure(
 
   const meter = run.meter('points', points, 'points');
   const mysql = mysqlTargets(inventory);
+  const mysqlPids = run.env === 'local' ? localMysqlPids() : [];
+  if (mysqlPids.length === 0)
+    notes.push("MySQL's CPU use is not shown: its processes are not on this machine's local environment.");
 
   const explainStep = async (index: boolean): Promise<void> => {
     await run.step(`explain ${index ? 'with' : 'without'} index`, master.name, async () => {
@@ -312,6 +331,7 @@ export async function wrkReportProcedure(
           run.progress(`${spec.id} at ${connections} connections`);
           try {
             if (spec.driver === 'db') {
+              const cpu = new CpuSampler({ mysql: mysqlPids });
               point.result = await runDbLoad({
                 targets: spec.reads === 'master' ? [mysql.master] : mysql.slaves,
                 concurrency: connections,
@@ -323,6 +343,7 @@ export async function wrkReportProcedure(
                 shape: spec.shape,
                 seed: options.prefixSeed + connections,
               });
+              point.cpu = cpu.stop();
               point.raw = `${spec.id}-c${connections}.json`;
               writeFileSync(join(raw, point.raw), `${JSON.stringify(point.result, null, 2)}\n`);
             } else {
@@ -338,6 +359,7 @@ export async function wrkReportProcedure(
                   prefixFile,
                 });
               }
+              const cpu = new CpuSampler({ app: app.pid, mysql: mysqlPids });
               const wrk = await runWrk({
                 url: app.url,
                 connections,
@@ -346,6 +368,7 @@ export async function wrkReportProcedure(
                 timeoutS: options.timeoutS,
                 prefixFile,
               });
+              point.cpu = cpu.stop();
               point.raw = `${spec.id}-c${connections}.txt`;
               writeFileSync(join(raw, point.raw), `# ${wrk.command.join(' ')}\n${wrk.stdout}\n${wrk.stderr}`);
               point.result = parseWrkOutput(wrk.stdout.trim() ? wrk.stdout : wrk.stderr);

@@ -1,4 +1,5 @@
 import type { ReadPool } from './app-process.ts';
+import type { CpuUse } from './cpu.ts';
 import type { PointResult } from './results.ts';
 import type { QueryShape } from './search-query.ts';
 
@@ -26,6 +27,8 @@ export interface PointRecord {
   failure?: string;
   /** The raw output's file name under raw/. */
   raw?: string;
+  /** Cores each party used during the point: what limits the throughput. */
+  cpu?: CpuUse;
 }
 
 export interface SeriesResult {
