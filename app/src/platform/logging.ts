@@ -16,5 +16,13 @@ export function loggerOptions(level: string): FastifyServerOptions['logger'] {
       paths: ['req.headers.authorization', 'req.headers.cookie', '*.password', '*.token'],
       censor: '***',
     },
+    serializers: {
+      // The WebSocket takes ?token= (browsers cannot set headers there): it must not reach the logs.
+      req: (request: { method: string; url: string; ip?: string }) => ({
+        method: request.method,
+        url: request.url.replace(/([?&]token=)[^&]*/g, '$1***'),
+        remoteAddress: request.ip,
+      }),
+    },
   };
 }
