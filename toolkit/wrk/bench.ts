@@ -77,6 +77,16 @@ export interface BenchOptions {
 export async function benchProcedure(run: Run, options: BenchOptions): Promise<BenchResults> {
   const results: BenchResults = {};
   const wanted = (name: string): boolean => !options.only || options.only.includes(name);
+  if (run.dryRun) {
+    for (const name of ['http', 'generate', 'clickhouse', 'wrk'].filter(wanted))
+      await run.action(
+        name,
+        'localhost',
+        `run the ${name} benchmark${options.quick ? ' (quick)' : ''}`,
+        async () => undefined,
+      );
+    return results;
+  }
   writePrefixFile(options.prefixFile, searchPrefixes({ count: 2000, seed: 1 }), 10);
 
   if (wanted('http'))

@@ -76,6 +76,14 @@ describe('judgeTargets', () => {
     expect(t.measured).toContain('2,900 vs 1,500');
   });
 
+  it('shows the no-index answers, errors and requests never answered', () => {
+    const t = verdict(base(), 'without the index');
+    const point = base().series.find((s) => s.spec.id === 'app-master-noindex')!.points[0]!.result!;
+    expect(t.measured).toContain(`1 conns: ${point.requests} answered`);
+    expect(t.measured).toContain(`${point.unanswered} unanswered at end`);
+    expect(t.met).toBeUndefined();
+  });
+
   it('judges the generator only on a million users generated in the run', () => {
     const data = base();
     data.users.generated = { added: 1_000_000, seconds: 29 };

@@ -60,7 +60,7 @@ export function judgeTargets(data: ReportData): TargetVerdict[] {
   if (noIndex) {
     const errors = noIndex.points.map((p) =>
       p.result
-        ? `${p.connections}: ${totalErrors(p.result.errors)} (timeouts ${p.result.errors.timeout})`
+        ? `${p.connections} conns: ${fmt(p.result.requests)} answered, ${totalErrors(p.result.errors)} errors (timeouts ${p.result.errors.timeout}), ${fmt(p.result.unanswered ?? 0)} unanswered at end`
         : `${p.connections}: ${p.failure}`,
     );
     out.push({
