@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import amqp from 'amqplib';
 import type { FastifyInstance } from 'fastify';
-import type { Inventory } from '../../toolkit/inventory/schema.ts';
 import { resolveSecret } from '../../toolkit/inventory/secrets.ts';
 import { startTestCluster, type TestCluster } from '../../toolkit/local/testing.ts';
 import { MysqlSession } from '../../toolkit/mysql/session.ts';
@@ -28,7 +27,6 @@ export interface TestStack {
 export async function startTestStack(): Promise<TestStack> {
   const cluster = await startTestCluster();
   const inventory = cluster.inventory();
-  await ensureAppUserOnSlaves(inventory);
   const redis = await startRedis();
   const prefix = `test-${randomBytes(5).toString('hex')}`;
   const { master, slaves } = inventory.mysql;
@@ -67,24 +65,6 @@ export async function startTestStack(): Promise<TestStack> {
       await cluster.stop();
     },
   };
-}
-
-/**
- * The slaves are seeded without the mysql schema, so the app's user (made on the master before they
- * attached) is missing there; made here with binlogging off, as the local environment's app component does.
- */
-export async function ensureAppUserOnSlaves(inventory: Inventory): Promise<void> {
-  const { user, password } = inventory.mysql.app;
-  for (const slave of inventory.mysql.slaves) {
-    const session = await MysqlSession.open(slave, inventory.mysql.admin);
-    try {
-      await session.exec('SET SESSION sql_log_bin = 0');
-      await session.exec("CREATE USER IF NOT EXISTS ?@'%' IDENTIFIED BY ?", [user, resolveSecret(password)]);
-      await session.exec("GRANT SELECT ON ??.* TO ?@'%'", [inventory.mysql.database, user]);
-    } finally {
-      await session.close();
-    }
-  }
 }
 
 async function deleteBrokerNames(prefix: string): Promise<void> {

@@ -80,44 +80,6 @@ async function readiness(port: number): Promise<'ready' | 'not ready' | 'down'> 
   }
 }
 
-/**
- * The app's account on the slaves. The slaves are seeded without the mysql schema, so a user made on
- * the master before they attached is missing there; it is made here with binlogging off (SELECT only).
- */
-async function ensureAppUserOnSlaves(run: Run, inventory: Inventory): Promise<void> {
-  const { user, password } = inventory.mysql.app;
-  for (const slave of inventory.mysql.slaves) {
-    await run.converge({
-      name: 'app user on slave',
-      host: slave.name,
-      read: async () => {
-        try {
-          await (await MysqlSession.open(slave, inventory.mysql.app, { timeoutMs: 3000 })).close();
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      diff: (ok) => (ok ? null : `create '${user}'@'%' with SELECT on ${inventory.mysql.database}`),
-      describe: () => `'${user}' logs in`,
-      apply: async () => {
-        const session = await MysqlSession.open(slave, inventory.mysql.admin);
-        try {
-          await session.exec('SET SESSION sql_log_bin = 0');
-          await session.exec("CREATE USER IF NOT EXISTS ?@'%' IDENTIFIED BY ?", [
-            user,
-            resolveSecret(password),
-          ]);
-          await session.exec("ALTER USER ?@'%' IDENTIFIED BY ?", [user, resolveSecret(password)]);
-          await session.exec("GRANT SELECT ON ??.* TO ?@'%'", [inventory.mysql.database, user]);
-        } finally {
-          await session.close();
-        }
-      },
-    });
-  }
-}
-
 /** The social app on 127.0.0.1:5000: migrated, seeded with demo users when empty, kept running. */
 export const appComponent: LocalComponent = {
   name: 'app',
@@ -126,7 +88,6 @@ export const appComponent: LocalComponent = {
     const inventory = localInventory(loadState());
     const targets = generateTargets(inventory);
     const port = appPort();
-    await ensureAppUserOnSlaves(run, inventory);
 
     if (!run.dryRun) {
       await run.step('migrations', inventory.mysql.master.name, async () => {

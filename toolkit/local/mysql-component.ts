@@ -236,38 +236,71 @@ async function ensureAdminUser(run: Run, binaries: ServerBinaries, node: LocalMy
   });
 }
 
-/** The app's database and its own user (privileges on that database only), made on the master and replicated. */
+/**
+ * The app's database (made on the master and replicated) and its own user on every node, with
+ * privileges on that database only. Users are made with binlogging off on each node, like the
+ * replication user: a snapshot that seeds a slave carries data, not accounts, so an account made on
+ * the master before a slave attached would be missing there — and a promoted slave needs it too.
+ */
 async function ensureAppDatabase(run: Run, masterName: string): Promise<void> {
   const state = loadState();
   const inventory = localInventory(state);
   const { database, app } = inventory.mysql;
-  const session = await MysqlSession.open(localMysqlNode(state, masterName), inventory.mysql.admin);
-  run.onClose(() => session.close());
+  const master = await MysqlSession.open(localMysqlNode(state, masterName), inventory.mysql.admin);
+  run.onClose(() => master.close());
   await run.converge({
-    name: 'app database and user',
+    name: 'app database',
     host: masterName,
-    read: async () => ({
-      db:
-        (await session.value('SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [
-          database,
-        ])) === '1',
-      user:
-        (await session.value("SELECT COUNT(*) FROM mysql.user WHERE User = ? AND Host = '%'", [app.user])) ===
-        '1',
-      passwordOk: await session.passwordMatches(app.user, '%', resolveSecret(app.password)),
-    }),
-    diff: (s) =>
-      s.db && s.user && s.passwordOk ? null : `create database ${database} and user '${app.user}'`,
-    describe: () => `${database}, '${app.user}'@'%'`,
+    read: async () =>
+      (await master.value('SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [
+        database,
+      ])) === '1',
+    diff: (exists) => (exists ? null : `create database ${database}`),
+    describe: () => database,
     apply: async () => {
-      const password = resolveSecret(app.password);
-      await session.exec(
-        'CREATE DATABASE IF NOT EXISTS ?? CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci',
-        [database],
-      );
-      await session.exec("CREATE USER IF NOT EXISTS ?@'%' IDENTIFIED BY ?", [app.user, password]);
-      await session.exec("ALTER USER ?@'%' IDENTIFIED BY ?", [app.user, password]);
-      await session.exec("GRANT ALL PRIVILEGES ON ??.* TO ?@'%'", [database, app.user]);
+      await master.exec('CREATE DATABASE IF NOT EXISTS ?? CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci', [
+        database,
+      ]);
     },
   });
+  for (const node of state.mysql.nodes) {
+    const session =
+      node.name === masterName
+        ? master
+        : await MysqlSession.open(localMysqlNode(state, node.name), inventory.mysql.admin);
+    if (session !== master) run.onClose(() => session.close());
+    await run.converge({
+      name: 'app user',
+      host: node.name,
+      read: async () => ({
+        exists:
+          (await session.value("SELECT COUNT(*) FROM mysql.user WHERE User = ? AND Host = '%'", [
+            app.user,
+          ])) === '1',
+        passwordOk: await session.passwordMatches(app.user, '%', resolveSecret(app.password)),
+        grants: (await session.query("SHOW GRANTS FOR ?@'%'", [app.user]).catch(() => [])).map((r) =>
+          String(Object.values(r)[0]),
+        ),
+      }),
+      diff: (s) => {
+        if (!s.exists) return `create '${app.user}'@'%' with privileges on ${database} only`;
+        if (!s.passwordOk) return `reset the password of '${app.user}' from ${app.password}`;
+        if (!s.grants.some((g) => g.startsWith(`GRANT ALL PRIVILEGES ON \`${database}\`.*`)))
+          return `grant privileges on ${database}`;
+        return null;
+      },
+      describe: () => `'${app.user}'@'%' on ${database}`,
+      apply: async () => {
+        const password = resolveSecret(app.password);
+        await session.exec('SET SESSION sql_log_bin = 0');
+        try {
+          await session.exec("CREATE USER IF NOT EXISTS ?@'%' IDENTIFIED BY ?", [app.user, password]);
+          await session.exec("ALTER USER ?@'%' IDENTIFIED BY ?", [app.user, password]);
+          await session.exec("GRANT ALL PRIVILEGES ON ??.* TO ?@'%'", [database, app.user]);
+        } finally {
+          await session.exec('SET SESSION sql_log_bin = 1');
+        }
+      },
+    });
+  }
 }
