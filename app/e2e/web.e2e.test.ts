@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../toolkit/procedure/poll.ts';
 import { startTestStack, type TestStack } from '../test-support/stack.ts';
 import { launchChromium, type Person, screenshot, signUp } from './browser.ts';
-import { addWebPages } from './web-app.ts';
 
 let stack: TestStack;
 let app: FastifyInstance;
@@ -35,7 +34,6 @@ const timeout = 15_000;
 beforeAll(async () => {
   stack = await startTestStack();
   app = await stack.app();
-  await addWebPages(app, stack.config);
   base = await app.listen({ host: '127.0.0.1', port: 0 });
   browser = await launchChromium();
   aliceContext = await browser.newContext({ viewport: { width: 1000, height: 800 } });

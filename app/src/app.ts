@@ -41,6 +41,7 @@ import { UsersRepository } from './users/repository.ts';
 import { usersRoutes } from './users/routes.ts';
 import { User } from './users/schemas.ts';
 import { UsersService } from './users/service.ts';
+import { webPages } from './web/plugin.ts';
 
 export interface BuildOptions {
   /** Logger settings; tests pass false. */
@@ -116,19 +117,34 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   const counters = new UnreadCounters(new UnreadStore(redis), chats, messages, app.log);
   const dialogs = new DialogsService(chats, messages, usersRepo, counters, ids);
 
+  const auth = new AuthService(usersRepo, tokens);
+  const users = new UsersService(usersRepo);
+  const search = new SearchService(usersRepo);
+  const friends = new FriendsService(friendsRepo, usersRepo, feeds, live, app.log);
+
   await app.register(healthRoutes, { db, redis, broker });
-  await app.register(authRoutes, {
-    auth: new AuthService(usersRepo, tokens),
-    ratePerMinute: config.auth.loginRateLimitPerMinute,
-  });
-  await app.register(usersRoutes, { users: new UsersService(usersRepo), tokens });
-  await app.register(searchRoutes, { search: new SearchService(usersRepo) });
-  await app.register(friendsRoutes, {
-    friends: new FriendsService(friendsRepo, usersRepo, feeds, live, app.log),
-    tokens,
-  });
+  await app.register(authRoutes, { auth, ratePerMinute: config.auth.loginRateLimitPerMinute });
+  await app.register(usersRoutes, { users, tokens });
+  await app.register(searchRoutes, { search });
+  await app.register(friendsRoutes, { friends, tokens });
   await app.register(postsRoutes, { posts, feed, live, tokens });
   await app.register(dialogsRoutes, { dialogs, counters, tokens });
+  // The web interface at / over the same services; the API's contract paths stay as they are.
+  await app.register(webPages, {
+    auth,
+    tokens,
+    users,
+    search,
+    friends,
+    posts,
+    feed,
+    live,
+    dialogs,
+    counters,
+    redis,
+    secret: config.auth.tokenSecret,
+    loginRatePerMinute: config.auth.loginRateLimitPerMinute,
+  });
 
   try {
     await broker.start(options.brokerTimeoutMs ?? 30_000);

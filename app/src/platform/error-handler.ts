@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { sendError, wantsHtml } from '../web/errors.ts';
 import { AppError, ErrorCode } from './errors.ts';
 
 interface ErrorBody {
@@ -48,13 +49,15 @@ export function installErrorHandler(app: FastifyInstance): void {
     return send(reply, known.status, { message: known.message, request_id: request.id, code: known.code });
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    send(reply, 404, {
+  app.setNotFoundHandler((request, reply) => {
+    // A browser asking for a page that does not exist gets the web interface's page; API clients keep JSON.
+    if (wantsHtml(request)) return sendError(request, reply, 404, 'ROUTE_NOT_FOUND');
+    return send(reply, 404, {
       message: `no route ${request.method} ${request.url.split('?')[0]}`,
       request_id: request.id,
       code: ErrorCode.ROUTE_NOT_FOUND,
-    }),
-  );
+    });
+  });
 }
 
 function send(reply: FastifyReply, status: number, body: ErrorBody): FastifyReply {
