@@ -1,0 +1,24 @@
+#!/usr/bin/env zx
+// The seed's mysqldump --tab + INSERT FORMAT CSV, safe to re-run: TabSeparated export, staging table, checks, atomic swap.
+import './lib/typescript.mjs';
+
+const { scriptArgs } = await import('../toolkit/procedure/args.ts');
+const { runbookMain } = await import('../toolkit/procedure/main.ts');
+const { clickhouseLoadProcedure } = await import('../toolkit/clickhouse/user-load.ts');
+
+process.exitCode = await runbookMain(
+  {
+    name: 'clickhouse-load',
+    summary:
+      'Loads the user table into ClickHouse: exports it TabSeparated from one consistent snapshot (a slave unless\n' +
+      '--source says otherwise), loads a staging table, checks its row count and checksum against the snapshot, then\n' +
+      'swaps it in whole (EXCHANGE TABLES, or one RENAME on servers before 20.10). A re-run replaces the rows; a failed\n' +
+      'or killed run leaves the previous table as it was.',
+    flags: {
+      source: { type: 'string', description: 'the MySQL node to export from (default: the first slave)' },
+    },
+    procedure: (run, { inventory, flags }) =>
+      clickhouseLoadProcedure(run, inventory, { source: flags.source }),
+  },
+  scriptArgs(import.meta.url),
+);

@@ -1,0 +1,138 @@
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot } from '../inventory/paths.ts';
+import type { Inventory } from '../inventory/schema.ts';
+import { updateState } from '../local/state.ts';
+import { runRunbook, startTestCluster, type TestCluster } from '../local/testing.ts';
+import { MysqlSession } from '../mysql/session.ts';
+import { waitFor } from '../procedure/poll.ts';
+import { createUserTable, insertUsers } from '../tarantool/test-users.ts';
+import { startTestClickHouse, type TestClickHouse } from './testing.ts';
+import { clickhouseChecksumSql, userColumns } from './user-columns.ts';
+
+let cluster: TestCluster;
+let clickhouse: TestClickHouse;
+let inventory: Inventory;
+let master: MysqlSession;
+
+const checksum = async (table = 'user') =>
+  (
+    await clickhouse.client.row(
+      `SELECT count(), ${clickhouseChecksumSql(userColumns)} FROM default.\`${table}\``,
+    )
+  ).join(' ');
+const tables = async () =>
+  (await clickhouse.client.rows("SELECT name FROM system.tables WHERE database = 'default'")).map(
+    (r) => r[0],
+  );
+const load = () => runRunbook('clickhouse-load', ['--source', 'db1', '--json'], cluster.env);
+
+beforeAll(async () => {
+  [cluster, clickhouse] = await Promise.all([
+    startTestCluster({ slaves: 1, mode: 'bare' }),
+    startTestClickHouse(),
+  ]);
+  inventory = cluster.inventory();
+  updateState((state) => {
+    state.services.clickhouse = { host: clickhouse.host, port: clickhouse.httpPort, owned: false };
+  });
+  master = await MysqlSession.open(inventory.mysql.master, inventory.mysql.admin);
+  await createUserTable(master, 'app');
+  await insertUsers(master, 'app', 1, 1_000_000);
+}, 300_000);
+
+afterAll(async () => {
+  await master?.close();
+  await Promise.allSettled([clickhouse?.stop(), cluster?.stop()]);
+}, 120_000);
+
+describe('clickhouse-load on real ClickHouse 18.16 and MariaDB', () => {
+  it('loads 1,000,000 users, verified by row count and checksum against MySQL', async () => {
+    const result = await load();
+    expect(result.code, result.stderr).toBe(0);
+    const steps = result.report!.steps;
+    process.stdout.write(`first load: ${steps.find((s) => s.name === 'export and load')!.detail}\n`);
+    expect(steps.map((s) => [s.name, s.status])).toEqual([
+      ['clickhouse', 'ok'],
+      ['staging table', 'changed'],
+      ['export and load', 'changed'],
+      ['row count and checksum', 'ok'],
+      ['swap', 'changed'],
+      ['loaded', 'ok'],
+    ]);
+    expect(steps.find((s) => s.name === 'clickhouse')!.detail).toMatch(/RENAME TABLE/);
+    const [count] = await clickhouse.client.row('SELECT count() FROM default.user');
+    expect(count).toBe('1000000');
+    expect(await tables()).toEqual(['user']);
+  }, 240_000);
+
+  it('keeps quotes, tabs, newlines, backslashes, Cyrillic and NULLs exactly', async () => {
+    const ids = Array.from({ length: 90 }, (_, i) => i + 1);
+    const columns = 'id, first_name, second_name, birthdate, gender, biography, city, email';
+    const mine = await master.query(
+      `SELECT ${columns}, DATE_FORMAT(created_at, '%Y-%m-%d %H:%i:%s') AS created FROM app.user WHERE id <= 90 ORDER BY id`,
+    );
+    const theirs = await clickhouse.client.rows(
+      `SELECT ${columns}, toString(created_at) FROM default.user WHERE id <= 90 ORDER BY id`,
+    );
+    const asText = (v: unknown) => (v === null ? '\\N' : String(v));
+    expect(theirs.map((r) => r.map((v) => (v === 'N' ? '\\N' : v)))).toEqual(
+      mine.map((r) => Object.values(r).map(asText)),
+    );
+    const names = theirs.map((r) => `${r[1]} ${r[2]}`).join('|');
+    for (const fragment of [
+      "O'Neil",
+      'Back\\slash',
+      'Tab\tName',
+      'Line\nBreak',
+      'Smith "Q"',
+      'Ёлка',
+      'Öström',
+    ])
+      expect(names).toContain(fragment);
+    expect(ids).toHaveLength(90);
+  });
+
+  it('leaves exactly the same rows on a second run', async () => {
+    const before = await checksum();
+    const result = await load();
+    expect(result.code, result.stderr).toBe(0);
+    expect(await checksum()).toBe(before);
+    expect(before.startsWith('1000000 ')).toBe(true);
+    expect(await tables()).toEqual(['user']);
+  }, 240_000);
+
+  it('leaves the previous table intact when a load is killed halfway, and the next run completes', async () => {
+    const before = await checksum();
+    await insertUsers(master, 'app', 2_000_001, 1_000);
+    const child = execa('npx', ['zx', 'scripts/clickhouse-load.mjs', '--source', 'db1', '--json'], {
+      cwd: repoRoot,
+      env: { ...cluster.env, CI: 'true' },
+      reject: false,
+      detached: true,
+    });
+    const staging = await waitFor(
+      async () => {
+        const name = (await tables()).find((t) => t?.startsWith('user_load_'));
+        if (!name) return undefined;
+        const [rows] = await clickhouse.client.row(`SELECT count() FROM default.\`${name}\``);
+        return Number(rows) > 0 ? name : undefined;
+      },
+      { timeoutMs: 120_000, intervalMs: 20, what: 'the load to be halfway' },
+    );
+    process.kill(-child.pid!, 'SIGKILL');
+    await child;
+    const [partial] = await clickhouse.client.row(`SELECT count() FROM default.\`${staging}\``);
+    expect(Number(partial)).toBeLessThan(1_001_000);
+    expect(await checksum()).toBe(before);
+
+    const result = await load();
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.report!.steps.find((s) => s.name === 'staging table')!.detail).toMatch(
+      /dropped 1 left by killed runs/,
+    );
+    const [count] = await clickhouse.client.row('SELECT count() FROM default.user');
+    expect(count).toBe('1001000');
+    expect(await tables()).toEqual(['user']);
+  }, 300_000);
+});

@@ -1,0 +1,239 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import mysql, { type Connection, type RowDataPacket } from 'mysql2';
+import { repoRoot } from '../inventory/paths.ts';
+import type { Inventory, MysqlNode } from '../inventory/schema.ts';
+import { resolveSecret } from '../inventory/secrets.ts';
+import { ToolkitError, UsageError } from '../procedure/errors.ts';
+import type { Run } from '../procedure/run.ts';
+import { ClickHouseHttp } from './http.ts';
+import {
+  clickhouseChecksumSql,
+  exportLineSql,
+  type LoadColumn,
+  mysqlRowHashSql,
+  userColumns,
+} from './user-columns.ts';
+
+export const schemaFile = join(repoRoot, 'compose', 'clickhouse', 'schema.sql');
+
+export interface LoadOptions {
+  /** The MySQL node to export from: a slave by default, so the full scan stays off the master. */
+  source?: string;
+  table?: string;
+  database?: string;
+}
+
+/** The CREATE TABLE of schema.sql, for another table name (the staging table). */
+export function createTableSql(database: string, table: string): string {
+  const text = readFileSync(schemaFile, 'utf8')
+    .split('\n')
+    .filter((line) => !line.trimStart().startsWith('--'))
+    .join('\n');
+  const statement = text.split(';').find((s) => /CREATE\s+TABLE/i.test(s));
+  if (!statement) throw new ToolkitError(`${schemaFile} has no CREATE TABLE`);
+  return statement.replace(
+    /CREATE\s+TABLE\s+(IF\s+NOT\s+EXISTS\s+)?[`\w.]+/i,
+    `CREATE TABLE \`${database}\`.\`${table}\``,
+  );
+}
+
+export function clickhouseFor(inventory: Inventory): ClickHouseHttp {
+  const target = inventory.clickhouse;
+  if (!target)
+    throw new UsageError(
+      `the ${inventory.name} inventory has no clickhouse (npm run up starts one when clickhouse-server is installed)`,
+    );
+  return new ClickHouseHttp({
+    host: target.host,
+    port: target.httpPort,
+    user: target.credential?.user,
+    password: target.credential ? resolveSecret(target.credential.password) : undefined,
+  });
+}
+
+function sourceNode(inventory: Inventory, name: string | undefined): MysqlNode {
+  const nodes = [inventory.mysql.master, ...inventory.mysql.slaves];
+  if (name) {
+    const node = nodes.find((n) => n.name === name);
+    if (!node)
+      throw new UsageError(
+        `--source ${name} is not a node of ${inventory.name} (${nodes.map((n) => n.name).join(', ')})`,
+      );
+    return node;
+  }
+  return inventory.mysql.slaves[0] ?? inventory.mysql.master;
+}
+
+function query<T extends RowDataPacket[]>(conn: Connection, sql: string): Promise<T> {
+  return new Promise((resolve, reject) => conn.query<T>(sql, (e, rows) => (e ? reject(e) : resolve(rows))));
+}
+
+interface ServerInfo {
+  version: string;
+  engine: string;
+  exchange: boolean;
+}
+
+async function serverInfo(ch: ClickHouseHttp, database: string): Promise<ServerInfo> {
+  const [version = ''] = await ch.row('SELECT version()');
+  const [engine = ''] = await ch.row(`SELECT engine FROM system.databases WHERE name = '${database}'`);
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  // EXCHANGE TABLES needs 20.10+ and an Atomic database; older servers swap with one multi-table RENAME.
+  return { version, engine, exchange: engine === 'Atomic' && (major > 20 || (major === 20 && minor >= 10)) };
+}
+
+async function tableNames(ch: ClickHouseHttp, database: string): Promise<string[]> {
+  return (await ch.rows(`SELECT name FROM system.tables WHERE database = '${database}'`)).map((r) => r[0]!);
+}
+
+/**
+ * The seed's `mysqldump --tab` + `INSERT ... FORMAT CSV`, made safe to re-run: export TabSeparated
+ * from one consistent snapshot, load a staging table, check its row count and checksum against the
+ * snapshot, then swap it in whole. The live table is never written to: a failed or killed run leaves
+ * it as it was, and a second run replaces rows instead of adding them.
+ */
+export async function clickhouseLoadProcedure(
+  run: Run,
+  inventory: Inventory,
+  options: LoadOptions = {},
+): Promise<void> {
+  const ch = clickhouseFor(inventory);
+  const table = options.table ?? 'user';
+  const database = options.database ?? 'default';
+  const mysqlDatabase = inventory.mysql.database;
+  const node = sourceNode(inventory, options.source);
+  const columns: LoadColumn[] = userColumns;
+  let info: ServerInfo | undefined;
+
+  await run.check('clickhouse', ch.address, async () => {
+    info = await serverInfo(ch, database);
+    if (!info.engine) throw new ToolkitError(`database ${database} does not exist`);
+    return `ClickHouse ${info.version}, database ${database} (${info.engine}): swap by ${info.exchange ? 'EXCHANGE TABLES' : 'RENAME TABLE'}`;
+  });
+
+  const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
+  const staging = `${table}_load_${stamp}`;
+  const retired = `${table}_old_${stamp}`;
+  await run.action(
+    'staging table',
+    ch.address,
+    `create ${database}.${staging} from compose/clickhouse/schema.sql`,
+    async () => {
+      // Leftovers of runs that were killed: never the live table, only our own prefixes.
+      const stale = (await tableNames(ch, database)).filter(
+        (n) => n.startsWith(`${table}_load_`) || n.startsWith(`${table}_old_`),
+      );
+      for (const name of stale) await ch.query(`DROP TABLE IF EXISTS \`${database}\`.\`${name}\``);
+      await ch.query(createTableSql(database, staging));
+      const described = await ch.rows(`DESCRIBE TABLE \`${database}\`.\`${staging}\``);
+      const have = described.map((r) => `${r[0]} ${r[1]}`).join(', ');
+      const want = columns.map((c) => `${c.name} ${c.clickhouseType}`).join(', ');
+      if (have !== want)
+        throw new ToolkitError(`schema.sql has columns (${have}) but the loader writes (${want})`);
+      return `created ${database}.${staging}${stale.length ? `; dropped ${stale.length} left by killed runs` : ''}`;
+    },
+  );
+
+  let exported = { rows: 0, checksum: 0 };
+  await run.action(
+    'export and load',
+    `${node.name} → ${ch.address}`,
+    `stream ${mysqlDatabase}.user as TabSeparated into ${staging}`,
+    async () => {
+      const conn = mysql.createConnection({
+        host: node.host,
+        port: node.port,
+        user: inventory.mysql.admin.user,
+        password: resolveSecret(inventory.mysql.admin.password),
+        charset: 'utf8mb4_unicode_ci',
+        connectTimeout: 10_000,
+      });
+      conn.on('error', () => {});
+      run.onClose(() => conn.destroy());
+      await query(conn, 'SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+      await query(conn, 'START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+      const [counted] = await query(conn, `SELECT COUNT(*) AS n FROM \`${mysqlDatabase}\`.\`user\``);
+      const total = Number(counted?.n ?? 0);
+      const meter = run.meter('loading', total, 'rows');
+      const started = Date.now();
+      const stream = conn
+        .query({
+          sql: `SELECT ${exportLineSql(columns)} AS line, ${mysqlRowHashSql(columns)} AS h FROM \`${mysqlDatabase}\`.\`user\``,
+          rowsAsArray: true,
+        })
+        .stream({ highWaterMark: 4096 });
+      const state = { rows: 0, checksum: 0 };
+      async function* body(): AsyncGenerator<string> {
+        let lines: string[] = [];
+        let bytes = 0;
+        for await (const row of stream as AsyncIterable<[string, string]>) {
+          lines.push(row[0]);
+          bytes += row[0].length;
+          state.checksum += Number(row[1]);
+          if (bytes >= 1 << 20) {
+            state.rows += lines.length;
+            meter.advance(lines.length);
+            yield `${lines.join('\n')}\n`;
+            lines = [];
+            bytes = 0;
+          }
+        }
+        if (lines.length > 0) {
+          state.rows += lines.length;
+          meter.advance(lines.length);
+          yield `${lines.join('\n')}\n`;
+        }
+      }
+      await ch.insert(`INSERT INTO \`${database}\`.\`${staging}\` FORMAT TabSeparated`, body(), {
+        input_format_allow_errors_num: '0',
+        // Blocks of 100k rows become parts as they arrive: memory stays small, and the staging table fills
+        // visibly (a killed run leaves a partial staging table, never a partial live one).
+        max_insert_block_size: '100000',
+        min_insert_block_size_rows: '100000',
+        min_insert_block_size_bytes: '67108864',
+      });
+      await query(conn, 'COMMIT');
+      exported = state;
+      const seconds = (Date.now() - started) / 1000;
+      return `${state.rows.toLocaleString('en-US')} rows in ${seconds.toFixed(1)} s (${Math.round(state.rows / Math.max(seconds, 0.001)).toLocaleString('en-US')} rows/s)`;
+    },
+  );
+
+  await run.verify('row count and checksum', ch.address, async () => {
+    const [count = '0', sum = '0'] = await ch.row(
+      `SELECT count(), ${clickhouseChecksumSql(columns)} FROM \`${database}\`.\`${staging}\``,
+    );
+    if (Number(count) !== exported.rows || Number(sum) !== exported.checksum)
+      throw new ToolkitError(
+        `${staging} has ${count} rows, checksum ${sum}; MySQL's snapshot had ${exported.rows} rows, checksum ${exported.checksum}: the live table is untouched`,
+      );
+    return `${count} rows, checksum ${sum}, as in MySQL's snapshot`;
+  });
+
+  await run.action('swap', ch.address, `swap ${staging} in as ${database}.${table}`, async () => {
+    const live = (await tableNames(ch, database)).includes(table);
+    const q = (name: string) => `\`${database}\`.\`${name}\``;
+    if (!live) {
+      await ch.query(`RENAME TABLE ${q(staging)} TO ${q(table)}`);
+      return `${staging} renamed to ${table} (there was no ${table} yet)`;
+    }
+    if (info?.exchange) {
+      await ch.query(`EXCHANGE TABLES ${q(staging)} AND ${q(table)}`);
+      await ch.query(`DROP TABLE ${q(staging)}`);
+      return `EXCHANGE TABLES ${staging} AND ${table}; previous rows dropped`;
+    }
+    // One RENAME of both tables, done under ClickHouse's global rename lock: readers see the old
+    // table or the new one, never neither.
+    await ch.query(`RENAME TABLE ${q(table)} TO ${q(retired)}, ${q(staging)} TO ${q(table)}`);
+    await ch.query(`DROP TABLE ${q(retired)}`);
+    return `RENAME TABLE ${table} TO ${retired}, ${staging} TO ${table}; previous rows dropped`;
+  });
+
+  await run.verify('loaded', ch.address, async () => {
+    const [count = '0'] = await ch.row(`SELECT count() FROM \`${database}\`.\`${table}\``);
+    if (Number(count) !== exported.rows)
+      throw new ToolkitError(`${table} has ${count} rows, expected ${exported.rows}`);
+    return `${database}.${table}: ${Number(count).toLocaleString('en-US')} rows`;
+  });
+}

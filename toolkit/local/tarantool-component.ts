@@ -1,0 +1,308 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { localSecretsFile, readLocalSecrets, resolveSecret } from '../inventory/secrets.ts';
+import { MysqlSession } from '../mysql/session.ts';
+import { ToolkitError } from '../procedure/errors.ts';
+import { waitFor } from '../procedure/poll.ts';
+import type { Run } from '../procedure/run.ts';
+import {
+  localTarantoolSecretKeys,
+  replicatorMysqlCredential,
+  tarantoolAppCredential,
+} from '../tarantool/credentials.ts';
+import type { TarantoolClient } from '../tarantool/iproto.ts';
+import { measureLag } from '../tarantool/lag.ts';
+import { ensureReplicatorUser } from '../tarantool/mysql-user.ts';
+import { connectAdmin, describeLag, type ReplicatorControl, replicatedTables } from '../tarantool/runbook.ts';
+import { ensureTarantoolSchema } from '../tarantool/schema.ts';
+import {
+  replicatorMarker,
+  startReplicator,
+  startTarantool,
+  stopTarantool,
+  tarantoolIsOurs,
+} from '../tarantool/server.ts';
+import { findBinary } from './binaries.ts';
+import type { LocalComponent, StatusRow } from './component.ts';
+import { localHost, localInventory } from './inventory.ts';
+import { isOurs, portOpen, stopProcess } from './process.ts';
+import { serviceDir } from './service.ts';
+import { loadState, updateState } from './state.ts';
+
+const port = () => Number(process.env.LOCAL_TARANTOOL_PORT ?? 3301);
+const tarantoolDir = () => serviceDir('tarantool');
+const replicatorLog = () => join(serviceDir('replicator'), 'replicator.log');
+
+/** Generates the Tarantool and replicator passwords once, next to the environment's other secrets. */
+async function ensureTarantoolSecrets(run: Run): Promise<void> {
+  const file = localSecretsFile();
+  await run.converge({
+    name: 'generated secrets',
+    host: 'tarantool',
+    read: async () => readLocalSecrets(),
+    diff: (current) => {
+      const missing = localTarantoolSecretKeys.filter((k) => !current[k]);
+      return missing.length ? `generate ${missing.join(', ')} into ${file}` : null;
+    },
+    describe: () => `${localTarantoolSecretKeys.join(', ')} in ${file}`,
+    apply: async (current) => {
+      const next = { ...current };
+      for (const key of localTarantoolSecretKeys) next[key] ??= randomBytes(18).toString('base64url');
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(file, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
+      chmodSync(file, 0o600);
+    },
+  });
+}
+
+async function userTableExists(session: MysqlSession, database: string, tables: string[]): Promise<boolean> {
+  const found = await session.value(
+    `SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME IN (${tables.map(() => '?').join(', ')})`,
+    [database, ...tables],
+  );
+  return Number(found) === tables.length;
+}
+
+/** Starts the replicator as a process of the local environment, or restarts it when asked. */
+export const localReplicatorControl: ReplicatorControl = {
+  logFile: replicatorLog,
+  async ensureRunning(run: Run, restart: boolean): Promise<void> {
+    const known = () => loadState().services.replicator;
+    await run.converge({
+      name: 'replicator',
+      host: 'local',
+      read: async () => ({ running: isOurs(known()?.pid, replicatorMarker), pid: known()?.pid }),
+      diff: (s) =>
+        !s.running ? 'start the replicator' : restart ? `restart the replicator (pid ${s.pid})` : null,
+      describe: (s) => `running, pid ${s.pid}, log ${replicatorLog()}`,
+      apply: async (s) => {
+        if (s.running) await stopProcess(s.pid!, replicatorMarker, 30_000);
+        const inventory = localInventory(loadState());
+        const mysqlCredential = replicatorMysqlCredential(inventory);
+        const appCredential = tarantoolAppCredential(inventory);
+        mkdirSync(serviceDir('replicator'), { recursive: true });
+        const pid = startReplicator({
+          mysql: {
+            host: inventory.mysql.master.host,
+            port: inventory.mysql.master.port,
+            user: mysqlCredential.user,
+            password: resolveSecret(mysqlCredential.password),
+            database: inventory.mysql.database,
+          },
+          tarantool: {
+            host: localHost,
+            port: port(),
+            user: appCredential.user,
+            password: resolveSecret(appCredential.password),
+          },
+          logFile: replicatorLog(),
+        });
+        updateState((state) => {
+          // No port of its own: it only connects out. Its lag is read from Tarantool (scripts/tarantool.mjs).
+          state.services.replicator = { host: localHost, port: 0, owned: true, pid };
+        });
+      },
+      verify: async () => {
+        const pid = known()?.pid;
+        // A replicator that cannot log in or find its table exits or retries: show its last words.
+        await waitFor(
+          async () => {
+            if (!isOurs(pid, replicatorMarker))
+              throw new ToolkitError(`the replicator exited: see ${replicatorLog()}`);
+            return /streaming the binlog|initial load/.test(readLog()) ? true : undefined;
+          },
+          { timeoutMs: 60_000, intervalMs: 200, what: `the replicator to connect (see ${replicatorLog()})` },
+        );
+        return `pid ${pid}, log ${replicatorLog()}`;
+      },
+    });
+  },
+};
+
+function readLog(): string {
+  try {
+    return readFileSync(replicatorLog(), 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Tarantool with compose/tarantool/init.lua, and the replicator that fills it from the master. */
+export const tarantoolComponent: LocalComponent = {
+  name: 'tarantool',
+
+  async up(run: Run): Promise<void> {
+    if (!findBinary(['tarantool'])) {
+      await run.check(
+        'tarantool',
+        'local',
+        async () => 'skipped: tarantool is not installed (apt-get install tarantool)',
+      );
+      return;
+    }
+    await ensureTarantoolSecrets(run);
+    const known = () => loadState().services.tarantool;
+    await run.converge({
+      name: 'running',
+      host: 'tarantool',
+      read: async () => ({
+        ours: tarantoolIsOurs(known()?.pid, tarantoolDir()),
+        busy: await portOpen(localHost, port()),
+      }),
+      diff: (s) => (s.ours ? null : `start tarantool on ${localHost}:${port()}`),
+      describe: () => `ours, pid ${known()?.pid} on ${localHost}:${port()}`,
+      apply: async (s) => {
+        if (s.busy)
+          throw new ToolkitError(
+            `${localHost}:${port()} is taken by another process: set LOCAL_TARANTOOL_PORT`,
+          );
+        const pid = await startTarantool({
+          host: localHost,
+          port: port(),
+          dir: tarantoolDir(),
+          appPassword: resolveSecret('local:tarantool-app'),
+          adminPassword: resolveSecret('local:tarantool-admin'),
+        });
+        updateState((state) => {
+          state.services.tarantool = { host: localHost, port: port(), owned: true, pid };
+        });
+      },
+    });
+    const inventory = localInventory(loadState());
+    const admin = await connectAdmin(inventory);
+    try {
+      await ensureTarantoolSchema(run, admin, 'tarantool');
+      const tables = replicatedTables(inventory);
+      const master = await MysqlSession.open(inventory.mysql.master, inventory.mysql.admin);
+      try {
+        if (!(await userTableExists(master, inventory.mysql.database, tables))) {
+          await run.check(
+            'replicator',
+            'local',
+            async () =>
+              `waiting for ${inventory.mysql.database}.${tables.join(', ')}: the app's migrations create it (start the app first)`,
+          );
+          return;
+        }
+        for (const node of [inventory.mysql.master, ...inventory.mysql.slaves]) {
+          const session =
+            node === inventory.mysql.master ? master : await MysqlSession.open(node, inventory.mysql.admin);
+          try {
+            await ensureReplicatorUser(
+              run,
+              session,
+              replicatorMysqlCredential(inventory),
+              inventory.mysql.database,
+              tables,
+            );
+          } finally {
+            if (session !== master) await session.close();
+          }
+        }
+        await localReplicatorControl.ensureRunning(run, false);
+        await run.verify('caught up', 'replicator', async () => {
+          const lag = await waitFor(
+            async (why) => {
+              const current = await measureLag(master, admin, 0);
+              why(describeLag(current));
+              return current.caughtUp ? current : undefined;
+            },
+            { timeoutMs: 300_000, intervalMs: 200, what: 'the replicator to catch up' },
+          );
+          return describeLag(lag);
+        });
+      } finally {
+        await master.close();
+      }
+    } finally {
+      admin.close();
+    }
+  },
+
+  async down(run: Run, { wipe }): Promise<void> {
+    const replicator = loadState().services.replicator;
+    await run.converge({
+      name: 'stopped',
+      host: 'replicator',
+      read: async () => isOurs(replicator?.pid, replicatorMarker),
+      diff: (ours) => (ours ? `stop pid ${replicator?.pid}` : null),
+      describe: () => 'not running',
+      apply: async () => {
+        await stopProcess(replicator!.pid!, replicatorMarker, 30_000);
+      },
+    });
+    const tarantool = loadState().services.tarantool;
+    await run.converge({
+      name: 'stopped',
+      host: 'tarantool',
+      read: async () => tarantoolIsOurs(tarantool?.pid, tarantoolDir()),
+      diff: (ours) => (ours ? `stop pid ${tarantool?.pid}` : null),
+      describe: () => 'not running',
+      apply: async () => {
+        await stopTarantool(tarantool!.pid!, tarantoolDir());
+      },
+    });
+    updateState((state) => {
+      delete state.services.replicator;
+      delete state.services.tarantool;
+    });
+    if (wipe && existsSync(tarantoolDir()))
+      await run.action('data wiped', 'tarantool', `remove ${tarantoolDir()}`, async () => {
+        rmSync(tarantoolDir(), { recursive: true, force: true });
+        return undefined;
+      });
+  },
+
+  async status(): Promise<StatusRow[]> {
+    const state = loadState();
+    const t = state.services.tarantool;
+    const address = `${localHost}:${port()}`;
+    if (!t || !tarantoolIsOurs(t.pid, tarantoolDir()))
+      return [
+        { component: 'tarantool', name: 'tarantool', address, health: 'down', detail: 'not running' },
+        { component: 'tarantool', name: 'replicator', address: '-', health: 'down', detail: 'not running' },
+      ];
+    const rows: StatusRow[] = [];
+    const inventory = localInventory(state);
+    let admin: TarantoolClient | undefined;
+    try {
+      admin = await connectAdmin(inventory);
+      const [count] = await admin.call('user_count');
+      rows.push({
+        component: 'tarantool',
+        name: 'tarantool',
+        address,
+        health: 'up',
+        detail: `pid ${t.pid}, ${count} users`,
+      });
+      const running = isOurs(state.services.replicator?.pid, replicatorMarker);
+      const master = await MysqlSession.open(inventory.mysql.master, inventory.mysql.admin, {
+        timeoutMs: 2000,
+      });
+      try {
+        const lag = await measureLag(master, admin, 0);
+        rows.push({
+          component: 'tarantool',
+          name: 'replicator',
+          address: `${inventory.mysql.master.name} → tarantool`,
+          health: running ? (lag.caughtUp || lag.lagSeconds < 5 ? 'up' : 'degraded') : 'down',
+          detail: `${running ? `pid ${state.services.replicator?.pid}` : 'not running'}; ${describeLag(lag)}`,
+        });
+      } finally {
+        await master.close();
+      }
+    } catch (error) {
+      rows.push({
+        component: 'tarantool',
+        name: 'tarantool',
+        address,
+        health: 'degraded',
+        detail: (error as Error).message,
+      });
+    } finally {
+      admin?.close();
+    }
+    return rows;
+  },
+};
