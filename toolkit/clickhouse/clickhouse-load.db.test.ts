@@ -88,6 +88,8 @@ describe('clickhouse-load on real ClickHouse 18.16 and MariaDB', () => {
       'Smith "Q"',
       'Ёлка',
       'Öström',
+      'Car\rReturn',
+      'Nul\0Byte',
     ])
       expect(names).toContain(fragment);
     expect(ids).toHaveLength(90);

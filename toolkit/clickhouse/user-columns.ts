@@ -29,9 +29,9 @@ const escapeSteps: Array<[string, string]> = [
   ["'\\\\'", "'\\\\\\\\'"], // \ → \\ first, so the escapes added below are not escaped again
   ["'\\t'", "'\\\\t'"], // tab → \t
   ["'\\n'", "'\\\\n'"], // newline → \n
-  ["'\\r'", "'\\\\r'"], // carriage return → \r
-  ['CHAR(0)', "'\\\\0'"], // NUL → \0
 ];
+// Only these three: ClickHouse's TabSeparated reader ends a field at a tab or newline and unescapes
+// backslashes; a carriage return or NUL inside a field is read as itself (checked by the tests' checksum).
 
 function escaped(expression: string): string {
   return escapeSteps.reduce((inner, [from, to]) => `REPLACE(${inner}, ${from}, ${to})`, expression);

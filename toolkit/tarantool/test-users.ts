@@ -44,12 +44,21 @@ export const secondNames = [
   'Smith "Q"',
   'Tab\tName',
   'Line\nBreak',
+  'Car\rReturn',
+  'Nul\0Byte',
 ];
 
 function sqlList(values: string[]): string {
   return values
     .map(
-      (v) => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\t/g, '\\t').replace(/\n/g, '\\n')}'`,
+      (v) =>
+        `'${v
+          .replace(/\\/g, '\\\\')
+          .replace(/'/g, "\\'")
+          .replace(/\t/g, '\\t')
+          .replace(/\n/g, '\\n')
+          .replace(/\r/g, '\\r')
+          .replace(/\0/g, '\\0')}'`,
     )
     .join(', ');
 }

@@ -1,0 +1,143 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { ClickHouseHttp } from '../clickhouse/http.ts';
+import { clickhouseIsOurs, startClickHouse, stopClickHouse } from '../clickhouse/server.ts';
+import { createTableSql } from '../clickhouse/user-load.ts';
+import { localSecretsFile, readLocalSecrets, resolveSecret } from '../inventory/secrets.ts';
+import { ToolkitError } from '../procedure/errors.ts';
+import type { Run } from '../procedure/run.ts';
+import { findBinary } from './binaries.ts';
+import type { LocalComponent, StatusRow } from './component.ts';
+import { localHost } from './inventory.ts';
+import { portOpen } from './process.ts';
+import { serviceDir } from './service.ts';
+import { loadState, updateState } from './state.ts';
+
+const httpPort = () => Number(process.env.LOCAL_CLICKHOUSE_PORT ?? 8123);
+// The native protocol port next to the HTTP one: 9000 is often taken by something else.
+const tcpPort = () => httpPort() + 1;
+const dir = () => serviceDir('clickhouse');
+const client = () => new ClickHouseHttp({ host: localHost, port: httpPort() });
+
+/** ClickHouse as a plain process with compose/clickhouse/schema.sql applied, when clickhouse-server is installed. */
+export const clickhouseComponent: LocalComponent = {
+  name: 'clickhouse',
+
+  async up(run: Run): Promise<void> {
+    if (!findBinary(['clickhouse-server', 'clickhouse'])) {
+      await run.check(
+        'clickhouse',
+        'local',
+        async () => 'skipped: clickhouse-server is not installed (apt-get install clickhouse-server)',
+      );
+      return;
+    }
+    const file = localSecretsFile();
+    await run.converge({
+      name: 'generated secrets',
+      host: 'clickhouse',
+      read: async () => readLocalSecrets(),
+      diff: (current) => (current['clickhouse-app'] ? null : `generate clickhouse-app into ${file}`),
+      describe: () => `clickhouse-app in ${file}`,
+      apply: async (current) => {
+        mkdirSync(dirname(file), { recursive: true });
+        const next = { ...current, 'clickhouse-app': randomBytes(18).toString('base64url') };
+        writeFileSync(file, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
+        chmodSync(file, 0o600);
+      },
+    });
+    const known = () => loadState().services.clickhouse;
+    await run.converge({
+      name: 'running',
+      host: 'clickhouse',
+      read: async () => ({
+        ours: clickhouseIsOurs(known()?.pid, dir()),
+        busy: await portOpen(localHost, httpPort()),
+      }),
+      diff: (s) => (s.ours ? null : `start clickhouse-server on ${localHost}:${httpPort()}`),
+      describe: () => `ours, pid ${known()?.pid}, HTTP on ${localHost}:${httpPort()}`,
+      apply: async (s) => {
+        if (s.busy)
+          throw new ToolkitError(
+            `${localHost}:${httpPort()} is taken by another process: set LOCAL_CLICKHOUSE_PORT`,
+          );
+        const pid = await startClickHouse({
+          host: localHost,
+          httpPort: httpPort(),
+          tcpPort: tcpPort(),
+          dir: dir(),
+          appPassword: resolveSecret('local:clickhouse-app'),
+        });
+        updateState((state) => {
+          state.services.clickhouse = { host: localHost, port: httpPort(), owned: true, pid };
+        });
+      },
+    });
+    await run.converge({
+      name: 'schema',
+      host: 'clickhouse',
+      read: async () =>
+        (await client().rows("SELECT name FROM system.tables WHERE database = 'default' AND name = 'user'"))
+          .length > 0,
+      diff: (exists) => (exists ? null : 'create default.user from compose/clickhouse/schema.sql'),
+      describe: () => 'default.user (fill it with npx zx scripts/clickhouse-load.mjs)',
+      apply: async () => {
+        await client().query(createTableSql('default', 'user'));
+      },
+    });
+  },
+
+  async down(run: Run, { wipe }): Promise<void> {
+    const known = loadState().services.clickhouse;
+    await run.converge({
+      name: 'stopped',
+      host: 'clickhouse',
+      read: async () => clickhouseIsOurs(known?.pid, dir()),
+      diff: (ours) => (ours ? `stop pid ${known?.pid}` : null),
+      describe: () => 'not running',
+      apply: async () => {
+        await stopClickHouse(known!.pid!, dir());
+      },
+    });
+    updateState((state) => {
+      delete state.services.clickhouse;
+    });
+    if (wipe && existsSync(dir()))
+      await run.action('data wiped', 'clickhouse', `remove ${dir()}`, async () => {
+        rmSync(dir(), { recursive: true, force: true });
+        return undefined;
+      });
+  },
+
+  async status(): Promise<StatusRow[]> {
+    const known = loadState().services.clickhouse;
+    const address = `${localHost}:${httpPort()}`;
+    if (!known || !clickhouseIsOurs(known.pid, dir()))
+      return [
+        { component: 'clickhouse', name: 'clickhouse', address, health: 'down', detail: 'not running' },
+      ];
+    try {
+      const [count = '0'] = await client().row('SELECT count() FROM default.user');
+      return [
+        {
+          component: 'clickhouse',
+          name: 'clickhouse',
+          address,
+          health: 'up',
+          detail: `pid ${known.pid}, ${count} users loaded`,
+        },
+      ];
+    } catch (error) {
+      return [
+        {
+          component: 'clickhouse',
+          name: 'clickhouse',
+          address,
+          health: 'degraded',
+          detail: (error as Error).message,
+        },
+      ];
+    }
+  },
+};
