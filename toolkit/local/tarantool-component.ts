@@ -91,8 +91,8 @@ export const localReplicatorControl: ReplicatorControl = {
             database: inventory.mysql.database,
           },
           tarantool: {
-            host: localHost,
-            port: port(),
+            host: inventory.tarantool?.host ?? localHost,
+            port: inventory.tarantool?.port ?? port(),
             user: appCredential.user,
             password: resolveSecret(appCredential.password),
           },

@@ -37,12 +37,16 @@ export class MsgEncoder {
   }
 
   private write(value: MsgValue): void {
-    if (value === null || value === undefined) return this.byte(0xc0);
-    if (typeof value === 'boolean') return this.byte(value ? 0xc3 : 0xc2);
-    if (typeof value === 'number') return this.number(value);
-    if (typeof value === 'bigint') return this.bigint(value);
-    if (typeof value === 'string') return this.string(value);
-    if (value instanceof Uint8Array) return this.binary(value);
+    if (value === null || value === undefined) this.byte(0xc0);
+    else if (typeof value === 'boolean') this.byte(value ? 0xc3 : 0xc2);
+    else if (typeof value === 'number') this.number(value);
+    else if (typeof value === 'bigint') this.bigint(value);
+    else if (typeof value === 'string') this.string(value);
+    else if (value instanceof Uint8Array) this.binary(value);
+    else this.container(value);
+  }
+
+  private container(value: MsgValue[] | { [key: string]: MsgValue } | Map<number | string, MsgValue>): void {
     if (Array.isArray(value)) {
       this.header(value.length, 0x90, 0xdc, 0xdd, 15);
       for (const item of value) this.write(item);
@@ -65,7 +69,10 @@ export class MsgEncoder {
   }
 
   private header(length: number, fix: number, b16: number, b32: number, fixMax: number): void {
-    if (length <= fixMax) return this.byte(fix | length);
+    if (length <= fixMax) {
+      this.byte(fix | length);
+      return;
+    }
     this.ensure(5);
     if (length <= 0xffff) {
       this.buffer[this.offset++] = b16;

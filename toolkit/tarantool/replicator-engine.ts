@@ -203,7 +203,8 @@ export class Replicator {
   ): Promise<void> {
     const zongji = new ZongJi({ ...endpoint, dateStrings: true });
     const includeSchema: Record<string, string[]> = {};
-    for (const m of this.config.mappings) (includeSchema[m.database] ??= []).push(m.table);
+    for (const m of this.config.mappings)
+      includeSchema[m.database] = [...(includeSchema[m.database] ?? []), m.table];
     const resumeByGtid = start.gtid !== '';
     return new Promise<void>((resolve, reject) => {
       let finished = false;
