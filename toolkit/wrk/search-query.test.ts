@@ -1,27 +1,84 @@
+import type { Pool } from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
 import type { Databases, Sql, SqlValue } from '../../app/src/platform/db.ts';
-import { UsersRepository } from '../../app/src/users/repository.ts';
-import { appSearchSql, appSearchValues, expandedSearchSql } from './search-query.ts';
+import { searchSql, UsersRepository } from '../../app/src/users/repository.ts';
+import { appSearchSql, appSearchValues, expandedSearchSql, runSearch } from './search-query.ts';
 
-describe('the DB-alone search statement', () => {
-  it("is word for word the one the app's repository sends, with the same values", async () => {
-    const sent: Array<{ sql: string; values: SqlValue[] }> = [];
-    const capture: Sql = {
-      rows: async (sql, values = []) => {
-        sent.push({ sql, values });
-        return [];
-      },
-      execute: async () => {
-        throw new Error('search must not write');
-      },
-    };
+interface Sent {
+  sql: string;
+  values: SqlValue[];
+}
+
+/** Canned answers: big-table statistics, two first names, no users. */
+function answer(sql: string): unknown[] {
+  if (sql === searchSql.statistics) return [{ table_rows: '1000000', names: '120' }];
+  if (sql.startsWith('SELECT DISTINCT first_name')) return [{ first_name: 'Алла' }, { first_name: 'Алина' }];
+  return [];
+}
+
+function capturingSql(sent: Sent[], respond = answer): Sql {
+  return {
+    rows: async <T>(sql: string, values: SqlValue[] = []) => {
+      sent.push({ sql, values });
+      return respond(sql) as T[];
+    },
+    execute: async () => {
+      throw new Error('search must not write');
+    },
+  };
+}
+
+function capturingPool(sent: Sent[], respond = answer): Pick<Pool, 'query'> {
+  const query = async (sql: string, values: SqlValue[] = []) => {
+    sent.push({ sql, values });
+    return [respond(sql), []];
+  };
+  return { query } as unknown as Pick<Pool, 'query'>;
+}
+
+describe('the DB-alone search', () => {
+  it("sends word for word what the app's repository sends, with the same values (expanded on a big table)", async () => {
+    const fromApp: Sent[] = [];
+    const fromTool: Sent[] = [];
     // The repository only reaches the databases through the Sql it is handed here.
     const repo = new UsersRepository({} as Databases);
-    await repo.searchByNamePrefix('Ал_', 'Се%', 10, capture);
-    expect(sent).toHaveLength(1);
-    expect(sent[0]!.sql).toBe(appSearchSql);
-    expect(sent[0]!.values).toEqual(appSearchValues({ first: 'Ал_', last: 'Се%' }, 10));
-    expect(sent[0]!.values).toEqual(['Ал\\_%', 'Се\\%%', 10]);
+    await repo.searchByNamePrefix('Ал_', 'Се%', 10, {}, capturingSql(fromApp));
+    await runSearch(capturingPool(fromTool), 'app', { first: 'Ал_', last: 'Се%' }, 10);
+    expect(fromTool).toEqual(fromApp);
+    expect(fromApp.map((s) => s.sql)).toEqual([
+      searchSql.statistics,
+      searchSql.names(false),
+      expandedSearchSql(2),
+    ]);
+    expect(fromApp[1]!.values).toEqual(['Ал\\_%']);
+    expect(fromApp[2]!.values).toEqual(['Алла', 'Алина', 'Се\\%%', 10]);
+  });
+
+  it('sends the single statement, as the app does, when the table is small', async () => {
+    const small = (sql: string) =>
+      sql === searchSql.statistics ? [{ table_rows: '3000', names: '120' }] : [];
+    const fromApp: Sent[] = [];
+    const fromTool: Sent[] = [];
+    await new UsersRepository({} as Databases).searchByNamePrefix(
+      'Ал_',
+      'Се%',
+      10,
+      {},
+      capturingSql(fromApp, small),
+    );
+    await runSearch(capturingPool(fromTool, small), 'app', { first: 'Ал_', last: 'Се%' }, 10);
+    expect(fromTool).toEqual(fromApp);
+    expect(fromApp.at(-1)!.sql).toBe(appSearchSql);
+    expect(fromApp.at(-1)!.values).toEqual(appSearchValues({ first: 'Ал_', last: 'Се%' }, 10));
+    expect(fromApp.at(-1)!.values).toEqual(['Ал\\_%', 'Се\\%%', 10]);
+  });
+
+  it('reads the table statistics once per pool, not once per search', async () => {
+    const sent: Sent[] = [];
+    const pool = capturingPool(sent);
+    await runSearch(pool, 'app', { first: 'А', last: 'Б' }, 10);
+    await runSearch(pool, 'app', { first: 'В', last: 'Г' }, 10);
+    expect(sent.filter((s) => s.sql === searchSql.statistics)).toHaveLength(1);
   });
 
   it('expands to one placeholder per first name', () => {

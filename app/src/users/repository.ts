@@ -1,4 +1,4 @@
-import type { Databases, Sql } from '../platform/db.ts';
+import type { Databases, Sql, SqlValue } from '../platform/db.ts';
 
 export interface UserRow {
   id: string;
@@ -30,7 +30,51 @@ export function likePrefix(prefix: string): string {
   return `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
+/** Where a page of search results ends: the next page starts after it, in index order. */
+export interface NameCursor {
+  first_name: string;
+  second_name: string;
+  id: string;
+}
+
+export type SearchShape = 'auto' | 'single' | 'expanded';
+
+/** The expansion is used for fewer distinct first names than this (and its name query stops here). */
+export const maxExpandedNames = 1000;
+/** Rows per distinct first name from which the expanded shape pays (measured: docs/app.md). */
+export const expandFromRowsPerName = 1000;
+
+const order = 'ORDER BY first_name, second_name, id LIMIT ?';
+/** After the cursor, in index order; written out (not a row comparison) so it stays a range of the index. */
+const afterCursor =
+  'AND (first_name > ? OR first_name = ? AND (second_name > ? OR second_name = ? AND id > ?))';
+
+// The id as a number: a BIGINT compared with a string would be compared as a double.
+const keyset = (after: NameCursor | undefined): SqlValue[] =>
+  after ? [after.first_name, after.first_name, after.second_name, after.second_name, BigInt(after.id)] : [];
+
+/** The search's statements, word for word (toolkit/wrk/search-query.ts issues the same). */
+export const searchSql = {
+  single: (after: boolean) =>
+    `SELECT ${columns} FROM \`user\` WHERE first_name LIKE ? AND second_name LIKE ? ${after ? `${afterCursor} ` : ''}${order}`,
+  names: (after: boolean) =>
+    `SELECT DISTINCT first_name FROM \`user\` WHERE first_name LIKE ? ${after ? 'AND first_name >= ? ' : ''}ORDER BY first_name LIMIT ${maxExpandedNames}`,
+  /**
+   * One placeholder per first name. The names are the distinct values of the rows that match the
+   * first-name LIKE, compared with the same collation, so `first_name IN (...)` keeps exactly those rows.
+   */
+  expanded: (names: number, after: boolean) =>
+    `SELECT ${columns} FROM \`user\` WHERE first_name IN (${Array.from({ length: names }, () => '?').join(', ')}) AND second_name LIKE ? ${after ? `${afterCursor} ` : ''}${order}`,
+  statistics: `SELECT t.TABLE_ROWS AS table_rows, s.CARDINALITY AS names
+    FROM information_schema.TABLES t JOIN information_schema.STATISTICS s
+      ON s.TABLE_SCHEMA = t.TABLE_SCHEMA AND s.TABLE_NAME = t.TABLE_NAME
+    WHERE t.TABLE_SCHEMA = DATABASE() AND t.TABLE_NAME = 'user'
+      AND s.INDEX_NAME = 'user_name_prefix' AND s.SEQ_IN_INDEX = 1`,
+};
+
 export class UsersRepository {
+  private density: { value: number; until: number } | undefined;
+
   constructor(private readonly db: Databases) {}
 
   async insert(user: NewUser): Promise<string> {
@@ -97,21 +141,67 @@ export class UsersRepository {
   }
 
   /**
-   * Both prefixes as one range of user_name_prefix, in that index's order: MariaDB reads only the rows
-   * it returns. (ORDER BY id instead makes it walk the primary key, about ten times more rows.)
+   * Users whose names start with the prefixes, in the order of user_name_prefix (first name, last
+   * name, id), `limit` of them after `after` (keyset paging). Two shapes answer it with the same rows
+   * in the same order (search.db.test.ts compares them):
+   *
+   * - `single`: one statement. Only first_name bounds the index range; `second_name LIKE` is checked
+   *   entry by entry inside it, so every entry of a matching first name whose surname sorts before the
+   *   wanted one is read and thrown away (about 400 entries per row returned on a million users).
+   * - `expanded`: first the distinct first names of the prefix (a loose index scan, about one entry
+   *   per name), then the same statement with `first_name IN (those names)`: one tight range per name
+   *   on both columns, so MariaDB reads about what it returns (1.4 entries per row on a million).
+   *
+   * `auto` (the default) expands only where it pays: the last-name prefix is not empty (with an empty
+   * one the single range already reads only what it returns), the table has at least
+   * `expandFromRowsPerName` rows per distinct first name (below that the wasted entries cost less than
+   * the extra statement; see docs/app.md), and the prefix matches fewer than `maxExpandedNames` names.
    */
   async searchByNamePrefix(
     firstName: string,
     secondName: string,
     limit: number,
+    options: { after?: NameCursor | undefined; shape?: SearchShape } = {},
     on: Sql = this.db.read,
   ): Promise<UserRow[]> {
-    return on.rows<UserRow>(
-      `SELECT ${columns} FROM \`user\`
-       WHERE first_name LIKE ? AND second_name LIKE ?
-       ORDER BY first_name, second_name, id LIMIT ?`,
-      [likePrefix(firstName), likePrefix(secondName), limit],
-    );
+    const { after, shape = 'auto' } = options;
+    const first = likePrefix(firstName);
+    const second = likePrefix(secondName);
+    const single = () =>
+      on.rows<UserRow>(searchSql.single(after !== undefined), [first, second, ...keyset(after), limit]);
+    if (shape === 'single') return single();
+    if (shape === 'auto' && (secondName === '' || (await this.rowsPerFirstName(on)) < expandFromRowsPerName))
+      return single();
+    const names = (
+      await on.rows<{ first_name: string }>(
+        searchSql.names(after !== undefined),
+        after ? [first, after.first_name] : [first],
+      )
+    ).map((r) => r.first_name);
+    if (names.length === 0) return [];
+    // As many names as the cap: the list may be incomplete, and so many ranges would not pay either.
+    if (names.length >= maxExpandedNames) return single();
+    return on.rows<UserRow>(searchSql.expanded(names.length, after !== undefined), [
+      ...names,
+      second,
+      ...keyset(after),
+      limit,
+    ]);
+  }
+
+  /**
+   * Rows per distinct first name, from the index statistics (cached for a minute): how many entries
+   * the single statement may waste per first name. 0 without the index or statistics, which keeps
+   * the single statement (without the index the expansion would scan the table twice).
+   */
+  private async rowsPerFirstName(on: Sql): Promise<number> {
+    const now = Date.now();
+    if (this.density && this.density.until > now) return this.density.value;
+    const rows = await on.rows<{ table_rows: string | null; names: string | null }>(searchSql.statistics);
+    const names = Number(rows[0]?.names ?? 0);
+    const value = names > 0 ? Number(rows[0]?.table_rows ?? 0) / names : 0;
+    this.density = { value, until: now + 60_000 };
+    return value;
   }
 
   async count(): Promise<number> {

@@ -1,0 +1,176 @@
+import { performance } from 'node:perf_hooks';
+import type { Connection } from 'mysql2/promise';
+import { resolveSecret } from '../../toolkit/inventory/secrets.ts';
+import { startTestCluster } from '../../toolkit/local/testing.ts';
+import { MysqlSession } from '../../toolkit/mysql/session.ts';
+import { createReporter } from '../../toolkit/procedure/reporter.ts';
+import { Run } from '../../toolkit/procedure/run.ts';
+import { searchPrefixes } from '../../toolkit/wrk/prefixes.ts';
+import { connect } from '../src/generator/load.ts';
+import { generateProcedure } from '../src/generator/procedure.ts';
+import type { Databases, Row, Sql, SqlValue } from '../src/platform/db.ts';
+import { type SearchShape, UsersRepository } from '../src/users/repository.ts';
+
+const counters = [
+  'Handler_read_key',
+  'Handler_read_next',
+  'Handler_read_prev',
+  'Handler_read_rnd_next',
+  'Handler_icp_attempts',
+  'Handler_icp_match',
+];
+
+/** Index entries and rows read (ICP-rejected entries included), from the session's handler counters. */
+async function examined(conn: Connection): Promise<number> {
+  const [rows] = await conn.query(
+    `SHOW SESSION STATUS WHERE Variable_name IN (${counters.map(() => '?').join(', ')})`,
+    counters,
+  );
+  const v = new Map(
+    (rows as Array<{ Variable_name: string; Value: string }>).map((r) => [r.Variable_name, Number(r.Value)]),
+  );
+  const g = (n: string) => v.get(n) ?? 0;
+  return (
+    g('Handler_read_key') +
+    g('Handler_read_next') +
+    g('Handler_read_prev') +
+    g('Handler_read_rnd_next') +
+    g('Handler_icp_attempts') -
+    g('Handler_icp_match')
+  );
+}
+
+function sqlOn(conn: Connection): Sql {
+  return {
+    rows: async <T extends Row>(sql: string, values: SqlValue[] = []) =>
+      (await conn.query(sql, values))[0] as T[],
+    execute: async () => {
+      throw new Error('read only');
+    },
+  };
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+
+/**
+ * What each search shape of UsersRepository.searchByNamePrefix reads and how long it takes, at each
+ * table size: a throwaway master + 2 slaves, topped up size after size with the users generator,
+ * 200 prefix pairs drawn as the WRK report draws them. Prints numbers; asserts that every shape
+ * returned the same rows.
+ */
+export async function benchSearchShapes(sizes: number[], limit: number, searches = 200): Promise<void> {
+  const cluster = await startTestCluster();
+  try {
+    const inventory = cluster.inventory();
+    for (const node of [inventory.mysql.master, ...inventory.mysql.slaves]) {
+      const session = await MysqlSession.open(node, inventory.mysql.admin);
+      await session.exec('SET GLOBAL innodb_buffer_pool_size = 268435456');
+      await session.close();
+    }
+    const { master, database, app } = inventory.mysql;
+    const target = {
+      host: master.host,
+      port: master.port,
+      user: app.user,
+      password: resolveSecret(app.password),
+      database,
+    };
+    const prefixes = searchPrefixes({ count: searches, seed: 1 });
+    for (const size of sizes) {
+      const run = new Run({
+        runbook: 'bench',
+        env: 'bench',
+        dryRun: false,
+        reporter: createReporter('json'),
+      });
+      try {
+        await generateProcedure(
+          run,
+          { master: target, chat: target, host: master.name },
+          {
+            target: size,
+            friendsPerUser: 0,
+            postsPerUser: 0,
+            dialogsPerUser: 0,
+            chunkRows: 100_000,
+            password: 'bench',
+            deferIndex: true,
+            seed: 42,
+          },
+        );
+      } finally {
+        await run.close();
+      }
+      const conn = await connect(target);
+      try {
+        await conn.query('ANALYZE TABLE `user`');
+        const sql = sqlOn(conn);
+        const repo = new UsersRepository({} as Databases);
+        const shapes: SearchShape[] = ['single', 'expanded', 'auto'];
+        const perShape = new Map(
+          shapes.map((s) => [s, { examined: [] as number[], times: [] as number[], rows: 0 }]),
+        );
+        // One warm-up pass, then the measured ones.
+        for (const shape of shapes)
+          for (const p of prefixes) await repo.searchByNamePrefix(p.first, p.last, limit, { shape }, sql);
+        for (const p of prefixes) {
+          let answer: string | undefined;
+          for (const shape of shapes) {
+            const m = perShape.get(shape)!;
+            // Interleaved and repeated, the fastest of five: the shapes share whatever else the machine does.
+            let best = Number.POSITIVE_INFINITY;
+            for (let r = 0; r < 5; r++) {
+              const before = await examined(conn);
+              const t0 = performance.now();
+              const found = await repo.searchByNamePrefix(p.first, p.last, limit, { shape }, sql);
+              best = Math.min(best, performance.now() - t0);
+              const n = (await examined(conn)) - before;
+              if (r > 0) continue;
+              m.examined.push(n);
+              m.rows += found.length;
+              const key = JSON.stringify(found.map((row) => String(row.id)));
+              if (answer !== undefined && answer !== key)
+                throw new Error(`shape ${shape} answered ${p.first}/${p.last} differently`);
+              answer = key;
+            }
+            m.times.push(best);
+          }
+        }
+        const line = shapes.map((shape) => {
+          const m = perShape.get(shape)!;
+          const total = m.examined.reduce((a, b) => a + b, 0);
+          const ms = m.times.reduce((a, b) => a + b, 0) / m.times.length;
+          return `${shape}: ${(total / Math.max(m.rows, 1)).toFixed(1)} examined/row, median ${median(m.examined)}/search, ${ms.toFixed(3)} ms/search (median ${median(m.times).toFixed(3)})`;
+        });
+        // The second page of each search (keyset: after the first page's last row), in each shape.
+        for (const shape of shapes) {
+          const second: number[] = [];
+          let rows = 0;
+          for (const p of prefixes) {
+            const page = await repo.searchByNamePrefix(p.first, p.last, limit, { shape }, sql);
+            if (page.length < limit) continue;
+            const last = page.at(-1)!;
+            const after = { first_name: last.first_name, second_name: last.second_name, id: String(last.id) };
+            const before = await examined(conn);
+            rows += (await repo.searchByNamePrefix(p.first, p.last, limit, { shape, after }, sql)).length;
+            second.push((await examined(conn)) - before);
+          }
+          const total = second.reduce((a, b) => a + b, 0);
+          line.push(
+            `${shape}, second pages (${second.length}): ${(total / Math.max(rows, 1)).toFixed(1)} examined/row, median ${median(second)}/search`,
+          );
+        }
+        const [[stats]] = (await conn.query(
+          "SELECT t.TABLE_ROWS AS table_rows, s.CARDINALITY AS names FROM information_schema.TABLES t JOIN information_schema.STATISTICS s ON s.TABLE_SCHEMA = t.TABLE_SCHEMA AND s.TABLE_NAME = t.TABLE_NAME WHERE t.TABLE_SCHEMA = DATABASE() AND t.TABLE_NAME = 'user' AND s.INDEX_NAME = 'user_name_prefix' AND s.SEQ_IN_INDEX = 1",
+        )) as unknown as [[{ table_rows: number; names: number }]];
+        process.stdout.write(
+          `users ${size.toLocaleString('en-US')} (statistics: ${stats.table_rows} rows, ${stats.names} first names), LIMIT ${limit}, ${searches} searches:\n  ${line.join('\n  ')}\n`,
+        );
+      } finally {
+        await conn.end();
+      }
+    }
+  } finally {
+    await cluster.stop();
+  }
+}
