@@ -1,49 +1,65 @@
-import { Type } from '@sinclair/typebox';
+import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { IdParam, IdString } from '../../platform/ids.ts';
+import type { NameCursor } from '../../search/service.ts';
 import { me, seeOther, sendPage, signedIn, viewer, type Web } from '../context.ts';
 import { url } from '../html.ts';
 import { usersById } from '../names.ts';
 import { friendsView, profileView, searchView } from '../views/people.ts';
 
 const pageSize = 20;
-/** Offset paging reads every earlier row, so it stops where that still costs little (asked: a keyset). */
-const lastPage = Math.floor(1000 / pageSize) - 2;
 
+const Prefix = Type.String({ maxLength: 100, default: '' });
+/** The next page starts after this user, in the search's order (first name, last name, id): a keyset. */
 const SearchQuery = Type.Object({
-  first: Type.String({ maxLength: 100, default: '' }),
-  last: Type.String({ maxLength: 100, default: '' }),
-  page: Type.Integer({ minimum: 0, maximum: lastPage, default: 0 }),
+  first: Prefix,
+  last: Prefix,
+  after_first: Type.Optional(Type.String({ maxLength: 100 })),
+  after_last: Type.Optional(Type.String({ maxLength: 100 })),
+  after_id: Type.Optional(IdString),
 });
+type SearchQuery = Static<typeof SearchQuery>;
+
+function cursorOf(query: SearchQuery): NameCursor | undefined {
+  const { after_first, after_last, after_id } = query;
+  return after_first !== undefined && after_last !== undefined && after_id !== undefined
+    ? { first_name: after_first, second_name: after_last, id: after_id }
+    : undefined;
+}
 
 export function peoplePages(app: FastifyInstance, web: Web): void {
   const auth = { preHandler: signedIn };
 
-  app.get<{ Querystring: { first: string; last: string; page: number } }>(
+  app.get<{ Querystring: SearchQuery }>(
     '/people',
     { ...auth, schema: { querystring: SearchQuery } },
     async (request, reply) => {
       const first = request.query.first.trim();
       const last = request.query.last.trim();
-      const { page } = request.query;
+      const after = cursorOf(request.query);
       const who = await viewer(web, request);
-      const state = { first, last, page, results: undefined, more: false, capped: false };
+      const state = { first, last, paged: after !== undefined };
       if (first === '') {
         const error = last === '' ? undefined : 'Type the first letters of the first name too.';
         return sendPage(
           reply,
           { title: 'People', viewer: who, nav: 'people' },
-          searchView({ ...state, error }),
+          searchView({ ...state, results: undefined, error }),
         );
       }
-      // The index is (first_name, second_name): a first-name prefix alone is still one range of it.
-      const found = await web.search.byNamePrefix(first, last, (page + 1) * pageSize + 1);
-      const results = found.slice(page * pageSize, (page + 1) * pageSize);
-      const more = found.length > (page + 1) * pageSize;
+      // The index is (first_name, second_name): a first-name prefix alone is still one range of it,
+      // and a page after a cursor starts inside it, so every page costs what the first one does.
+      const found = await web.search.byNamePrefix(first, last, pageSize + 1, after);
+      const results = found.slice(0, pageSize);
+      const lastShown = results.at(-1);
+      const next =
+        found.length > pageSize && lastShown
+          ? { first_name: lastShown.first_name, second_name: lastShown.second_name, id: lastShown.id }
+          : undefined;
       return sendPage(
         reply,
         { title: 'People', viewer: who, nav: 'people' },
-        searchView({ ...state, results, more: more && page < lastPage, capped: more && page >= lastPage }),
+        searchView({ ...state, results, next }),
       );
     },
   );

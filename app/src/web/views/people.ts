@@ -1,3 +1,4 @@
+import type { NameCursor } from '../../search/service.ts';
 import type { Profile, User } from '../../users/schemas.ts';
 import { displayName } from '../context.ts';
 import { html, type SafeHtml, url } from '../html.ts';
@@ -67,16 +68,21 @@ export function editProfileView(csrf: string, values: Record<string, string>, er
 export interface SearchState {
   first: string;
   last: string;
-  page: number;
   results: User[] | undefined;
-  more: boolean;
-  capped: boolean;
+  /** Shown after a cursor (not the first page). */
+  paged: boolean;
+  /** Where the next page starts, when there is one. */
+  next?: NameCursor | undefined;
   error?: string | undefined;
 }
 
 export function searchView(s: SearchState): SafeHtml {
-  const link = (page: number) =>
-    `/people?${new URLSearchParams({ first: s.first, last: s.last, page: String(page) })}`;
+  const link = (after?: NameCursor) =>
+    `/people?${new URLSearchParams({
+      first: s.first,
+      last: s.last,
+      ...(after ? { after_first: after.first_name, after_last: after.second_name, after_id: after.id } : {}),
+    })}`;
   return html`<h1>Find people</h1>
   <section class="card">
     <form method="get" action="/people" class="search" role="search">
@@ -90,14 +96,13 @@ export function searchView(s: SearchState): SafeHtml {
     s.results === undefined
       ? html`<p class="muted">Type the first letters of a first name, and of a last name to narrow it down.</p>`
       : s.results.length === 0
-        ? html`<p class="empty card" data-empty>Nobody found. Try fewer letters.</p>`
+        ? html`<p class="empty card" data-empty>${s.paged ? 'No more people.' : 'Nobody found. Try fewer letters.'}</p>`
         : html`<ul class="people card" aria-label="Search results">${s.results.map((u) => personRow(u))}</ul>`
   }
   <nav class="pager" aria-label="Result pages">
-    ${s.page > 0 && html`<a href="${link(s.page - 1)}">← Previous</a>`}
-    ${s.more && html`<a href="${link(s.page + 1)}">Next →</a>`}
-  </nav>
-  ${s.capped && html`<p class="muted">That is as far as paging goes: type more letters to narrow the search.</p>`}`;
+    ${s.paged && html`<a href="${link()}">← First page</a>`}
+    ${s.next && html`<a href="${link(s.next)}" rel="next">Next →</a>`}
+  </nav>`;
 }
 
 export function friendsView(users: User[], next: string | undefined): SafeHtml {
