@@ -1,4 +1,5 @@
 import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
 import type { Connection } from 'mysql2/promise';
 import { resolveSecret } from '../../toolkit/inventory/secrets.ts';
 import { startTestCluster } from '../../toolkit/local/testing.ts';
@@ -173,4 +174,12 @@ export async function benchSearchShapes(sizes: number[], limit: number, searches
   } finally {
     await cluster.stop();
   }
+}
+
+// node --import tsx app/benchmarks/search-shapes.ts [sizes=3000,30000,100000,300000,1000000] [limit=10]
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const sizes = (process.argv[2] ?? '3000,30000,100000,300000,1000000')
+    .split(',')
+    .map((s) => Number(s.replaceAll('_', '')));
+  await benchSearchShapes(sizes, Number(process.argv[3] ?? 10));
 }
