@@ -7,6 +7,7 @@ import { runRunbook, startTestCluster, type TestCluster } from '../local/testing
 import { MysqlSession } from '../mysql/session.ts';
 import { waitFor } from '../procedure/poll.ts';
 import { createUserTable, insertUsers } from '../tarantool/test-users.ts';
+import { usersByAgeAndGender, usersByCity } from './analytics.ts';
 import { startTestClickHouse, type TestClickHouse } from './testing.ts';
 import { clickhouseChecksumSql, userColumns } from './user-columns.ts';
 
@@ -93,6 +94,24 @@ describe('clickhouse-load on real ClickHouse 18.16 and MariaDB', () => {
     ])
       expect(names).toContain(fragment);
     expect(ids).toHaveLength(90);
+  });
+
+  it("answers the analytics queries with MySQL's numbers", async () => {
+    const byGender = new Map<string, number>();
+    for (const r of await usersByAgeAndGender(clickhouse.client))
+      byGender.set(r.gender, (byGender.get(r.gender) ?? 0) + r.users);
+    const mine = await master.query(
+      "SELECT IFNULL(gender, 'unknown') AS g, COUNT(*) AS n FROM app.user WHERE birthdate IS NOT NULL GROUP BY g",
+    );
+    expect(Object.fromEntries(byGender)).toEqual(Object.fromEntries(mine.map((r) => [r.g, Number(r.n)])));
+    const cities = await usersByCity(clickhouse.client, 3);
+    const myCities = await master.query(
+      "SELECT IFNULL(city, '') AS c, COUNT(*) AS n FROM app.user WHERE birthdate IS NOT NULL GROUP BY c ORDER BY n DESC, c LIMIT 3",
+    );
+    expect(cities.map((c) => [c.city === '(none)' ? '' : c.city, c.users])).toEqual(
+      myCities.map((r) => [r.c, Number(r.n)]),
+    );
+    expect(cities.every((c) => c.averageAge > 0 && c.averageAge < 120)).toBe(true);
   });
 
   it('leaves exactly the same rows on a second run', async () => {

@@ -1,0 +1,9 @@
+#!/usr/bin/env zx
+// Why the ClickHouse copy exists: users by age and gender, and by city, over the whole table in milliseconds.
+import './lib/typescript.mjs';
+
+const { scriptArgs } = await import('../toolkit/procedure/args.ts');
+const { runbookMain } = await import('../toolkit/procedure/main.ts');
+const { clickhouseReport } = await import('../toolkit/clickhouse/analytics.ts');
+
+process.exitCode = await runbookMain(clickhouseReport, scriptArgs(import.meta.url));
