@@ -127,7 +127,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(usersRoutes, { users, tokens });
   await app.register(searchRoutes, { search });
   await app.register(friendsRoutes, { friends, tokens });
-  await app.register(postsRoutes, { posts, feed, live, tokens });
+  await app.register(postsRoutes, { posts, feed, live, tokens, users });
   await app.register(dialogsRoutes, { dialogs, counters, tokens });
   // The web interface at / over the same services; the API's contract paths stay as they are.
   await app.register(webPages, {

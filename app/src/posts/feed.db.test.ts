@@ -147,3 +147,37 @@ describe('live feed over WebSocket', () => {
     await expect(two.injectWS('/post/feed/posted?token=forged')).rejects.toThrow();
   });
 });
+
+describe("an author's posts (GET /post/list/{user_id}, an added path)", () => {
+  it('pages newest first with a keyset on the id, without deleted posts, for anyone', async () => {
+    const author = await apiOne.register();
+    const other = await apiOne.register();
+    const ids: string[] = [];
+    for (const text of ['one', 'two', 'three', 'four', 'five']) ids.push(await post(apiOne, author, text));
+    await post(apiOne, other, 'not theirs');
+    await apiOne.call('PUT', `/post/delete/${ids[3]}`, { token: author.token });
+    const page = async (query: string) =>
+      (await apiTwo.call('GET', `/post/list/${author.id}${query}`)).json<
+        Array<{ id: string; text: string; author_user_id: string }>
+      >();
+    // The master has them at once; a slave may lag behind for a moment.
+    await waitFor(async () => ((await page('?limit=100')).length === 4 ? true : undefined), {
+      timeoutMs: 10_000,
+      what: 'four posts on the slaves',
+    });
+    const first = await page('?limit=2');
+    expect(first).toEqual([
+      { id: ids[4], text: 'five', author_user_id: author.id },
+      { id: ids[2], text: 'three', author_user_id: author.id },
+    ]);
+    const second = await page(`?limit=2&before=${ids[2]}`);
+    expect(second.map((p) => p.text)).toEqual(['two', 'one']);
+    expect(await page(`?limit=2&before=${ids[0]}`)).toEqual([]);
+  });
+
+  it('is 404 for an unknown user and 400 for a malformed cursor', async () => {
+    expect((await apiOne.call('GET', '/post/list/999999999')).statusCode).toBe(404);
+    expect((await apiOne.call('GET', '/post/list/1?before=abc')).statusCode).toBe(400);
+    expect((await apiOne.call('GET', '/post/list/1?limit=0')).statusCode).toBe(400);
+  });
+});

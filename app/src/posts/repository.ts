@@ -60,6 +60,25 @@ export class PostsRepository {
     return found;
   }
 
+  /**
+   * An author's posts, newest first, `limit` of them older than `beforeId` (keyset on id): one range
+   * of post_author (author_id, id) read backwards, however far back the page is. `fresh` reads the
+   * master (the author looking at what they just wrote or deleted); otherwise a slave answers.
+   */
+  async byAuthor(
+    authorId: string,
+    beforeId: string | undefined,
+    limit: number,
+    fresh = false,
+  ): Promise<Post[]> {
+    const on = fresh ? this.db.write : this.db.read;
+    const rows = await on.rows<PostRow>(
+      `SELECT id, text, author_id FROM post WHERE author_id = ? ${beforeId === undefined ? '' : 'AND id < ? '}ORDER BY id DESC LIMIT ?`,
+      beforeId === undefined ? [authorId, limit] : [authorId, BigInt(beforeId), limit],
+    );
+    return rows.map(toPost);
+  }
+
   /** The newest posts of everyone the user follows: what a feed is rebuilt from. */
   async feedIds(userId: string, limit: number, offset = 0): Promise<string[]> {
     const rows = await this.db.write.rows<{ id: string }>(

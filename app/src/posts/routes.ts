@@ -3,8 +3,9 @@ import type { FastifyPluginAsync, RawServerDefault } from 'fastify';
 import { requireUser } from '../auth/plugin.ts';
 import type { TokenSigner } from '../auth/tokens.ts';
 import { bearer, responses } from '../platform/http.ts';
-import { IdParam, IdString } from '../platform/ids.ts';
+import { IdParam, IdString, UserIdParam } from '../platform/ids.ts';
 import type { TypeBoxProvider } from '../platform/typebox.ts';
+import type { UsersService } from '../users/service.ts';
 import type { FeedService } from './feed-service.ts';
 import type { LiveHub } from './live.ts';
 import { Post, PostText } from './schemas.ts';
@@ -15,11 +16,12 @@ export interface PostsRoutesOptions {
   feed: FeedService;
   live: LiveHub;
   tokens: TokenSigner;
+  users: UsersService;
 }
 
 export const postsRoutes: FastifyPluginAsync<PostsRoutesOptions, RawServerDefault, TypeBoxProvider> = async (
   app,
-  { posts, feed, live, tokens },
+  { posts, feed, live, tokens, users },
 ) => {
   const auth = { onRequest: requireUser(tokens) };
 
@@ -80,6 +82,30 @@ export const postsRoutes: FastifyPluginAsync<PostsRoutesOptions, RawServerDefaul
     '/post/get/:id',
     { schema: { tags: ['posts'], params: IdParam, response: responses(Type.Ref(Post), 400, 404) } },
     async (request) => posts.get(request.params.id),
+  );
+
+  app.get(
+    '/post/list/:user_id',
+    {
+      schema: {
+        tags: ['posts'],
+        description:
+          "A user's posts, newest first; `before` (a post id) gives the next page: the posts older than it. " +
+          'An addition to the contract.',
+        params: UserIdParam,
+        querystring: Type.Object({
+          before: Type.Optional(IdString),
+          limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+        }),
+        response: responses(Type.Array(Type.Ref(Post)), 400, 404),
+      },
+    },
+    async (request) => {
+      const list = await posts.byAuthor(request.params.user_id, request.query.before, request.query.limit);
+      // Nothing found: an unknown user is a 404, a user without (more) posts an empty page.
+      if (list.length === 0) await users.get(request.params.user_id);
+      return list;
+    },
   );
 
   app.get(

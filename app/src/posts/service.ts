@@ -49,6 +49,19 @@ export class PostsService {
     return post;
   }
 
+  /**
+   * An author's posts, newest first, older than `beforeId` when given (keyset pages). `fresh` reads
+   * the master, for authors looking at their own posts right after a change.
+   */
+  async byAuthor(
+    authorId: string,
+    beforeId: string | undefined,
+    limit: number,
+    options: { fresh?: boolean } = {},
+  ): Promise<Post[]> {
+    return this.posts.byAuthor(authorId, beforeId, limit, options.fresh ?? false);
+  }
+
   /** Posts in the order of the ids, from the cache or MySQL; ids of deleted posts are dropped. */
   async byIds(ids: string[]): Promise<Post[]> {
     const cached = await this.cache.getMany(ids);
