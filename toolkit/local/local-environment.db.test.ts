@@ -13,7 +13,7 @@ import { freePorts } from './testing.ts';
 
 let stateDir: string;
 let env: NodeJS.ProcessEnv;
-let ports: { mysql: number; redis: number; rabbitmq: number };
+let ports: { mysql: number; redis: number; rabbitmq: number; app: number };
 
 async function npmRun(command: 'up' | 'down' | 'status', ...args: string[]) {
   const result = await execa('npm', ['run', '-s', command, '--', ...args], {
@@ -31,9 +31,9 @@ async function state(): Promise<LocalState> {
 
 beforeAll(async () => {
   stateDir = mkdtempSync(join(tmpdir(), 'toolkit-local-'));
-  const base = await freePorts(6);
+  const base = await freePorts(7);
   // Redis and RabbitMQ on ports nothing answers on, so `up` starts its own instead of reusing the machine's.
-  ports = { mysql: base, redis: base + 4, rabbitmq: base + 5 };
+  ports = { mysql: base, redis: base + 4, rabbitmq: base + 5, app: base + 6 };
   env = {
     ...process.env,
     CI: 'true',
@@ -42,6 +42,7 @@ beforeAll(async () => {
     LOCAL_MYSQL_BUFFER_POOL: '32M',
     LOCAL_REDIS_PORT: String(ports.redis),
     LOCAL_RABBITMQ_PORT: String(ports.rabbitmq),
+    LOCAL_APP_PORT: String(ports.app),
   };
 });
 
@@ -64,8 +65,13 @@ describe('npm run up / status / down', () => {
     expect(up.stdout).toMatch(
       new RegExp(`rabbitmq\\s+rabbitmq\\s+127\\.0\\.0\\.1:${ports.rabbitmq}\\s+up\\s+ours`),
     );
+    expect(up.stdout).toMatch(
+      new RegExp(`app\\s+app\\s+127\\.0\\.0\\.1:${ports.app}\\s+up\\s+ours, pid \\d+, /ready: ready`),
+    );
     expect(await probeRedis('127.0.0.1', ports.redis)).toBe(true);
     expect(await probeRabbitmq('127.0.0.1', ports.rabbitmq)).toBe(true);
+    const ready = await fetch(`http://127.0.0.1:${ports.app}/ready`);
+    expect(ready.status).toBe(200);
   });
 
   it('changes nothing on a second up, and the runbooks agree', async () => {
@@ -117,6 +123,7 @@ describe('npm run up / status / down', () => {
     for (const node of before.mysql.nodes) expect(isAlive(node.pid)).toBe(false);
     expect(isAlive(before.services.redis?.pid)).toBe(false);
     expect(isAlive(before.services.rabbitmq?.pid)).toBe(false);
+    expect(isAlive(before.services.app?.pid)).toBe(false);
     expect(await probeRedis('127.0.0.1', ports.redis)).toBe(false);
     expect(existsSync(join(stateDir, 'mysql', 'db1', 'data', 'mysql'))).toBe(true);
     const again = await npmRun('down', '--json');
