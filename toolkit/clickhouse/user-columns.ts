@@ -52,12 +52,12 @@ export function exportLineSql(columns: LoadColumn[]): string {
 
 /**
  * Per-row checksum both servers can compute the same way: the first 28 bits of the MD5 of the
- * row's values joined by 0x1F (NULL as \N). Summed over the rows it is order-independent and, at
- * 28 bits a row, exact in a JavaScript number up to 2^25 rows.
+ * row's values joined by 0x1F (NULL as \N). Summed over the rows (exact integers on both sides,
+ * compared as text) it is order-independent.
  */
 export function mysqlRowHashSql(columns: LoadColumn[]): string {
   const values = columns.map((c) => (c.nullable ? `IFNULL(${q(c.name)}, '\\\\N')` : q(c.name)));
-  return `CONV(LEFT(MD5(CONCAT_WS(CHAR(31 USING utf8mb4), ${values.join(', ')})), 7), 16, 10)`;
+  return `CAST(CONV(LEFT(MD5(CONCAT_WS(CHAR(31 USING utf8mb4), ${values.join(', ')})), 7), 16, 10) AS UNSIGNED)`;
 }
 
 export function clickhouseChecksumSql(columns: LoadColumn[]): string {

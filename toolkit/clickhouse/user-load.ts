@@ -1,9 +1,11 @@
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import mysql, { type Connection, type RowDataPacket } from 'mysql2';
 import { repoRoot } from '../inventory/paths.ts';
 import type { Inventory, MysqlNode } from '../inventory/schema.ts';
 import { resolveSecret } from '../inventory/secrets.ts';
+import { clientOptionFile, clientTool } from '../mysql/client-tools.ts';
+import { MysqlSession } from '../mysql/session.ts';
 import { ToolkitError, UsageError } from '../procedure/errors.ts';
 import type { Run } from '../procedure/run.ts';
 import { ClickHouseHttp } from './http.ts';
@@ -65,8 +67,117 @@ function sourceNode(inventory: Inventory, name: string | undefined): MysqlNode {
   return inventory.mysql.slaves[0] ?? inventory.mysql.master;
 }
 
-function query<T extends RowDataPacket[]>(conn: Connection, sql: string): Promise<T> {
-  return new Promise((resolve, reject) => conn.query<T>(sql, (e, rows) => (e ? reject(e) : resolve(rows))));
+/** For the progress bar only: the exact count comes from the export's own snapshot. */
+async function approximateCount(
+  node: MysqlNode,
+  user: string,
+  password: string,
+  database: string,
+): Promise<number> {
+  const session = await MysqlSession.login(node, user, password);
+  try {
+    return Number(await session.value(`SELECT COUNT(*) FROM \`${database}\`.\`user\``));
+  } finally {
+    await session.close();
+  }
+}
+
+interface ExportOptions {
+  node: MysqlNode;
+  user: string;
+  password: string;
+  database: string;
+  columns: LoadColumn[];
+  onRows(rows: number): void;
+  onClose(cleanup: () => void): void;
+}
+
+/**
+ * The command-line client runs the export: one session, one snapshot, first every row as a ready
+ * TabSeparated line (--raw: printed as MySQL built it), then the snapshot's count and checksum as the
+ * last line. Node only moves bytes from its stdout into the INSERT, holding back that last line; it
+ * never parses a row, which is what lets the load keep up with ClickHouse.
+ */
+async function exportInto(
+  ch: ClickHouseHttp,
+  insertSql: string,
+  options: ExportOptions,
+): Promise<{ rows: number; checksum: string }> {
+  const { node, database, columns } = options;
+  const optionFile = clientOptionFile(node, options.user, options.password);
+  options.onClose(optionFile.remove);
+  const table = `\`${database}\`.\`user\``;
+  const script = [
+    'SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ;',
+    'START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY;',
+    `SELECT ${exportLineSql(columns)} FROM ${table};`,
+    `SELECT COUNT(*), COALESCE(SUM(${mysqlRowHashSql(columns)}), 0) FROM ${table};`,
+    'COMMIT;',
+  ].join('\n');
+  const child = spawn(
+    clientTool(),
+    [
+      `--defaults-extra-file=${optionFile.path}`,
+      '--batch',
+      '--raw',
+      '--skip-column-names',
+      '--quick',
+      '--default-character-set=utf8mb4',
+    ],
+    { stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  options.onClose(() => {
+    if (child.exitCode === null) child.kill('SIGKILL');
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const exited = new Promise<number>((resolve) => child.once('close', (code) => resolve(code ?? 1)));
+  child.stdin.end(script);
+  let tail: Buffer = Buffer.alloc(0);
+  let rows = 0;
+  async function* body(): AsyncGenerator<Buffer> {
+    for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
+      const data = tail.length > 0 ? Buffer.concat([tail, chunk]) : chunk;
+      // Everything up to the last complete line but one goes on; the last line may be the checksum.
+      const last = data.lastIndexOf(10);
+      const cut = last > 0 ? data.lastIndexOf(10, last - 1) : -1;
+      if (cut === -1) {
+        tail = data;
+        continue;
+      }
+      const out = data.subarray(0, cut + 1);
+      tail = data.subarray(cut + 1);
+      let lines = 0;
+      for (let i = out.indexOf(10); i !== -1; i = out.indexOf(10, i + 1)) lines++;
+      rows += lines;
+      options.onRows(lines);
+      yield out;
+    }
+  }
+  try {
+    await ch.insert(insertSql, body(), {
+      input_format_allow_errors_num: '0',
+      // Blocks of 100k rows become parts as they arrive: memory stays small, and the staging table fills
+      // visibly (a killed run leaves a partial staging table, never a partial live one).
+      max_insert_block_size: '100000',
+      min_insert_block_size_rows: '100000',
+      min_insert_block_size_bytes: '67108864',
+    });
+  } catch (error) {
+    if (child.exitCode === null) child.kill('SIGKILL');
+    throw error;
+  }
+  const code = await exited;
+  if (code !== 0)
+    throw new ToolkitError(`${node.name}: export failed: ${stderr.trim().split('\n')[0] ?? `exit ${code}`}`);
+  const [count = '', checksum = ''] = tail.toString('utf8').trim().split('\t');
+  if (!/^\d+$/.test(count) || !/^\d+$/.test(checksum))
+    throw new ToolkitError(`${node.name}: the export did not end with its count and checksum`);
+  if (Number(count) !== rows)
+    throw new ToolkitError(`${node.name}: streamed ${rows} rows but the snapshot has ${count}`);
+  return { rows, checksum };
 }
 
 interface ServerInfo {
@@ -135,68 +246,28 @@ export async function clickhouseLoadProcedure(
     },
   );
 
-  let exported = { rows: 0, checksum: 0 };
+  let exported = { rows: 0, checksum: '0' };
   await run.action(
     'export and load',
     `${node.name} → ${ch.address}`,
     `stream ${mysqlDatabase}.user as TabSeparated into ${staging}`,
     async () => {
-      const conn = mysql.createConnection({
-        host: node.host,
-        port: node.port,
-        user: inventory.mysql.admin.user,
-        password: resolveSecret(inventory.mysql.admin.password),
-        charset: 'utf8mb4_unicode_ci',
-        connectTimeout: 10_000,
-      });
-      conn.on('error', () => {});
-      run.onClose(() => conn.destroy());
-      await query(conn, 'SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
-      await query(conn, 'START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
-      const [counted] = await query(conn, `SELECT COUNT(*) AS n FROM \`${mysqlDatabase}\`.\`user\``);
-      const total = Number(counted?.n ?? 0);
-      const meter = run.meter('loading', total, 'rows');
+      const password = resolveSecret(inventory.mysql.admin.password);
+      const expected = await approximateCount(node, inventory.mysql.admin.user, password, mysqlDatabase);
+      const meter = run.meter('loading', expected, 'rows');
       const started = Date.now();
-      const stream = conn
-        .query({
-          sql: `SELECT ${exportLineSql(columns)} AS line, ${mysqlRowHashSql(columns)} AS h FROM \`${mysqlDatabase}\`.\`user\``,
-          rowsAsArray: true,
-        })
-        .stream({ highWaterMark: 4096 });
-      const state = { rows: 0, checksum: 0 };
-      async function* body(): AsyncGenerator<string> {
-        let lines: string[] = [];
-        let bytes = 0;
-        for await (const row of stream as AsyncIterable<[string, string]>) {
-          lines.push(row[0]);
-          bytes += row[0].length;
-          state.checksum += Number(row[1]);
-          if (bytes >= 1 << 20) {
-            state.rows += lines.length;
-            meter.advance(lines.length);
-            yield `${lines.join('\n')}\n`;
-            lines = [];
-            bytes = 0;
-          }
-        }
-        if (lines.length > 0) {
-          state.rows += lines.length;
-          meter.advance(lines.length);
-          yield `${lines.join('\n')}\n`;
-        }
-      }
-      await ch.insert(`INSERT INTO \`${database}\`.\`${staging}\` FORMAT TabSeparated`, body(), {
-        input_format_allow_errors_num: '0',
-        // Blocks of 100k rows become parts as they arrive: memory stays small, and the staging table fills
-        // visibly (a killed run leaves a partial staging table, never a partial live one).
-        max_insert_block_size: '100000',
-        min_insert_block_size_rows: '100000',
-        min_insert_block_size_bytes: '67108864',
+      const result = await exportInto(ch, `INSERT INTO \`${database}\`.\`${staging}\` FORMAT TabSeparated`, {
+        node,
+        user: inventory.mysql.admin.user,
+        password,
+        database: mysqlDatabase,
+        columns,
+        onRows: (n) => meter.advance(n),
+        onClose: (cleanup) => run.onClose(cleanup),
       });
-      await query(conn, 'COMMIT');
-      exported = state;
+      exported = result;
       const seconds = (Date.now() - started) / 1000;
-      return `${state.rows.toLocaleString('en-US')} rows in ${seconds.toFixed(1)} s (${Math.round(state.rows / Math.max(seconds, 0.001)).toLocaleString('en-US')} rows/s)`;
+      return `${result.rows.toLocaleString('en-US')} rows in ${seconds.toFixed(1)} s (${Math.round(result.rows / Math.max(seconds, 0.001)).toLocaleString('en-US')} rows/s)`;
     },
   );
 
@@ -204,7 +275,7 @@ export async function clickhouseLoadProcedure(
     const [count = '0', sum = '0'] = await ch.row(
       `SELECT count(), ${clickhouseChecksumSql(columns)} FROM \`${database}\`.\`${staging}\``,
     );
-    if (Number(count) !== exported.rows || Number(sum) !== exported.checksum)
+    if (Number(count) !== exported.rows || sum !== exported.checksum)
       throw new ToolkitError(
         `${staging} has ${count} rows, checksum ${sum}; MySQL's snapshot had ${exported.rows} rows, checksum ${exported.checksum}: the live table is untouched`,
       );
