@@ -36,6 +36,28 @@ try {
     `generated ${users.toLocaleString('en-US')} users in MariaDB in ${((Date.now() - started) / 1000).toFixed(1)} s`,
   );
   await master.close();
+  // Where the time goes: MariaDB alone building the lines, MariaDB alone computing the checksum.
+  const { exportLineSql, mysqlRowHashSql, userColumns } = await import(
+    '../toolkit/clickhouse/user-columns.ts'
+  );
+  const { clientOptionFile, clientTool } = await import('../toolkit/mysql/client-tools.ts');
+  const { resolveSecret } = await import('../toolkit/inventory/secrets.ts');
+  const option = clientOptionFile(
+    inventory.mysql.master,
+    inventory.mysql.admin.user,
+    resolveSecret(inventory.mysql.admin.password),
+  );
+  for (const [what, sql] of [
+    ['MariaDB builds the lines (to /dev/null)', `SELECT ${exportLineSql(userColumns)} FROM app.user`],
+    ['MariaDB computes the checksum', `SELECT COUNT(*), SUM(${mysqlRowHashSql(userColumns)}) FROM app.user`],
+  ]) {
+    started = Date.now();
+    await $({
+      input: sql,
+    })`${clientTool()} --defaults-extra-file=${option.path} --batch --raw --skip-column-names --quick > /dev/null`;
+    console.log(`${what}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  }
+  option.remove();
   for (let i = 1; i <= runs; i++) {
     const run = quietRun('clickhouse-load');
     started = Date.now();
