@@ -157,6 +157,35 @@ describe('the web interface in a browser', () => {
     expect(await alice.locator('[data-empty]').textContent()).toContain('Nobody found');
   });
 
+  it('pages search results with "Next" links that continue after the last one shown (keyset)', async () => {
+    const admin = await stack.admin('master');
+    const names = Array.from({ length: 25 }, (_, i): [string, string] => [
+      'Постранична',
+      `Проверкина${String(i).padStart(2, '0')}`,
+    ]);
+    try {
+      await admin.exec('USE ??', [stack.config.master.database]);
+      await admin.exec('INSERT INTO `user` (first_name, second_name, password_hash) VALUES ?', [
+        names.map(([first, last]) => [first, last, 'x']),
+      ]);
+    } finally {
+      await admin.close();
+    }
+    const results = alice.locator('[aria-label="Search results"] a');
+    // One statement: once a slave shows the Next link, it has all 25.
+    await reloadUntilVisible(
+      alice,
+      `${base}/people?first=${encodeURIComponent('Постр')}&last=${encodeURIComponent('Пров')}`,
+      () => alice.getByRole('link', { name: 'Next →' }),
+    );
+    expect(await results.allTextContents()).toEqual(names.slice(0, 20).map(([f, l]) => `${f} ${l}`));
+    await alice.getByRole('link', { name: 'Next →' }).click();
+    await alice.getByRole('link', { name: '← First page' }).waitFor();
+    expect(await results.allTextContents()).toEqual(names.slice(20).map(([f, l]) => `${f} ${l}`));
+    expect(await alice.getByRole('link', { name: 'Next →' }).count()).toBe(0);
+    expect(new URL(alice.url()).searchParams.get('after_last')).toBe('Проверкина19');
+  });
+
   it("adds a friend from the other user's profile and lists them among friends", async () => {
     await alice.goto(`${base}/people/${bobId}`);
     await alice.getByRole('button', { name: 'Add friend' }).click();
@@ -225,8 +254,25 @@ describe('the web interface in a browser', () => {
     expect(await bob.locator('.post', { hasText: 'Исправленный пост' }).count()).toBe(0);
   });
 
+  it("lists a user's posts on their profile page, for other users too, without edit buttons", async () => {
+    await reloadUntilVisible(alice, `${base}/people/${bobId}`, () =>
+      alice.locator('[data-user-posts] .post', { hasText: 'window.pwned' }),
+    );
+    const card = alice.locator('[data-user-posts] .post', { hasText: 'window.pwned' });
+    expect(await card.locator('.author').textContent()).toBe(`${bobPerson.first} ${bobPerson.last}`);
+    expect(await card.locator('.post-text b, .post-text script').count()).toBe(0);
+    expect(await card.getByRole('link', { name: 'Edit' }).count()).toBe(0);
+    expect(await alice.locator('[data-user-posts] .post', { hasText: 'Исправленный пост' }).count()).toBe(0);
+  });
+
   it('shows an unread badge for a chat message that clears when the chat is read, and updates the open chat live', async () => {
+    // Everything below arrives by push over the page's socket: the counts are never polled for.
+    let polls = 0;
+    alice.on('request', (r) => {
+      if (new URL(r.url()).pathname === '/web/unread') polls += 1;
+    });
     await alice.goto(`${base}/`);
+    await alice.locator('body[data-live="ready"]').waitFor();
     const total = alice.locator('header [data-unread-total]');
     expect(await total.isHidden()).toBe(true);
 
@@ -249,6 +295,7 @@ describe('the web interface in a browser', () => {
     await row.getByRole('link').click();
     await alice.locator('.message.theirs', { hasText: 'Привет, Алиса!' }).waitFor();
     expect(await total.isHidden()).toBe(true);
+    await alice.locator('body[data-live="ready"]').waitFor();
 
     await bob.getByLabel('Write a message').fill('Как дела?');
     await bob.getByRole('button', { name: 'Send' }).click();
@@ -261,6 +308,17 @@ describe('the web interface in a browser', () => {
     await alice.goto(`${base}/chats`);
     expect(await alice.locator(`[data-chat="${bobId}"] [data-unread-peer]`).isHidden()).toBe(true);
     expect(await total.isHidden()).toBe(true);
+
+    // The chat list updates by push too: a new message raises its badge without a reload.
+    await alice.locator('body[data-live="ready"]').waitFor();
+    await alice.evaluate('window.notReloaded = true');
+    await bob.getByLabel('Write a message').fill('Ещё одно');
+    await bob.getByRole('button', { name: 'Send' }).click();
+    await alice.locator(`[data-chat="${bobId}"] [data-unread-peer]:not([hidden])`).waitFor();
+    expect(await alice.locator(`[data-chat="${bobId}"] [data-unread-peer]`).textContent()).toBe('1 unread');
+    expect(await total.textContent()).toBe('1 unread');
+    expect(await alice.evaluate('window.notReloaded')).toBe(true);
+    expect(polls).toBe(0);
   });
 
   it('shows friendly pages for errors and rejects a form posted without its CSRF token', async () => {

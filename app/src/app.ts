@@ -115,7 +115,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   const posts = new PostsService(postsRepo, new PostCache(redis), fanout, live, app.log);
   const feed = new FeedService(feeds, postsRepo, posts, app.log);
   const counters = new UnreadCounters(new UnreadStore(redis), chats, messages, app.log);
-  const dialogs = new DialogsService(chats, messages, usersRepo, counters, ids);
+  const dialogs = new DialogsService(chats, messages, usersRepo, counters, ids, live, app.log);
 
   const auth = new AuthService(usersRepo, tokens);
   const users = new UsersService(usersRepo);

@@ -1,7 +1,9 @@
 import type { Static } from '@sinclair/typebox';
+import type { FastifyBaseLogger } from 'fastify';
 import type { UnreadCounters } from '../counters/service.ts';
 import { badRequest, notFound } from '../platform/errors.ts';
 import type { IdGenerator } from '../platform/ids.ts';
+import type { DialogNotifier } from '../posts/live.ts';
 import type { UsersRepository } from '../users/repository.ts';
 import type { ChatRepository } from './chat-repository.ts';
 import type { MessageRepository } from './message-repository.ts';
@@ -14,6 +16,9 @@ export class DialogsService {
     private readonly users: UsersRepository,
     private readonly counters: UnreadCounters,
     private readonly ids: IdGenerator,
+    /** Live delivery of "this dialog changed" to the user's open pages; optional, never fails a send. */
+    private readonly live?: DialogNotifier,
+    private readonly log?: FastifyBaseLogger,
   ) {}
 
   /**
@@ -36,6 +41,8 @@ export class DialogsService {
       }
       await this.chats.setLastMessage(tx, chatId!, message);
     });
+    // Committed: the recipient's pages may now read it (their badges, an open dialog).
+    await this.notify(to, from);
   }
 
   /** The newest messages with the peer, oldest first; reading the newest page marks them read. */
@@ -92,6 +99,18 @@ export class DialogsService {
       return count;
     });
     await this.counters.change(userId, peerId, -marked);
+    // The reader's other pages (another tab, a phone) clear the badge too.
+    if (marked > 0) await this.notify(userId, peerId);
+  }
+
+  /** The broker being away costs only the push: the pages fall back to polling the counts. */
+  private async notify(userId: string, peerId: string): Promise<void> {
+    await this.live?.publishDialogChanged(userId, peerId).catch((error: unknown) => {
+      this.log?.warn(
+        { err: (error as Error).message, user: userId },
+        'dialog push skipped: broker unavailable',
+      );
+    });
   }
 
   private async chatWith(userId: string, peerId: string, create: boolean): Promise<string | undefined> {

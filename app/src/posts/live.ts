@@ -10,7 +10,21 @@ export interface LiveSocket {
   readonly readyState: number;
 }
 
-type LiveMessage = { type: 'posted'; event: PostedEvent } | { type: 'friends-changed'; userId: string };
+/** A socket that also wants to know when one of its user's dialogs changed (the web pages' socket). */
+export interface DialogSocket extends LiveSocket {
+  /** A message from `peerId` arrived, or the user read that dialog (elsewhere): the counts changed. */
+  dialogChanged(peerId: string): void;
+}
+
+/** What DialogsService tells the sockets of a user (any instance) about their dialogs. */
+export interface DialogNotifier {
+  publishDialogChanged(userId: string, peerId: string): Promise<void>;
+}
+
+type LiveMessage =
+  | { type: 'posted'; event: PostedEvent }
+  | { type: 'friends-changed'; userId: string }
+  | { type: 'dialog'; userId: string; peerId: string };
 
 const open = 1;
 
@@ -20,8 +34,10 @@ const open = 1;
  * exclusive queue) and looks the author up in an index of the followers connected to it, so the
  * cost per post is a map lookup, not one message per follower; a celebrity costs the same as anyone.
  */
-export class LiveHub {
+export class LiveHub implements DialogNotifier {
   private readonly sockets = new Map<string, Set<LiveSocket>>();
+  /** Sockets that asked for dialog events, by user: delivering one is a lookup, like a post. */
+  private readonly dialogSockets = new Map<string, Set<DialogSocket>>();
   /** For each connected user, whom they follow; and the reverse, author → connected followers. */
   private readonly follows = new Map<string, string[]>();
   private readonly followersOf = new Map<string, Set<string>>();
@@ -56,6 +72,28 @@ export class LiveHub {
     await this.broker.publish(this.exchange, '', { type: 'friends-changed', userId } satisfies LiveMessage);
   }
 
+  /**
+   * A message was sent to `userId` by `peerId`, or `userId` read their dialog with `peerId`: told to
+   * that user's dialog sockets on every instance (the fanout exchange), so their badges and an open
+   * dialog update without polling.
+   */
+  async publishDialogChanged(userId: string, peerId: string): Promise<void> {
+    await this.broker.publish(this.exchange, '', { type: 'dialog', userId, peerId } satisfies LiveMessage);
+  }
+
+  /** Dialog events only: no post delivery, so no friend list to load (the pages other than the feed). */
+  connectDialogs(userId: string, socket: DialogSocket): void {
+    const set = this.dialogSockets.get(userId) ?? new Set();
+    set.add(socket);
+    this.dialogSockets.set(userId, set);
+  }
+
+  disconnectDialogs(userId: string, socket: DialogSocket): void {
+    const set = this.dialogSockets.get(userId);
+    set?.delete(socket);
+    if (set?.size === 0) this.dialogSockets.delete(userId);
+  }
+
   async connect(userId: string, socket: LiveSocket): Promise<void> {
     const first = !this.sockets.has(userId);
     const set = this.sockets.get(userId) ?? new Set();
@@ -81,6 +119,12 @@ export class LiveHub {
     const live = JSON.parse(message.content.toString('utf8')) as LiveMessage;
     if (live.type === 'friends-changed') {
       if (this.sockets.has(live.userId)) await this.loadFollows(live.userId);
+      return;
+    }
+    if (live.type === 'dialog') {
+      for (const socket of this.dialogSockets.get(live.userId) ?? []) {
+        if (socket.readyState === open) socket.dialogChanged(live.peerId);
+      }
       return;
     }
     const payload = JSON.stringify(live.event);

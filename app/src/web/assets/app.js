@@ -2,7 +2,9 @@
 // Everything shown comes from the server as escaped HTML or as numbers; user text is never built here.
 {
   const signedIn = document.body.dataset.user !== undefined;
-  const pollMs = 2000;
+  // Counts come by push over /web/live; polling is only the fallback while that socket is down.
+  const fallbackPollMs = 20000;
+  const isLive = () => document.body.dataset.live === 'ready';
 
   const setBadge = (badge, count) => {
     badge.firstChild.nodeValue = String(count);
@@ -27,27 +29,48 @@
     scrollToEnd();
   };
 
-  const pollUnread = async () => {
-    try {
-      const response = await fetch('/web/unread', { credentials: 'same-origin' });
-      if (!response.ok) return;
-      const counts = await response.json();
-      const byPeer = new Map(counts.dialogs.map((d) => [d.user_id, d.unread]));
-      if (dialog && !document.hidden && (byPeer.get(dialog.dataset.dialogPeer) ?? 0) > 0) {
-        await refreshDialog();
-        return pollUnread();
+  const showCounts = (counts) => {
+    const byPeer = new Map(counts.dialogs.map((d) => [d.user_id, d.unread]));
+    for (const badge of document.querySelectorAll('[data-unread-total]')) setBadge(badge, counts.total);
+    for (const badge of document.querySelectorAll('[data-unread-peer]')) {
+      const peer = badge.dataset.unreadPeer;
+      setBadge(badge, byPeer.get(peer) ?? 0);
+      badge.closest('[data-chat]')?.classList.toggle('unread', (byPeer.get(peer) ?? 0) > 0);
+    }
+    return byPeer;
+  };
+
+  const fetchCounts = async () => {
+    const response = await fetch('/web/unread', { credentials: 'same-origin' });
+    return response.ok ? response.json() : undefined;
+  };
+
+  // New counts. If the open dialog's peer wrote, fetch the list instead, which marks it read: the
+  // socket then pushes the lowered counts (without the socket, they are asked for).
+  const onCounts = async (counts) => {
+    const byPeer = new Map(counts.dialogs.map((d) => [d.user_id, d.unread]));
+    const peer = dialog?.dataset.dialogPeer;
+    if (peer && !document.hidden && (byPeer.get(peer) ?? 0) > 0) {
+      await refreshDialog();
+      if (!isLive()) {
+        const fresh = await fetchCounts();
+        if (fresh) showCounts(fresh);
       }
-      for (const badge of document.querySelectorAll('[data-unread-total]')) setBadge(badge, counts.total);
-      for (const badge of document.querySelectorAll('[data-unread-peer]')) {
-        const peer = badge.dataset.unreadPeer;
-        setBadge(badge, byPeer.get(peer) ?? 0);
-        badge.closest('[data-chat]')?.classList.toggle('unread', (byPeer.get(peer) ?? 0) > 0);
+      return;
+    }
+    showCounts(counts);
+  };
+
+  const fallbackPoll = async () => {
+    try {
+      if (!isLive()) {
+        const counts = await fetchCounts();
+        if (counts) await onCounts(counts);
       }
     } catch {
       // Offline for a moment: the next round tries again.
     } finally {
-      clearTimeout(pollUnread.timer);
-      pollUnread.timer = setTimeout(pollUnread, pollMs);
+      setTimeout(fallbackPoll, fallbackPollMs);
     }
   };
 
@@ -78,7 +101,8 @@
 
   const openLive = (attempt = 0) => {
     const scheme = location.protocol === 'https:' ? 'wss' : 'ws';
-    const socket = new WebSocket(`${scheme}://${location.host}/web/live`);
+    const posts = feed && cue ? '?posts=1' : '';
+    const socket = new WebSocket(`${scheme}://${location.host}/web/live${posts}`);
     socket.addEventListener('open', () => {
       attempt = 0;
     });
@@ -86,7 +110,8 @@
       try {
         const message = JSON.parse(event.data);
         if (message.type === 'ready') document.body.dataset.live = 'ready';
-        else void addPost(String(message.postId));
+        else if (message.type === 'unread') void onCounts(message);
+        else if (feed && cue) void addPost(String(message.postId));
       } catch {
         // Not a post event: ignored.
       }
@@ -98,8 +123,15 @@
   };
 
   if (signedIn) {
-    pollUnread();
     if (dialog) scrollToEnd();
+    openLive();
+    setTimeout(fallbackPoll, fallbackPollMs);
+    // A dialog left open in a background tab: what arrived meanwhile is read when it is looked at.
+    document.addEventListener('visibilitychange', async () => {
+      if (!dialog || document.hidden) return;
+      const counts = await fetchCounts().catch(() => undefined);
+      if (counts) await onCounts(counts);
+    });
     if (feed && cue) {
       cue.addEventListener('click', () => {
         for (const card of feed.querySelectorAll('.post.new')) {
@@ -110,7 +142,6 @@
         showCue();
         feed.firstElementChild?.querySelector('a')?.focus();
       });
-      openLive();
     }
   }
 }

@@ -6,7 +6,6 @@ import { PostText } from '../../posts/schemas.ts';
 import { me, seeOther, sendFragment, sendPage, signedIn, viewer, type Web } from '../context.ts';
 import { formMessage, tidyForm, validationMessage } from '../forms.ts';
 import { nameOf, usersById } from '../names.ts';
-import { OwnPosts } from '../own-posts.ts';
 import { editPostView, feedView, type PostView, postCard } from '../views/posts.ts';
 
 const pageSize = 20;
@@ -34,7 +33,6 @@ export async function withAuthors(
 }
 
 export function feedPages(app: FastifyInstance, web: Web): void {
-  const own = new OwnPosts(web.redis);
   const auth = { preHandler: signedIn };
 
   async function renderFeed(
@@ -91,9 +89,7 @@ export function feedPages(app: FastifyInstance, web: Web): void {
           { offset: 0, draft: request.body?.text ?? '', error: validationMessage(request.validationError) },
           400,
         );
-      const id = me(request);
-      const postId = await web.posts.create(id, request.body.text);
-      await own.add(id, postId);
+      await web.posts.create(me(request), request.body.text);
       return seeOther(reply, '/?done=posted');
     },
   );

@@ -2,10 +2,12 @@ import { type Static, Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { IdParam, IdString } from '../../platform/ids.ts';
 import type { NameCursor } from '../../search/service.ts';
-import { me, seeOther, sendPage, signedIn, viewer, type Web } from '../context.ts';
+import { displayName, me, seeOther, sendPage, signedIn, viewer, type Web } from '../context.ts';
 import { url } from '../html.ts';
 import { usersById } from '../names.ts';
 import { friendsView, profileView, searchView } from '../views/people.ts';
+import { postCard } from '../views/posts.ts';
+import { PostsPage, postsShown } from './profile.ts';
 
 const pageSize = 20;
 
@@ -64,20 +66,27 @@ export function peoplePages(app: FastifyInstance, web: Web): void {
     },
   );
 
-  app.get<{ Params: { id: string }; Querystring: { done?: string } }>(
+  app.get<{ Params: { id: string }; Querystring: { done?: string; before?: string } }>(
     '/people/:id',
-    { ...auth, schema: { params: IdParam } },
+    { ...auth, schema: { params: IdParam, querystring: PostsPage } },
     async (request, reply) => {
       const id = me(request);
       const target = request.params.id;
       if (target === id) return seeOther(reply, '/me');
-      const done = request.query.done;
-      const [who, user, friend] = await Promise.all([
+      const { done, before } = request.query;
+      const [who, user, friend, page] = await Promise.all([
         viewer(web, request),
         web.users.get(target),
         // What was just changed wins over a slave that may not have it yet.
         done === 'added' || done === 'removed' ? done === 'added' : isFriend(web, id, target),
+        web.posts.byAuthor(target, before, postsShown + 1),
       ]);
+      const posts = page.slice(0, postsShown).map((p) => ({ ...p, authorName: displayName(user) }));
+      const cards = posts.map((p) => postCard(p, id, request.web.csrf));
+      const paging = {
+        older: page.length > postsShown ? posts.at(-1)?.id : undefined,
+        paged: before !== undefined,
+      };
       const flash =
         done === 'added'
           ? 'Added to your friends.'
@@ -87,7 +96,7 @@ export function peoplePages(app: FastifyInstance, web: Web): void {
       return sendPage(
         reply,
         { title: `${user.first_name} ${user.second_name}`, viewer: who, flash },
-        profileView(user, request.web.csrf, friend),
+        profileView(user, request.web.csrf, friend, cards, paging),
       );
     },
   );

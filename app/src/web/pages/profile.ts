@@ -1,13 +1,21 @@
+import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { IdString } from '../../platform/ids.ts';
 import { ProfileUpdateBody } from '../../users/schemas.ts';
 import { me, seeOther, sendPage, signedIn, viewer, type Web } from '../context.ts';
 import { type Form, formMessage, tidyForm, validationMessage } from '../forms.ts';
-import { OwnPosts } from '../own-posts.ts';
 import { editProfileView, myProfileView } from '../views/people.ts';
 import { postCard } from '../views/posts.ts';
 import { postFlashes, withAuthors } from './feed.ts';
 
 const flashes: Record<string, string> = { ...postFlashes, saved: 'Your profile is saved.' };
+
+/** Posts shown per profile page; `before` (a post id) gives the older ones: a keyset on post_author. */
+export const postsShown = 20;
+export const PostsPage = Type.Object({
+  before: Type.Optional(IdString),
+  done: Type.Optional(Type.String({ maxLength: 20 })),
+});
 
 /** An emptied gender or email means "remove it" (null), unlike an emptied password ("keep it"). */
 async function emptyMeansNull(request: FastifyRequest): Promise<void> {
@@ -17,24 +25,31 @@ async function emptyMeansNull(request: FastifyRequest): Promise<void> {
 }
 
 export function profilePages(app: FastifyInstance, web: Web): void {
-  const own = new OwnPosts(web.redis);
   const auth = { preHandler: signedIn };
 
-  app.get<{ Querystring: { done?: string } }>('/me', auth, async (request, reply) => {
-    const id = me(request);
-    const [who, profile, ids] = await Promise.all([
-      viewer(web, request),
-      web.users.profile(id),
-      own.newest(id, 20),
-    ]);
-    const posts = await withAuthors(web, await web.posts.byIds(ids));
-    const cards = posts.map((p) => postCard(p, id, request.web.csrf));
-    return sendPage(
-      reply,
-      { title: 'Your profile', viewer: who, nav: 'me', flash: flashes[request.query.done ?? ''] },
-      myProfileView(profile, cards),
-    );
-  });
+  app.get<{ Querystring: { done?: string; before?: string } }>(
+    '/me',
+    { ...auth, schema: { querystring: PostsPage } },
+    async (request, reply) => {
+      const id = me(request);
+      const [who, profile, page] = await Promise.all([
+        viewer(web, request),
+        web.users.profile(id),
+        // From the master: the author has just written, edited or deleted one of them.
+        web.posts.byAuthor(id, request.query.before, postsShown + 1, { fresh: true }),
+      ]);
+      const posts = await withAuthors(web, page.slice(0, postsShown));
+      const cards = posts.map((p) => postCard(p, id, request.web.csrf));
+      return sendPage(
+        reply,
+        { title: 'Your profile', viewer: who, nav: 'me', flash: flashes[request.query.done ?? ''] },
+        myProfileView(profile, cards, {
+          older: page.length > postsShown ? posts.at(-1)?.id : undefined,
+          paged: request.query.before !== undefined,
+        }),
+      );
+    },
+  );
 
   app.get('/me/edit', auth, async (request, reply) => {
     const [who, profile] = await Promise.all([viewer(web, request), web.users.profile(me(request))]);

@@ -24,7 +24,26 @@ function details(user: User, profile?: Profile): SafeHtml {
   ${user.biography ? html`<p class="bio">${user.biography}</p>` : ''}`;
 }
 
-export function profileView(user: User, csrf: string, friend: boolean): SafeHtml {
+/** Where the list of a profile's posts goes on: the id of the last one shown, and whether this is a later page. */
+export interface PostsPaging {
+  older: string | undefined;
+  paged: boolean;
+}
+
+function postsPager(base: string, paging: PostsPaging): SafeHtml {
+  return html`<nav class="pager" aria-label="Post pages">
+    ${paging.paged && html`<a href="${base}">← Newest posts</a>`}
+    ${paging.older && html`<a href="${base}?before=${paging.older}" rel="next">Older posts →</a>`}
+  </nav>`;
+}
+
+export function profileView(
+  user: User,
+  csrf: string,
+  friend: boolean,
+  posts: SafeHtml[],
+  paging: PostsPaging,
+): SafeHtml {
   const action = friend
     ? postButton(url`/people/${user.id}/unfriend`, 'Remove friend', csrf, 'secondary')
     : postButton(url`/people/${user.id}/friend`, 'Add friend', csrf, 'primary');
@@ -33,17 +52,31 @@ export function profileView(user: User, csrf: string, friend: boolean): SafeHtml
     ${friend && html`<p class="muted" data-friend-state>In your friends: their posts are in your feed.</p>`}
     ${details(user)}
     <div class="actions">${action} <a class="button secondary" href="${url`/chats/${user.id}`}">Message</a></div>
-  </section>`;
+  </section>
+  <h2>Posts</h2>
+  <section class="posts" data-user-posts aria-label="Posts of ${displayName(user)}">
+    ${posts.length === 0 ? html`<p class="empty card" data-empty>${paging.paged ? 'No older posts.' : 'No posts yet.'}</p>` : posts}
+  </section>
+  ${postsPager(url`/people/${user.id}`, paging)}`;
 }
 
-export function myProfileView(profile: Profile, posts: SafeHtml[]): SafeHtml {
+export function myProfileView(profile: Profile, posts: SafeHtml[], paging: PostsPaging): SafeHtml {
   return html`<section class="card profile">
     <h1>${displayName(profile)}</h1>
     ${details(profile, profile)}
     <div class="actions"><a class="button secondary" href="/me/edit">Edit profile</a></div>
   </section>
   <h2>Your posts</h2>
-  ${posts.length === 0 ? html`<p class="empty card">You have not posted yet. <a href="/">Write your first post</a>.</p>` : posts}`;
+  <section class="posts" data-user-posts aria-label="Your posts">
+    ${
+      posts.length === 0
+        ? paging.paged
+          ? html`<p class="empty card" data-empty>No older posts.</p>`
+          : html`<p class="empty card" data-empty>You have not posted yet. <a href="/">Write your first post</a>.</p>`
+        : posts
+    }
+  </section>
+  ${postsPager('/me', paging)}`;
 }
 
 export function editProfileView(csrf: string, values: Record<string, string>, error?: string): SafeHtml {
