@@ -26,6 +26,7 @@ import { loggerOptions, requestId } from './platform/logging.ts';
 import { registerOpenApi } from './platform/openapi.ts';
 import { openRedis } from './platform/redis.ts';
 import type { TypeBoxProvider } from './platform/typebox.ts';
+import { coerceOnlyText } from './platform/validation.ts';
 import { Fanout } from './posts/fanout.ts';
 import { FeedService } from './posts/feed-service.ts';
 import { FeedStore } from './posts/feed-store.ts';
@@ -62,11 +63,13 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
     requestIdHeader: false,
     bodyLimit: 64 * 1024,
     maxParamLength: 200,
-    trustProxy: true,
+    trustProxy: config.trustProxy,
     return503OnClosing: true,
     ajv: {
       customOptions: { removeAdditional: true, useDefaults: true, coerceTypes: 'array', allErrors: false },
     },
+    // ...but bodies are not coerced: a number sent for a string field is a 400 (platform/validation.ts).
+    schemaController: { compilersFactory: { buildValidator: coerceOnlyText() } },
   }).withTypeProvider<TypeBoxProvider>();
 
   app.addHook('onSend', async (request, reply) => {

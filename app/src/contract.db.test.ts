@@ -85,6 +85,45 @@ describe('/user/register and /login', () => {
     expectError(await api.call('POST', '/login', { body: { id: alice.id } }), 400);
   });
 
+  it('takes JSON bodies as typed: a number for a string field is a 400, while query strings are still read as numbers', async () => {
+    const base = { first_name: 'A', second_name: 'B', birthdate: '1990-01-01', password: 'pa55word' };
+    for (const body of [
+      { ...base, first_name: 42 },
+      { ...base, city: true },
+      { ...base, biography: ['b'] },
+    ]) {
+      const r = await api.call('POST', '/user/register', { body });
+      expect(r.statusCode, JSON.stringify(body)).toBe(400);
+      expectError(r, 400);
+    }
+    expectError(await api.call('POST', '/login', { body: { id: Number(alice.id), password: 'x' } }), 400);
+    expectError(await api.call('POST', '/post/create', { token: alice.token, body: { text: 12345 } }), 400);
+    const search = await api.call('GET', '/user/search?first_name=%D0%90&last_name=%D0%A1&limit=1');
+    expect(search.statusCode).toBe(200);
+    expect(search.json<unknown[]>()).toHaveLength(1);
+  });
+
+  it('counts login attempts per client address, which a forged X-Forwarded-For does not change unless TRUST_PROXY says so', async () => {
+    const direct = await stack.app({ LOGIN_RATE_LIMIT_PER_MINUTE: '2' });
+    // A connection from an address of its own, so no other test's logins count here.
+    const attempt = (instance: FastifyInstance, forwarded: string) =>
+      instance.inject({
+        method: 'POST',
+        url: '/login',
+        payload: { id: '999999999', password: 'not-the-password' },
+        headers: { 'x-forwarded-for': forwarded },
+        remoteAddress: '192.0.2.7',
+      });
+    expect((await attempt(direct, '10.0.0.1')).statusCode).toBe(404);
+    expect((await attempt(direct, '10.0.0.2')).statusCode).toBe(404);
+    expectError(await attempt(direct, '10.0.0.3'), 429);
+
+    // Behind a proxy that sets the header, each client is counted on its own.
+    const proxied = await stack.app({ LOGIN_RATE_LIMIT_PER_MINUTE: '2', TRUST_PROXY: 'true' });
+    for (const address of ['10.1.0.1', '10.1.0.2', '10.1.0.3'])
+      expect((await attempt(proxied, address)).statusCode).toBe(404);
+  });
+
   it('never answers 500 to malformed requests', async () => {
     const bad = [
       await api.call('POST', '/user/register', {

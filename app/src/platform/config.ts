@@ -27,6 +27,12 @@ export interface AppConfig {
   feed: { size: number; celebrityFollowers: number };
   instanceId: number;
   migrateOnStart: boolean;
+  /**
+   * Whose X-Forwarded-For/-Proto/-Host to believe (fastify's trustProxy): false (the default) when
+   * clients reach the app directly, so nobody picks their own address for the login rate limit; true
+   * for any proxy in front, or the proxies' addresses and CIDR ranges.
+   */
+  trustProxy: boolean | string[];
 }
 
 export class ConfigError extends Error {
@@ -98,7 +104,21 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     instanceId: read.int('APP_INSTANCE_ID', Math.floor(Math.random() * 1024), 0, 1023),
     migrateOnStart: read.bool('MIGRATE_ON_START', false),
+    trustProxy: trustProxy(read.string('TRUST_PROXY', 'false')),
   };
+}
+
+/** TRUST_PROXY: false | true | comma-separated addresses or CIDR ranges of the proxies. */
+export function trustProxy(value: string): boolean | string[] {
+  const v = value.trim();
+  if (v === 'false' || v === '0') return false;
+  if (v === 'true' || v === '1') return true;
+  const list = v.split(',').map((s) => s.trim());
+  if (list.some((s) => !/^[0-9A-Fa-f.:]+(\/[0-9]{1,3})?$/.test(s)))
+    throw new ConfigError(
+      `TRUST_PROXY must be false, true or comma-separated addresses/CIDR ranges, got '${value}'`,
+    );
+  return list;
 }
 
 function reader(env: Env) {
