@@ -92,11 +92,15 @@ interface ExportOptions {
   onClose(cleanup: () => void): void;
 }
 
+const snapshotMarker = 'toolkit: snapshot taken';
+
 /**
- * The command-line client runs the export: one session, one snapshot, first every row as a ready
- * TabSeparated line (--raw: printed as MySQL built it), then the snapshot's count and checksum as the
- * last line. Node only moves bytes from its stdout into the INSERT, holding back that last line; it
- * never parses a row, which is what lets the load keep up with ClickHouse.
+ * Two sessions read the same snapshot: the command-line client streams every row as a ready
+ * TabSeparated line (--raw: printed as MySQL built it) while a second session computes the count and
+ * checksum at the same time, on the other core. Both start their snapshot while a third session holds
+ * FLUSH TABLES user WITH READ LOCK (a few milliseconds: until the client prints its marker), so no
+ * write to the table falls between them. Node only moves bytes from the client's stdout into the
+ * INSERT; it never parses a row.
  */
 async function exportInto(
   ch: ClickHouseHttp,
@@ -104,14 +108,35 @@ async function exportInto(
   options: ExportOptions,
 ): Promise<{ rows: number; checksum: string }> {
   const { node, database, columns } = options;
+  const table = `\`${database}\`.\`user\``;
+  const locker = await MysqlSession.login(node, options.user, options.password);
+  const checker = await MysqlSession.login(node, options.user, options.password);
+  options.onClose(() => checker.close());
+  let locked = true;
+  const unlock = async () => {
+    if (!locked) return;
+    locked = false;
+    await locker.exec('UNLOCK TABLES').catch(() => {});
+    await locker.close();
+  };
+  options.onClose(unlock);
+  await locker.exec('SET SESSION lock_wait_timeout = 30');
+  await locker.exec(`FLUSH TABLES ${table} WITH READ LOCK`);
+  await checker.exec('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+  await checker.exec('START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY');
+  const checked = checker.one(
+    `SELECT COUNT(*) AS n, COALESCE(SUM(${mysqlRowHashSql(columns)}), 0) AS s FROM ${table}`,
+  );
+  // Not awaited yet: a failure is reported after the export, or with it.
+  checked.catch(() => {});
+
   const optionFile = clientOptionFile(node, options.user, options.password);
   options.onClose(optionFile.remove);
-  const table = `\`${database}\`.\`user\``;
   const script = [
     'SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ;',
     'START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY;',
+    `SELECT '${snapshotMarker}';`,
     `SELECT ${exportLineSql(columns)} FROM ${table};`,
-    `SELECT COUNT(*), COALESCE(SUM(${mysqlRowHashSql(columns)}), 0) FROM ${table};`,
     'COMMIT;',
   ].join('\n');
   const child = spawn(
@@ -135,25 +160,27 @@ async function exportInto(
   });
   const exited = new Promise<number>((resolve) => child.once('close', (code) => resolve(code ?? 1)));
   child.stdin.end(script);
-  let tail: Buffer = Buffer.alloc(0);
   let rows = 0;
   async function* body(): AsyncGenerator<Buffer> {
+    let head: Buffer | undefined = Buffer.alloc(0);
     for await (const chunk of child.stdout as AsyncIterable<Buffer>) {
-      const data = tail.length > 0 ? Buffer.concat([tail, chunk]) : chunk;
-      // Everything up to the last complete line but one goes on; the last line may be the checksum.
-      const last = data.lastIndexOf(10);
-      const cut = last > 0 ? data.lastIndexOf(10, last - 1) : -1;
-      if (cut === -1) {
-        tail = data;
-        continue;
+      let data = chunk;
+      if (head !== undefined) {
+        // The first line is the marker: both snapshots exist, writes may go on.
+        head = Buffer.concat([head, chunk]);
+        const end = head.indexOf(10);
+        if (end === -1) continue;
+        if (head.toString('utf8', 0, end) !== snapshotMarker)
+          throw new ToolkitError(`${node.name}: the export did not start with its snapshot marker`);
+        await unlock();
+        data = head.subarray(end + 1);
+        head = undefined;
       }
-      const out = data.subarray(0, cut + 1);
-      tail = data.subarray(cut + 1);
       let lines = 0;
-      for (let i = out.indexOf(10); i !== -1; i = out.indexOf(10, i + 1)) lines++;
+      for (let i = data.indexOf(10); i !== -1; i = data.indexOf(10, i + 1)) lines++;
       rows += lines;
       options.onRows(lines);
-      yield out;
+      if (data.length > 0) yield data;
     }
   }
   try {
@@ -168,16 +195,18 @@ async function exportInto(
   } catch (error) {
     if (child.exitCode === null) child.kill('SIGKILL');
     throw error;
+  } finally {
+    await unlock();
   }
   const code = await exited;
   if (code !== 0)
     throw new ToolkitError(`${node.name}: export failed: ${stderr.trim().split('\n')[0] ?? `exit ${code}`}`);
-  const [count = '', checksum = ''] = tail.toString('utf8').trim().split('\t');
-  if (!/^\d+$/.test(count) || !/^\d+$/.test(checksum))
-    throw new ToolkitError(`${node.name}: the export did not end with its count and checksum`);
-  if (Number(count) !== rows)
+  const snapshot = await checked;
+  await checker.exec('COMMIT');
+  const count = Number(snapshot?.n);
+  if (count !== rows)
     throw new ToolkitError(`${node.name}: streamed ${rows} rows but the snapshot has ${count}`);
-  return { rows, checksum };
+  return { rows, checksum: String(snapshot?.s) };
 }
 
 interface ServerInfo {
