@@ -25,7 +25,7 @@ export function tarantoolAppCredential(inventory: Inventory): Credential {
 export function replicatorMysqlCredential(inventory: Inventory): Credential {
   return inventory.name === 'local'
     ? { user: 'replicator', password: 'local:mysql-replicator' }
-    : { user: 'replicator', password: 'env:REPLICATOR_MYSQL_PASSWORD' };
+    : { user: 'replicator', password: 'env:MYSQL_REPLICATOR_PASSWORD' };
 }
 
 export const localTarantoolSecretKeys = ['tarantool-admin', 'tarantool-app', 'mysql-replicator'] as const;
