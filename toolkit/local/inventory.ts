@@ -36,8 +36,13 @@ export function localInventory(state: LocalState): Inventory {
     },
   };
   if (services.app) inventory.app = { url: `http://${services.app.host}:${services.app.port}` };
-  if (services.tarantool)
-    inventory.tarantool = { host: services.tarantool.host, port: services.tarantool.port };
+  if (services.tarantool) {
+    inventory.tarantool = {
+      host: services.tarantool.host,
+      port: services.tarantool.port,
+      credential: { user: 'admin', password: 'local:tarantool-admin' },
+    };
+  }
   if (services.clickhouse)
     inventory.clickhouse = { host: services.clickhouse.host, httpPort: services.clickhouse.port };
   return inventory;
