@@ -66,6 +66,30 @@ describe('stack settings', () => {
   });
 });
 
+describe('appEnv: the app settings the stack does not manage', () => {
+  it('defaults to none and passes plain names and values through', () => {
+    expect(readSettings(source(minimal)).appEnv).toEqual({});
+    expect(readSettings(source(minimal)).appContainerPort).toBe(5000);
+    const appEnv = { LOG_LEVEL: 'warn', FEED_SIZE: 500, TRUST_PROXY: false };
+    expect(readSettings(source({ ...minimal, appEnv })).appEnv).toEqual(appEnv);
+  });
+
+  it('refuses what the stack sets itself, secrets in plain text and names that are no variable', () => {
+    expect(() => readSettings(source({ ...minimal, appEnv: { MYSQL_HOST: 'elsewhere' } }))).toThrow(
+      'stack config appEnv.MYSQL_HOST: the stack sets MYSQL_HOST itself',
+    );
+    expect(() => readSettings(source({ ...minimal, appEnv: { CHAT_MYSQL_PASSWORD: 'x' } }))).toThrow(
+      'stack config appEnv.CHAT_MYSQL_PASSWORD: appEnv is plain text',
+    );
+    expect(() => readSettings(source({ ...minimal, appEnv: { 'log-level': 'info' } }))).toThrow(
+      'stack config appEnv',
+    );
+    expect(() => readSettings(source({ ...minimal, appEnv: { LOG_LEVEL: ['info'] } }))).toThrow(
+      'stack config appEnv.LOG_LEVEL',
+    );
+  });
+});
+
 describe('topology', () => {
   it('spreads slaves round-robin over slave hosts with unique ports and server ids', () => {
     const topology = planTopology(

@@ -5,6 +5,12 @@ const Cidr = Type.String({ pattern: '^(\\d{1,3}\\.){3}\\d{1,3}/\\d{1,2}$|^[0-9a-
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
 const Image = Type.String({ minLength: 1, pattern: '^[a-z0-9./_:@-]+$' });
 const MachineType = Type.String({ pattern: '^[a-z0-9-]+$' });
+/** Plain app settings by the variable name the app reads (LOG_LEVEL, FEED_SIZE, ...). */
+const AppEnv = Type.Record(
+  Type.String({ pattern: '^[A-Z][A-Z0-9_]*$' }),
+  Type.Union([Type.String(), Type.Number(), Type.Boolean()]),
+  { additionalProperties: false },
+);
 
 export const MachineTypes = Type.Object(
   { app: MachineType, slave: MachineType, vitess: MachineType },
@@ -37,6 +43,7 @@ export const StackSettings = Type.Object(
     appSourceRanges: Type.Array(Cidr, { minItems: 1 }),
     appPort: Port,
     appContainerPort: Port,
+    appEnv: AppEnv,
     mysqlDatabase: Type.String({ pattern: '^[A-Za-z0-9_]{1,64}$' }),
     protectData: Type.Boolean(),
   },
@@ -68,8 +75,36 @@ export const secretKeys = [
   'rabbitmqPassword',
   'tarantoolPassword',
   'clickhousePassword',
+  'authTokenSecret',
 ] as const;
 export type SecretKey = (typeof secretKeys)[number];
+
+/**
+ * The app container's variables the stack sets itself (connections and secrets); `appEnv` adds the
+ * app's other settings and may not override these.
+ */
+export const stackAppVariables = [
+  'APP_HOST',
+  'APP_PORT',
+  'MYSQL_HOST',
+  'MYSQL_PORT',
+  'MYSQL_USER',
+  'MYSQL_PASSWORD',
+  'MYSQL_DB',
+  'SLAVE_MYSQL_HOSTS',
+  'REDIS_HOST',
+  'REDIS_PORT',
+  'RABBITMQ_HOST',
+  'RABBITMQ_PORT',
+  'RABBITMQ_USER',
+  'RABBITMQ_PASSWORD',
+  'AUTH_TOKEN_SECRET',
+  'TARANTOOL_HOST',
+  'TARANTOOL_PORT',
+  'TARANTOOL_USER',
+  'TARANTOOL_PASSWORD',
+] as const;
+export type StackAppVariable = (typeof stackAppVariables)[number];
 
 /** Where values come from: `pulumi.Config` in a real run, a plain map in tests. */
 export interface ConfigSource {
@@ -101,7 +136,8 @@ export function readSettings(source: ConfigSource): StackSettings {
     adminSourceRanges: source.project('adminSourceRanges'),
     appSourceRanges: source.project('appSourceRanges') ?? ['0.0.0.0/0'],
     appPort: source.project('appPort') ?? 80,
-    appContainerPort: source.project('appContainerPort') ?? 8080,
+    appContainerPort: source.project('appContainerPort') ?? 5000,
+    appEnv: source.project('appEnv') ?? {},
     mysqlDatabase: source.project('mysqlDatabase') ?? 'app',
     protectData: source.project('protectData') ?? false,
   };
@@ -115,6 +151,14 @@ export function readSettings(source: ConfigSource): StackSettings {
     throw new Error(`stack config ${name || '(root)'}: ${why} (pulumi config set ${name} ...)`);
   }
   const parsed = settings as StackSettings;
+  for (const name of Object.keys(parsed.appEnv)) {
+    if ((stackAppVariables as readonly string[]).includes(name))
+      throw new Error(`stack config appEnv.${name}: the stack sets ${name} itself`);
+    if (/PASSWORD|SECRET/.test(name))
+      throw new Error(
+        `stack config appEnv.${name}: appEnv is plain text; a secret needs its own \`pulumi config set --secret\` key`,
+      );
+  }
   if (parsed.slaves < parsed.slaveHosts) {
     throw new Error(
       `stack config slaves: ${parsed.slaves} slaves cannot fill ${parsed.slaveHosts} slave hosts`,

@@ -20,6 +20,8 @@ export interface ServiceSpec {
   dataPaths?: string[];
   hostname?: string;
   ulimits?: Array<{ name: string; soft: number; hard: number }>;
+  /** Overrides the image's HEALTHCHECK; `['NONE']` turns it off. */
+  healthcheck?: { tests: string[] };
   dependsOn?: pulumi.Resource[];
 }
 
@@ -78,6 +80,7 @@ export class HostContainers {
         uploads: (spec.files ?? []).map((file) => ({ file: file.target, content: readShared(file) })),
         volumes,
         ulimits: spec.ulimits,
+        healthcheck: spec.healthcheck,
         networksAdvanced: [{ name: this.network.name, aliases: [spec.name] }],
         restart: 'unless-stopped',
         mustRun: true,

@@ -202,7 +202,7 @@ describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
       MYSQL_DATABASE: 'app',
     });
     expect(envOf(named('container', 'dev-app-app'))).toMatchObject({
-      MYSQL_SLAVES: `${run.outputs.hosts['app-db-slave']}:10101,${run.outputs.hosts['app-db-slave']}:10102`,
+      SLAVE_MYSQL_HOSTS: `${run.outputs.hosts['app-db-slave']}:10101,${run.outputs.hosts['app-db-slave']}:10102`,
       RABBITMQ_PASSWORD: testSecrets.rabbitmqPassword,
     });
     // Redis takes no password: its env is plain and says so.

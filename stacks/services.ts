@@ -1,6 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
-import type { SecretKey, StackSettings } from './config.ts';
-import { HostContainers } from './containers.ts';
+import type { SecretKey, StackAppVariable, StackSettings } from './config.ts';
+import { type EnvValue, HostContainers } from './containers.ts';
 import type { Host } from './hosts.ts';
 import { sharedFiles } from './shared-files.ts';
 import { ports, type SlavePlan } from './topology.ts';
@@ -8,6 +8,7 @@ import { ports, type SlavePlan } from './topology.ts';
 export type Secrets = Record<SecretKey, pulumi.Output<string>>;
 
 const mysqlInternalPort = 3306;
+const tarantoolPort = 3301;
 
 /** The seed's docker-compose.yml on the app host: app, master, redis, rabbitmq, tarantool, replicator, clickhouse. */
 export function deployAppHost(
@@ -55,11 +56,12 @@ export function deployAppHost(
     command: ['tarantool', sharedFiles.tarantoolInit.target],
     env: { TARANTOOL_USER_NAME: 'app' },
     secretEnv: { TARANTOOL_USER_PASSWORD: secrets.tarantoolPassword },
-    ports: [{ internal: 3301, external: ports.tarantool }],
+    ports: [{ internal: tarantoolPort, external: ports.tarantool }],
     files: [sharedFiles.tarantoolInit],
     dataPaths: ['/var/lib/tarantool'],
   });
-  const clickhouse = containers.add({
+  // ClickHouse is the analysts' copy of the users (scripts/clickhouse-load.mjs): the app never reads it.
+  containers.add({
     name: 'clickhouse',
     image: images.clickhouse,
     env: { CLICKHOUSE_USER: 'app', CLICKHOUSE_DB: 'default' },
@@ -80,13 +82,16 @@ export function deployAppHost(
       '--config',
       sharedFiles.replicatorConfig.target,
     ],
+    // The image's HEALTHCHECK asks the app's /health, which this container does not serve.
+    healthcheck: { tests: ['NONE'] },
+    // The names replicator.yml expands (${NAME}) and names as passwordEnv.
     env: {
       MYSQL_HOST: 'db',
       MYSQL_PORT: mysqlInternalPort,
       MYSQL_DATABASE: settings.mysqlDatabase,
       REPLICATOR_MYSQL_USER: 'replicator',
       TARANTOOL_HOST: 'tarantool',
-      TARANTOOL_PORT: 3301,
+      TARANTOOL_PORT: tarantoolPort,
       TARANTOOL_USER: 'app',
     },
     secretEnv: {
@@ -96,50 +101,59 @@ export function deployAppHost(
     files: [sharedFiles.replicatorConfig],
     dependsOn: [db, tarantool],
   });
+  const { plain, secret } = appEnv(settings, secrets, slaveEndpoints);
   containers.add({
     name: 'app',
     image: images.app,
-    env: appEnv(settings, slaveEndpoints),
-    secretEnv: {
-      MYSQL_PASSWORD: secrets.mysqlAppPassword,
-      CHAT_MYSQL_PASSWORD: secrets.mysqlAppPassword,
-      RABBITMQ_PASSWORD: secrets.rabbitmqPassword,
-      TARANTOOL_PASSWORD: secrets.tarantoolPassword,
-      CLICKHOUSE_PASSWORD: secrets.clickhousePassword,
-    },
+    // readSettings refuses appEnv names the stack sets itself, so nothing here overrides another.
+    env: { ...Object.fromEntries(Object.entries(settings.appEnv).map(([k, v]) => [k, String(v)])), ...plain },
+    secretEnv: secret,
     ports: [{ internal: settings.appContainerPort, external: settings.appPort }],
-    dependsOn: [db, redis, rabbitmq, tarantool, clickhouse],
+    dependsOn: [db, redis, rabbitmq, tarantool],
   });
 }
 
+type AppSecretVariable = 'MYSQL_PASSWORD' | 'RABBITMQ_PASSWORD' | 'TARANTOOL_PASSWORD' | 'AUTH_TOKEN_SECRET';
+
 /**
- * The app's environment: the same names compose/docker-compose.yml sets. Slaves are reached at their
- * hosts' addresses; everything on the app host by container name.
+ * The app's connections and secrets, under the names app/src/platform/config.ts reads (compose sets the
+ * same); `appEnv` in the stack config adds the rest. Slaves are reached at their hosts' addresses with
+ * the app user's credentials (the defaults of SLAVE_MYSQL_USER/PASSWORD); everything on the app host by
+ * container name. chat_message stays on the master (CHAT_MYSQL_* default to MYSQL_*) until appEnv says
+ * otherwise.
  */
 function appEnv(
   settings: StackSettings,
+  secrets: Secrets,
   slaveEndpoints: pulumi.Output<string>[],
-): Record<string, pulumi.Input<string | number>> {
+): {
+  plain: Record<Exclude<StackAppVariable, AppSecretVariable>, EnvValue>;
+  secret: Record<AppSecretVariable, pulumi.Output<string>>;
+} {
   return {
-    PORT: settings.appContainerPort,
-    MYSQL_HOST: 'db',
-    MYSQL_PORT: mysqlInternalPort,
-    MYSQL_DATABASE: settings.mysqlDatabase,
-    MYSQL_USER: 'app',
-    MYSQL_SLAVES: pulumi.all(slaveEndpoints).apply((endpoints) => endpoints.join(',')),
-    CHAT_MYSQL_HOST: 'db',
-    CHAT_MYSQL_PORT: mysqlInternalPort,
-    CHAT_MYSQL_DATABASE: settings.mysqlDatabase,
-    CHAT_MYSQL_USER: 'app',
-    REDIS_URL: 'redis://redis:6379',
-    RABBITMQ_HOST: 'rabbitmq',
-    RABBITMQ_PORT: 5672,
-    RABBITMQ_USER: 'app',
-    TARANTOOL_HOST: 'tarantool',
-    TARANTOOL_PORT: 3301,
-    TARANTOOL_USER: 'app',
-    CLICKHOUSE_URL: 'http://clickhouse:8123',
-    CLICKHOUSE_USER: 'app',
+    plain: {
+      APP_HOST: '0.0.0.0',
+      APP_PORT: settings.appContainerPort,
+      MYSQL_HOST: 'db',
+      MYSQL_PORT: mysqlInternalPort,
+      MYSQL_USER: 'app',
+      MYSQL_DB: settings.mysqlDatabase,
+      SLAVE_MYSQL_HOSTS: pulumi.all(slaveEndpoints).apply((endpoints) => endpoints.join(',')),
+      REDIS_HOST: 'redis',
+      REDIS_PORT: 6379,
+      RABBITMQ_HOST: 'rabbitmq',
+      RABBITMQ_PORT: 5672,
+      RABBITMQ_USER: 'app',
+      TARANTOOL_HOST: 'tarantool',
+      TARANTOOL_PORT: tarantoolPort,
+      TARANTOOL_USER: 'app',
+    },
+    secret: {
+      MYSQL_PASSWORD: secrets.mysqlAppPassword,
+      RABBITMQ_PASSWORD: secrets.rabbitmqPassword,
+      TARANTOOL_PASSWORD: secrets.tarantoolPassword,
+      AUTH_TOKEN_SECRET: secrets.authTokenSecret,
+    },
   };
 }
 

@@ -13,8 +13,13 @@ import { secretKeys } from '../config.ts';
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const projectName = 'highload-social';
 
-/** One value per secret key, easy to spot if it ever leaks into an output or a plain input. */
-export const testSecrets = Object.fromEntries(secretKeys.map((key) => [key, `s3cr3t-${key}-5b1e`]));
+/**
+ * One value per secret key, easy to spot if it ever leaks into an output or a plain input, and long
+ * enough for the app's checks (AUTH_TOKEN_SECRET: at least 32 characters).
+ */
+export const testSecrets = Object.fromEntries(
+  secretKeys.map((key) => [key, `s3cr3t-${key}-5b1e-7f3a-90c2-d84e`]),
+);
 
 export interface MockedResource {
   type: string;

@@ -1,0 +1,76 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { composeDir } from '../shared-files.ts';
+
+/** Every value the compose files demand (`${NAME:?}`); they only need to be present for validation. */
+export const composeSecrets = {
+  MYSQL_ROOT_PASSWORD: 'x',
+  MYSQL_APP_PASSWORD: 'x',
+  MYSQL_REPLICATOR_PASSWORD: 'x',
+  RABBITMQ_PASSWORD: 'x',
+  TARANTOOL_PASSWORD: 'x',
+  CLICKHOUSE_PASSWORD: 'x',
+  AUTH_TOKEN_SECRET: 'x',
+};
+
+export interface ComposeResult {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Runs docker-compose (Debian's 1.29, no engine needed for `config`) on files under compose/ with exactly
+ * `env` and an empty env file, so a developer's compose/.env or shell cannot change the result.
+ * Throws when docker-compose is missing: the compose files would go unchecked.
+ */
+export function composeRun(
+  files: string[],
+  args: string[],
+  env: Record<string, string> = composeSecrets,
+): ComposeResult {
+  const found = spawnSync('docker-compose', ['version', '--short'], { encoding: 'utf8' });
+  if (found.error || found.status !== 0) {
+    throw new Error(
+      'docker-compose is not installed, so the compose files cannot be validated: apt-get install -y --no-install-recommends docker-compose',
+    );
+  }
+  const scratch = mkdtempSync(join(tmpdir(), 'compose-test-'));
+  try {
+    const envFile = join(scratch, 'empty.env');
+    writeFileSync(envFile, '');
+    const fileArgs = files.flatMap((f) => ['-f', join(composeDir, f)]);
+    const result = spawnSync('docker-compose', ['--env-file', envFile, ...fileArgs, ...args], {
+      cwd: composeDir,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...env },
+      encoding: 'utf8',
+    });
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+export interface ComposeService {
+  command?: string[];
+  /** docker-compose 1.29 renders the short forms: "ip:published:target/proto", "source:target:mode". */
+  ports?: string[];
+  volumes?: string[];
+  environment?: Record<string, string | null>;
+  healthcheck?: { disable?: boolean; test?: string[] };
+  build?: { context: string; dockerfile: string };
+}
+
+/** `docker-compose config` of the files: the services as compose would run them. */
+export function composeServices(
+  files: string[],
+  env: Record<string, string> = composeSecrets,
+): Record<string, ComposeService> {
+  const result = composeRun(files, ['config'], env);
+  if (result.status !== 0 || result.stderr !== '')
+    throw new Error(`docker-compose config failed: ${result.stderr}`);
+  return (parse(result.stdout) as { services: Record<string, ComposeService> }).services;
+}
