@@ -12,13 +12,18 @@ process.exitCode = await runbookMain(
     summary:
       'Loads the user table into ClickHouse: exports it TabSeparated from one consistent snapshot (a slave unless\n' +
       '--source says otherwise), loads a staging table, checks its row count and checksum against the snapshot, then\n' +
-      'swaps it in whole (EXCHANGE TABLES, or one RENAME on servers before 20.10). A re-run replaces the rows; a failed\n' +
-      'or killed run leaves the previous table as it was.',
+      'swaps it in whole (EXCHANGE TABLES, or one RENAME on servers before 20.10). A table that already holds exactly\n' +
+      "MySQL's rows is left alone (--force reloads); a failed or killed run leaves the previous table as it was.",
     flags: {
       source: { type: 'string', description: 'the MySQL node to export from (default: the first slave)' },
+      force: {
+        type: 'boolean',
+        description: "reload even when ClickHouse already holds exactly MySQL's rows",
+        default: false,
+      },
     },
     procedure: (run, { inventory, flags }) =>
-      clickhouseLoadProcedure(run, inventory, { source: flags.source }),
+      clickhouseLoadProcedure(run, inventory, { source: flags.source, force: flags.force }),
   },
   scriptArgs(import.meta.url),
 );

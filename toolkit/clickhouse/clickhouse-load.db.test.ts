@@ -26,7 +26,8 @@ const tables = async () =>
   (await clickhouse.client.rows("SELECT name FROM system.tables WHERE database = 'default'")).map(
     (r) => r[0],
   );
-const load = () => runRunbook('clickhouse-load', ['--source', 'db1', '--json'], cluster.env);
+const load = (...extra: string[]) =>
+  runRunbook('clickhouse-load', ['--source', 'db1', '--json', ...extra], cluster.env);
 
 beforeAll(async () => {
   [cluster, clickhouse] = await Promise.all([
@@ -55,6 +56,7 @@ describe('clickhouse-load on real ClickHouse 18.16 and MariaDB', () => {
     process.stdout.write(`first load: ${steps.find((s) => s.name === 'export and load')!.detail}\n`);
     expect(steps.map((s) => [s.name, s.status])).toEqual([
       ['clickhouse', 'ok'],
+      ['compare with MySQL', 'ok'],
       ['staging table', 'changed'],
       ['export and load', 'changed'],
       ['row count and checksum', 'ok'],
@@ -114,10 +116,18 @@ describe('clickhouse-load on real ClickHouse 18.16 and MariaDB', () => {
     expect(cities.every((c) => c.averageAge > 0 && c.averageAge < 120)).toBe(true);
   });
 
-  it('leaves exactly the same rows on a second run', async () => {
+  it('changes nothing on a second run, and --force reloads exactly the same rows', async () => {
     const before = await checksum();
-    const result = await load();
-    expect(result.code, result.stderr).toBe(0);
+    const second = await load();
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.report?.changed).toBe(0);
+    expect(second.report?.steps.find((s) => s.name === 'compare with MySQL')?.detail).toMatch(
+      /already holds MySQL's 1,000,000 rows/,
+    );
+    expect(await checksum()).toBe(before);
+    const forced = await load('--force');
+    expect(forced.code, forced.stderr).toBe(0);
+    expect(forced.report?.steps.find((s) => s.name === 'swap')?.status).toBe('changed');
     expect(await checksum()).toBe(before);
     expect(before.startsWith('1000000 ')).toBe(true);
     expect(await tables()).toEqual(['user']);

@@ -24,6 +24,8 @@ export interface LoadOptions {
   source?: string;
   table?: string;
   database?: string;
+  /** Reload even when the live table already holds exactly MySQL's rows. */
+  force?: boolean;
 }
 
 /** The CREATE TABLE of schema.sql, for another table name (the staging table). */
@@ -252,6 +254,8 @@ export async function clickhouseLoadProcedure(
     return `ClickHouse ${info.version}, database ${database} (${info.engine}): swap by ${info.exchange ? 'EXCHANGE TABLES' : 'RENAME TABLE'}`;
   });
 
+  if (!options.force && (await alreadyLoaded(run, ch, inventory, node, database, table, columns))) return;
+
   const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
   const staging = `${table}_load_${stamp}`;
   const retired = `${table}_old_${stamp}`;
@@ -336,4 +340,42 @@ export async function clickhouseLoadProcedure(
       throw new ToolkitError(`${table} has ${count} rows, expected ${exported.rows}`);
     return `${database}.${table}: ${Number(count).toLocaleString('en-US')} rows`;
   });
+}
+
+/**
+ * The live table already holds exactly what MySQL has (same count, same order-independent checksum):
+ * nothing to load, so a second run changes nothing. MySQL may change between this check and a load;
+ * that is what the next run (or --force) is for.
+ */
+async function alreadyLoaded(
+  run: Run,
+  ch: ClickHouseHttp,
+  inventory: Inventory,
+  node: MysqlNode,
+  database: string,
+  table: string,
+  columns: LoadColumn[],
+): Promise<boolean> {
+  let same = false;
+  await run.check('compare with MySQL', `${node.name} → ${ch.address}`, async () => {
+    if (!(await tableNames(ch, database)).includes(table)) return `no ${database}.${table} yet: load it`;
+    const [count = '0', sum = '0'] = await ch.row(
+      `SELECT count(), ${clickhouseChecksumSql(columns)} FROM \`${database}\`.\`${table}\``,
+    );
+    // An empty table needs loading whatever MySQL holds; no need to checksum a million rows to know.
+    if (count === '0') return `${database}.${table} is empty: load it`;
+    const session = await MysqlSession.open(node, inventory.mysql.admin);
+    try {
+      const mysql = await session.one(
+        `SELECT COUNT(*) AS n, COALESCE(SUM(${mysqlRowHashSql(columns)}), 0) AS s FROM \`${inventory.mysql.database}\`.\`user\``,
+      );
+      same = Number(count) === Number(mysql?.n) && sum === String(mysql?.s);
+      return same
+        ? `${database}.${table} already holds MySQL's ${Number(count).toLocaleString('en-US')} rows (checksum ${sum}): nothing to load (--force reloads)`
+        : `${database}.${table} has ${count} rows, checksum ${sum}; MySQL ${mysql?.n} rows, checksum ${mysql?.s}: reload`;
+    } finally {
+      await session.close();
+    }
+  });
+  return same;
 }
