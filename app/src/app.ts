@@ -38,6 +38,7 @@ import { Post } from './posts/schemas.ts';
 import { PostsService } from './posts/service.ts';
 import { searchRoutes } from './search/routes.ts';
 import { SearchService } from './search/service.ts';
+import { TarantoolSearchService } from './search/tarantool-search.ts';
 import { UsersRepository } from './users/repository.ts';
 import { usersRoutes } from './users/routes.ts';
 import { User } from './users/schemas.ts';
@@ -128,7 +129,12 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   await app.register(healthRoutes, { db, redis, broker });
   await app.register(authRoutes, { auth, ratePerMinute: config.auth.loginRateLimitPerMinute });
   await app.register(usersRoutes, { users, tokens });
-  await app.register(searchRoutes, { search });
+  // SEARCH_BACKEND=tarantool answers /user/search from the Tarantool replica (the seed's Tarantool search
+  // page); the web pages keep MySQL, whose search also pages by keyset.
+  const apiSearch =
+    config.search.backend === 'tarantool' ? new TarantoolSearchService(config.search.tarantool) : search;
+  if (apiSearch instanceof TarantoolSearchService) app.addHook('onClose', () => apiSearch.close());
+  await app.register(searchRoutes, { search: apiSearch });
   await app.register(friendsRoutes, { friends, tokens });
   await app.register(postsRoutes, { posts, feed, live, tokens, users });
   await app.register(dialogsRoutes, { dialogs, counters, tokens });

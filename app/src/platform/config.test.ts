@@ -41,3 +41,15 @@ describe('TRUST_PROXY', () => {
     expect(() => loadConfig({ ...base, TRUST_PROXY: 'yes please' })).toThrow(/TRUST_PROXY/);
   });
 });
+
+describe('SEARCH_BACKEND', () => {
+  it('is MySQL unless set; tarantool needs its password and takes host, port and user', () => {
+    expect(loadConfig(base).search).toEqual({ backend: 'mysql' });
+    expect(
+      loadConfig({ ...base, SEARCH_BACKEND: 'tarantool', TARANTOOL_HOST: 'tt', TARANTOOL_PASSWORD: 'tpw' })
+        .search,
+    ).toEqual({ backend: 'tarantool', tarantool: { host: 'tt', port: 3301, user: 'app', password: 'tpw' } });
+    expect(() => loadConfig({ ...base, SEARCH_BACKEND: 'tarantool' })).toThrow(/TARANTOOL_PASSWORD/);
+    expect(() => loadConfig({ ...base, SEARCH_BACKEND: 'redis' })).toThrow(/SEARCH_BACKEND/);
+  });
+});

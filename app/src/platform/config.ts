@@ -33,6 +33,15 @@ export interface AppConfig {
    * for any proxy in front, or the proxies' addresses and CIDR ranges.
    */
   trustProxy: boolean | string[];
+  /** Who answers GET /user/search: MySQL (the slaves) or the Tarantool replica of the user table. */
+  search: { backend: 'mysql' } | { backend: 'tarantool'; tarantool: TarantoolTarget };
+}
+
+export interface TarantoolTarget {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
 }
 
 export class ConfigError extends Error {
@@ -105,6 +114,18 @@ export function loadConfig(env: Env = process.env): AppConfig {
     instanceId: read.int('APP_INSTANCE_ID', Math.floor(Math.random() * 1024), 0, 1023),
     migrateOnStart: read.bool('MIGRATE_ON_START', false),
     trustProxy: trustProxy(read.string('TRUST_PROXY', 'false')),
+    search:
+      read.choice('SEARCH_BACKEND', 'mysql', ['mysql', 'tarantool']) === 'tarantool'
+        ? {
+            backend: 'tarantool',
+            tarantool: {
+              host: read.string('TARANTOOL_HOST', '127.0.0.1'),
+              port: read.port('TARANTOOL_PORT', 3301),
+              user: read.string('TARANTOOL_USER', 'app'),
+              password: read.secret('TARANTOOL_PASSWORD'),
+            },
+          }
+        : { backend: 'mysql' },
   };
 }
 

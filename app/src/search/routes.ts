@@ -3,12 +3,16 @@ import type { FastifyPluginAsync, RawServerDefault } from 'fastify';
 import { responses } from '../platform/http.ts';
 import type { TypeBoxProvider } from '../platform/typebox.ts';
 import { User } from '../users/schemas.ts';
-import type { SearchService } from './service.ts';
 
 const Prefix = Type.String({ minLength: 1, maxLength: 100 });
 
+/** What /user/search needs of a backend: the MySQL SearchService or the Tarantool replica's search. */
+export interface UserSearch {
+  byNamePrefix(firstName: string, lastName: string, limit: number): Promise<User[]>;
+}
+
 export const searchRoutes: FastifyPluginAsync<
-  { search: SearchService },
+  { search: UserSearch },
   RawServerDefault,
   TypeBoxProvider
 > = async (app, { search }) => {

@@ -1,3 +1,4 @@
+import Fastify from 'fastify';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Inventory } from '../../../toolkit/inventory/schema.ts';
@@ -13,7 +14,11 @@ import { replicatorConfigFile, replicatorEnv } from '../../../toolkit/tarantool/
 import { createUserTable, insertUsers } from '../../../toolkit/tarantool/test-users.ts';
 import { startTestTarantool, type TestTarantool } from '../../../toolkit/tarantool/testing.ts';
 import type { Databases } from '../platform/db.ts';
+import { ErrorBody } from '../platform/http.ts';
+import type { TypeBoxProvider } from '../platform/typebox.ts';
 import { UsersRepository } from '../users/repository.ts';
+import { User } from '../users/schemas.ts';
+import { searchRoutes } from './routes.ts';
 import { SearchService } from './service.ts';
 import { TarantoolSearchService } from './tarantool-search.ts';
 
@@ -128,6 +133,20 @@ describe('user search from Tarantool', () => {
     );
     expect(found.every((users) => users.length > 0)).toBe(true);
     expect(found[0]!.length).toBe(100);
+  });
+
+  it('answers GET /user/search through the same route when the app picks Tarantool', async () => {
+    const app = Fastify().withTypeProvider<TypeBoxProvider>();
+    for (const schema of [ErrorBody, User]) app.addSchema(schema);
+    await app.register(searchRoutes, { search: tarantoolSearch });
+    const response = await app.inject({
+      url: `/user/search?${new URLSearchParams({ first_name: 'ан', last_name: 'ив', limit: '50' })}`,
+    });
+    await app.close();
+    expect(response.statusCode).toBe(200);
+    const expected = await mysqlSearch.byNamePrefix('ан', 'ив', 50);
+    expect(expected.length).toBeGreaterThan(0);
+    expect(response.json()).toEqual(expected);
   });
 
   it('honours the limit, and opens a new connection after close()', async () => {

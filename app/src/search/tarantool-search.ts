@@ -1,13 +1,7 @@
 import { TarantoolClient, TarantoolConnectionError } from '../../../toolkit/tarantool/iproto.ts';
 import type { MsgValue } from '../../../toolkit/tarantool/msgpack.ts';
+import type { TarantoolTarget } from '../platform/config.ts';
 import type { User } from '../users/schemas.ts';
-
-export interface TarantoolTarget {
-  host: string;
-  port: number;
-  user: string;
-  password: string;
-}
 
 /**
  * The user search served by the Tarantool replica (space `user`, filled by the replicator): the same
