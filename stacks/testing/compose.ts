@@ -13,7 +13,8 @@ export const composeSecrets = {
   RABBITMQ_PASSWORD: 'x',
   TARANTOOL_PASSWORD: 'x',
   CLICKHOUSE_PASSWORD: 'x',
-  AUTH_TOKEN_SECRET: 'x',
+  // the app refuses a shorter one
+  AUTH_TOKEN_SECRET: 'x'.repeat(32),
 };
 
 export interface ComposeResult {
@@ -61,6 +62,7 @@ export interface ComposeService {
   volumes?: string[];
   environment?: Record<string, string | null>;
   healthcheck?: { disable?: boolean; test?: string[] };
+  networks?: Record<string, { aliases?: string[] } | null>;
   build?: { context: string; dockerfile: string };
 }
 
