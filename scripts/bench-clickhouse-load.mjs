@@ -58,17 +58,22 @@ try {
     console.log(`${what}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
   }
   option.remove();
+  let best = Number.POSITIVE_INFINITY;
   for (let i = 1; i <= runs; i++) {
     const run = quietRun('clickhouse-load');
     started = Date.now();
-    await clickhouseLoadProcedure(run, inventory, { source: inventory.mysql.master.name });
+    // force: every run loads; otherwise the second finds ClickHouse already equal to MySQL and does nothing.
+    await clickhouseLoadProcedure(run, inventory, { source: inventory.mysql.master.name, force: true });
     const seconds = (Date.now() - started) / 1000;
+    best = Math.min(best, seconds);
     const load = run.report().steps.find((s) => s.name === 'export and load');
     console.log(
       `run ${i}: whole runbook ${seconds.toFixed(1)} s = ${Math.round(users / seconds).toLocaleString('en-US')} rows/s; export and load: ${load?.detail}`,
     );
     await run.close();
   }
+  // The line scripts/bench.mjs reads: the fastest whole runbook of the runs.
+  console.log(`clickhouse-load: ${users.toLocaleString('en-US')} rows in ${best.toFixed(1)} s`);
   console.log(
     `machine: ${os.cpus().length} cores, load average ${os
       .loadavg()
