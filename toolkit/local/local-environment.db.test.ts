@@ -13,7 +13,14 @@ import { freePorts } from './testing.ts';
 
 let stateDir: string;
 let env: NodeJS.ProcessEnv;
-let ports: { mysql: number; redis: number; rabbitmq: number; app: number };
+let ports: {
+  mysql: number;
+  redis: number;
+  rabbitmq: number;
+  app: number;
+  tarantool: number;
+  clickhouse: number;
+};
 
 async function npmRun(command: 'up' | 'down' | 'status', ...args: string[]) {
   const result = await execa('npm', ['run', '-s', command, '--', ...args], {
@@ -31,9 +38,16 @@ async function state(): Promise<LocalState> {
 
 beforeAll(async () => {
   stateDir = mkdtempSync(join(tmpdir(), 'toolkit-local-'));
-  const base = await freePorts(7);
+  const base = await freePorts(10);
   // Redis and RabbitMQ on ports nothing answers on, so `up` starts its own instead of reusing the machine's.
-  ports = { mysql: base, redis: base + 4, rabbitmq: base + 5, app: base + 6 };
+  ports = {
+    mysql: base,
+    redis: base + 4,
+    rabbitmq: base + 5,
+    app: base + 6,
+    tarantool: base + 7,
+    clickhouse: base + 8,
+  };
   env = {
     ...process.env,
     CI: 'true',
@@ -43,6 +57,9 @@ beforeAll(async () => {
     LOCAL_REDIS_PORT: String(ports.redis),
     LOCAL_RABBITMQ_PORT: String(ports.rabbitmq),
     LOCAL_APP_PORT: String(ports.app),
+    // ClickHouse takes this port for HTTP and the next one for its native protocol.
+    LOCAL_TARANTOOL_PORT: String(ports.tarantool),
+    LOCAL_CLICKHOUSE_PORT: String(ports.clickhouse),
   };
 });
 
@@ -70,6 +87,13 @@ describe('npm run up / status / down', () => {
     );
     expect(await probeRedis('127.0.0.1', ports.redis)).toBe(true);
     expect(await probeRabbitmq('127.0.0.1', ports.rabbitmq)).toBe(true);
+    expect(up.stdout).toMatch(
+      new RegExp(`tarantool\\s+tarantool\\s+127\\.0\\.0\\.1:${ports.tarantool}\\s+up`),
+    );
+    expect(up.stdout).toMatch(/tarantool\s+replicator\s+.*\s+up\s+.*caught up/);
+    expect(up.stdout).toMatch(
+      new RegExp(`clickhouse\\s+clickhouse\\s+127\\.0\\.0\\.1:${ports.clickhouse}\\s+up`),
+    );
     const ready = await fetch(`http://127.0.0.1:${ports.app}/ready`);
     expect(ready.status).toBe(200);
   });
@@ -124,6 +148,8 @@ describe('npm run up / status / down', () => {
     expect(isAlive(before.services.redis?.pid)).toBe(false);
     expect(isAlive(before.services.rabbitmq?.pid)).toBe(false);
     expect(isAlive(before.services.app?.pid)).toBe(false);
+    expect(isAlive(before.services.tarantool?.pid)).toBe(false);
+    expect(isAlive(before.services.clickhouse?.pid)).toBe(false);
     expect(await probeRedis('127.0.0.1', ports.redis)).toBe(false);
     expect(existsSync(join(stateDir, 'mysql', 'db1', 'data', 'mysql'))).toBe(true);
     const again = await npmRun('down', '--json');
