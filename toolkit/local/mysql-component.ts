@@ -272,16 +272,7 @@ async function ensureAppDatabase(run: Run, masterName: string): Promise<void> {
     await run.converge({
       name: 'app user',
       host: node.name,
-      read: async () => ({
-        exists:
-          (await session.value("SELECT COUNT(*) FROM mysql.user WHERE User = ? AND Host = '%'", [
-            app.user,
-          ])) === '1',
-        passwordOk: await session.passwordMatches(app.user, '%', resolveSecret(app.password)),
-        grants: (await session.query("SHOW GRANTS FOR ?@'%'", [app.user]).catch(() => [])).map((r) =>
-          String(Object.values(r)[0]),
-        ),
-      }),
+      read: () => session.account(app.user, '%', resolveSecret(app.password)),
       diff: (s) => {
         if (!s.exists) return `create '${app.user}'@'%' with privileges on ${database} only`;
         if (!s.passwordOk) return `reset the password of '${app.user}' from ${app.password}`;

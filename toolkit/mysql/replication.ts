@@ -93,16 +93,7 @@ export async function ensureReplicationUser(
   await run.converge({
     name: 'replication user',
     host: session.node.name,
-    read: async () => {
-      const exists =
-        (await session.value('SELECT COUNT(*) FROM mysql.user WHERE User = ? AND Host = ?', [user, host])) !==
-        '0';
-      if (!exists) return { exists, grants: [] as string[], passwordOk: false };
-      const rows = await session.query('SHOW GRANTS FOR ?@?', [user, host]);
-      const grants = rows.map((r) => String(Object.values(r)[0]));
-      const passwordOk = await session.passwordMatches(user, host, resolveSecret(ref));
-      return { exists, grants, passwordOk };
-    },
+    read: () => session.account(user, host, resolveSecret(ref)),
     diff: (s) => {
       if (!s.exists) return `create '${user}'@'${host}' with REPLICATION SLAVE only`;
       const privileges = s.grants.map(privilegesOf).filter((p) => p !== 'USAGE');

@@ -5,6 +5,12 @@ import { ToolkitError } from '../procedure/errors.ts';
 import { type Flavor, flavorFor } from './flavor.ts';
 
 export type Row = Record<string, unknown>;
+
+export interface AccountState {
+  exists: boolean;
+  grants: string[];
+  passwordOk: boolean;
+}
 export type SqlValue = string | number | bigint | boolean | null | Date | Buffer | SqlValue[];
 
 /** One connection to one server, with the server's flavor and errors that name the node. */
@@ -105,6 +111,16 @@ export class MysqlSession {
 
   async executedGtid() {
     return this.flavor.parseGtid((await this.value(this.flavor.executedGtidSql)) ?? '');
+  }
+
+  /** An account as the converge steps compare it: whether it exists, its SHOW GRANTS lines, whether the password is right. */
+  async account(user: string, host: string, password: string): Promise<AccountState> {
+    const exists =
+      (await this.value('SELECT COUNT(*) FROM mysql.user WHERE User = ? AND Host = ?', [user, host])) !== '0';
+    if (!exists) return { exists, grants: [], passwordOk: false };
+    const rows = await this.query('SHOW GRANTS FOR ?@?', [user, host]);
+    const grants = rows.map((r) => String(Object.values(r)[0]));
+    return { exists, grants, passwordOk: await this.passwordMatches(user, host, password) };
   }
 
   /** Whether user@host has this password: MariaDB compares hashes; MySQL salts them, so it tries a login. */

@@ -31,13 +31,8 @@ export async function ensureReplicatorUser(
     name: 'replicator user',
     host: session.node.name,
     read: async () => {
-      const exists =
-        (await session.value('SELECT COUNT(*) FROM mysql.user WHERE User = ? AND Host = ?', [user, host])) !==
-        '0';
-      if (!exists) return { exists, grants: [] as string[], passwordOk: false };
-      const rows = await session.query('SHOW GRANTS FOR ?@?', [user, host]);
-      const grants = rows.map((r) => normalizeGrant(String(Object.values(r)[0])));
-      return { exists, grants, passwordOk: await session.passwordMatches(user, host, resolveSecret(ref)) };
+      const account = await session.account(user, host, resolveSecret(ref));
+      return { ...account, grants: account.grants.map(normalizeGrant) };
     },
     diff: (s) => {
       if (!s.exists) return `create '${user}'@'${host}' (binlog and SELECT on ${tables.join(', ')})`;

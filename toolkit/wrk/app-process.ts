@@ -3,10 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
-import { generateTargets } from '../../app/src/generator/runbook.ts';
 import { repoRoot } from '../inventory/paths.ts';
 import type { Inventory } from '../inventory/schema.ts';
-import { resolveSecret } from '../inventory/secrets.ts';
+import { appEnvironment as localAppEnvironment } from '../local/app-component.ts';
 import { ToolkitError } from '../procedure/errors.ts';
 import { waitFor } from '../procedure/poll.ts';
 
@@ -42,33 +41,15 @@ export function appEnvironment(
   port: number,
   options: Omit<AppProcessOptions, 'logFile'>,
 ): Record<string, string> {
-  const targets = generateTargets(inventory);
   const env: Record<string, string> = {
-    APP_HOST: '127.0.0.1',
-    APP_PORT: String(port),
+    ...localAppEnvironment(inventory, port),
     LOG_LEVEL: options.logLevel,
-    MYSQL_HOST: targets.master.host,
-    MYSQL_PORT: String(targets.master.port),
-    MYSQL_USER: targets.master.user,
-    MYSQL_PASSWORD: targets.master.password,
-    MYSQL_DB: targets.master.database,
+    // No slaves configured: the app reads from the master.
     SLAVE_MYSQL_HOSTS:
       options.reads === 'slaves' ? inventory.mysql.slaves.map((s) => `${s.host}:${s.port}`).join(',') : '',
-    CHAT_MYSQL_HOST: targets.chat.host,
-    CHAT_MYSQL_PORT: String(targets.chat.port),
-    CHAT_MYSQL_USER: targets.chat.user,
-    CHAT_MYSQL_PASSWORD: targets.chat.password,
-    CHAT_MYSQL_DB: targets.chat.database,
-    REDIS_HOST: inventory.redis.host,
-    REDIS_PORT: String(inventory.redis.port),
-    RABBITMQ_HOST: inventory.rabbitmq.host,
-    RABBITMQ_PORT: String(inventory.rabbitmq.port),
-    RABBITMQ_USER: inventory.rabbitmq.credential.user,
-    RABBITMQ_PASSWORD: resolveSecret(inventory.rabbitmq.credential.password),
     AUTH_TOKEN_SECRET: randomBytes(32).toString('base64url'),
     ...(options.extraEnv ?? {}),
   };
-  if (inventory.rabbitmq.vhost) env.RABBITMQ_VHOST = inventory.rabbitmq.vhost;
   if (options.rabbitmqPrefix) env.RABBITMQ_PREFIX = options.rabbitmqPrefix;
   if (options.poolSize) env.MYSQL_POOL_SIZE = String(options.poolSize);
   return env;
