@@ -1,10 +1,8 @@
-import { resolveSecret } from '../../toolkit/inventory/secrets.ts';
-import { startTestCluster } from '../../toolkit/local/testing.ts';
-import { MysqlSession } from '../../toolkit/mysql/session.ts';
 import { createReporter } from '../../toolkit/procedure/reporter.ts';
 import { Run } from '../../toolkit/procedure/run.ts';
 import { connect, value } from '../src/generator/load.ts';
 import { generateProcedure } from '../src/generator/procedure.ts';
+import { startBenchCluster } from './cluster.ts';
 
 /**
  * Measures the users generator on a throwaway master + 2 semi-sync slaves (real mariadbd, the local
@@ -12,23 +10,9 @@ import { generateProcedure } from '../src/generator/procedure.ts';
  * Prints numbers; asserts nothing.
  */
 export async function benchGenerateUsers(count: number, deferIndex: boolean): Promise<void> {
-  const cluster = await startTestCluster();
+  const { cluster, inventory, target } = await startBenchCluster();
   try {
-    const inventory = cluster.inventory();
-    // Test clusters start with a 32M buffer pool; the local environment (and this figure) uses 256M.
-    for (const node of [inventory.mysql.master, ...inventory.mysql.slaves]) {
-      const session = await MysqlSession.open(node, inventory.mysql.admin);
-      await session.exec('SET GLOBAL innodb_buffer_pool_size = 268435456');
-      await session.close();
-    }
-    const { master, database, app } = inventory.mysql;
-    const target = {
-      host: master.host,
-      port: master.port,
-      user: app.user,
-      password: resolveSecret(app.password),
-      database,
-    };
+    const { master } = inventory.mysql;
     const run = new Run({ runbook: 'bench', env: 'bench', dryRun: false, reporter: createReporter('plain') });
     const started = Date.now();
     try {

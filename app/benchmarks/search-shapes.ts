@@ -1,9 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import type { Connection } from 'mysql2/promise';
-import { resolveSecret } from '../../toolkit/inventory/secrets.ts';
-import { startTestCluster } from '../../toolkit/local/testing.ts';
-import { MysqlSession } from '../../toolkit/mysql/session.ts';
 import { createReporter } from '../../toolkit/procedure/reporter.ts';
 import { Run } from '../../toolkit/procedure/run.ts';
 import { searchPrefixes } from '../../toolkit/wrk/prefixes.ts';
@@ -11,6 +8,7 @@ import { connect } from '../src/generator/load.ts';
 import { generateProcedure } from '../src/generator/procedure.ts';
 import type { Databases, Row, Sql, SqlValue } from '../src/platform/db.ts';
 import { type SearchShape, UsersRepository } from '../src/users/repository.ts';
+import { startBenchCluster } from './cluster.ts';
 
 const counters = [
   'Handler_read_key',
@@ -60,22 +58,9 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
  * returned the same rows.
  */
 export async function benchSearchShapes(sizes: number[], limit: number, searches = 200): Promise<void> {
-  const cluster = await startTestCluster();
+  const { cluster, inventory, target } = await startBenchCluster();
   try {
-    const inventory = cluster.inventory();
-    for (const node of [inventory.mysql.master, ...inventory.mysql.slaves]) {
-      const session = await MysqlSession.open(node, inventory.mysql.admin);
-      await session.exec('SET GLOBAL innodb_buffer_pool_size = 268435456');
-      await session.close();
-    }
-    const { master, database, app } = inventory.mysql;
-    const target = {
-      host: master.host,
-      port: master.port,
-      user: app.user,
-      password: resolveSecret(app.password),
-      database,
-    };
+    const { master } = inventory.mysql;
     const prefixes = searchPrefixes({ count: searches, seed: 1 });
     for (const size of sizes) {
       const run = new Run({
