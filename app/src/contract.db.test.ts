@@ -371,7 +371,7 @@ describe('operations', () => {
       paths: Record<string, Record<string, unknown>>;
     }>();
     const contract = JSON.parse(
-      readFileSync(new URL('../../../shared/reference/otus-openapi.json', import.meta.url), 'utf8'),
+      readFileSync(new URL('../contract/otus-openapi.json', import.meta.url), 'utf8'),
     ) as {
       paths: Record<string, Record<string, unknown>>;
     };
