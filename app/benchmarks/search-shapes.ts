@@ -3,6 +3,13 @@ import { pathToFileURL } from 'node:url';
 import type { Connection } from 'mysql2/promise';
 import { createReporter } from '../../toolkit/procedure/reporter.ts';
 import { Run } from '../../toolkit/procedure/run.ts';
+import {
+  examinedBetween,
+  type HandlerCounters,
+  handlerCounterNames,
+  handlerCountersFrom,
+  handlerCountersSql,
+} from '../../toolkit/wrk/handler-counters.ts';
 import { searchPrefixes } from '../../toolkit/wrk/prefixes.ts';
 import { connect } from '../src/generator/load.ts';
 import { generateProcedure } from '../src/generator/procedure.ts';
@@ -10,33 +17,10 @@ import type { Databases, Row, Sql, SqlValue } from '../src/platform/db.ts';
 import { type SearchShape, UsersRepository } from '../src/users/repository.ts';
 import { startBenchCluster } from './cluster.ts';
 
-const counters = [
-  'Handler_read_key',
-  'Handler_read_next',
-  'Handler_read_prev',
-  'Handler_read_rnd_next',
-  'Handler_icp_attempts',
-  'Handler_icp_match',
-];
-
-/** Index entries and rows read (ICP-rejected entries included), from the session's handler counters. */
-async function examined(conn: Connection): Promise<number> {
-  const [rows] = await conn.query(
-    `SHOW SESSION STATUS WHERE Variable_name IN (${counters.map(() => '?').join(', ')})`,
-    counters,
-  );
-  const v = new Map(
-    (rows as Array<{ Variable_name: string; Value: string }>).map((r) => [r.Variable_name, Number(r.Value)]),
-  );
-  const g = (n: string) => v.get(n) ?? 0;
-  return (
-    g('Handler_read_key') +
-    g('Handler_read_next') +
-    g('Handler_read_prev') +
-    g('Handler_read_rnd_next') +
-    g('Handler_icp_attempts') -
-    g('Handler_icp_match')
-  );
+/** The session's handler counters, to take the difference of around a search. */
+async function counters(conn: Connection): Promise<HandlerCounters> {
+  const [rows] = await conn.query(handlerCountersSql, handlerCounterNames);
+  return handlerCountersFrom(rows as Array<Record<string, unknown>>);
 }
 
 function sqlOn(conn: Connection): Sql {
@@ -106,11 +90,11 @@ export async function benchSearchShapes(sizes: number[], limit: number, searches
             // Interleaved and repeated, the fastest of five: the shapes share whatever else the machine does.
             let best = Number.POSITIVE_INFINITY;
             for (let r = 0; r < 5; r++) {
-              const before = await examined(conn);
+              const before = await counters(conn);
               const t0 = performance.now();
               const found = await repo.searchByNamePrefix(p.first, p.last, limit, { shape }, sql);
               best = Math.min(best, performance.now() - t0);
-              const n = (await examined(conn)) - before;
+              const n = examinedBetween(before, await counters(conn));
               if (r > 0) continue;
               m.examined.push(n);
               m.rows += found.length;
@@ -137,9 +121,9 @@ export async function benchSearchShapes(sizes: number[], limit: number, searches
             if (page.length < limit) continue;
             const last = page.at(-1)!;
             const after = { first_name: last.first_name, second_name: last.second_name, id: String(last.id) };
-            const before = await examined(conn);
+            const before = await counters(conn);
             rows += (await repo.searchByNamePrefix(p.first, p.last, limit, { shape, after }, sql)).length;
-            second.push((await examined(conn)) - before);
+            second.push(examinedBetween(before, await counters(conn)));
           }
           const total = second.reduce((a, b) => a + b, 0);
           line.push(

@@ -28,6 +28,29 @@ import {
   type WorkflowState,
 } from './workflow.ts';
 
+const unanswered = Symbol('vtctld did not answer');
+
+/**
+ * A read for a poll that tolerates a few unanswered polls in a row (vtctld restarting) and fails on
+ * the next one, or at once on any other error. Answers `unanswered` for a poll to skip.
+ */
+function unreachableTolerance(limit: number) {
+  let count = 0;
+  return async <T>(read: () => Promise<T>, why: (reason: string) => void): Promise<T | typeof unanswered> => {
+    try {
+      const value = await read();
+      count = 0;
+      return value;
+    } catch (error) {
+      if (error instanceof VtctldError && error.kind === 'unreachable' && ++count < limit) {
+        why(error.message);
+        return unanswered;
+      }
+      throw error;
+    }
+  };
+}
+
 export interface WorkflowRunOptions {
   action: 'forward' | 'reverse' | 'cancel';
   pollMs: number;
@@ -262,27 +285,19 @@ const copyStage: Stage = {
     `poll ${vtctld.commandLine(commands.status(spec))} until every table's phase is COMPLETE and every stream Running`,
   async apply({ run, vtctld, spec, options }) {
     const meter = run.meter(`copy ${spec.keyspace}.${spec.workflow}`, undefined, 'rows');
-    let unanswered = 0;
+    const tolerate = unreachableTolerance(options.unansweredPolls ?? 3);
     let lastTotal: number | undefined;
     let fatal: Error | undefined;
     const outcome = await waitFor(
       async (why) => {
-        let status: Awaited<ReturnType<typeof readStatus>>;
+        let status: Awaited<ReturnType<typeof readStatus>> | typeof unanswered;
         try {
-          status = await readStatus(vtctld, spec);
-          unanswered = 0;
+          status = await tolerate(() => readStatus(vtctld, spec), why);
         } catch (error) {
-          if (
-            error instanceof VtctldError &&
-            error.kind === 'unreachable' &&
-            ++unanswered < (options.unansweredPolls ?? 3)
-          ) {
-            why(error.message);
-            return undefined;
-          }
           fatal = error as Error;
           return 'stop';
         }
+        if (status === unanswered) return undefined;
         if (!status) {
           fatal = new ToolkitError(
             `workflow ${spec.keyspace}.${spec.workflow} disappeared during the copy (cancelled elsewhere?)`,
@@ -349,26 +364,18 @@ const vdiffStage: Stage = {
         id = latest.uuid;
       }
     }
-    let unanswered = 0;
+    const tolerate = unreachableTolerance(options.unansweredPolls ?? 3);
     let fatal: Error | undefined;
     const report = await waitFor<VDiffReport | 'stop'>(
       async (why) => {
-        let r: VDiffReport | null;
+        let r: VDiffReport | null | typeof unanswered;
         try {
-          r = parseVDiffShow(await vtctld.run(commands.vdiffShow(spec, id)));
-          unanswered = 0;
+          r = await tolerate(async () => parseVDiffShow(await vtctld.run(commands.vdiffShow(spec, id))), why);
         } catch (error) {
-          if (
-            error instanceof VtctldError &&
-            error.kind === 'unreachable' &&
-            ++unanswered < (options.unansweredPolls ?? 3)
-          ) {
-            why(error.message);
-            return undefined;
-          }
           fatal = error as Error;
           return 'stop';
         }
+        if (r === unanswered) return undefined;
         if (!r) {
           why(`VDiff ${id} not visible yet`);
           return undefined;

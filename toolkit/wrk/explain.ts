@@ -1,6 +1,13 @@
 import { likePrefix } from '../../app/src/users/repository.ts';
 import type { Inventory } from '../inventory/schema.ts';
 import { MysqlSession } from '../mysql/session.ts';
+import {
+  examinedBetween,
+  type HandlerCounters,
+  handlerCounterNames,
+  handlerCountersFrom,
+  handlerCountersSql,
+} from './handler-counters.ts';
 import type { SearchPrefix } from './prefixes.ts';
 import {
   appSearchSql,
@@ -36,34 +43,8 @@ export interface ExplainReport {
   costs: ScanCost[];
 }
 
-const counters = [
-  'Handler_read_key',
-  'Handler_read_next',
-  'Handler_read_prev',
-  'Handler_read_rnd_next',
-  'Handler_icp_attempts',
-  'Handler_icp_match',
-];
-
-type Counters = Record<string, number>;
-
-async function handlerCounters(session: MysqlSession): Promise<Counters> {
-  const rows = await session.query(
-    `SHOW SESSION STATUS WHERE Variable_name IN (${counters.map(() => '?').join(', ')})`,
-    counters,
-  );
-  const out: Counters = {};
-  for (const row of rows) out[String(row.Variable_name)] = Number(row.Value);
-  return out;
-}
-
-function examinedBetween(before: Counters, after: Counters, overhead: number): number {
-  const d = (name: string): number => (after[name] ?? 0) - (before[name] ?? 0);
-  const reads =
-    d('Handler_read_key') + d('Handler_read_next') + d('Handler_read_prev') + d('Handler_read_rnd_next');
-  // Entries ICP looked at and threw away never became a read_next; they were examined all the same.
-  const icpRejected = d('Handler_icp_attempts') - d('Handler_icp_match');
-  return Math.max(0, reads + icpRejected - overhead);
+async function handlerCounters(session: MysqlSession): Promise<HandlerCounters> {
+  return handlerCountersFrom(await session.query(handlerCountersSql, handlerCounterNames));
 }
 
 /**
