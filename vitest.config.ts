@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: [
+      'lib/**/*.test.ts',
       'toolkit/**/*.test.ts',
       'app/**/*.test.ts',
       'stacks/**/*.test.ts',

@@ -2,7 +2,7 @@ import { request as httpRequest } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../../toolkit/procedure/poll.ts';
+import { waitFor } from '../../lib/poll.ts';
 import { startTestStack, type TestStack } from '../test-support/stack.ts';
 import { launchChromium, type Person, screenshot, signUp } from './browser.ts';
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../../toolkit/procedure/poll.ts';
+import { waitFor } from '../../lib/poll.ts';
 import { errorBody, TestClient, type TestUser } from '../test-support/client.ts';
 import { startTestStack, type TestStack } from '../test-support/stack.ts';
 

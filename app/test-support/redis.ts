@@ -1,7 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { probeRedis } from '../../toolkit/local/probes.ts';
-import { freePorts } from '../../toolkit/local/testing.ts';
-import { waitFor } from '../../toolkit/procedure/poll.ts';
+import { freePorts, probeRedis } from '../../lib/net.ts';
+import { waitFor } from '../../lib/poll.ts';
 
 export interface TestRedis {
   port: number;

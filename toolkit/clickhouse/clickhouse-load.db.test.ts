@@ -1,11 +1,11 @@
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../lib/poll.ts';
 import { repoRoot } from '../inventory/paths.ts';
 import type { Inventory } from '../inventory/schema.ts';
 import { updateState } from '../local/state.ts';
 import { runRunbook, startTestCluster, type TestCluster } from '../local/testing.ts';
 import { MysqlSession } from '../mysql/session.ts';
-import { waitFor } from '../procedure/poll.ts';
 import { createUserTable, insertUsers } from '../tarantool/test-users.ts';
 import { usersByAgeAndGender, usersByCity } from './analytics.ts';
 import { startTestClickHouse, type TestClickHouse } from './testing.ts';

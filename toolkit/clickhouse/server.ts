@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { findBinary } from '../local/binaries.ts';
-import { isAlive, spawnDetached } from '../local/process.ts';
-import { waitFor } from '../procedure/poll.ts';
+import { waitFor } from '../../lib/poll.ts';
+import { findBinary } from '../host/binaries.ts';
+import { isAlive, spawnDetached } from '../host/process.ts';
 import { ClickHouseHttp } from './http.ts';
 
 export interface ClickHouseServerOptions {

@@ -1,16 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { portOpen } from '../../lib/net.ts';
 import { ClickHouseHttp } from '../clickhouse/http.ts';
 import { clickhouseIsOurs, startClickHouse, stopClickHouse } from '../clickhouse/server.ts';
 import { createTableSql } from '../clickhouse/user-load.ts';
+import { findBinary } from '../host/binaries.ts';
 import { localSecretsFile, readLocalSecrets, resolveSecret } from '../inventory/secrets.ts';
 import { ToolkitError } from '../procedure/errors.ts';
 import type { Run } from '../procedure/run.ts';
-import { findBinary } from './binaries.ts';
 import type { LocalComponent, StatusRow } from './component.ts';
 import { localHost } from './inventory.ts';
-import { portOpen } from './process.ts';
 import { serviceDir } from './service.ts';
 import { loadState, updateState } from './state.ts';
 

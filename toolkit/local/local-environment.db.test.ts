@@ -3,13 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePorts, probeRabbitmq, probeRedis } from '../../lib/net.ts';
+import { waitFor } from '../../lib/poll.ts';
+import { isAlive } from '../host/process.ts';
 import { repoRoot } from '../inventory/paths.ts';
-import { waitFor } from '../procedure/poll.ts';
 import type { RunbookReport } from '../procedure/types.ts';
-import { probeRabbitmq, probeRedis } from './probes.ts';
-import { isAlive } from './process.ts';
 import type { LocalState } from './state.ts';
-import { freePorts } from './testing.ts';
 
 let stateDir: string;
 let env: NodeJS.ProcessEnv;

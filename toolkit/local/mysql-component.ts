@@ -1,5 +1,6 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { mysqlGreeting } from '../host/process.ts';
 import { resolveSecret } from '../inventory/secrets.ts';
 import { replicationProcedure } from '../mysql/replication.ts';
 import { semisyncProcedure } from '../mysql/semisync.ts';
@@ -20,7 +21,6 @@ import {
   stopNode,
   waitUntilServing,
 } from './mysql-node.ts';
-import { mysqlGreeting } from './process.ts';
 import { type LocalMysqlNode, loadState, updateState } from './state.ts';
 
 /** The master and its slaves as local mariadbd/mysqld processes, replicating with semi-sync. */

@@ -3,11 +3,11 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFi
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { waitFor } from '../../lib/poll.ts';
+import { findBinary } from '../host/binaries.ts';
+import { isOurs, mysqlGreeting, spawnDetached, stopProcess } from '../host/process.ts';
 import { cacheDir, repoRoot } from '../inventory/paths.ts';
 import { ToolkitError } from '../procedure/errors.ts';
-import { waitFor } from '../procedure/poll.ts';
-import { findBinary } from './binaries.ts';
-import { isOurs, mysqlGreeting, spawnDetached, stopProcess } from './process.ts';
 import { type LocalMysqlNode, nodeDir } from './state.ts';
 
 export interface ServerBinaries {

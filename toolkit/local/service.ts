@@ -1,12 +1,12 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { waitFor } from '../../lib/poll.ts';
+import { findBinary } from '../host/binaries.ts';
+import { isOurs, spawnDetached, stopProcess } from '../host/process.ts';
 import { stateDir } from '../inventory/paths.ts';
 import { ToolkitError } from '../procedure/errors.ts';
-import { waitFor } from '../procedure/poll.ts';
 import type { Run } from '../procedure/run.ts';
-import { findBinary } from './binaries.ts';
 import type { LocalComponent, StatusRow } from './component.ts';
-import { isOurs, spawnDetached, stopProcess } from './process.ts';
 import { type LocalState, loadState, updateState } from './state.ts';
 
 type ServiceName = keyof LocalState['services'];

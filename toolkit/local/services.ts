@@ -1,6 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { probeRabbitmq, probeRedis } from './probes.ts';
+import { probeRabbitmq, probeRedis } from '../../lib/net.ts';
 import { serviceComponent } from './service.ts';
 
 function port(name: string, fallback: number): number {

@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { portOpen } from '../../lib/net.ts';
+import { waitFor } from '../../lib/poll.ts';
+import { findBinary } from '../host/binaries.ts';
+import { isOurs, stopProcess } from '../host/process.ts';
 import { localSecretsFile, readLocalSecrets, resolveSecret } from '../inventory/secrets.ts';
 import { MysqlSession } from '../mysql/session.ts';
 import { ToolkitError } from '../procedure/errors.ts';
-import { waitFor } from '../procedure/poll.ts';
 import type { Run } from '../procedure/run.ts';
 import {
   localTarantoolSecretKeys,
@@ -23,10 +26,8 @@ import {
   stopTarantool,
   tarantoolIsOurs,
 } from '../tarantool/server.ts';
-import { findBinary } from './binaries.ts';
 import type { LocalComponent, StatusRow } from './component.ts';
 import { localHost, localInventory } from './inventory.ts';
-import { isOurs, portOpen, stopProcess } from './process.ts';
 import { serviceDir } from './service.ts';
 import { loadState, updateState } from './state.ts';
 

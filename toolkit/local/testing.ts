@@ -1,13 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePorts } from '../../lib/net.ts';
 import type { Inventory } from '../inventory/schema.ts';
 import { createReporter } from '../procedure/reporter.ts';
 import { Run } from '../procedure/run.ts';
 import type { RunbookReport } from '../procedure/types.ts';
 import { localInventory } from './inventory.ts';
 import { mysqlComponent, startMysqlNodes } from './mysql-component.ts';
-import { portOpen } from './process.ts';
 import { ensureLocalSecrets } from './secrets-file.ts';
 import { loadState, saveState } from './state.ts';
 
@@ -18,18 +18,6 @@ export interface TestCluster {
   env: NodeJS.ProcessEnv;
   inventory(): Inventory;
   stop(): Promise<void>;
-}
-
-/** A block of free consecutive ports in a range no default service uses. */
-export async function freePorts(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const base = 20_000 + Math.floor(Math.random() * 900) * 10;
-    const busy = await Promise.all(
-      Array.from({ length: count }, (_, i) => portOpen('127.0.0.1', base + i, 200)),
-    );
-    if (!busy.some(Boolean)) return base;
-  }
-  throw new Error('no free block of ports found');
 }
 
 export function quietRun(name = 'test'): Run {

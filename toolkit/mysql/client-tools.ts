@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { findBinary } from '../host/binaries.ts';
 import type { MysqlNode } from '../inventory/schema.ts';
-import { findBinary } from '../local/binaries.ts';
 import { ToolkitError } from '../procedure/errors.ts';
 
 /**

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../lib/poll.ts';
 import type { Inventory } from '../inventory/schema.ts';
 import { resolveSecret } from '../inventory/secrets.ts';
 import { localInventory } from '../local/inventory.ts';
@@ -9,7 +10,6 @@ import { startMysqlNodes } from '../local/mysql-component.ts';
 import { nodePaths } from '../local/mysql-node.ts';
 import { loadState } from '../local/state.ts';
 import { quietRun, runRunbook, startTestCluster, type TestCluster } from '../local/testing.ts';
-import { waitFor } from '../procedure/poll.ts';
 import { MysqlSession } from './session.ts';
 
 let cluster: TestCluster;

@@ -1,7 +1,7 @@
+import { waitFor } from '../../lib/poll.ts';
 import type { Inventory, MysqlNode } from '../inventory/schema.ts';
 import type { InventorySource } from '../inventory/source.ts';
 import { ToolkitError } from '../procedure/errors.ts';
-import { waitFor } from '../procedure/poll.ts';
 import type { Run } from '../procedure/run.ts';
 import type { GtidSet } from './gtid.ts';
 import { readOptionFile, renderOptionFile, writeOptionFile } from './option-file.ts';

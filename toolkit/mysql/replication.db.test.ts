@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { waitFor } from '../../lib/poll.ts';
 import type { Inventory } from '../inventory/schema.ts';
 import { resolveSecret } from '../inventory/secrets.ts';
 import { startMysqlNodes } from '../local/mysql-component.ts';
 import { loadState } from '../local/state.ts';
 import { quietRun, runRunbook, startTestCluster, type TestCluster } from '../local/testing.ts';
-import { waitFor } from '../procedure/poll.ts';
 import { MysqlSession } from './session.ts';
 
 let cluster: TestCluster;

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { waitFor } from '../../lib/poll.ts';
 import type { Inventory, MysqlNode } from '../inventory/schema.ts';
 import { resolveSecret } from '../inventory/secrets.ts';
 import { type InventorySource, topologyOf } from '../inventory/source.ts';
 import { ToolkitError } from '../procedure/errors.ts';
-import { waitFor } from '../procedure/poll.ts';
 import type { Run } from '../procedure/run.ts';
 import { checkIdentities, checkReplicationSettings, connectNodes } from './cluster.ts';
 import { readOptionFile, renderOptionFile, writeOptionFile } from './option-file.ts';

@@ -1,5 +1,5 @@
+import { waitFor } from '../../lib/poll.ts';
 import type { Inventory } from '../inventory/schema.ts';
-import { waitFor } from '../procedure/poll.ts';
 import type { Run } from '../procedure/run.ts';
 import { connectNodes } from './cluster.ts';
 import { readOptionFile, renderOptionFile, writeOptionFile } from './option-file.ts';

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePorts } from '../../lib/net.ts';
 import { clickhouseComponent } from '../local/clickhouse-component.ts';
 import { loadState } from '../local/state.ts';
 import { tarantoolComponent } from '../local/tarantool-component.ts';
-import { freePorts, quietRun, startTestCluster, type TestCluster } from '../local/testing.ts';
+import { quietRun, startTestCluster, type TestCluster } from '../local/testing.ts';
 import { MysqlSession } from '../mysql/session.ts';
 import { createUserTable, insertUsers } from './test-users.ts';
 

@@ -1,12 +1,12 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../lib/poll.ts';
+import { isOurs } from '../host/process.ts';
 import type { Inventory } from '../inventory/schema.ts';
-import { isOurs } from '../local/process.ts';
 import { loadState, updateState } from '../local/state.ts';
 import { runRunbook, startTestCluster, type TestCluster } from '../local/testing.ts';
 import { MysqlSession } from '../mysql/session.ts';
-import { waitFor } from '../procedure/poll.ts';
 import type { TarantoolClient } from './iproto.ts';
 import { replicatorMarker } from './server.ts';
 import { createUserTable, insertUsers } from './test-users.ts';

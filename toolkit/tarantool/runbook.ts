@@ -1,10 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { waitFor } from '../../lib/poll.ts';
 import type { Inventory } from '../inventory/schema.ts';
 import { resolveSecret } from '../inventory/secrets.ts';
 import { MysqlSession } from '../mysql/session.ts';
 import { ToolkitError, UsageError } from '../procedure/errors.ts';
 import type { RunbookDefinition } from '../procedure/main.ts';
-import { waitFor } from '../procedure/poll.ts';
 import type { Run } from '../procedure/run.ts';
 import { replicatorMysqlCredential, tarantoolAdminCredential } from './credentials.ts';
 import { TarantoolClient } from './iproto.ts';

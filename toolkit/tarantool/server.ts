@@ -1,9 +1,9 @@
 import { mkdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
+import { waitFor } from '../../lib/poll.ts';
+import { findBinary } from '../host/binaries.ts';
+import { isAlive, spawnDetached } from '../host/process.ts';
 import { repoRoot } from '../inventory/paths.ts';
-import { findBinary } from '../local/binaries.ts';
-import { isAlive, spawnDetached } from '../local/process.ts';
-import { waitFor } from '../procedure/poll.ts';
 import { TarantoolClient } from './iproto.ts';
 
 export const initLua = join(repoRoot, 'compose', 'tarantool', 'init.lua');

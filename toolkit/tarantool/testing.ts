@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePorts } from '../local/testing.ts';
+import { freePorts } from '../../lib/net.ts';
 import { TarantoolClient } from './iproto.ts';
 import { startTarantool, stopTarantool } from './server.ts';
 

@@ -1,12 +1,13 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { execa } from 'execa';
+import { portOpen } from '../../lib/net.ts';
+import { waitFor } from '../../lib/poll.ts';
+import { findBinary } from '../host/binaries.ts';
+import { isOurs, mysqlGreeting, spawnDetached, stopProcess } from '../host/process.ts';
 import { stateDir } from '../inventory/paths.ts';
-import { findBinary } from '../local/binaries.ts';
-import { isOurs, mysqlGreeting, portOpen, spawnDetached, stopProcess } from '../local/process.ts';
 import { ToolkitError, UsageError } from '../procedure/errors.ts';
 import type { RunbookDefinition } from '../procedure/main.ts';
-import { waitFor } from '../procedure/poll.ts';
 import type { Run } from '../procedure/run.ts';
 import { parseShardList } from './keyrange.ts';
 import { type Layout, loadLayout } from './layout.ts';

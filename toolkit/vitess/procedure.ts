@@ -1,8 +1,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { waitFor } from '../../lib/poll.ts';
 import { stateDir } from '../inventory/paths.ts';
 import { ToolkitError } from '../procedure/errors.ts';
-import { waitFor } from '../procedure/poll.ts';
 import type { Run } from '../procedure/run.ts';
 import {
   describeMismatch,

@@ -3,11 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
+import { waitFor } from '../../lib/poll.ts';
 import { repoRoot } from '../inventory/paths.ts';
 import type { Inventory } from '../inventory/schema.ts';
 import { appEnvironment as localAppEnvironment } from '../local/app-component.ts';
 import { ToolkitError } from '../procedure/errors.ts';
-import { waitFor } from '../procedure/poll.ts';
 
 const mainFile = resolve(repoRoot, 'app/src/main.ts');
 

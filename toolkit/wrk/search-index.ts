@@ -1,6 +1,6 @@
+import { waitFor } from '../../lib/poll.ts';
 import type { Inventory, MysqlNode } from '../inventory/schema.ts';
 import { MysqlSession } from '../mysql/session.ts';
-import { waitFor } from '../procedure/poll.ts';
 import type { Run } from '../procedure/run.ts';
 
 /** The index the app's migration (app/migrations/main/001_users.sql) makes for the search. */

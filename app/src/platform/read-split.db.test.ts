@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../../../toolkit/procedure/poll.ts';
+import { waitFor } from '../../../lib/poll.ts';
 import { TestClient } from '../../test-support/client.ts';
 import { startTestStack, type TestStack } from '../../test-support/stack.ts';
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../../../toolkit/procedure/poll.ts';
+import { waitFor } from '../../../lib/poll.ts';
 import { TestClient, type TestUser } from '../../test-support/client.ts';
 import { startTestStack, type TestStack } from '../../test-support/stack.ts';
 

@@ -1,11 +1,11 @@
 import Fastify from 'fastify';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../../lib/poll.ts';
 import type { Inventory } from '../../../toolkit/inventory/schema.ts';
 import { resolveSecret } from '../../../toolkit/inventory/secrets.ts';
 import { startTestCluster, type TestCluster } from '../../../toolkit/local/testing.ts';
 import { MysqlSession } from '../../../toolkit/mysql/session.ts';
-import { waitFor } from '../../../toolkit/procedure/poll.ts';
 import type { TarantoolClient } from '../../../toolkit/tarantool/iproto.ts';
 import { measureLag } from '../../../toolkit/tarantool/lag.ts';
 import { loadReplicatorConfig } from '../../../toolkit/tarantool/replicator-config.ts';

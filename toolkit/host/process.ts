@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { createConnection } from 'node:net';
-import { waitFor } from '../procedure/poll.ts';
+import { waitFor } from '../../lib/poll.ts';
 
 export function isAlive(pid: number | undefined): pid is number {
   if (!pid) return false;
@@ -83,20 +83,6 @@ export async function stopProcess(
     });
     return 'killed';
   }
-}
-
-/** Resolves true when something accepts TCP connections on host:port. */
-export function portOpen(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = createConnection({ host, port });
-    const done = (result: boolean) => {
-      socket.destroy();
-      resolve(result);
-    };
-    socket.setTimeout(timeoutMs, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
 }
 
 /**
