@@ -6,6 +6,7 @@ export default defineConfig({
       'lib/**/*.test.ts',
       'toolkit/**/*.test.ts',
       'app/**/*.test.ts',
+      'benchmarks/**/*.test.ts',
       'stacks/**/*.test.ts',
       'scripts/**/*.test.ts',
       'vitess/**/*.test.ts',

@@ -4,7 +4,7 @@
 import './lib/typescript.mjs';
 
 const { scriptArgs } = await import('../toolkit/procedure/args.ts');
-const { benchGenerateUsers } = await import('../app/benchmarks/generate-users.ts');
+const { benchGenerateUsers } = await import('../benchmarks/app/generate-users.ts');
 
 const words = scriptArgs(import.meta.url);
 const count = Number((words.find((w) => !w.startsWith('--')) ?? '1000000').replaceAll('_', ''));

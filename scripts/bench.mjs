@@ -5,7 +5,7 @@ import './lib/typescript.mjs';
 
 const { scriptArgs } = await import('../toolkit/procedure/args.ts');
 const { runbookMain } = await import('../toolkit/procedure/main.ts');
-const { benchRunbook } = await import('../toolkit/wrk/bench-runbook.ts');
+const { benchRunbook } = await import('../benchmarks/wrk/bench-runbook.ts');
 
 const words = scriptArgs(import.meta.url);
 const split = words.indexOf('--');

@@ -5,7 +5,7 @@ import './lib/typescript.mjs';
 
 const { scriptArgs } = await import('../toolkit/procedure/args.ts');
 const { runbookMain } = await import('../toolkit/procedure/main.ts');
-const { wrkReportRunbook } = await import('../toolkit/wrk/runbook.ts');
+const { wrkReportRunbook } = await import('../benchmarks/wrk/runbook.ts');
 
 const words = scriptArgs(import.meta.url);
 process.exitCode = await runbookMain(wrkReportRunbook(words), words);

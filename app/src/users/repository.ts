@@ -53,7 +53,7 @@ const afterCursor =
 const keyset = (after: NameCursor | undefined): SqlValue[] =>
   after ? [after.first_name, after.first_name, after.second_name, after.second_name, BigInt(after.id)] : [];
 
-/** The search's statements, word for word (toolkit/wrk/search-query.ts issues the same). */
+/** The search's statements, word for word (benchmarks/wrk/search-query.ts issues the same). */
 export const searchSql = {
   single: (after: boolean) =>
     `SELECT ${columns} FROM \`user\` WHERE first_name LIKE ? AND second_name LIKE ? ${after ? `${afterCursor} ` : ''}${order}`,

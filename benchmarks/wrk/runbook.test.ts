@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseArgs } from '../procedure/args.ts';
-import { UsageError } from '../procedure/errors.ts';
-import { commonFlags } from '../procedure/main.ts';
+import { parseArgs } from '../../toolkit/procedure/args.ts';
+import { UsageError } from '../../toolkit/procedure/errors.ts';
+import { commonFlags } from '../../toolkit/procedure/main.ts';
 import { reportOptions, validateReportFlags, wrkReportRunbook } from './runbook.ts';
 
 const parse = (words: string[]) =>

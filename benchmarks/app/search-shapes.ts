@@ -1,6 +1,10 @@
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import type { Connection } from 'mysql2/promise';
+import { connect } from '../../app/src/generator/load.ts';
+import { generateProcedure } from '../../app/src/generator/procedure.ts';
+import type { Databases, Row, Sql, SqlValue } from '../../app/src/platform/db.ts';
+import { type SearchShape, UsersRepository } from '../../app/src/users/repository.ts';
 import { createReporter } from '../../toolkit/procedure/reporter.ts';
 import { Run } from '../../toolkit/procedure/run.ts';
 import {
@@ -9,12 +13,8 @@ import {
   handlerCounterNames,
   handlerCountersFrom,
   handlerCountersSql,
-} from '../../toolkit/wrk/handler-counters.ts';
-import { searchPrefixes } from '../../toolkit/wrk/prefixes.ts';
-import { connect } from '../src/generator/load.ts';
-import { generateProcedure } from '../src/generator/procedure.ts';
-import type { Databases, Row, Sql, SqlValue } from '../src/platform/db.ts';
-import { type SearchShape, UsersRepository } from '../src/users/repository.ts';
+} from '../wrk/handler-counters.ts';
+import { searchPrefixes } from '../wrk/prefixes.ts';
 import { startBenchCluster } from './cluster.ts';
 
 /** The session's handler counters, to take the difference of around a search. */

@@ -8,7 +8,7 @@ import { startTinyServer } from './testing/tiny-server.ts';
 import { parseWrkOutput } from './wrk-output.ts';
 import { runWrk, wrkArgs } from './wrk-runner.ts';
 
-// Debian's wrk and scripts/wrk/search.lua for real, against a tiny server this test starts.
+// Debian's wrk and benchmarks/wrk/search.lua for real, against a tiny server this test starts.
 let dir: string;
 let prefixFile: string;
 const prefixes = searchPrefixes({ count: 20, seed: 5 });

@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { execa } from 'execa';
-import { repoRoot } from '../inventory/paths.ts';
+import { repoRoot } from '../../toolkit/inventory/paths.ts';
 
-export const searchScript = resolve(repoRoot, 'scripts/wrk/search.lua');
+export const searchScript = resolve(repoRoot, 'benchmarks/wrk/search.lua');
 
 export interface WrkOptions {
   /** The app's base URL (http://127.0.0.1:5000); the script adds /user/search?... */

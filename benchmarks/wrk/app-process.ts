@@ -4,10 +4,10 @@ import { closeSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { waitFor } from '../../lib/poll.ts';
-import { repoRoot } from '../inventory/paths.ts';
-import type { Inventory } from '../inventory/schema.ts';
-import { appEnvironment as localAppEnvironment } from '../local/app-component.ts';
-import { ToolkitError } from '../procedure/errors.ts';
+import { repoRoot } from '../../toolkit/inventory/paths.ts';
+import type { Inventory } from '../../toolkit/inventory/schema.ts';
+import { appEnvironment as localAppEnvironment } from '../../toolkit/local/app-component.ts';
+import { ToolkitError } from '../../toolkit/procedure/errors.ts';
 
 const mainFile = resolve(repoRoot, 'app/src/main.ts');
 

@@ -1,7 +1,7 @@
 import { waitFor } from '../../lib/poll.ts';
-import type { Inventory, MysqlNode } from '../inventory/schema.ts';
-import { MysqlSession } from '../mysql/session.ts';
-import type { Run } from '../procedure/run.ts';
+import type { Inventory, MysqlNode } from '../../toolkit/inventory/schema.ts';
+import { MysqlSession } from '../../toolkit/mysql/session.ts';
+import type { Run } from '../../toolkit/procedure/run.ts';
 
 /** The index the app's migration (app/migrations/main/001_users.sql) makes for the search. */
 export const searchIndex = {

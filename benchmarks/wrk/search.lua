@@ -1,6 +1,6 @@
 -- wrk script for GET /user/search with realistic random name prefixes.
--- usage: wrk -t2 -c100 -d30s --latency -s scripts/wrk/search.lua http://127.0.0.1:5000 -- <prefixes file>
--- The prefixes file (written by toolkit/wrk/prefixes.ts from the users generator's own name lists)
+-- usage: wrk -t2 -c100 -d30s --latency -s benchmarks/wrk/search.lua http://127.0.0.1:5000 -- <prefixes file>
+-- The prefixes file (written by benchmarks/wrk/prefixes.ts from the users generator's own name lists)
 -- holds one URL-encoded query string per line: first_name=..&last_name=..&limit=..
 -- Each thread picks lines at random; done() prints one `WRK_JSON {...}` line with exact percentiles
 -- and the number of requests sent.

@@ -1,9 +1,9 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FlagSpecs } from '../procedure/args.ts';
-import { UsageError } from '../procedure/errors.ts';
-import type { RunbookDefinition } from '../procedure/main.ts';
+import type { FlagSpecs } from '../../toolkit/procedure/args.ts';
+import { UsageError } from '../../toolkit/procedure/errors.ts';
+import type { RunbookDefinition } from '../../toolkit/procedure/main.ts';
 import { benchProcedure } from './bench.ts';
 
 const benchmarks = ['http', 'generate', 'clickhouse', 'wrk'];

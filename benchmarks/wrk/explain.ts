@@ -1,6 +1,6 @@
 import { likePrefix } from '../../app/src/users/repository.ts';
-import type { Inventory } from '../inventory/schema.ts';
-import { MysqlSession } from '../mysql/session.ts';
+import type { Inventory } from '../../toolkit/inventory/schema.ts';
+import { MysqlSession } from '../../toolkit/mysql/session.ts';
 import {
   examinedBetween,
   type HandlerCounters,

@@ -1,8 +1,8 @@
+import type { MysqlTarget } from '../../app/src/platform/config.ts';
 import type { Inventory } from '../../toolkit/inventory/schema.ts';
 import { resolveSecret } from '../../toolkit/inventory/secrets.ts';
 import { startTestCluster, type TestCluster } from '../../toolkit/local/testing.ts';
 import { MysqlSession } from '../../toolkit/mysql/session.ts';
-import type { MysqlTarget } from '../src/platform/config.ts';
 
 /**
  * A throwaway master + 2 semi-sync slaves for the benchmarks, with the local environment's 256M

@@ -1,6 +1,6 @@
-// Records the wrk outputs under toolkit/wrk/fixtures/ that the parser's tests read:
-//   node --import tsx toolkit/wrk/testing/record-fixtures.ts
-// Each fixture is wrk's real stdout (Debian's wrk 4.1.0, scripts/wrk/search.lua) against the tiny
+// Records the wrk outputs under benchmarks/wrk/fixtures/ that the parser's tests read:
+//   node --import tsx benchmarks/wrk/testing/record-fixtures.ts
+// Each fixture is wrk's real stdout (Debian's wrk 4.1.0, benchmarks/wrk/search.lua) against the tiny
 // server of tiny-server.ts on this machine; the first line of each .txt says how it was made.
 import { writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

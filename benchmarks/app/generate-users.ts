@@ -1,7 +1,7 @@
+import { connect, value } from '../../app/src/generator/load.ts';
+import { generateProcedure } from '../../app/src/generator/procedure.ts';
 import { createReporter } from '../../toolkit/procedure/reporter.ts';
 import { Run } from '../../toolkit/procedure/run.ts';
-import { connect, value } from '../src/generator/load.ts';
-import { generateProcedure } from '../src/generator/procedure.ts';
 import { startBenchCluster } from './cluster.ts';
 
 /**

@@ -23,7 +23,7 @@ interface WrkJson {
 }
 
 /**
- * One wrk run's stdout as a point. The `WRK_JSON` line that scripts/wrk/search.lua's done() prints
+ * One wrk run's stdout as a point. The `WRK_JSON` line that benchmarks/wrk/search.lua's done() prints
  * gives exact counts and percentiles (p90 included); without it (another script, or none) the text
  * report is read: requests, duration, the --latency distribution, socket errors and non-2xx answers.
  * req/s counts successful answers only (wrk's own Requests/sec includes the non-2xx ones).

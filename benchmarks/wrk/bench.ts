@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { execa } from 'execa';
-import { repoRoot } from '../inventory/paths.ts';
-import type { Run } from '../procedure/run.ts';
+import { repoRoot } from '../../toolkit/inventory/paths.ts';
+import type { Run } from '../../toolkit/procedure/run.ts';
 import { searchPrefixes, writePrefixFile } from './prefixes.ts';
 import { startTinyServer } from './testing/tiny-server.ts';
 import { parseWrkOutput } from './wrk-output.ts';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
-import type { FlagSpecs, ParsedFlags } from '../procedure/args.ts';
-import { UsageError } from '../procedure/errors.ts';
-import type { commonFlags, RunbookDefinition } from '../procedure/main.ts';
+import type { FlagSpecs, ParsedFlags } from '../../toolkit/procedure/args.ts';
+import { UsageError } from '../../toolkit/procedure/errors.ts';
+import type { commonFlags, RunbookDefinition } from '../../toolkit/procedure/main.ts';
 import { type WrkReportOptions, wrkReportProcedure } from './report.ts';
 
 const flags = {
