@@ -1,11 +1,11 @@
 // The deployed containers' environment against what the programs in them read: the app
 // (app/src/platform/config.ts) and the Tarantool replicator (compose/tarantool/replicator.yml, expanded by
-// toolkit/tarantool/replicator-config.ts). Fails when compose, the stacks and those drift apart again.
+// toolkit/tarantool/replicator/config.ts). Fails when compose, the stacks and those drift apart again.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../app/src/platform/config.ts';
-import { parseReplicatorConfig, passwordFrom } from '../toolkit/tarantool/replicator-config.ts';
+import { parseReplicatorConfig, passwordFrom } from '../toolkit/tarantool/replicator/config.ts';
 import { StackSettings, secretKeys } from './config.ts';
 import { composeDir, readShared, sharedFiles } from './shared-files.ts';
 import { composeSecrets, composeServices } from './testing/compose.ts';

@@ -79,12 +79,19 @@ const entries = {
 };
 
 describe('app/Dockerfile', () => {
-  it('copies the sources, the tsconfig tsx reads, and toolkit/ for the replicator and the Tarantool search', () => {
+  it('copies the sources, the tsconfig tsx reads, lib/ and the replicator folder', () => {
     expect(copiedPaths(dockerfile)).toEqual(
-      expect.arrayContaining(['package.json', 'package-lock.json', 'tsconfig.json', 'app/src', 'toolkit']),
+      expect.arrayContaining([
+        'package.json',
+        'package-lock.json',
+        'tsconfig.json',
+        'app/src',
+        'lib',
+        'toolkit/tarantool/replicator',
+      ]),
     );
     expect(dockerfile).toMatch(/^RUN npm ci --omit=dev\b/m);
-    expect(entries).toEqual({ app: 'app/src/main.ts', replicator: 'toolkit/tarantool/replicator.ts' });
+    expect(entries).toEqual({ app: 'app/src/main.ts', replicator: 'toolkit/tarantool/replicator/main.ts' });
   });
 
   it.each(Object.entries(entries))('holds every module the %s loads', (_, entry) => {

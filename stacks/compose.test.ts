@@ -51,7 +51,7 @@ describe('compose files', () => {
       'node',
       '--import',
       'tsx',
-      'toolkit/tarantool/replicator.ts',
+      'toolkit/tarantool/replicator/main.ts',
       '--config',
       '/etc/replicator.yml',
     ]);

@@ -181,7 +181,7 @@ describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
       'node',
       '--import',
       'tsx',
-      'toolkit/tarantool/replicator.ts',
+      'toolkit/tarantool/replicator/main.ts',
       '--config',
       '/etc/replicator.yml',
     ]);

@@ -78,7 +78,7 @@ export function deployAppHost(
       'node',
       '--import',
       'tsx',
-      'toolkit/tarantool/replicator.ts',
+      'toolkit/tarantool/replicator/main.ts',
       '--config',
       sharedFiles.replicatorConfig.target,
     ],

@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { dirname, join } from 'node:path';
 import { portOpen } from '../../lib/net.ts';
 import { waitFor } from '../../lib/poll.ts';
+import type { TarantoolClient } from '../../lib/tarantool/iproto.ts';
 import { findBinary } from '../host/binaries.ts';
 import { isOurs, stopProcess } from '../host/process.ts';
 import { localSecretsFile, readLocalSecrets, resolveSecret } from '../inventory/secrets.ts';
@@ -14,7 +15,6 @@ import {
   replicatorMysqlCredential,
   tarantoolAppCredential,
 } from '../tarantool/credentials.ts';
-import type { TarantoolClient } from '../tarantool/iproto.ts';
 import { measureLag } from '../tarantool/lag.ts';
 import { ensureReplicatorUser } from '../tarantool/mysql-user.ts';
 import { connectAdmin, describeLag, type ReplicatorControl, replicatedTables } from '../tarantool/runbook.ts';

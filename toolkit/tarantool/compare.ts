@@ -1,7 +1,7 @@
+import type { TarantoolClient } from '../../lib/tarantool/iproto.ts';
+import type { MsgValue } from '../../lib/tarantool/msgpack.ts';
 import type { MysqlSession } from '../mysql/session.ts';
-import type { TarantoolClient } from './iproto.ts';
-import type { MsgValue } from './msgpack.ts';
-import type { Mapping } from './replicator-config.ts';
+import type { Mapping } from './replicator/config.ts';
 
 export interface Comparison {
   mysqlRows: number;

@@ -1,6 +1,6 @@
+import type { TarantoolClient } from '../../lib/tarantool/iproto.ts';
 import type { MysqlSession } from '../mysql/session.ts';
-import type { TarantoolClient } from './iproto.ts';
-import { positionFromTuple, type StoredPosition } from './position.ts';
+import { positionFromTuple, type StoredPosition } from './replicator/position.ts';
 
 export interface ReplicaLag {
   caughtUp: boolean;

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { waitFor } from '../../lib/poll.ts';
+import { TarantoolClient } from '../../lib/tarantool/iproto.ts';
 import type { Inventory } from '../inventory/schema.ts';
 import { resolveSecret } from '../inventory/secrets.ts';
 import { MysqlSession } from '../mysql/session.ts';
@@ -7,11 +8,10 @@ import { ToolkitError, UsageError } from '../procedure/errors.ts';
 import type { RunbookDefinition } from '../procedure/main.ts';
 import type { Run } from '../procedure/run.ts';
 import { replicatorMysqlCredential, tarantoolAdminCredential } from './credentials.ts';
-import { TarantoolClient } from './iproto.ts';
 import { measureLag, type ReplicaLag } from './lag.ts';
 import { ensureReplicatorUser } from './mysql-user.ts';
-import { describePosition } from './position.ts';
-import { loadReplicatorConfig } from './replicator-config.ts';
+import { loadReplicatorConfig } from './replicator/config.ts';
+import { describePosition } from './replicator/position.ts';
 import { ensureTarantoolSchema } from './schema.ts';
 import { replicatorConfigFile } from './server.ts';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { type TarantoolClient, TarantoolError } from '../../lib/tarantool/iproto.ts';
 import type { Run } from '../procedure/run.ts';
-import { type TarantoolClient, TarantoolError } from './iproto.ts';
 import { initLua } from './server.ts';
 
 /** The schema version init.lua declares (`local schema_version = N`). */

@@ -1,10 +1,10 @@
 import { mkdirSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from '../../lib/poll.ts';
+import { TarantoolClient } from '../../lib/tarantool/iproto.ts';
 import { findBinary } from '../host/binaries.ts';
 import { isAlive, spawnDetached } from '../host/process.ts';
 import { repoRoot } from '../inventory/paths.ts';
-import { TarantoolClient } from './iproto.ts';
 
 export const initLua = join(repoRoot, 'compose', 'tarantool', 'init.lua');
 export const replicatorConfigFile = join(repoRoot, 'compose', 'tarantool', 'replicator.yml');

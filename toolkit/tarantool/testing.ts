@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePorts } from '../../lib/net.ts';
-import { TarantoolClient } from './iproto.ts';
+import { TarantoolClient } from '../../lib/tarantool/iproto.ts';
 import { startTarantool, stopTarantool } from './server.ts';
 
 export interface TestTarantool {

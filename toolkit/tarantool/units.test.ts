@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { decode, encode, type MsgValue } from '../../lib/tarantool/msgpack.ts';
 import { gtidSequences } from './lag.ts';
-import { decode, encode, type MsgValue } from './msgpack.ts';
 import { normalizeGrant } from './mysql-user.ts';
-import { expandEnv, parseReplicatorConfig } from './replicator-config.ts';
-import { columnKind, toField } from './row-values.ts';
+import { expandEnv, parseReplicatorConfig } from './replicator/config.ts';
+import { columnKind, toField } from './replicator/row-values.ts';
 
 describe('msgpack', () => {
   it('round-trips integers of every width, strings, nulls and nested arrays', () => {

@@ -1,5 +1,5 @@
-import { TarantoolClient, TarantoolConnectionError } from '../../../toolkit/tarantool/iproto.ts';
-import type { MsgValue } from '../../../toolkit/tarantool/msgpack.ts';
+import { TarantoolClient, TarantoolConnectionError } from '../../../lib/tarantool/iproto.ts';
+import type { MsgValue } from '../../../lib/tarantool/msgpack.ts';
 import type { TarantoolTarget } from '../platform/config.ts';
 import type { User } from '../users/schemas.ts';
 

@@ -2,7 +2,12 @@ import { readFileSync } from 'node:fs';
 import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { parse } from 'yaml';
-import { UsageError } from '../procedure/errors.ts';
+
+/** A config the replicator cannot run with; code USAGE, like the toolkit's usage errors (exit 2). */
+export class ReplicatorConfigError extends Error {
+  override name = 'ReplicatorConfigError';
+  readonly code = 'USAGE';
+}
 
 const Identifier = Type.String({ pattern: '^[A-Za-z0-9_$]{1,64}$' });
 const PasswordEnv = Type.String({
@@ -74,7 +79,7 @@ function expandLine(line: string, env: NodeJS.ProcessEnv): string {
     const value = env[name];
     if (value !== undefined && value !== '') return value;
     if (fallback !== undefined) return fallback;
-    throw new UsageError(`replicator config needs the environment variable ${name}`);
+    throw new ReplicatorConfigError(`replicator config needs the environment variable ${name}`);
   });
 }
 
@@ -84,13 +89,13 @@ export function parseReplicatorConfig(text: string, env: NodeJS.ProcessEnv = pro
   const errors = [...Value.Errors(ReplicatorConfig, converted)];
   if (errors.length > 0) {
     const first = errors[0]!;
-    throw new UsageError(`replicator config: ${first.path || '/'} ${first.message}`);
+    throw new ReplicatorConfigError(`replicator config: ${first.path || '/'} ${first.message}`);
   }
   const config = converted as ReplicatorConfig;
   for (const mapping of config.mappings) {
     for (const key of mapping.key_fields) {
       if (key >= mapping.columns.length)
-        throw new UsageError(
+        throw new ReplicatorConfigError(
           `replicator config: ${mapping.database}.${mapping.table} key field ${key} is not one of its ${mapping.columns.length} columns`,
         );
     }
@@ -103,7 +108,7 @@ export function loadReplicatorConfig(path: string, env: NodeJS.ProcessEnv = proc
   try {
     text = readFileSync(path, 'utf8');
   } catch {
-    throw new UsageError(`cannot read replicator config ${path}`);
+    throw new ReplicatorConfigError(`cannot read replicator config ${path}`);
   }
   return parseReplicatorConfig(text, env);
 }
@@ -111,6 +116,7 @@ export function loadReplicatorConfig(path: string, env: NodeJS.ProcessEnv = proc
 export function passwordFrom(name: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
   if (!name) return undefined;
   const value = env[name];
-  if (value === undefined || value === '') throw new UsageError(`the password variable ${name} is not set`);
+  if (value === undefined || value === '')
+    throw new ReplicatorConfigError(`the password variable ${name} is not set`);
   return value;
 }

@@ -1,4 +1,4 @@
-import type { MsgValue } from './msgpack.ts';
+import type { MsgValue } from '../../../lib/tarantool/msgpack.ts';
 
 const integerTypes = new Set(['tinyint', 'smallint', 'mediumint', 'int', 'integer', 'bigint', 'year']);
 const floatTypes = new Set(['float', 'double', 'real']);

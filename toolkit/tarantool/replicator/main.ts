@@ -1,8 +1,8 @@
-// The Tarantool replicator as a process: `node --import tsx toolkit/tarantool/replicator.ts --config <yml>`.
+// The Tarantool replicator as a process: `node --import tsx toolkit/tarantool/replicator/main.ts --config <yml>`.
 // Runs until SIGTERM/SIGINT; logs one line per event worth knowing, and its lag every 10 s while behind.
 import { parseArgs } from 'node:util';
-import { loadReplicatorConfig, passwordFrom } from './replicator-config.ts';
-import { Replicator } from './replicator-engine.ts';
+import { loadReplicatorConfig, passwordFrom } from './config.ts';
+import { Replicator } from './engine.ts';
 
 function log(line: string): void {
   process.stdout.write(`${new Date().toISOString()} ${line}\n`);

@@ -1,4 +1,4 @@
-import type { MsgValue } from './msgpack.ts';
+import type { MsgValue } from '../../../lib/tarantool/msgpack.ts';
 
 /** Where in the master's binlog the replica stands: after `position` in `file`, or after the GTIDs in `gtid`. */
 export interface BinlogPosition {

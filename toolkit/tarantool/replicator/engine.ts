@@ -8,8 +8,9 @@ import ZongJi, {
   type WriteRowsEvent,
 } from '@vlasky/zongji';
 import mysql from 'mysql2/promise';
-import { TarantoolClient } from './iproto.ts';
-import type { MsgValue } from './msgpack.ts';
+import { TarantoolClient } from '../../../lib/tarantool/iproto.ts';
+import type { MsgValue } from '../../../lib/tarantool/msgpack.ts';
+import type { Mapping, ReplicatorConfig } from './config.ts';
 import {
   type BinlogPosition,
   describePosition,
@@ -17,7 +18,6 @@ import {
   positionFromTuple,
   type StoredPosition,
 } from './position.ts';
-import type { Mapping, ReplicatorConfig } from './replicator-config.ts';
 import { type ColumnKind, columnKind, keyOf, sameKey, toField } from './row-values.ts';
 import { Snapshot } from './snapshot.ts';
 
