@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import mysql from 'mysql2/promise';
+import type { ResultSetHeader } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openConnection } from '../../lib/mysql.ts';
 import { waitFor } from '../../lib/poll.ts';
 import type { Inventory } from '../inventory/schema.ts';
 import { resolveSecret } from '../inventory/secrets.ts';
@@ -43,22 +44,19 @@ afterAll(async () => {
 function startWriters(count: number, acked: bigint[]): Promise<void>[] {
   const { master, app } = before.mysql;
   return Array.from({ length: count }, async (_, writer) => {
-    const conn = await mysql.createConnection({
+    const conn = await openConnection({
       host: master.host,
       port: master.port,
       user: app.user,
       password: resolveSecret(app.password),
       database: 'app',
-      supportBigNumbers: true,
-      bigNumberStrings: true,
     });
-    conn.on('error', () => {});
     try {
       for (let n = 0; ; n++) {
-        const [result] = await conn.query<mysql.ResultSetHeader>(
-          'INSERT INTO ledger (writer, n) VALUES (?, ?)',
-          [writer, n],
-        );
+        const [result] = await conn.query<ResultSetHeader>('INSERT INTO ledger (writer, n) VALUES (?, ?)', [
+          writer,
+          n,
+        ]);
         acked.push(BigInt(result.insertId));
       }
     } catch {

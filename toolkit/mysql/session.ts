@@ -1,17 +1,17 @@
-import mysql, { type Connection, type RowDataPacket } from 'mysql2/promise';
+import type { Connection, RowDataPacket } from 'mysql2/promise';
+import { openConnection, type Row, type SqlValue } from '../../lib/mysql.ts';
 import type { Credential, MysqlNode } from '../inventory/schema.ts';
 import { resolveSecret } from '../inventory/secrets.ts';
 import { ToolkitError } from '../procedure/errors.ts';
 import { type Flavor, flavorFor } from './flavor.ts';
 
-export type Row = Record<string, unknown>;
+export type { Row, SqlValue };
 
 export interface AccountState {
   exists: boolean;
   grants: string[];
   passwordOk: boolean;
 }
-export type SqlValue = string | number | bigint | boolean | null | Date | Buffer | SqlValue[];
 
 /** One connection to one server, with the server's flavor and errors that name the node. */
 export class MysqlSession {
@@ -44,22 +44,13 @@ export class MysqlSession {
   ): Promise<MysqlSession> {
     let conn: Connection;
     try {
-      conn = await mysql.createConnection({
-        host: node.host,
-        port: node.port,
-        user,
-        password,
-        connectTimeout: options.timeoutMs ?? 5000,
-        multipleStatements: false,
-        supportBigNumbers: true,
-        bigNumberStrings: true,
-        dateStrings: true,
-      });
+      conn = await openConnection(
+        { host: node.host, port: node.port, user, password },
+        options.timeoutMs ?? 5000,
+      );
     } catch (error) {
       throw connectError(node, user, passwordRef, error);
     }
-    // A broken connection emits 'error'; without a listener that would crash the process.
-    conn.on('error', () => {});
     const [rows] = await conn.query<RowDataPacket[]>('SELECT VERSION() AS v');
     return new MysqlSession(node, conn, flavorFor(String(rows[0]?.v)));
   }

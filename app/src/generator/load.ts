@@ -1,21 +1,10 @@
 import { Readable } from 'node:stream';
-import mysql, { type Connection, type ResultSetHeader, type RowDataPacket } from 'mysql2/promise';
+import type { Connection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { openConnection } from '../../../lib/mysql.ts';
 import type { MysqlTarget } from '../platform/config.ts';
 
-export async function connect(target: MysqlTarget): Promise<Connection> {
-  const conn = await mysql.createConnection({
-    host: target.host,
-    port: target.port,
-    user: target.user,
-    password: target.password,
-    database: target.database,
-    charset: 'utf8mb4_unicode_ci',
-    supportBigNumbers: true,
-    bigNumberStrings: true,
-    connectTimeout: 5000,
-  });
-  conn.on('error', () => {});
-  return conn;
+export function connect(target: MysqlTarget): Promise<Connection> {
+  return openConnection(target);
 }
 
 export async function value(conn: Connection, sql: string, values: unknown[] = []): Promise<string | null> {

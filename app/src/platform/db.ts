@@ -1,15 +1,10 @@
 import type { FastifyBaseLogger } from 'fastify';
-import mysql, {
-  type Pool,
-  type PoolConnection,
-  type ResultSetHeader,
-  type RowDataPacket,
-} from 'mysql2/promise';
+import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import { openPool, type Row, type SqlValue } from '../../../lib/mysql.ts';
 import type { MysqlTarget } from './config.ts';
 import { DependencyUnavailable } from './errors.ts';
 
-export type SqlValue = string | number | bigint | boolean | null | Date | SqlValue[];
-export type Row = Record<string, unknown>;
+export type { Row, SqlValue };
 
 /** What repositories see: placeholders only, rows as plain objects, BIGINTs as strings. */
 export interface Sql {
@@ -44,21 +39,7 @@ export function isUnavailable(error: unknown): boolean {
 }
 
 export function createPool(target: MysqlTarget, size: number): Pool {
-  return mysql.createPool({
-    host: target.host,
-    port: target.port,
-    user: target.user,
-    password: target.password,
-    database: target.database,
-    connectionLimit: size,
-    connectTimeout: 3000,
-    charset: 'utf8mb4_unicode_ci',
-    supportBigNumbers: true,
-    bigNumberStrings: true,
-    dateStrings: true,
-    timezone: 'Z',
-    enableKeepAlive: true,
-  });
+  return openPool(target, size, 3000);
 }
 
 type Runner = Pick<Pool, 'query'> | Pick<PoolConnection, 'query'>;

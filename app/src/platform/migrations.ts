@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import mysql, { type Connection, type RowDataPacket } from 'mysql2/promise';
+import type { Connection, RowDataPacket } from 'mysql2/promise';
+import { openConnection } from '../../../lib/mysql.ts';
 import type { MysqlTarget } from './config.ts';
 
 export const migrationsDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../migrations');
@@ -63,15 +64,7 @@ export async function migrate(
   set: MigrationSet,
   dir = join(migrationsDir, set.name),
 ): Promise<MigrationReport> {
-  const conn = await mysql.createConnection({
-    host: target.host,
-    port: target.port,
-    user: target.user,
-    password: target.password,
-    database: target.database,
-    connectTimeout: 5000,
-    charset: 'utf8mb4_unicode_ci',
-  });
+  const conn = await openConnection(target);
   try {
     await conn.query(
       `CREATE TABLE IF NOT EXISTS ${set.table} (

@@ -7,7 +7,8 @@ import ZongJi, {
   type UpdateRowsEvent,
   type WriteRowsEvent,
 } from '@vlasky/zongji';
-import mysql from 'mysql2/promise';
+import type { RowDataPacket } from 'mysql2/promise';
+import { type MysqlEndpoint, openConnection } from '../../../lib/mysql.ts';
 import { TarantoolClient } from '../../../lib/tarantool/iproto.ts';
 import type { MsgValue } from '../../../lib/tarantool/msgpack.ts';
 import type { Mapping, ReplicatorConfig } from './config.ts';
@@ -129,11 +130,11 @@ export class Replicator {
     }
   }
 
-  private async loadColumnKinds(endpoint: mysql.ConnectionOptions): Promise<void> {
-    const conn = await mysql.createConnection({ ...endpoint, connectTimeout: 10_000 });
+  private async loadColumnKinds(endpoint: MysqlEndpoint): Promise<void> {
+    const conn = await openConnection(endpoint, 10_000);
     try {
       for (const mapping of this.config.mappings) {
-        const [rows] = await conn.query<mysql.RowDataPacket[]>(
+        const [rows] = await conn.query<RowDataPacket[]>(
           'SELECT COLUMN_NAME AS name, DATA_TYPE AS type FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?',
           [mapping.database, mapping.table],
         );
@@ -154,19 +155,11 @@ export class Replicator {
   }
 
   /** Empties the spaces, copies every mapped table from one snapshot, and only then stores its position. */
-  private async initialLoad(
-    tarantool: TarantoolClient,
-    endpoint: mysql.ConnectionOptions,
-  ): Promise<BinlogPosition> {
+  private async initialLoad(tarantool: TarantoolClient, endpoint: MysqlEndpoint): Promise<BinlogPosition> {
     this.state = 'loading';
     const spaces = this.config.mappings.map((m) => m.space);
     await tarantool.call('replicator_reset', [this.streamKey, spaces]);
-    const snapshot = await Snapshot.open({
-      host: String(endpoint.host),
-      port: Number(endpoint.port),
-      user: String(endpoint.user),
-      password: endpoint.password,
-    });
+    const snapshot = await Snapshot.open(endpoint);
     try {
       this.log(`initial load from a snapshot at ${describePosition(snapshot.position)}`);
       for (const target of this.targets.values()) {
@@ -197,7 +190,7 @@ export class Replicator {
 
   private stream(
     tarantool: TarantoolClient,
-    endpoint: mysql.ConnectionOptions,
+    endpoint: MysqlEndpoint,
     start: BinlogPosition,
     signal: AbortSignal,
   ): Promise<void> {

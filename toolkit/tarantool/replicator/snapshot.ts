@@ -1,12 +1,6 @@
 import mysql, { type Connection, type RowDataPacket } from 'mysql2';
+import { type MysqlEndpoint, mysqlOptions } from '../../../lib/mysql.ts';
 import type { BinlogPosition } from './position.ts';
-
-export interface MysqlEndpoint {
-  host: string;
-  port: number;
-  user: string;
-  password?: string;
-}
 
 function query<T extends RowDataPacket[]>(conn: Connection, sql: string, values: unknown[] = []): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -26,13 +20,7 @@ export class Snapshot {
   ) {}
 
   static async open(endpoint: MysqlEndpoint): Promise<Snapshot> {
-    const conn = mysql.createConnection({
-      ...endpoint,
-      supportBigNumbers: true,
-      bigNumberStrings: true,
-      dateStrings: true,
-      connectTimeout: 10_000,
-    });
+    const conn = mysql.createConnection(mysqlOptions(endpoint, 10_000));
     conn.on('error', () => {});
     try {
       await query(conn, 'SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
