@@ -4,6 +4,6 @@ import './lib/typescript.mjs';
 
 const { scriptArgs } = await import('../toolkit/procedure/args.ts');
 const { runbookMain } = await import('../toolkit/procedure/main.ts');
-const { generateRunbook } = await import('../app/src/generator/runbook.ts');
+const { generateRunbook } = await import('../toolkit/app/generate-runbook.ts');
 
 process.exitCode = await runbookMain(generateRunbook, scriptArgs(import.meta.url));

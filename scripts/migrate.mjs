@@ -4,6 +4,6 @@ import './lib/typescript.mjs';
 
 const { scriptArgs } = await import('../toolkit/procedure/args.ts');
 const { runbookMain } = await import('../toolkit/procedure/main.ts');
-const { migrateRunbook } = await import('../app/src/generator/migrate-runbook.ts');
+const { migrateRunbook } = await import('../toolkit/app/migrate-runbook.ts');
 
 process.exitCode = await runbookMain(migrateRunbook, scriptArgs(import.meta.url));

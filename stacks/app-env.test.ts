@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../app/src/platform/config.ts';
+import { ConfigError, loadConfig } from '../app/src/ops.ts';
 import { parseReplicatorConfig, passwordFrom } from '../toolkit/tarantool/replicator/config.ts';
 import { StackSettings, secretKeys } from './config.ts';
 import { composeDir, readShared, sharedFiles } from './shared-files.ts';

@@ -1,4 +1,4 @@
-import type { MysqlTarget } from '../../app/src/platform/config.ts';
+import type { MysqlTarget } from '../../app/src/ops.ts';
 import type { Inventory } from '../../toolkit/inventory/schema.ts';
 import { resolveSecret } from '../../toolkit/inventory/secrets.ts';
 import { startTestCluster, type TestCluster } from '../../toolkit/local/testing.ts';

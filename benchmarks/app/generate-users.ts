@@ -1,5 +1,5 @@
-import { connect, value } from '../../app/src/generator/load.ts';
-import { generateProcedure } from '../../app/src/generator/procedure.ts';
+import { connect, value } from '../../app/src/ops.ts';
+import { generateProcedure } from '../../toolkit/app/generate-procedure.ts';
 import { createReporter } from '../../toolkit/procedure/reporter.ts';
 import { Run } from '../../toolkit/procedure/run.ts';
 import { startBenchCluster } from './cluster.ts';

@@ -1,10 +1,9 @@
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import type { Connection } from 'mysql2/promise';
-import { connect } from '../../app/src/generator/load.ts';
-import { generateProcedure } from '../../app/src/generator/procedure.ts';
-import type { Databases, Row, Sql, SqlValue } from '../../app/src/platform/db.ts';
-import { type SearchShape, UsersRepository } from '../../app/src/users/repository.ts';
+import type { Databases, Row, Sql, SqlValue } from '../../app/src/ops.ts';
+import { connect, type SearchShape, UsersRepository } from '../../app/src/ops.ts';
+import { generateProcedure } from '../../toolkit/app/generate-procedure.ts';
 import { createReporter } from '../../toolkit/procedure/reporter.ts';
 import { Run } from '../../toolkit/procedure/run.ts';
 import {

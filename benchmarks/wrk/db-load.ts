@@ -1,7 +1,7 @@
 import { performance } from 'node:perf_hooks';
 import type { Pool } from 'mysql2/promise';
-import type { MysqlTarget } from '../../app/src/platform/config.ts';
-import { createPool } from '../../app/src/platform/db.ts';
+import type { MysqlTarget } from '../../app/src/ops.ts';
+import { createPool } from '../../app/src/ops.ts';
 import { LatencyRecorder } from './latency.ts';
 import type { SearchPrefix } from './prefixes.ts';
 import { noErrors, type PointResult } from './results.ts';

@@ -1,4 +1,4 @@
-import { likePrefix } from '../../app/src/users/repository.ts';
+import { likePrefix } from '../../app/src/ops.ts';
 import type { Inventory } from '../../toolkit/inventory/schema.ts';
 import { MysqlSession } from '../../toolkit/mysql/session.ts';
 import {

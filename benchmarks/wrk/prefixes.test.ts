@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { femaleFirstNames, feminine, maleFirstNames, surnames } from '../../app/src/generator/names.ts';
+import { femaleFirstNames, feminine, maleFirstNames, surnames } from '../../app/src/ops.ts';
 import { queryString, searchPrefixes } from './prefixes.ts';
 
 describe('searchPrefixes', () => {

@@ -1,6 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { femaleFirstNames, feminine, maleFirstNames, surnames } from '../../app/src/generator/names.ts';
-import { seededRandom } from '../../app/src/generator/random.ts';
+import { femaleFirstNames, feminine, maleFirstNames, seededRandom, surnames } from '../../app/src/ops.ts';
 
 /** One search as a person types it: the first letters of a first name and of a last name. */
 export interface SearchPrefix {

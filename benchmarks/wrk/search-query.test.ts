@@ -1,7 +1,7 @@
 import type { Pool } from 'mysql2/promise';
 import { describe, expect, it } from 'vitest';
-import type { Databases, Sql, SqlValue } from '../../app/src/platform/db.ts';
-import { searchSql, UsersRepository } from '../../app/src/users/repository.ts';
+import type { Databases, Sql, SqlValue } from '../../app/src/ops.ts';
+import { searchSql, UsersRepository } from '../../app/src/ops.ts';
 import { appSearchSql, appSearchValues, expandedSearchSql, runSearch } from './search-query.ts';
 
 interface Sent {

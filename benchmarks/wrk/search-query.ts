@@ -1,6 +1,6 @@
 import type { Pool } from 'mysql2/promise';
-import type { Databases, Row, Sql, SqlValue } from '../../app/src/platform/db.ts';
-import { likePrefix, type SearchShape, searchSql, UsersRepository } from '../../app/src/users/repository.ts';
+import type { Databases, Row, Sql, SqlValue } from '../../app/src/ops.ts';
+import { likePrefix, type SearchShape, searchSql, UsersRepository } from '../../app/src/ops.ts';
 import type { SearchPrefix } from './prefixes.ts';
 
 /**

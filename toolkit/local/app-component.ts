@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { generateProcedure } from '../../app/src/generator/procedure.ts';
-import { defaultGeneratedPassword, generateTargets } from '../../app/src/generator/runbook.ts';
-import { migrateAll } from '../../app/src/platform/migrations.ts';
+import { migrateAll } from '../../app/src/ops.ts';
 import { portOpen } from '../../lib/net.ts';
 import { waitFor } from '../../lib/poll.ts';
+import { generateProcedure } from '../app/generate-procedure.ts';
+import { defaultGeneratedPassword, generateTargets } from '../app/generate-runbook.ts';
 import { isOurs, spawnDetached, stopProcess } from '../host/process.ts';
 import { repoRoot, stateDir } from '../inventory/paths.ts';
 import type { Inventory } from '../inventory/schema.ts';

@@ -1,31 +1,34 @@
 import Fastify from 'fastify';
-import mysql from 'mysql2/promise';
+import type { Pool } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../../../lib/poll.ts';
-import type { TarantoolClient } from '../../../lib/tarantool/iproto.ts';
-import type { Inventory } from '../../../toolkit/inventory/schema.ts';
-import { resolveSecret } from '../../../toolkit/inventory/secrets.ts';
-import { startTestCluster, type TestCluster } from '../../../toolkit/local/testing.ts';
-import { MysqlSession } from '../../../toolkit/mysql/session.ts';
-import { measureLag } from '../../../toolkit/tarantool/lag.ts';
-import { loadReplicatorConfig } from '../../../toolkit/tarantool/replicator/config.ts';
-import { Replicator } from '../../../toolkit/tarantool/replicator/engine.ts';
-import { replicatorConfigFile, replicatorEnv } from '../../../toolkit/tarantool/server.ts';
-import { createUserTable, insertUsers } from '../../../toolkit/tarantool/test-users.ts';
-import { startTestTarantool, type TestTarantool } from '../../../toolkit/tarantool/testing.ts';
-import type { Databases } from '../platform/db.ts';
-import { ErrorBody } from '../platform/http.ts';
-import type { TypeBoxProvider } from '../platform/typebox.ts';
-import { UsersRepository } from '../users/repository.ts';
-import { User } from '../users/schemas.ts';
-import { searchRoutes } from './routes.ts';
-import { SearchService } from './service.ts';
-import { TarantoolSearchService } from './tarantool-search.ts';
+import {
+  type Databases,
+  ErrorBody,
+  SearchService,
+  searchRoutes,
+  TarantoolSearchService,
+  type TypeBoxProvider,
+  User,
+  UsersRepository,
+} from '../../app/src/ops.ts';
+import { openPool } from '../../lib/mysql.ts';
+import { waitFor } from '../../lib/poll.ts';
+import type { TarantoolClient } from '../../lib/tarantool/iproto.ts';
+import type { Inventory } from '../inventory/schema.ts';
+import { resolveSecret } from '../inventory/secrets.ts';
+import { startTestCluster, type TestCluster } from '../local/testing.ts';
+import { MysqlSession } from '../mysql/session.ts';
+import { measureLag } from '../tarantool/lag.ts';
+import { loadReplicatorConfig } from '../tarantool/replicator/config.ts';
+import { Replicator } from '../tarantool/replicator/engine.ts';
+import { replicatorConfigFile, replicatorEnv } from '../tarantool/server.ts';
+import { createUserTable, insertUsers } from '../tarantool/test-users.ts';
+import { startTestTarantool, type TestTarantool } from '../tarantool/testing.ts';
 
 let cluster: TestCluster;
 let tarantool: TestTarantool;
 let inventory: Inventory;
-let pool: mysql.Pool;
+let pool: Pool;
 let admin: TarantoolClient;
 let mysqlSearch: SearchService;
 let tarantoolSearch: TarantoolSearchService;
@@ -70,17 +73,16 @@ beforeAll(async () => {
   });
   await master.close();
   // The app's own repository, over a pool made as the app makes it (utf8mb4_unicode_ci, dates as strings).
-  pool = mysql.createPool({
-    host: '127.0.0.1',
-    port: inventory.mysql.master.port,
-    user: inventory.mysql.admin.user,
-    password,
-    database: 'app',
-    charset: 'utf8mb4_unicode_ci',
-    supportBigNumbers: true,
-    bigNumberStrings: true,
-    dateStrings: true,
-  });
+  pool = openPool(
+    {
+      host: '127.0.0.1',
+      port: inventory.mysql.master.port,
+      user: inventory.mysql.admin.user,
+      password,
+      database: 'app',
+    },
+    4,
+  );
   const sql = {
     rows: async (text: string, values: unknown[] = []) => (await pool.query(text, values))[0],
     execute: async (text: string, values: unknown[] = []) => (await pool.query(text, values))[0],

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { quietRun } from '../../../toolkit/local/testing.ts';
-import { TestClient } from '../../test-support/client.ts';
-import { startTestStack, type TestStack } from '../../test-support/stack.ts';
-import { connect, value } from './load.ts';
-import { type GenerateOptions, generateProcedure } from './procedure.ts';
+import { connect, value } from '../../app/src/ops.ts';
+import { TestClient } from '../../app/test-support/client.ts';
+import { startTestStack, type TestStack } from '../../app/test-support/stack.ts';
+import { quietRun } from '../local/testing.ts';
+import { type GenerateOptions, generateProcedure } from './generate-procedure.ts';
 
 let stack: TestStack;
 

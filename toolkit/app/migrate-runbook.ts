@@ -1,6 +1,6 @@
-import type { RunbookDefinition } from '../../../toolkit/procedure/main.ts';
-import { migrateAll } from '../platform/migrations.ts';
-import { generateTargets } from './runbook.ts';
+import { migrateAll } from '../../app/src/ops.ts';
+import type { RunbookDefinition } from '../procedure/main.ts';
+import { generateTargets } from './generate-runbook.ts';
 
 export const migrateRunbook: RunbookDefinition<Record<string, never>> = {
   name: 'migrate',

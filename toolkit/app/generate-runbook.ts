@@ -1,10 +1,10 @@
-import type { Inventory } from '../../../toolkit/inventory/schema.ts';
-import { resolveSecret } from '../../../toolkit/inventory/secrets.ts';
-import type { FlagSpecs } from '../../../toolkit/procedure/args.ts';
-import { UsageError } from '../../../toolkit/procedure/errors.ts';
-import type { RunbookDefinition } from '../../../toolkit/procedure/main.ts';
-import type { MysqlTarget } from '../platform/config.ts';
-import { type GenerateTargets, generateProcedure } from './procedure.ts';
+import type { MysqlTarget } from '../../app/src/ops.ts';
+import type { Inventory } from '../inventory/schema.ts';
+import { resolveSecret } from '../inventory/secrets.ts';
+import type { FlagSpecs } from '../procedure/args.ts';
+import { UsageError } from '../procedure/errors.ts';
+import type { RunbookDefinition } from '../procedure/main.ts';
+import { type GenerateTargets, generateProcedure } from './generate-procedure.ts';
 
 const flags = {
   friends: { type: 'number', description: 'friends per new user', default: 3 },
