@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: [
+      '*.test.ts',
       'lib/**/*.test.ts',
       'toolkit/**/*.test.ts',
       'app/**/*.test.ts',
@@ -14,6 +15,8 @@ export default defineConfig({
     // Server tests start their own mariadbd/redis/etc. processes; two cores do not take many at once.
     fileParallelism: true,
     maxWorkers: 2,
+    // The app's tests start their MySQL cluster through this command, not by importing the toolkit.
+    env: { TEST_MYSQL_CLUSTER_COMMAND: 'toolkit/local/test-cluster-main.ts' },
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },

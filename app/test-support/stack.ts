@@ -1,22 +1,25 @@
 import { randomBytes } from 'node:crypto';
 import amqp from 'amqplib';
 import type { FastifyInstance } from 'fastify';
-import { resolveSecret } from '../../toolkit/inventory/secrets.ts';
-import { startTestCluster, type TestCluster } from '../../toolkit/local/testing.ts';
-import { MysqlSession } from '../../toolkit/mysql/session.ts';
 import { buildApp } from '../src/app.ts';
 import { type AppConfig, loadConfig } from '../src/platform/config.ts';
 import { migrateAll } from '../src/platform/migrations.ts';
+import {
+  type AdminSession,
+  adminSession,
+  startTestMysqlCluster,
+  type TestMysqlCluster,
+} from './mysql-cluster.ts';
 import { startRedis, type TestRedis } from './redis.ts';
 
 export interface TestStack {
-  cluster: TestCluster;
+  cluster: TestMysqlCluster;
   redis: TestRedis;
   config: AppConfig;
   env: Record<string, string>;
   /** An app instance on this stack (several may run side by side, like several containers). */
   app(overrides?: Record<string, string>): Promise<FastifyInstance>;
-  admin(node: 'master' | number): Promise<MysqlSession>;
+  admin(node: 'master' | number): Promise<AdminSession>;
   stop(): Promise<void>;
 }
 
@@ -25,17 +28,16 @@ export interface TestStack {
  * and the machine's RabbitMQ with exchange and queue names unique to this run (deleted at the end).
  */
 export async function startTestStack(): Promise<TestStack> {
-  const cluster = await startTestCluster();
-  const inventory = cluster.inventory();
+  const cluster = await startTestMysqlCluster();
   const redis = await startRedis();
   const prefix = `test-${randomBytes(5).toString('hex')}`;
-  const { master, slaves } = inventory.mysql;
+  const { master, slaves } = cluster;
   const env: Record<string, string> = {
     MYSQL_HOST: master.host,
     MYSQL_PORT: String(master.port),
-    MYSQL_USER: inventory.mysql.app.user,
-    MYSQL_PASSWORD: resolveSecret(inventory.mysql.app.password),
-    MYSQL_DB: inventory.mysql.database,
+    MYSQL_USER: cluster.app.user,
+    MYSQL_PASSWORD: cluster.app.password,
+    MYSQL_DB: cluster.database,
     SLAVE_MYSQL_HOSTS: slaves.map((s) => `${s.host}:${s.port}`).join(','),
     REDIS_HOST: '127.0.0.1',
     REDIS_PORT: String(redis.port),
@@ -57,7 +59,7 @@ export async function startTestStack(): Promise<TestStack> {
       apps.push(app);
       return app;
     },
-    admin: (node) => MysqlSession.open(node === 'master' ? master : slaves[node]!, inventory.mysql.admin),
+    admin: (node) => adminSession(node === 'master' ? master : slaves[node]!, cluster.admin),
     stop: async () => {
       await Promise.all(apps.map((a) => a.close().catch(() => {})));
       await deleteBrokerNames(prefix);

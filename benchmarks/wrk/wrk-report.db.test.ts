@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../../app/test-support/stack.ts';
-import { updateState } from '../../toolkit/local/state.ts';
+import { localInventory } from '../../toolkit/local/inventory.ts';
+import { loadState, updateState } from '../../toolkit/local/state.ts';
 import { runRunbook } from '../../toolkit/local/testing.ts';
 import type { ReportData } from './report-data.ts';
 import { totalErrors } from './results.ts';
@@ -37,7 +38,7 @@ describe('npx zx scripts/wrk-report.mjs --quick', () => {
     } finally {
       await admin.close();
     }
-    const inventory = stack.cluster.inventory();
+    const inventory = localInventory(loadState());
     const result = await runRunbook(
       'wrk-report',
       ['--quick', '--users', '3000', '--out', out, '--rabbitmq-prefix', stack.env.RABBITMQ_PREFIX!, '--json'],

@@ -62,11 +62,15 @@ export async function startTestCluster(
     basePort,
     env: { ...process.env, ...env },
     inventory: () => localInventory(loadState()),
-    stop: async () => {
-      await mysqlComponent.down(quietRun('test-cluster-down'), { wipe: false });
-      rmSync(stateDir, { recursive: true, force: true });
-    },
+    stop: () => stopTestCluster(stateDir),
   };
+}
+
+/** Stops the servers of the test cluster in stateDir and deletes it (also from another process than its start). */
+export async function stopTestCluster(stateDir: string): Promise<void> {
+  process.env.TOOLKIT_STATE_DIR = stateDir;
+  await mysqlComponent.down(quietRun('test-cluster-down'), { wipe: false });
+  rmSync(stateDir, { recursive: true, force: true });
 }
 
 export interface RunbookResult {

@@ -8,7 +8,7 @@ import { repoRoot } from '../inventory/paths.ts';
 
 export const initLua = join(repoRoot, 'compose', 'tarantool', 'init.lua');
 export const replicatorConfigFile = join(repoRoot, 'compose', 'tarantool', 'replicator.yml');
-export const replicatorEntry = join(repoRoot, 'toolkit', 'tarantool', 'replicator.ts');
+export const replicatorEntry = join(repoRoot, 'toolkit', 'tarantool', 'replicator', 'main.ts');
 
 export interface TarantoolServerOptions {
   host: string;

@@ -11,7 +11,7 @@ function log(line: string): void {
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { config: { type: 'string' } }, strict: true });
   if (!values.config) {
-    process.stderr.write('usage: replicator.ts --config <replicator.yml>\n');
+    process.stderr.write('usage: replicator/main.ts --config <replicator.yml>\n');
     return 2;
   }
   const config = loadReplicatorConfig(values.config);
