@@ -13,6 +13,7 @@ import { loadState } from '../../toolkit/local/state.ts';
 import { MysqlSession } from '../../toolkit/mysql/session.ts';
 import { ToolkitError } from '../../toolkit/procedure/errors.ts';
 import type { Run } from '../../toolkit/procedure/run.ts';
+import { tarantoolAppCredential } from '../../toolkit/tarantool/credentials.ts';
 import { type AppProcess, startAppProcess } from './app-process.ts';
 import type { BenchResults } from './bench.ts';
 import { CpuSampler } from './cpu.ts';
@@ -57,15 +58,13 @@ export interface WrkReportOptions {
 export function tarantoolSearchEnv(inventory: Inventory): Record<string, string> | undefined {
   const t = inventory.tarantool;
   if (!t) return undefined;
-  // The app's Tarantool account, by the convention of toolkit/tarantool/credentials.ts
-  // (tarantoolAppCredential; to be imported from there once it is committed).
-  const password = inventory.name === 'local' ? 'local:tarantool-app' : 'env:TARANTOOL_PASSWORD';
+  const credential = tarantoolAppCredential(inventory);
   return {
     SEARCH_BACKEND: 'tarantool',
     TARANTOOL_HOST: t.host,
     TARANTOOL_PORT: String(t.port),
-    TARANTOOL_USER: 'app',
-    TARANTOOL_PASSWORD: resolveSecret(password),
+    TARANTOOL_USER: credential.user,
+    TARANTOOL_PASSWORD: resolveSecret(credential.password),
   };
 }
 

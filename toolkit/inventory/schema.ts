@@ -74,7 +74,16 @@ export const Inventory = Type.Object(
     ),
     tarantool: Type.Optional(
       Type.Object(
-        { host: Host, port: Port, credential: Type.Optional(Credential) },
+        {
+          host: Host,
+          port: Port,
+          /** The operator's account (admin). */
+          credential: Type.Optional(Credential),
+          /** The app's account, for its Tarantool search. */
+          appCredential: Type.Optional(Credential),
+          /** The MySQL account the replicator reads the binlog with. */
+          replicatorCredential: Type.Optional(Credential),
+        },
         { additionalProperties: false },
       ),
     ),

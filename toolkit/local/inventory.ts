@@ -41,6 +41,8 @@ export function localInventory(state: LocalState): Inventory {
       host: services.tarantool.host,
       port: services.tarantool.port,
       credential: { user: 'admin', password: 'local:tarantool-admin' },
+      appCredential: { user: 'app', password: 'local:tarantool-app' },
+      replicatorCredential: { user: 'replicator', password: 'local:mysql-replicator' },
     };
   }
   if (services.clickhouse)

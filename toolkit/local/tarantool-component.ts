@@ -6,6 +6,7 @@ import { waitFor } from '../../lib/poll.ts';
 import type { TarantoolClient } from '../../lib/tarantool/iproto.ts';
 import { findBinary } from '../host/binaries.ts';
 import { isOurs, stopProcess } from '../host/process.ts';
+import type { Inventory } from '../inventory/schema.ts';
 import { localSecretsFile, readLocalSecrets, resolveSecret } from '../inventory/secrets.ts';
 import { MysqlSession } from '../mysql/session.ts';
 import { ToolkitError } from '../procedure/errors.ts';
@@ -63,6 +64,11 @@ async function userTableExists(session: MysqlSession, database: string, tables: 
     [database, ...tables],
   );
   return Number(found) === tables.length;
+}
+
+/** The replicator control for the tarantool runbook: the local one for the local inventory, else none. */
+export function localReplicatorControlFor(inventory: Inventory): ReplicatorControl | undefined {
+  return inventory.name === 'local' ? localReplicatorControl : undefined;
 }
 
 /** Starts the replicator as a process of the local environment, or restarts it when asked. */

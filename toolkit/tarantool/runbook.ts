@@ -56,81 +56,84 @@ export function replicatedTables(inventory: Inventory): string[] {
   return loadReplicatorConfig(replicatorConfigFile, env).mappings.map((m) => m.table);
 }
 
-async function localControl(): Promise<ReplicatorControl> {
-  const { localReplicatorControl } = await import('../local/tarantool-component.ts');
-  return localReplicatorControl;
+/**
+ * The runbook, given the environment's way to (re)start the replicator: the entry passes the local
+ * environment's (toolkit/local), which answers for its own inventory; elsewhere there is none.
+ */
+export function tarantoolRunbook(
+  replicatorControl: (inventory: Inventory) => ReplicatorControl | undefined = () => undefined,
+): RunbookDefinition<typeof flags> {
+  return {
+    name: 'tarantool',
+    summary:
+      'The Tarantool replica of the user table: applies the schema (spaces, indexes, the search and replicator\n' +
+      "functions), keeps the replicator's MySQL account, starts or restarts the replicator (local environment; in compose\n" +
+      'it is the tarantool-replicator container), checks its lag behind the master and shows its recent log.',
+    flags,
+    validate: (f) => {
+      if (f.wait < 0) throw new UsageError('--wait must be 0 or more seconds');
+      if (f['log-lines'] < 0 || !Number.isInteger(f['log-lines']))
+        throw new UsageError('--log-lines must be a whole number');
+    },
+    async procedure(run, { inventory, flags: f }) {
+      let admin: TarantoolClient | undefined;
+      const host = inventory.tarantool
+        ? `${inventory.tarantool.host}:${inventory.tarantool.port}`
+        : 'tarantool';
+      await run.check('tarantool', host, async () => {
+        admin = await connectAdmin(inventory);
+        run.onClose(() => admin?.close());
+        return admin.version;
+      });
+      await ensureTarantoolSchema(run, admin!, host);
+
+      const tables = replicatedTables(inventory);
+      for (const node of [inventory.mysql.master, ...inventory.mysql.slaves]) {
+        const session = await MysqlSession.open(node, inventory.mysql.admin);
+        run.onClose(() => session.close());
+        await ensureReplicatorUser(
+          run,
+          session,
+          replicatorMysqlCredential(inventory),
+          inventory.mysql.database,
+          tables,
+        );
+      }
+
+      const control = replicatorControl(inventory);
+      if (control) await control.ensureRunning(run, f.restart);
+      else
+        await run.check('replicator', host, async () =>
+          f.restart
+            ? Promise.reject(
+                new ToolkitError('restart it where it runs: docker-compose restart tarantool-replicator'),
+              )
+            : 'runs as the tarantool-replicator container: checked by its position below',
+        );
+
+      const master = await MysqlSession.open(inventory.mysql.master, inventory.mysql.admin);
+      run.onClose(() => master.close());
+      await run.verify('lag', `${inventory.mysql.master.name} → ${host}`, async () => {
+        const lag = await waitFor(
+          async (why) => {
+            const current = await measureLag(master, admin!, 0);
+            why(describeLag(current));
+            return current.caughtUp ? current : undefined;
+          },
+          { timeoutMs: f.wait * 1000, intervalMs: 200, what: 'the replicator to catch up' },
+        );
+        const [count] = await admin!.call('user_count');
+        return `${describeLag(lag)}; ${Number(count).toLocaleString('en-US')} users in Tarantool`;
+      });
+
+      const logFile = control?.logFile();
+      await run.check('log', host, async () => {
+        if (!logFile || !existsSync(logFile))
+          return 'no local log (compose: docker-compose logs tarantool-replicator)';
+        const lines = readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-f['log-lines']);
+        for (const line of lines) run.note(line);
+        return `last ${lines.length} lines of ${logFile}`;
+      });
+    },
+  };
 }
-
-export const tarantoolRunbook: RunbookDefinition<typeof flags> = {
-  name: 'tarantool',
-  summary:
-    'The Tarantool replica of the user table: applies the schema (spaces, indexes, the search and replicator\n' +
-    "functions), keeps the replicator's MySQL account, starts or restarts the replicator (local environment; in compose\n" +
-    'it is the tarantool-replicator container), checks its lag behind the master and shows its recent log.',
-  flags,
-  validate: (f) => {
-    if (f.wait < 0) throw new UsageError('--wait must be 0 or more seconds');
-    if (f['log-lines'] < 0 || !Number.isInteger(f['log-lines']))
-      throw new UsageError('--log-lines must be a whole number');
-  },
-  async procedure(run, { inventory, flags: f }) {
-    let admin: TarantoolClient | undefined;
-    const host = inventory.tarantool
-      ? `${inventory.tarantool.host}:${inventory.tarantool.port}`
-      : 'tarantool';
-    await run.check('tarantool', host, async () => {
-      admin = await connectAdmin(inventory);
-      run.onClose(() => admin?.close());
-      return admin.version;
-    });
-    await ensureTarantoolSchema(run, admin!, host);
-
-    const tables = replicatedTables(inventory);
-    for (const node of [inventory.mysql.master, ...inventory.mysql.slaves]) {
-      const session = await MysqlSession.open(node, inventory.mysql.admin);
-      run.onClose(() => session.close());
-      await ensureReplicatorUser(
-        run,
-        session,
-        replicatorMysqlCredential(inventory),
-        inventory.mysql.database,
-        tables,
-      );
-    }
-
-    const control = inventory.name === 'local' ? await localControl() : undefined;
-    if (control) await control.ensureRunning(run, f.restart);
-    else
-      await run.check('replicator', host, async () =>
-        f.restart
-          ? Promise.reject(
-              new ToolkitError('restart it where it runs: docker-compose restart tarantool-replicator'),
-            )
-          : 'runs as the tarantool-replicator container: checked by its position below',
-      );
-
-    const master = await MysqlSession.open(inventory.mysql.master, inventory.mysql.admin);
-    run.onClose(() => master.close());
-    await run.verify('lag', `${inventory.mysql.master.name} → ${host}`, async () => {
-      const lag = await waitFor(
-        async (why) => {
-          const current = await measureLag(master, admin!, 0);
-          why(describeLag(current));
-          return current.caughtUp ? current : undefined;
-        },
-        { timeoutMs: f.wait * 1000, intervalMs: 200, what: 'the replicator to catch up' },
-      );
-      const [count] = await admin!.call('user_count');
-      return `${describeLag(lag)}; ${Number(count).toLocaleString('en-US')} users in Tarantool`;
-    });
-
-    const logFile = control?.logFile();
-    await run.check('log', host, async () => {
-      if (!logFile || !existsSync(logFile))
-        return 'no local log (compose: docker-compose logs tarantool-replicator)';
-      const lines = readFileSync(logFile, 'utf8').trimEnd().split('\n').slice(-f['log-lines']);
-      for (const line of lines) run.note(line);
-      return `last ${lines.length} lines of ${logFile}`;
-    });
-  },
-};
