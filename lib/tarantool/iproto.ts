@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createConnection, type Socket } from 'node:net';
-import { encode, Incomplete, MsgDecoder, type MsgValue } from './msgpack.ts';
+import { decodeAll, encodeIntKeyed, type MsgValue, packetLength } from './msgpack.ts';
 
 // IPROTO codes and keys (Tarantool's box/iproto_constants.h); stable since 1.6.
 const Code = { auth: 0x07, eval: 0x08, call: 0x0a, ping: 0x40 } as const;
@@ -46,8 +46,8 @@ interface Pending {
 
 /**
  * A small IPROTO client: greeting, chap-sha1 auth, call, eval and ping, pipelined by sync id.
- * Ours rather than tarantool-driver: it needs no dependency, decodes uint64 ids without loss, and
- * a broken connection fails every pending request at once so the replicator can reconnect.
+ * Ours rather than tarantool-driver: on @msgpack/msgpack it decodes uint64 ids without loss, and a broken
+ * connection fails every pending request at once so the replicator can reconnect.
  */
 export class TarantoolClient {
   private buffer: Buffer = Buffer.alloc(0);
@@ -115,13 +115,11 @@ export class TarantoolClient {
   private request(code: number, body: Record<number, MsgValue>): Promise<MsgValue[]> {
     if (this.closedWith) return Promise.reject(this.closedWith);
     const sync = this.nextSync++;
-    const header = encode(
-      new Map<number, MsgValue>([
-        [Key.requestType, code],
-        [Key.sync, sync],
-      ]),
-    );
-    const payload = encode(new Map<number, MsgValue>(Object.entries(body).map(([k, v]) => [Number(k), v])));
+    const header = encodeIntKeyed([
+      [Key.requestType, code],
+      [Key.sync, sync],
+    ]);
+    const payload = encodeIntKeyed(Object.entries(body).map(([k, v]) => [Number(k), v]));
     const length = Buffer.alloc(5);
     length[0] = 0xce;
     length.writeUInt32BE(header.length + payload.length, 1);
@@ -134,38 +132,28 @@ export class TarantoolClient {
   private receive(chunk: Buffer): void {
     this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
     for (;;) {
-      if (this.buffer.length < 5) return;
-      const decoder = new MsgDecoder(this.buffer);
-      let size: number;
-      try {
-        size = Number(decoder.decode());
-      } catch (error) {
-        if (error instanceof Incomplete) return;
-        throw error;
-      }
-      const start = decoder.offset;
-      if (this.buffer.length < start + size) return;
-      const packet = this.buffer.subarray(start, start + size);
-      this.buffer = this.buffer.subarray(start + size);
+      const length = packetLength(this.buffer);
+      if (!length || this.buffer.length < length.start + length.size) return;
+      const packet = this.buffer.subarray(length.start, length.start + length.size);
+      this.buffer = this.buffer.subarray(length.start + length.size);
       this.dispatch(packet);
     }
   }
 
   private dispatch(packet: Buffer): void {
-    const decoder = new MsgDecoder(packet);
-    const header = decoder.decode() as Map<number, MsgValue>;
-    const body = decoder.offset < packet.length ? decoder.decode() : new Map<number, MsgValue>();
-    const sync = Number(header.get(Key.sync));
+    // Maps read as objects: the integer keys are their decimal strings.
+    const [header, body] = decodeAll(packet) as [Record<string, MsgValue>, Record<string, MsgValue>?];
+    const sync = Number(header[Key.sync]);
     const waiter = this.pending.get(sync);
     if (!waiter) return;
     this.pending.delete(sync);
-    const code = Number(header.get(Key.requestType));
-    const fields = body instanceof Map ? body : new Map<number, MsgValue>();
+    const code = Number(header[Key.requestType]);
+    const fields = body ?? {};
     if (code & errorFlag) {
-      waiter.reject(new TarantoolError(String(fields.get(Key.error24) ?? 'unknown error'), code & 0x7fff));
+      waiter.reject(new TarantoolError(String(fields[Key.error24] ?? 'unknown error'), code & 0x7fff));
       return;
     }
-    const data = fields.get(Key.data);
+    const data = fields[Key.data];
     waiter.resolve(Array.isArray(data) ? data : []);
   }
 
