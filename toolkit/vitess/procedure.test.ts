@@ -86,6 +86,17 @@ const writes = (calls: string[][]) =>
       mutating.test(c[5] ?? ''),
   );
 
+/** What a run leaves in Vitess: where the workflow is, which shards exist and serve, the VSchemas. */
+const endState = (s: FakeState) => ({
+  phase: s.phase,
+  reads: s.reads,
+  writes: s.writes,
+  shards: s.shards,
+  served: s.served,
+  sourceListsTable: s.sourceListsTable,
+  targetRouted: s.targetRouted,
+});
+
 const reshard = () => fakeState({ kind: 'Reshard' });
 const moveTables = () => fakeState({ kind: 'MoveTables' });
 
@@ -176,22 +187,70 @@ describe.each([
     expect(stepsWith(resumed, 'changed')[0]).toBe('vdiff');
   });
 
-  it('survives losing vtctld at any call: each run fails naming its step, the next one resumes to done', async () => {
-    const total = (await drive(at(make(), 'absent'))).calls.length;
-    expect(total).toBeGreaterThan(20);
-    for (let lostAt = 1; lostAt < total; lostAt += 3) {
-      const s = at(make(), 'absent');
-      s.answersLeft = lostAt;
-      const broken = await drive(s);
-      expect(broken.error?.message, `lost after ${lostAt} calls`).toMatch(
-        /^[a-z][a-z_ :(),]+ on vtctld 127\.0\.0\.1:15999: vtctld did not answer: /,
-      );
-      expect(broken.error?.message).not.toContain('\n');
-      delete s.answersLeft;
-      const resumed = await drive(s);
-      expect(resumed.error, `resume after losing vtctld at call ${lostAt}`).toBeUndefined();
-      expect(s.phase).toBe('completed');
+  describe.each(['refused', 'applied'] as const)('losing vtctld at every call (the call %s)', (outage) => {
+    /**
+     * Runs `first` from a fresh model with vtctld lost at each call index in turn: the broken run must
+     * fail naming its step, the re-run (`then`) must end where an unbroken run ends, and every change
+     * must have taken effect exactly as often as in the unbroken run.
+     */
+    async function everyCall(
+      model: () => FakeState,
+      first: WorkflowRunOptions['action'],
+      then: WorkflowRunOptions['action'] = first,
+    ) {
+      const reference = model();
+      const total = (await drive(reference, { action: first })).calls.length;
+      const once = reference.applied.filter((c) => c !== 'VDiff create');
+      expect(once.length).toBeGreaterThan(0);
+      for (let lostAt = 0; lostAt < total; lostAt++) {
+        const s = model();
+        s.answersLeft = lostAt;
+        s.outage = outage;
+        const broken = await drive(s, { action: first });
+        expect(broken.error?.message, `lost at call ${lostAt}`).toMatch(
+          /^[a-z][a-z_ :(),]+ on vtctld 127\.0\.0\.1:15999: vtctld did not answer: /,
+        );
+        expect(broken.error?.message).not.toContain('\n');
+        if (writes([broken.calls.at(-1) ?? []]).length > 0)
+          expect(broken.error?.message, `lost a write at call ${lostAt}`).toContain(
+            'may or may not have taken effect: re-run',
+          );
+        delete s.answersLeft;
+        const resumed = await drive(s, { action: then });
+        expect(resumed.error, `resume after losing vtctld at call ${lostAt}`).toBeUndefined();
+        expect(endState(s), `end after losing vtctld at call ${lostAt}`).toEqual(endState(reference));
+        expect(
+          s.applied.filter((c) => c !== 'VDiff create'),
+          `changes after losing vtctld at call ${lostAt}`,
+        ).toEqual(once);
+        // A VDiff finished before the outage is run again before switching, never more often.
+        expect(s.applied.filter((c) => c === 'VDiff create').length).toBeLessThanOrEqual(
+          reference.applied.filter((c) => c === 'VDiff create').length + 1,
+        );
+      }
+      return total;
     }
+
+    it('of a full run: each run fails naming its step, the next one converges, nothing applied twice', async () => {
+      const unrouted = () => {
+        const s = at(make(), 'absent');
+        s.targetRouted = false;
+        return s;
+      };
+      expect(await everyCall(unrouted, 'forward')).toBeGreaterThan(20);
+    });
+
+    it('of a run that starts stopped streams', async () => {
+      await everyCall(() => at(make(), 'created'), 'forward');
+    });
+
+    it('of --reverse: the re-run reverses nothing twice', async () => {
+      await everyCall(() => at(make(), 'writes switched'), 'reverse');
+    });
+
+    it('of --cancel: the re-run cancels nothing twice', async () => {
+      await everyCall(() => at(make(), 'copying'), 'cancel');
+    });
   });
 
   it('backs up the routing rules before each cutover', async () => {

@@ -12,7 +12,7 @@ import {
   shardExists,
   type WorkflowState,
 } from '../workflow.ts';
-import type { StageContext } from './stage.ts';
+import { guard, type StageContext } from './stage.ts';
 
 export interface Preflight {
   /** False only in a dry run with no vtctld answering: the plan then starts from the beginning. */
@@ -122,9 +122,11 @@ export async function preflightVSchema({ run, vtctld, spec, host }: StageContext
     read: () => readVSchema(vtctld, spec.keyspace),
     diff: (vschema) => (routesTable(vschema, sharded) ? null : vtctld.commandLine(apply)),
     describe: () => `routes ${sharded.table} by ${sharded.column} with ${sharded.vindex}`,
-    apply: async () => {
-      await vtctld.run(apply);
-    },
+    // A lost answer leaves it unknown whether the VSchema was applied: say so, like every other write.
+    apply: () =>
+      guard(`vschema ${spec.keyspace}`, async () => {
+        await vtctld.run(apply);
+      }),
   });
   if (spec.kind === 'MoveTables') {
     await run.check(`vschema ${spec.sourceKeyspace}`, host, async () => {
