@@ -61,8 +61,7 @@ export async function runWorkflow(
   if (options.until === 'preflight') return reportStop(ctx, state, stages);
   for (const [i, stage] of stages.entries()) {
     if (stage.needed(state)) state = await runStage(ctx, stage, state);
-    const rest = stages.slice(i + 1);
-    if (options.until === stage.id && rest[0]?.id !== stage.id) return reportStop(ctx, state, rest);
+    if (options.until === stage.id && stages[i + 1]?.id !== stage.id) return reportStop(ctx, state, stages);
   }
 }
 
@@ -81,12 +80,15 @@ async function runStage(ctx: StageContext, stage: Stage, state: WorkflowState): 
   return after;
 }
 
-/** `--until`: where the run stopped, and what a run without it would do next from here. */
-async function reportStop(ctx: StageContext, state: WorkflowState, rest: Stage[]): Promise<void> {
+/**
+ * `--until`: where the run stopped, and what a run without it would do next from here: every stage
+ * still needed, as the next run decides it (so a VDiff runs again before the switch, on current data).
+ */
+async function reportStop(ctx: StageContext, state: WorkflowState, stages: Stage[]): Promise<void> {
   const { run, spec, options, host } = ctx;
   const next: string[] = [];
   let ahead = state;
-  for (const stage of rest) {
+  for (const stage of stages) {
     if (!stage.needed(ahead)) continue;
     next.push(stage.name);
     ahead = stage.assume(ahead);
