@@ -6,7 +6,7 @@ import { createReporter } from '../procedure/reporter.ts';
 import { Run } from '../procedure/run.ts';
 import type { RunbookReport } from '../procedure/types.ts';
 import { parseShardList } from './keyrange.ts';
-import { runWorkflow, type WorkflowRunOptions } from './procedure.ts';
+import { runWorkflow, type StageId, untilStages, type WorkflowRunOptions } from './procedure.ts';
 import { answer, at, type FakeState, fakeState } from './testing/fake-vitess.ts';
 import { Vtctld } from './vtctldclient.ts';
 import type { WorkflowSpec } from './workflow.ts';
@@ -50,7 +50,7 @@ interface Outcome {
 
 async function drive(
   s: FakeState,
-  options: { dryRun?: boolean; action?: WorkflowRunOptions['action'] } = {},
+  options: { dryRun?: boolean; action?: WorkflowRunOptions['action']; until?: StageId } = {},
 ): Promise<Outcome> {
   const run = new Run({
     runbook: 'test',
@@ -67,6 +67,7 @@ async function drive(
       waitMs: 10_000,
       backupDir: backups,
       unansweredPolls: 1,
+      ...(options.until ? { until: options.until } : {}),
     });
   } catch (e) {
     error = e as Error;
@@ -85,6 +86,17 @@ const writes = (calls: string[][]) =>
       (c[0] === 'VDiff' && c.includes('create')) ||
       mutating.test(c[5] ?? ''),
   );
+
+/** What a run leaves in Vitess: where the workflow is, which shards exist and serve, the VSchemas. */
+const endState = (s: FakeState) => ({
+  phase: s.phase,
+  reads: s.reads,
+  writes: s.writes,
+  shards: s.shards,
+  served: s.served,
+  sourceListsTable: s.sourceListsTable,
+  targetRouted: s.targetRouted,
+});
 
 const reshard = () => fakeState({ kind: 'Reshard' });
 const moveTables = () => fakeState({ kind: 'MoveTables' });
@@ -176,22 +188,70 @@ describe.each([
     expect(stepsWith(resumed, 'changed')[0]).toBe('vdiff');
   });
 
-  it('survives losing vtctld at any call: each run fails naming its step, the next one resumes to done', async () => {
-    const total = (await drive(at(make(), 'absent'))).calls.length;
-    expect(total).toBeGreaterThan(20);
-    for (let lostAt = 1; lostAt < total; lostAt += 3) {
-      const s = at(make(), 'absent');
-      s.answersLeft = lostAt;
-      const broken = await drive(s);
-      expect(broken.error?.message, `lost after ${lostAt} calls`).toMatch(
-        /^[a-z][a-z_ :(),]+ on vtctld 127\.0\.0\.1:15999: vtctld did not answer: /,
-      );
-      expect(broken.error?.message).not.toContain('\n');
-      delete s.answersLeft;
-      const resumed = await drive(s);
-      expect(resumed.error, `resume after losing vtctld at call ${lostAt}`).toBeUndefined();
-      expect(s.phase).toBe('completed');
+  describe.each(['refused', 'applied'] as const)('losing vtctld at every call (the call %s)', (outage) => {
+    /**
+     * Runs `first` from a fresh model with vtctld lost at each call index in turn: the broken run must
+     * fail naming its step, the re-run (`then`) must end where an unbroken run ends, and every change
+     * must have taken effect exactly as often as in the unbroken run.
+     */
+    async function everyCall(
+      model: () => FakeState,
+      first: WorkflowRunOptions['action'],
+      then: WorkflowRunOptions['action'] = first,
+    ) {
+      const reference = model();
+      const total = (await drive(reference, { action: first })).calls.length;
+      const once = reference.applied.filter((c) => c !== 'VDiff create');
+      expect(once.length).toBeGreaterThan(0);
+      for (let lostAt = 0; lostAt < total; lostAt++) {
+        const s = model();
+        s.answersLeft = lostAt;
+        s.outage = outage;
+        const broken = await drive(s, { action: first });
+        expect(broken.error?.message, `lost at call ${lostAt}`).toMatch(
+          /^[a-z][a-z_ :(),]+ on vtctld 127\.0\.0\.1:15999: vtctld did not answer: /,
+        );
+        expect(broken.error?.message).not.toContain('\n');
+        if (writes([broken.calls.at(-1) ?? []]).length > 0)
+          expect(broken.error?.message, `lost a write at call ${lostAt}`).toContain(
+            'may or may not have taken effect: re-run',
+          );
+        delete s.answersLeft;
+        const resumed = await drive(s, { action: then });
+        expect(resumed.error, `resume after losing vtctld at call ${lostAt}`).toBeUndefined();
+        expect(endState(s), `end after losing vtctld at call ${lostAt}`).toEqual(endState(reference));
+        expect(
+          s.applied.filter((c) => c !== 'VDiff create'),
+          `changes after losing vtctld at call ${lostAt}`,
+        ).toEqual(once);
+        // A VDiff finished before the outage is run again before switching, never more often.
+        expect(s.applied.filter((c) => c === 'VDiff create').length).toBeLessThanOrEqual(
+          reference.applied.filter((c) => c === 'VDiff create').length + 1,
+        );
+      }
+      return total;
     }
+
+    it('of a full run: each run fails naming its step, the next one converges, nothing applied twice', async () => {
+      const unrouted = () => {
+        const s = at(make(), 'absent');
+        s.targetRouted = false;
+        return s;
+      };
+      expect(await everyCall(unrouted, 'forward')).toBeGreaterThan(20);
+    });
+
+    it('of a run that starts stopped streams', async () => {
+      await everyCall(() => at(make(), 'created'), 'forward');
+    });
+
+    it('of --reverse: the re-run reverses nothing twice', async () => {
+      await everyCall(() => at(make(), 'writes switched'), 'reverse');
+    });
+
+    it('of --cancel: the re-run cancels nothing twice', async () => {
+      await everyCall(() => at(make(), 'copying'), 'cancel');
+    });
   });
 
   it('backs up the routing rules before each cutover', async () => {
@@ -231,6 +291,69 @@ describe.each([
     const outcome = await drive(s);
     expect(outcome.error).toBeUndefined();
     expect(outcome.report.steps.find((x) => x.name === 'vschema chat_message')?.status).toBe('changed');
+  });
+
+  describe('--until', () => {
+    const all = [...forwardStages, ...(kind === 'Reshard' ? ['delete source shards'] : [])];
+
+    // untilStages lists the stages in run order, so a stage's index is how many steps run up to it.
+    it.each(untilStages(kind))(
+      'stops after %s, says what is next, and a run without it continues',
+      async (until) => {
+        const through = all.slice(0, untilStages(kind).indexOf(until));
+        const s = at(make(), 'absent');
+        s.copyLength = 10; // the copy is still going when the run stops after create
+        const first = await drive(s, { until });
+        expect(first.error).toBeUndefined();
+        expect(stepsWith(first, 'changed')).toEqual(through);
+        const stop = first.report.steps.at(-1);
+        expect(stop).toMatchObject({ name: `stop after ${until} (--until)`, status: 'ok' });
+        // Until traffic moves, every run compares the data again (VDiff) right before switching reads.
+        const next = all.slice(until === 'vdiff' ? through.length - 1 : through.length);
+        expect(stop?.detail).toContain(
+          `; the next run without --until: ${next.length > 0 ? next.join(', ') : 'nothing left to do'}`,
+        );
+        const rest = await drive(s);
+        expect(rest.error).toBeUndefined();
+        expect(stepsWith(rest, 'changed')).toEqual(next);
+        expect(s.phase).toBe('completed');
+      },
+    );
+
+    it('switch-writes stops before complete, so --reverse still works; then a run without it completes', async () => {
+      const s = at(make(), 'absent');
+      const stopped = await drive(s, { until: 'switch-writes' });
+      expect(stopped.calls.some((c) => c[5] === 'complete')).toBe(false);
+      expect(stopped.report.steps.at(-1)?.detail).toMatch(
+        /^chat_message\.\w+ is writes switched \(All Reads Switched\. Writes Switched\); the next run without --until: complete(, delete source shards)?; --reverse switches traffic back until complete runs$/,
+      );
+      const reversed = await drive(s, { action: 'reverse' });
+      expect(reversed.error).toBeUndefined();
+      expect([s.reads, s.writes]).toEqual([false, false]);
+      const done = await drive(s);
+      expect(done.error).toBeUndefined();
+      expect(stepsWith(done, 'changed')).toEqual(all.slice(2));
+      expect(s.phase).toBe('completed');
+    });
+
+    it('plans only up to the stage in a dry run', async () => {
+      const plan = await drive(at(make(), 'absent'), { dryRun: true, until: 'switch-writes' });
+      expect(plan.error).toBeUndefined();
+      expect(stepsWith(plan, 'planned')).toEqual(forwardStages.slice(0, 5));
+      expect(plan.report.steps.at(-1)?.detail).toMatch(
+        /^after the steps above, chat_message\.\w+ would be writes switched; the next run without --until: complete/,
+      );
+      expect(writes(plan.calls)).toEqual([]);
+    });
+
+    it('changes nothing when the workflow is already past the stage', async () => {
+      const s = at(make(), 'writes switched');
+      const outcome = await drive(s, { until: 'copy' });
+      expect(outcome.error).toBeUndefined();
+      expect(outcome.report.changed).toBe(0);
+      expect(writes(outcome.calls)).toEqual([]);
+      expect(outcome.report.steps.at(-1)?.detail).toContain('is writes switched');
+    });
   });
 
   describe('--cancel', () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '../inventory/paths.ts';
-import { parseArgs } from '../procedure/args.ts';
+import { parseArgs, usage } from '../procedure/args.ts';
 import { UsageError } from '../procedure/errors.ts';
 import { commonFlags } from '../procedure/main.ts';
 import { parseShardList } from './keyrange.ts';
@@ -93,6 +93,10 @@ describe('scripts/reshard.mjs', () => {
       ['-80'],
       'reshard takes two arguments, the source shards then the target shards (such as: -80 -40,40-80); got 1',
     ],
+    [
+      ['-80', '-40,40-80', '--until', 'switch-write'],
+      "--until 'switch-write' is not a stage of reshard (stages: preflight, create, copy, vdiff, switch-reads, switch-writes, complete, delete-sources)",
+    ],
   ])('fails at once on %j, without calling Vitess', async (words, message) => {
     current = fakeState({ kind: 'Reshard' });
     const result = await runbook('reshard', words);
@@ -127,6 +131,37 @@ describe('scripts/reshard.mjs', () => {
     expect(again.exitCode).toBe(0);
     expect(JSON.parse(again.stdout)).toMatchObject({ runbook: 'reshard', changed: 0 });
   }, 240_000);
+
+  it('--until switch-writes stops before complete; --reverse then works; a run without --until completes', async () => {
+    // From a copied workflow (create and copy are stepped through in procedure.test.ts): each call is a process.
+    current = at(fakeState({ kind: 'Reshard' }), 'running');
+    const words = ['-80', '-40,40-80', '--poll-seconds=0.01'];
+    const stopped = await runbook('reshard', [...words, '--until', 'switch-writes']);
+    expect(stopped.stderr).not.toMatch(/^error/m);
+    expect(stopped.exitCode).toBe(0);
+    expect(stopped.stdout).toMatch(
+      /^\[ok\] stop after switch-writes \(--until\) @ vtctld 127\.0\.0\.1:15999: chat_message\.reshard_min_80 is writes switched \(All Reads Switched\. Writes Switched\); the next run without --until: complete, delete source shards; --reverse switches traffic back until complete runs$/m,
+    );
+    expect(current.applied).toEqual([
+      'VDiff create',
+      'switchtraffic rdonly,replica',
+      'switchtraffic primary',
+    ]);
+    const reversed = await runbook('reshard', [...words, '--reverse']);
+    expect(reversed.exitCode).toBe(0);
+    expect(current.applied.at(-1)).toBe('reversetraffic rdonly,replica,primary');
+    expect([current.reads, current.writes]).toEqual([false, false]);
+    const resumed = await runbook('reshard', words);
+    expect(resumed.exitCode).toBe(0);
+    expect(current.applied.slice(4)).toEqual([
+      'VDiff create',
+      'switchtraffic rdonly,replica',
+      'switchtraffic primary',
+      'complete',
+      'DeleteShards chat_message/-80',
+    ]);
+    expect(current.phase).toBe('completed');
+  }, 480_000);
 
   it('stops with one error line naming the step when vtctld goes away, and resumes', async () => {
     current = at(fakeState({ kind: 'Reshard' }), 'reads switched');
@@ -167,6 +202,22 @@ describe('reshard arguments', () => {
     expect(() => validate(words)).toThrow(reason);
   });
 
+  it('lists the stages --until takes in --help', () => {
+    const help = usage('reshard', reshardRunbook.summary, { ...commonFlags, ...reshardFlags });
+    expect(help).toMatch(
+      /--until <string> +stop after this stage \(preflight, create, copy, vdiff, switch-reads, switch-writes, complete, delete-sources\)/,
+    );
+  });
+
+  it('refuses --until with --reverse or --cancel', () => {
+    expect(() => validate(['-80', '-40,40-80', '--until=complete', '--reverse'])).toThrow(
+      '--until is for a forward run, not with --reverse',
+    );
+    expect(() => validate(['-80', '-40,40-80', '--until=copy', '--cancel'])).toThrow(
+      '--until is for a forward run, not with --cancel',
+    );
+  });
+
   it('takes shard names that start with a dash as positionals', () => {
     expect(() => validate(['-80', '-40,40-80', '--dry-run'])).not.toThrow();
     expect(
@@ -196,6 +247,16 @@ describe('scripts/movetables.mjs', () => {
       'vtctldclient --server 127.0.0.1:15999 GetRoutingRules > backup; vtctldclient --server 127.0.0.1:15999 MoveTables --target-keyspace chat_message --workflow app2chat_message switchtraffic --tablet-types=primary',
       'vtctldclient --server 127.0.0.1:15999 GetRoutingRules > backup; vtctldclient --server 127.0.0.1:15999 MoveTables --target-keyspace chat_message --workflow app2chat_message complete --rename-tables',
     ]);
+  });
+
+  it('refuses a stage only Reshard has, before calling Vitess', async () => {
+    current = fakeState({ kind: 'MoveTables' });
+    const result = await runbook('movetables', ['--until=delete-sources']);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr.trim()).toBe(
+      "movetables: --until 'delete-sources' is not a stage of movetables (stages: preflight, create, copy, vdiff, switch-reads, switch-writes, complete)",
+    );
+    expect(current.calls).toEqual([]);
   });
 
   it('refuses --cancel with --reverse', async () => {

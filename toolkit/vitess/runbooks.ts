@@ -4,7 +4,7 @@ import { UsageError } from '../procedure/errors.ts';
 import type { commonFlags, RunbookDefinition } from '../procedure/main.ts';
 import { checkReshard, type KeyRange, parseShardList } from './keyrange.ts';
 import { loadLayout, vtctldServer } from './layout.ts';
-import { runWorkflow } from './procedure.ts';
+import { runWorkflow, type StageId, untilStages, type WorkflowRunOptions } from './procedure.ts';
 import { Vtctld } from './vtctldclient.ts';
 import type { ShardedTable, WorkflowSpec } from './workflow.ts';
 
@@ -31,14 +31,23 @@ const workflowFlags = {
   'wait-minutes': { type: 'number', description: 'longest wait for the copy and for VDiff', default: 720 },
 } as const;
 
+/** `--until`, whose help lists the stages this kind of workflow goes through. */
+const untilFlag = (kind: WorkflowSpec['kind']) =>
+  ({
+    type: 'string',
+    description: `stop after this stage (${untilStages(kind).join(', ')}); a re-run without it continues`,
+  }) as const;
+
 export const moveTablesFlags = {
   ...workflowFlags,
+  until: untilFlag('MoveTables'),
   'source-keyspace': { type: 'string', description: 'keyspace the table leaves', default: 'app' },
   'target-keyspace': { type: 'string', description: 'keyspace the table moves to', default: 'chat_message' },
 } as const;
 
 export const reshardFlags = {
   ...workflowFlags,
+  until: untilFlag('Reshard'),
   keyspace: { type: 'string', description: 'keyspace to reshard', default: 'chat_message' },
 } as const;
 
@@ -55,8 +64,25 @@ function checkName(value: string, what: string, pattern: RegExp): string {
   return value;
 }
 
-function checkCommon(flags: Flags<typeof workflowFlags>): void {
+type WorkflowFlags = Flags<typeof workflowFlags> & { until?: string | undefined };
+
+/** The stage `--until` names, refused with the list of stages when this kind of workflow has no such stage. */
+function untilStage(flags: WorkflowFlags, kind: WorkflowSpec['kind']): StageId | undefined {
+  if (flags.until === undefined) return undefined;
+  const stages = untilStages(kind);
+  const stage = stages.find((s) => s === flags.until);
+  if (!stage)
+    throw new UsageError(
+      `--until '${flags.until}' is not a stage of ${kind === 'Reshard' ? 'reshard' : 'movetables'} (stages: ${stages.join(', ')})`,
+    );
+  return stage;
+}
+
+function checkCommon(flags: WorkflowFlags, kind: WorkflowSpec['kind']): void {
   if (flags.reverse && flags.cancel) throw new UsageError('--reverse and --cancel exclude each other');
+  untilStage(flags, kind);
+  if (flags.until !== undefined && (flags.reverse || flags.cancel))
+    throw new UsageError(`--until is for a forward run, not with --${flags.reverse ? 'reverse' : 'cancel'}`);
   if (flags.workflow !== undefined) checkName(flags.workflow, 'workflow', workflowPattern);
   if (!(flags['poll-seconds'] > 0)) throw new UsageError('--poll-seconds must be above 0');
   if (!(flags['wait-minutes'] > 0)) throw new UsageError('--wait-minutes must be above 0');
@@ -71,8 +97,10 @@ const shardedChatMessage = (): ShardedTable => ({
   vschemaFile: resolve(loadLayout().dir, 'vschema', 'chat_message.json'),
 });
 
-function options(flags: Flags<typeof workflowFlags>) {
+function options(flags: WorkflowFlags, kind: WorkflowSpec['kind']): WorkflowRunOptions {
+  const until = untilStage(flags, kind);
   return {
+    ...(until ? { until } : {}),
     action: flags.reverse ? ('reverse' as const) : flags.cancel ? ('cancel' as const) : ('forward' as const),
     pollMs: flags['poll-seconds'] * 1000,
     waitMs: flags['wait-minutes'] * 60_000,
@@ -96,12 +124,13 @@ export const moveTablesRunbook: RunbookDefinition<typeof moveTablesFlags> = {
   summary:
     "Moves chat_message from the app keyspace into its own keyspace (the seed's app2chat_message step) with\n" +
     'vtctldclient MoveTables: preflight, VSchema, create, copy with progress, VDiff (must be clean), switch reads, switch\n' +
-    'writes, complete. A re-run resumes from the state Vitess reports; --reverse and --cancel roll back.',
+    'writes, complete. A re-run resumes from the state Vitess reports; --until stops after a stage (such as\n' +
+    'switch-writes, while --reverse still works); --reverse and --cancel roll back.',
   flags: moveTablesFlags,
   validate(flags, positionals) {
     if (positionals.length > 0)
       throw new UsageError(`movetables takes no positional arguments (got ${positionals.join(' ')})`);
-    checkCommon(flags);
+    checkCommon(flags, 'MoveTables');
     checkName(flags['source-keyspace'], 'source keyspace', keyspacePattern);
     checkName(flags['target-keyspace'], 'target keyspace', keyspacePattern);
     if (flags['source-keyspace'] === flags['target-keyspace'])
@@ -117,7 +146,12 @@ export const moveTablesRunbook: RunbookDefinition<typeof moveTablesFlags> = {
       tables: ['chat_message'],
       sharded: shardedChatMessage(),
     };
-    await runWorkflow(run, vtctldFor(flags, vtctldServer(inventory, layout)), spec, options(flags));
+    await runWorkflow(
+      run,
+      vtctldFor(flags, vtctldServer(inventory, layout)),
+      spec,
+      options(flags, 'MoveTables'),
+    );
   },
 };
 
@@ -126,7 +160,8 @@ export const reshardRunbook: RunbookDefinition<typeof reshardFlags> = {
   summary:
     'Reshards chat_message online with vtctldclient Reshard (the seed went 0 -> -80,80- -> -40,40-80): checks the shard\n' +
     'arithmetic, then preflight, create, copy with progress, VDiff (must be clean), switch reads, switch writes,\n' +
-    'complete, delete the source shards. A re-run resumes from the state Vitess reports; --reverse and --cancel roll back.',
+    'complete, delete the source shards. A re-run resumes from the state Vitess reports; --until stops after a\n' +
+    'stage (such as switch-writes, while --reverse still works); --reverse and --cancel roll back.',
   positionalUsage: '<source-shards> <target-shards>',
   flags: reshardFlags,
   validate(flags, positionals) {
@@ -135,7 +170,7 @@ export const reshardRunbook: RunbookDefinition<typeof reshardFlags> = {
         `reshard takes two arguments, the source shards then the target shards (such as: -80 -40,40-80); got ${positionals.length}`,
       );
     }
-    checkCommon(flags);
+    checkCommon(flags, 'Reshard');
     checkName(flags.keyspace, 'keyspace', keyspacePattern);
     const [from = '', to = ''] = positionals;
     checkReshard(parseShardList(from, 'source shards'), parseShardList(to, 'target shards'));
@@ -152,6 +187,11 @@ export const reshardRunbook: RunbookDefinition<typeof reshardFlags> = {
       targets,
       sharded: shardedChatMessage(),
     };
-    await runWorkflow(run, vtctldFor(flags, vtctldServer(inventory, layout)), spec, options(flags));
+    await runWorkflow(
+      run,
+      vtctldFor(flags, vtctldServer(inventory, layout)),
+      spec,
+      options(flags, 'Reshard'),
+    );
   },
 };

@@ -39,6 +39,13 @@ export interface FakeState {
   unknownWorkflow: 'error' | 'empty';
   /** vtctld stops answering after this many more calls (undefined: never). */
   answersLeft?: number;
+  /**
+   * How the call that meets the outage fares: refused before it takes effect (the default), or applied
+   * and then its answer lost, as when vtctld goes away after doing it. The calls after it are refused.
+   */
+  outage?: 'refused' | 'applied';
+  /** Every change that took effect, in order: what a lost answer must not make a re-run repeat. */
+  applied: string[];
   /** Make the next switchtraffic fail the way Vitess does when the target cannot catch up. */
   switchFails?: boolean;
   calls: string[][];
@@ -78,6 +85,7 @@ export function fakeState(init: Partial<FakeState> & Pick<FakeState, 'kind'>): F
     noPrimary: [],
     completeDeletesSources: false,
     unknownWorkflow: 'error',
+    applied: [],
     calls: [],
   };
   return { ...base, ...init };
@@ -345,9 +353,41 @@ export function answer(s: FakeState, argv: string[]): ExecResult {
   const args = argv[0] === '--server' ? argv.slice(2) : argv;
   s.calls.push(args);
   if (s.answersLeft !== undefined) {
-    if (s.answersLeft <= 0) return unavailable();
+    if (s.answersLeft <= 0) {
+      if (s.outage === 'applied') {
+        s.outage = 'refused';
+        respond(s, args);
+      }
+      return unavailable();
+    }
     s.answersLeft--;
   }
+  return respond(s, args);
+}
+
+/** Answers one command, and logs it in `applied` when it changed something. */
+function respond(s: FakeState, args: string[]): ExecResult {
+  const result = dispatch(s, args);
+  const change = changeOf(args);
+  if (change && result.exitCode === 0) s.applied.push(change);
+  return result;
+}
+
+const workflowChanges = /^(create|start|switchtraffic|reversetraffic|complete|cancel)$/;
+
+/** The change a command makes, named for the `applied` log; undefined for a read. */
+function changeOf(args: string[]): string | undefined {
+  const [command = ''] = args;
+  if (command === 'ApplyVSchema' || command === 'DeleteShards') return `${command} ${args[args.length - 1]}`;
+  if (command === 'VDiff') return args.includes('create') ? 'VDiff create' : undefined;
+  if (command !== 'MoveTables' && command !== 'Reshard') return undefined;
+  const action = args[5] ?? '';
+  if (!workflowChanges.test(action)) return undefined;
+  const types = flag(args, '--tablet-types');
+  return types ? `${action} ${types}` : action;
+}
+
+function dispatch(s: FakeState, args: string[]): ExecResult {
   const [command = ''] = args;
   const keyspaces = new Set([s.keyspace, s.sourceKeyspace]);
   switch (command) {
