@@ -3,6 +3,7 @@ import { oneLine, ToolkitError } from '../procedure/errors.ts';
 import { redact } from '../procedure/redact.ts';
 import { createReporter, outputModeFor } from '../procedure/reporter.ts';
 import { Run } from '../procedure/run.ts';
+import { packagesForLocalUp } from '../setup/local-up.ts';
 import type { StatusRow } from './component.ts';
 import { localComponents } from './components.ts';
 import { ensureLocalSecrets } from './secrets-file.ts';
@@ -12,6 +13,11 @@ import { renderStatusTable } from './table.ts';
 const flags = {
   json: { type: 'boolean', description: 'print one JSON object', default: false },
   'dry-run': { type: 'boolean', description: 'up/down: print the plan, change nothing', default: false },
+  'no-install': {
+    type: 'boolean',
+    description: 'up: install no missing package, skip its part',
+    default: false,
+  },
   wipe: { type: 'boolean', description: 'down: also delete the data under .local/', default: false },
   help: { type: 'boolean', description: 'show this help', default: false },
 } as const;
@@ -44,7 +50,7 @@ export async function localMain(words: string[]): Promise<number> {
   const run = new Run({ runbook: command, env: 'local', dryRun: parsed.flags['dry-run'], reporter });
   let failure: string | undefined;
   try {
-    if (command === 'up') await up(run);
+    if (command === 'up') await up(run, !parsed.flags['no-install']);
     else await down(run, parsed.flags.wipe);
   } catch (error) {
     failure = oneLine(error);
@@ -59,7 +65,8 @@ export async function localMain(words: string[]): Promise<number> {
   return failure ? 1 : 0;
 }
 
-async function up(run: Run): Promise<void> {
+async function up(run: Run, install: boolean): Promise<void> {
+  await packagesForLocalUp(run, install);
   if (!hasState() && !run.dryRun) saveState(loadState());
   await ensureLocalSecrets(run, { 'rabbitmq-password': 'guest' });
   for (const component of localComponents) await component.up(run);
