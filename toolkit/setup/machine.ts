@@ -1,5 +1,5 @@
 import { execa } from 'execa';
-import { findBinary } from '../local/binaries.ts';
+import { findBinary } from '../host/binaries.ts';
 import type { CommandResult, Privilege, SetupHost } from './install.ts';
 
 // An install of the whole table on a fresh machine takes minutes; a hung apt-get must not hang `up`.
