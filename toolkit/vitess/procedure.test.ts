@@ -229,7 +229,7 @@ describe.each([
           reference.applied.filter((c) => c === 'VDiff create').length + 1,
         );
       }
-      return total;
+      return { total, end: endState(reference) };
     }
 
     it('of a full run: each run fails naming its step, the next one converges, nothing applied twice', async () => {
@@ -238,19 +238,22 @@ describe.each([
         s.targetRouted = false;
         return s;
       };
-      expect(await everyCall(unrouted, 'forward')).toBeGreaterThan(20);
+      const { total, end } = await everyCall(unrouted, 'forward');
+      expect(total).toBeGreaterThan(20);
+      expect(end.phase).toBe('completed');
     });
 
     it('of a run that starts stopped streams', async () => {
-      await everyCall(() => at(make(), 'created'), 'forward');
+      expect((await everyCall(() => at(make(), 'created'), 'forward')).end.phase).toBe('completed');
     });
 
     it('of --reverse: the re-run reverses nothing twice', async () => {
-      await everyCall(() => at(make(), 'writes switched'), 'reverse');
+      const { end } = await everyCall(() => at(make(), 'writes switched'), 'reverse');
+      expect([end.reads, end.writes]).toEqual([false, false]);
     });
 
     it('of --cancel: the re-run cancels nothing twice', async () => {
-      await everyCall(() => at(make(), 'copying'), 'cancel');
+      expect((await everyCall(() => at(make(), 'copying'), 'cancel')).end.phase).toBe('absent');
     });
   });
 

@@ -367,19 +367,23 @@ export function answer(s: FakeState, argv: string[]): ExecResult {
 
 /** Answers one command, and logs it in `applied` when it changed something. */
 function respond(s: FakeState, args: string[]): ExecResult {
+  const change = changeOf(s, args);
   const result = dispatch(s, args);
-  const change = changeOf(args);
   if (change && result.exitCode === 0) s.applied.push(change);
   return result;
 }
 
 const workflowChanges = /^(create|start|switchtraffic|reversetraffic|complete|cancel)$/;
 
-/** The change a command makes, named for the `applied` log; undefined for a read. */
-function changeOf(args: string[]): string | undefined {
+/** The change a command is about to make, named for the `applied` log; undefined for a read. */
+function changeOf(s: FakeState, args: string[]): string | undefined {
   const [command = ''] = args;
   if (command === 'ApplyVSchema' || command === 'DeleteShards') return `${command} ${args[args.length - 1]}`;
-  if (command === 'VDiff') return args.includes('create') ? 'VDiff create' : undefined;
+  if (command === 'VDiff') {
+    if (!args.includes('create')) return undefined;
+    const last = s.vdiffs[s.vdiffs.length - 1];
+    return last && last.polls < s.vdiffLength ? 'VDiff create while another runs' : 'VDiff create';
+  }
   if (command !== 'MoveTables' && command !== 'Reshard') return undefined;
   const action = args[5] ?? '';
   if (!workflowChanges.test(action)) return undefined;
