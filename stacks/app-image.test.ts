@@ -94,6 +94,27 @@ describe('app/Dockerfile', () => {
     expect(entries).toEqual({ app: 'app/src/main.ts', replicator: 'toolkit/tarantool/replicator/main.ts' });
   });
 
+  it('carries no runbook code: only the app, lib/ and the replicator folder, none reaching the toolkit beyond', () => {
+    const copied = copiedPaths(dockerfile);
+    const sourceDirs = copied.filter((c) => !/\.(json|lock)$/.test(c) && !c.startsWith('app/migrations'));
+    expect(
+      sourceDirs.filter((c) => !['app/src', 'app/data', 'lib', 'toolkit/tarantool/replicator'].includes(c)),
+    ).toEqual([]);
+    const runbookCode = [
+      'toolkit/procedure',
+      'toolkit/local',
+      'toolkit/host',
+      'scripts',
+      'benchmarks',
+      'stacks',
+    ];
+    const reached = Object.values(entries).flatMap((entry) => closure(entry).files);
+    expect(reached.filter((f) => runbookCode.some((r) => f.startsWith(`${r}/`)))).toEqual([]);
+    expect(
+      reached.filter((f) => f.startsWith('toolkit/') && !f.startsWith('toolkit/tarantool/replicator/')),
+    ).toEqual([]);
+  });
+
   it.each(Object.entries(entries))('holds every module the %s loads', (_, entry) => {
     const copied = copiedPaths(dockerfile);
     const { files, missing } = closure(entry);
