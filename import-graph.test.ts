@@ -15,7 +15,7 @@ const under = (file: string, dir: string) => file.startsWith(`${dir}/`);
 const isTest = (file: string) => /\.test\.ts$/.test(file);
 
 /** What breaks a rule, one line per offending import; empty when the graph keeps them all. */
-export function ruleViolations(graph: Graph): string[] {
+function ruleViolations(graph: Graph): string[] {
   const found: string[] = [];
   for (const [from, targets] of graph) {
     for (const to of targets) {
@@ -44,7 +44,7 @@ function broken(from: string, to: string): string | undefined {
 }
 
 /** Every circle of imports (strongly connected components of more than one file, or a file importing itself). */
-export function circles(graph: Graph): string[][] {
+function circles(graph: Graph): string[][] {
   let counter = 0;
   const index = new Map<string, number>();
   const low = new Map<string, number>();
