@@ -77,10 +77,9 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
     routerOptions: { maxParamLength: 200 },
     trustProxy: config.trustProxy,
     // A slow client (a body at a byte every few seconds) is cut off once the whole request took
-    // requestTimeout (408); a slow handler answers 503 after handlerTimeout. Node checks the receive
-    // timeouts every connectionsCheckingInterval (30 s by default: far too coarse for a bound of seconds).
+    // requestTimeout (408); a slow handler answers 503 after handlerTimeout (set per route below). Node
+    // checks the receive timeouts every connectionsCheckingInterval (30 s by default: too coarse here).
     requestTimeout: http.requestTimeoutMs,
-    handlerTimeout: http.handlerTimeoutMs,
     http: {
       maxHeaderSize: http.maxHeaderBytes,
       requestTimeout: http.requestTimeoutMs,
@@ -102,6 +101,11 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
     reply.header('x-request-id', request.id);
   });
   installErrorHandler(app);
+  // Every route but the WebSockets, which live as long as they are open (and whose upgrade fastify's
+  // timer cannot watch under app.injectWS).
+  app.addHook('onRoute', (route) => {
+    if (!route.websocket) route.handlerTimeout ??= http.handlerTimeoutMs;
+  });
   let closing = false;
   app.addHook('preClose', async () => {
     closing = true;

@@ -60,6 +60,8 @@ export async function startTestStack(): Promise<TestStack> {
     app: async (overrides = {}) => {
       const app = await buildApp(loadConfig({ ...env, ...overrides }), { logger: false });
       apps.push(app);
+      // Ready as a started server is: app.injectWS (unlike app.inject) does not wait for it.
+      await app.ready();
       return app;
     },
     admin: (node) => adminSession(node === 'master' ? master : slaves[node]!, cluster.admin),

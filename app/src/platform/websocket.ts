@@ -13,12 +13,14 @@ export const tooManyConnectionsCode = 4429;
 /**
  * Every WebSocket of the app (the contract's /post/feed/posted and the pages' /web/live) goes through
  * here: at most `maxPerUser` open at once per user on this instance (one more is closed at once with
- * 4429), and each is pinged every `pingIntervalMs`; one that has not answered the previous ping by
- * then is dropped, so a vanished client does not hold its socket and its place in the live hub.
+ * 4429), and each is pinged every `pingIntervalMs` (from its second interval on); one that has not
+ * answered the previous ping by then is dropped, so a vanished client does not hold its socket and its
+ * place in the live hub.
  */
 export class SocketGuard {
   private readonly perUser = new Map<string, number>();
-  private readonly alive = new Map<GuardedSocket, boolean>();
+  /** 'new' until its first sweep, 'answered' after a pong, 'waiting' while a ping is unanswered. */
+  private readonly state = new Map<GuardedSocket, 'new' | 'answered' | 'waiting'>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -34,10 +36,12 @@ export class SocketGuard {
       return false;
     }
     this.perUser.set(userId, open + 1);
-    this.alive.set(socket, true);
-    socket.on('pong', () => this.alive.set(socket, true));
+    this.state.set(socket, 'new');
+    socket.on('pong', () => {
+      if (this.state.has(socket)) this.state.set(socket, 'answered');
+    });
     socket.once('close', () => {
-      this.alive.delete(socket);
+      this.state.delete(socket);
       const left = (this.perUser.get(userId) ?? 1) - 1;
       if (left > 0) this.perUser.set(userId, left);
       else this.perUser.delete(userId);
@@ -56,13 +60,15 @@ export class SocketGuard {
   }
 
   private sweep(): void {
-    for (const [socket, answered] of this.alive) {
-      if (!answered) {
+    for (const [socket, state] of this.state) {
+      if (state === 'waiting') {
         socket.terminate();
-        continue;
+      } else if (state === 'new') {
+        this.state.set(socket, 'answered');
+      } else {
+        this.state.set(socket, 'waiting');
+        socket.ping();
       }
-      this.alive.set(socket, false);
-      socket.ping();
     }
   }
 }
