@@ -42,6 +42,20 @@ async function login(id: string, password: string): Promise<string> {
 }
 
 describe('password change', () => {
+  it('documents current_password in the request schema of PUT /user/me in /openapi.json', async () => {
+    const spec = (await api.call('GET', '/openapi.json')).json<{
+      paths: Record<
+        string,
+        Record<string, { requestBody: { content: Record<string, { schema: unknown }> } }>
+      >;
+    }>();
+    const schema = spec.paths['/user/me']!.put!.requestBody.content['application/json']!.schema as {
+      properties: Record<string, { description?: string }>;
+    };
+    expect(schema.properties.current_password?.description).toContain('required with `password`');
+    expect(spec.paths['/logout/all']?.post).toBeDefined();
+  });
+
   it('needs the current password: missing is a 400, wrong a 403, and neither changes it', async () => {
     const user = await api.register();
     const change = (body: Record<string, string>) => api.call('PUT', '/user/me', { token: user.token, body });
