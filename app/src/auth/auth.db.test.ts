@@ -1,6 +1,6 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../../../toolkit/procedure/poll.ts';
+import { waitFor } from '../../../lib/poll.ts';
 import { TestBrowser } from '../../test-support/browser.ts';
 import { errorBody, TestClient, type TestUser } from '../../test-support/client.ts';
 import { startTestStack, type TestStack } from '../../test-support/stack.ts';

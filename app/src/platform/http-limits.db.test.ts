@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../../../toolkit/procedure/poll.ts';
+import { waitFor } from '../../../lib/poll.ts';
 import { errorBody, TestClient } from '../../test-support/client.ts';
 import { startTestStack, type TestStack } from '../../test-support/stack.ts';
 import { buildApp } from '../app.ts';
