@@ -382,4 +382,38 @@ describe('the web interface in a browser', () => {
     await screenshot(page, 'feed-phone');
     await context.close();
   });
+
+  it('changes the password with the current one: this browser stays in, another one of the user is out', async () => {
+    const elsewhere = await browser.newContext();
+    const page = await elsewhere.newPage();
+    await page.goto(`${base}/signin`);
+    await page.getByLabel('Email or user id').fill(alicePerson.email);
+    await page.getByLabel('Password').fill(alicePerson.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Feed' }).waitFor();
+
+    await alice.goto(`${base}/me/edit`);
+    await alice.getByLabel('New password').fill('alice-pass-2');
+    await alice.getByLabel('Current password').fill('not-my-password');
+    await alice.getByRole('button', { name: 'Save' }).click();
+    expect(await alice.getByRole('alert').textContent()).toContain('current password is wrong');
+    await alice.getByLabel('New password').fill('alice-pass-2');
+    await alice.getByLabel('Current password').fill(alicePerson.password);
+    await alice.getByRole('button', { name: 'Save' }).click();
+    await alice.getByText('Your profile is saved.').waitFor();
+
+    await page.goto(`${base}/friends`);
+    expect(new URL(page.url()).pathname).toBe('/signin');
+    await alice.goto(`${base}/friends`);
+    expect(new URL(alice.url()).pathname).toBe('/friends');
+    await elsewhere.close();
+  });
+
+  it('signs out everywhere from the profile editor', async () => {
+    await alice.goto(`${base}/me/edit`);
+    await alice.getByRole('button', { name: 'Sign out everywhere' }).click();
+    await alice.getByText('You are signed out on every device.').waitFor();
+    await alice.goto(`${base}/friends`);
+    expect(new URL(alice.url()).pathname).toBe('/signin');
+  });
 });

@@ -1,6 +1,10 @@
-import rateLimit from '@fastify/rate-limit';
+import type { Writable } from 'node:stream';
 import websocket from '@fastify/websocket';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { TokenGenerations } from './auth/generations.ts';
+import { FallbackLimitStore, MemoryLimitStore, RedisLimitStore } from './auth/limit-store.ts';
+import { LoginLimits } from './auth/login-limits.ts';
+import { TokenGenerationRepository } from './auth/repository.ts';
 import { authRoutes } from './auth/routes.ts';
 import { AuthService } from './auth/service.ts';
 import { TokenSigner } from './auth/tokens.ts';
@@ -16,17 +20,21 @@ import { friendsRoutes } from './friends/routes.ts';
 import { FriendsService } from './friends/service.ts';
 import { healthRoutes } from './health/routes.ts';
 import { Broker } from './platform/amqp.ts';
+import { clientErrorHandler } from './platform/client-errors.ts';
 import type { AppConfig } from './platform/config.ts';
 import { openDatabases } from './platform/db.ts';
-import { installErrorHandler } from './platform/error-handler.ts';
+import { frameworkErrors, installErrorHandler } from './platform/error-handler.ts';
+import { AppError } from './platform/errors.ts';
 import { ErrorBody } from './platform/http.ts';
 import { IdGenerator } from './platform/ids.ts';
 import { acceptEmptyJson } from './platform/json-body.ts';
 import { loggerOptions, requestId } from './platform/logging.ts';
 import { registerOpenApi } from './platform/openapi.ts';
 import { openRedis } from './platform/redis.ts';
+import { installTextRule } from './platform/text.ts';
 import type { TypeBoxProvider } from './platform/typebox.ts';
 import { coerceOnlyText } from './platform/validation.ts';
+import { SocketGuard } from './platform/websocket.ts';
 import { Fanout } from './posts/fanout.ts';
 import { FeedService } from './posts/feed-service.ts';
 import { FeedStore } from './posts/feed-store.ts';
@@ -48,6 +56,8 @@ import { webPages } from './web/plugin.ts';
 export interface BuildOptions {
   /** Logger settings; tests pass false. */
   logger?: boolean;
+  /** Where the log lines go (platform/logging.ts openLogFile); stdout without it. */
+  logStream?: Writable;
   /** How long to wait for RabbitMQ at start. */
   brokerTimeoutMs?: number;
 }
@@ -58,14 +68,28 @@ export interface BuildOptions {
  * its own routes, so another (the web pages at `/`) is one more register call.
  */
 export async function buildApp(config: AppConfig, options: BuildOptions = {}): Promise<FastifyInstance> {
+  const { http } = config;
   const app = Fastify({
-    logger: options.logger === false ? false : loggerOptions(config.logLevel),
+    logger: options.logger === false ? false : loggerOptions(config.logLevel, options.logStream),
     genReqId: requestId,
     requestIdHeader: false,
-    bodyLimit: 64 * 1024,
-    maxParamLength: 200,
+    bodyLimit: http.bodyLimitBytes,
+    routerOptions: { maxParamLength: 200 },
     trustProxy: config.trustProxy,
-    return503OnClosing: true,
+    // A slow client (a body at a byte every few seconds) is cut off once the whole request took
+    // requestTimeout (408); a slow handler answers 503 after handlerTimeout (set per route below). Node
+    // checks the receive timeouts every connectionsCheckingInterval (30 s by default: too coarse here).
+    requestTimeout: http.requestTimeoutMs,
+    http: {
+      maxHeaderSize: http.maxHeaderBytes,
+      requestTimeout: http.requestTimeoutMs,
+      headersTimeout: http.requestTimeoutMs,
+      connectionsCheckingInterval: Math.min(1000, http.requestTimeoutMs),
+    },
+    clientErrorHandler,
+    frameworkErrors,
+    // Answered by the hook below, in the app's error shape.
+    return503OnClosing: false,
     ajv: {
       customOptions: { removeAdditional: true, useDefaults: true, coerceTypes: 'array', allErrors: false },
     },
@@ -77,21 +101,37 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
     reply.header('x-request-id', request.id);
   });
   installErrorHandler(app);
+  // Every route but the WebSockets, which live as long as they are open (and whose upgrade fastify's
+  // timer cannot watch under app.injectWS).
+  app.addHook('onRoute', (route) => {
+    if (!route.websocket) route.handlerTimeout ??= http.handlerTimeoutMs;
+  });
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (_request, reply) => {
+    if (!closing) return;
+    reply.header('connection', 'close');
+    throw new AppError('SHUTTING_DOWN', 'this instance is shutting down, retry');
+  });
   acceptEmptyJson(app);
+  installTextRule(app);
   for (const schema of [ErrorBody, User, Post, DialogMessage]) app.addSchema(schema);
   await registerOpenApi(app);
 
   const db = openDatabases(config, app.log);
   const redis = openRedis(config.redis);
   const broker = new Broker(config.rabbitmq.url, app.log);
+  const sockets = new SocketGuard(config.websocket.maxPerUser, config.websocket.pingIntervalMs);
   app.addHook('onClose', async () => {
+    sockets.stop();
     await broker.close();
     counters.close();
     redis.disconnect();
     await db.close();
   });
 
-  await app.register(rateLimit, { global: false, redis, skipOnError: true, nameSpace: 'ratelimit:' });
   await app.register(websocket, { options: { maxPayload: 4096 } });
 
   const tokens = new TokenSigner(config.auth.tokenSecret, config.auth.tokenTtlSeconds);
@@ -121,27 +161,31 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   const counters = new UnreadCounters(new UnreadStore(redis), chats, messages, app.log);
   const dialogs = new DialogsService(chats, messages, usersRepo, counters, ids, live, app.log);
 
-  const auth = new AuthService(usersRepo, tokens);
-  const users = new UsersService(usersRepo);
+  const generations = new TokenGenerations(new TokenGenerationRepository(db), config.auth.generationCacheMs);
+  const limits = new LoginLimits(
+    new FallbackLimitStore(new RedisLimitStore(redis), new MemoryLimitStore(), app.log),
+    config.auth.limits,
+  );
+  const auth = new AuthService(usersRepo, tokens, generations, limits);
+  const users = new UsersService(usersRepo, auth, limits);
   const search = new SearchService(usersRepo);
   const friends = new FriendsService(friendsRepo, usersRepo, feeds, live, app.log);
 
   await app.register(healthRoutes, { db, redis, broker });
-  await app.register(authRoutes, { auth, ratePerMinute: config.auth.loginRateLimitPerMinute });
-  await app.register(usersRoutes, { users, tokens });
+  await app.register(authRoutes, { auth });
+  await app.register(usersRoutes, { users, authenticator: auth });
   // SEARCH_BACKEND=tarantool answers /user/search from the Tarantool replica (the seed's Tarantool search
   // page); the web pages keep MySQL, whose search also pages by keyset.
   const apiSearch =
     config.search.backend === 'tarantool' ? new TarantoolSearchService(config.search.tarantool) : search;
   if (apiSearch instanceof TarantoolSearchService) app.addHook('onClose', () => apiSearch.close());
   await app.register(searchRoutes, { search: apiSearch });
-  await app.register(friendsRoutes, { friends, tokens });
-  await app.register(postsRoutes, { posts, feed, live, tokens, users });
-  await app.register(dialogsRoutes, { dialogs, counters, tokens });
+  await app.register(friendsRoutes, { friends, authenticator: auth });
+  await app.register(postsRoutes, { posts, feed, live, authenticator: auth, users, sockets });
+  await app.register(dialogsRoutes, { dialogs, counters, authenticator: auth });
   // The web interface at / over the same services; the API's contract paths stay as they are.
   await app.register(webPages, {
     auth,
-    tokens,
     users,
     search,
     friends,
@@ -151,8 +195,8 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
     dialogs,
     counters,
     redis,
+    sockets,
     secret: config.auth.tokenSecret,
-    loginRatePerMinute: config.auth.loginRateLimitPerMinute,
   });
 
   try {

@@ -192,9 +192,10 @@ describe('profile (added paths)', () => {
     const me = await api.register({ email: 'Me@Example.org', gender: 'female' });
     const got = await api.call('GET', '/user/me', { token: me.token });
     expect(got.json()).toMatchObject({ id: me.id, email: 'me@example.org', gender: 'female' });
+    expectError(await api.call('PUT', '/user/me', { token: me.token, body: {} }), 400);
     const edited = await api.call('PUT', '/user/me', {
       token: me.token,
-      body: { city: 'Казань', password: 'new-password' },
+      body: { city: 'Казань', password: 'new-password', current_password: 'secret-password' },
     });
     expect(edited.statusCode).toBe(200);
     expect(edited.json()).toMatchObject({ city: 'Казань' });
@@ -203,7 +204,8 @@ describe('profile (added paths)', () => {
     });
     expect(byEmail.statusCode).toBe(200);
     expectError(await api.call('POST', '/login', { body: { id: me.id, password: 'secret-password' } }), 404);
-    expectError(await api.call('PUT', '/user/me', { token: me.token, body: {} }), 400);
+    // The password change ended the token it was made with.
+    expectError(await api.call('GET', '/user/me', { token: me.token }), 401);
     expectError(await api.call('GET', '/user/me'), 401);
   });
 });

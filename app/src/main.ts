@@ -1,5 +1,6 @@
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './platform/config.ts';
+import { openLogFile } from './platform/logging.ts';
 import { migrateAll } from './platform/migrations.ts';
 
 /** `node --import tsx app/src/main.ts`: config from the environment, optional migration, serve, stop on SIGTERM. */
@@ -15,7 +16,11 @@ async function main(): Promise<void> {
     throw error;
   }
   if (config.migrateOnStart) await migrateAll(config);
-  const app = await buildApp(config);
+  const logStream = config.logFile ? openLogFile(config.logFile) : undefined;
+  const app = await buildApp(config, { logStream });
+  // The file's last lines are flushed before the process goes.
+  const flushLog = () =>
+    new Promise<void>((resolve) => (logStream ? logStream.end(() => resolve()) : resolve()));
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
@@ -24,8 +29,8 @@ async function main(): Promise<void> {
     // A request that never ends must not keep the process alive past the orchestrator's patience.
     setTimeout(() => process.exit(1), 10_000).unref();
     app.close().then(
-      () => process.exit(0),
-      () => process.exit(1),
+      () => flushLog().then(() => process.exit(0)),
+      () => flushLog().then(() => process.exit(1)),
     );
   };
   process.on('SIGTERM', () => stop('SIGTERM'));

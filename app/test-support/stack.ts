@@ -43,7 +43,10 @@ export async function startTestStack(): Promise<TestStack> {
     REDIS_PORT: String(redis.port),
     RABBITMQ_PREFIX: prefix,
     AUTH_TOKEN_SECRET: randomBytes(24).toString('hex'),
+    // Tests of the limits set their own; the others must never meet them.
     LOGIN_RATE_LIMIT_PER_MINUTE: '100000',
+    LOGIN_ACCOUNT_FREE_FAILURES: '1000',
+    REGISTER_RATE_LIMIT_PER_HOUR: '1000000',
     MYSQL_POOL_SIZE: '10',
   };
   const config = loadConfig(env);
@@ -57,6 +60,8 @@ export async function startTestStack(): Promise<TestStack> {
     app: async (overrides = {}) => {
       const app = await buildApp(loadConfig({ ...env, ...overrides }), { logger: false });
       apps.push(app);
+      // Ready as a started server is: app.injectWS (unlike app.inject) does not wait for it.
+      await app.ready();
       return app;
     },
     admin: (node) => adminSession(node === 'master' ? master : slaves[node]!, cluster.admin),

@@ -1,6 +1,5 @@
 import type { FastifyRequest } from 'fastify';
 import { unauthorized } from '../platform/errors.ts';
-import type { TokenSigner } from './tokens.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -23,10 +22,15 @@ export function bearerToken(request: FastifyRequest, allowQuery = false): string
   return undefined;
 }
 
-export function requireUser(tokens: TokenSigner, allowQuery = false) {
+/** Who a bearer token belongs to (AuthService: signature, expiry, and the user's current generation). */
+export interface Authenticator {
+  authenticate(token: string): Promise<string | undefined>;
+}
+
+export function requireUser(auth: Authenticator, allowQuery = false) {
   return async (request: FastifyRequest): Promise<void> => {
     const token = bearerToken(request, allowQuery);
-    const userId = token === undefined ? undefined : tokens.verify(token);
+    const userId = token === undefined ? undefined : await auth.authenticate(token);
     if (!userId) throw unauthorized();
     request.userId = userId;
   };

@@ -1,7 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, RawServerDefault } from 'fastify';
-import { requireUser } from '../auth/plugin.ts';
-import type { TokenSigner } from '../auth/tokens.ts';
+import { type Authenticator, requireUser } from '../auth/plugin.ts';
 import type { UnreadCounters } from '../counters/service.ts';
 import { bearer, responses } from '../platform/http.ts';
 import { IdString, UserIdParam } from '../platform/ids.ts';
@@ -12,15 +11,15 @@ import type { DialogsService } from './service.ts';
 export interface DialogsRoutesOptions {
   dialogs: DialogsService;
   counters: UnreadCounters;
-  tokens: TokenSigner;
+  authenticator: Authenticator;
 }
 
 export const dialogsRoutes: FastifyPluginAsync<
   DialogsRoutesOptions,
   RawServerDefault,
   TypeBoxProvider
-> = async (app, { dialogs, counters, tokens }) => {
-  const auth = { onRequest: requireUser(tokens) };
+> = async (app, { dialogs, counters, authenticator }) => {
+  const auth = { onRequest: requireUser(authenticator) };
 
   app.post(
     '/dialog/:user_id/send',

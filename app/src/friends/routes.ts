@@ -1,18 +1,17 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, RawServerDefault } from 'fastify';
-import { requireUser } from '../auth/plugin.ts';
-import type { TokenSigner } from '../auth/tokens.ts';
+import { type Authenticator, requireUser } from '../auth/plugin.ts';
 import { bearer, responses } from '../platform/http.ts';
 import { IdString, UserIdParam } from '../platform/ids.ts';
 import type { TypeBoxProvider } from '../platform/typebox.ts';
 import type { FriendsService } from './service.ts';
 
 export const friendsRoutes: FastifyPluginAsync<
-  { friends: FriendsService; tokens: TokenSigner },
+  { friends: FriendsService; authenticator: Authenticator },
   RawServerDefault,
   TypeBoxProvider
-> = async (app, { friends, tokens }) => {
-  const auth = { onRequest: requireUser(tokens) };
+> = async (app, { friends, authenticator }) => {
+  const auth = { onRequest: requireUser(authenticator) };
 
   app.put(
     '/friend/set/:user_id',

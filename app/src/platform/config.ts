@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { LogFile } from './logging.ts';
 
 export interface MysqlEndpoint {
   host: string;
@@ -15,6 +16,10 @@ export interface AppConfig {
   host: string;
   port: number;
   logLevel: string;
+  /** Logs go here (rotated by size, 0640) instead of stdout when set. */
+  logFile: LogFile | undefined;
+  http: HttpLimits;
+  websocket: { maxPerUser: number; pingIntervalMs: number };
   master: MysqlTarget;
   /** Lag-tolerant reads go here round-robin; empty means the master serves them. */
   slaves: MysqlTarget[];
@@ -23,7 +28,13 @@ export interface AppConfig {
   poolSize: number;
   redis: { host: string; port: number; password?: string; db: number };
   rabbitmq: { url: string; prefix: string };
-  auth: { tokenSecret: string; tokenTtlSeconds: number; loginRateLimitPerMinute: number };
+  auth: {
+    tokenSecret: string;
+    tokenTtlSeconds: number;
+    /** How long an instance may keep a user's token generation before asking MySQL again. */
+    generationCacheMs: number;
+    limits: LoginLimitSettings;
+  };
   feed: { size: number; celebrityFollowers: number };
   instanceId: number;
   migrateOnStart: boolean;
@@ -35,6 +46,28 @@ export interface AppConfig {
   trustProxy: boolean | string[];
   /** Who answers GET /user/search: MySQL (the slaves) or the Tarantool replica of the user table. */
   search: { backend: 'mysql' } | { backend: 'tarantool'; tarantool: TarantoolTarget };
+}
+
+export interface LoginLimitSettings {
+  /** Login attempts per client address per minute, all login paths together (/login, /login/email, /signin). */
+  perAddressPerMinute: number;
+  /** Registrations per client address per hour (/user/register and /signup together). */
+  registrationsPerAddressPerHour: number;
+  /** Failed password checks of one account before the back-off starts. */
+  freeFailures: number;
+  /** The longest lock of one account (the back-off doubles from 1 s up to this). */
+  maxBackoffSeconds: number;
+}
+
+export interface HttpLimits {
+  /** Receiving one whole request (headers and body) may take this long; then 408 and the connection closes. */
+  requestTimeoutMs: number;
+  /** Handling one request may take this long; then 503 (code 2002). */
+  handlerTimeoutMs: number;
+  /** All request headers together; more is a 431. */
+  maxHeaderBytes: number;
+  /** The body; more is a 413. */
+  bodyLimitBytes: number;
 }
 
 export interface TarantoolTarget {
@@ -88,6 +121,17 @@ export function loadConfig(env: Env = process.env): AppConfig {
       'trace',
       'silent',
     ]),
+    logFile: logFile(read),
+    http: {
+      requestTimeoutMs: read.int('HTTP_REQUEST_TIMEOUT_MS', 15_000, 100, 600_000),
+      handlerTimeoutMs: read.int('HTTP_HANDLER_TIMEOUT_MS', 30_000, 100, 600_000),
+      maxHeaderBytes: read.int('HTTP_MAX_HEADER_BYTES', 16_384, 1024, 1_048_576),
+      bodyLimitBytes: read.int('HTTP_BODY_LIMIT_BYTES', 65_536, 1024, 16_777_216),
+    },
+    websocket: {
+      maxPerUser: read.int('WS_MAX_CONNECTIONS_PER_USER', 16, 1, 10_000),
+      pingIntervalMs: read.int('WS_PING_INTERVAL_MS', 30_000, 100, 3_600_000),
+    },
     master,
     slaves,
     chat,
@@ -105,7 +149,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
     auth: {
       tokenSecret: read.secret('AUTH_TOKEN_SECRET', 32),
       tokenTtlSeconds: read.int('AUTH_TOKEN_TTL_SECONDS', 86_400, 60, 31_536_000),
-      loginRateLimitPerMinute: read.int('LOGIN_RATE_LIMIT_PER_MINUTE', 30, 1, 1_000_000),
+      generationCacheMs: read.int('AUTH_GENERATION_CACHE_MS', 2000, 0, 60_000),
+      limits: {
+        perAddressPerMinute: read.int('LOGIN_RATE_LIMIT_PER_MINUTE', 30, 1, 1_000_000),
+        registrationsPerAddressPerHour: read.int('REGISTER_RATE_LIMIT_PER_HOUR', 20, 1, 1_000_000),
+        freeFailures: read.int('LOGIN_ACCOUNT_FREE_FAILURES', 5, 1, 1000),
+        maxBackoffSeconds: read.int('LOGIN_ACCOUNT_MAX_BACKOFF_SECONDS', 900, 1, 86_400),
+      },
     },
     feed: {
       size: read.int('FEED_SIZE', 1000, 10, 100_000),
@@ -126,6 +176,16 @@ export function loadConfig(env: Env = process.env): AppConfig {
             },
           }
         : { backend: 'mysql' },
+  };
+}
+
+function logFile(read: ReturnType<typeof reader>): LogFile | undefined {
+  const path = read.string('LOG_FILE', '');
+  if (path === '') return undefined;
+  return {
+    path,
+    maxBytes: read.int('LOG_FILE_MAX_BYTES', 10 * 1024 * 1024, 1024, 1024 ** 3),
+    keep: read.int('LOG_FILE_KEEP', 5, 1, 100),
   };
 }
 

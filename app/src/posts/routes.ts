@@ -1,10 +1,10 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, RawServerDefault } from 'fastify';
-import { requireUser } from '../auth/plugin.ts';
-import type { TokenSigner } from '../auth/tokens.ts';
+import { type Authenticator, requireUser } from '../auth/plugin.ts';
 import { bearer, responses } from '../platform/http.ts';
 import { IdParam, IdString, UserIdParam } from '../platform/ids.ts';
 import type { TypeBoxProvider } from '../platform/typebox.ts';
+import type { SocketGuard } from '../platform/websocket.ts';
 import type { UsersService } from '../users/service.ts';
 import type { FeedService } from './feed-service.ts';
 import type { LiveHub } from './live.ts';
@@ -15,15 +15,16 @@ export interface PostsRoutesOptions {
   posts: PostsService;
   feed: FeedService;
   live: LiveHub;
-  tokens: TokenSigner;
+  authenticator: Authenticator;
   users: UsersService;
+  sockets: SocketGuard;
 }
 
 export const postsRoutes: FastifyPluginAsync<PostsRoutesOptions, RawServerDefault, TypeBoxProvider> = async (
   app,
-  { posts, feed, live, tokens, users },
+  { posts, feed, live, authenticator, users, sockets },
 ) => {
-  const auth = { onRequest: requireUser(tokens) };
+  const auth = { onRequest: requireUser(authenticator) };
 
   app.post(
     '/post/create',
@@ -130,17 +131,20 @@ export const postsRoutes: FastifyPluginAsync<PostsRoutesOptions, RawServerDefaul
     '/post/feed/posted',
     {
       websocket: true,
-      onRequest: requireUser(tokens, true),
+      onRequest: requireUser(authenticator, true),
       schema: {
         tags: ['posts'],
         security: bearer,
         description:
           'WebSocket: each new post of a friend as {postId, postText, author_user_id} (otus-asyncapi.json). ' +
-          'The token goes in the Authorization header or, for browsers, in ?token=.',
+          'The token goes in the Authorization header or, for browsers, in ?token=. At most a few sockets ' +
+          'per user (WS_MAX_CONNECTIONS_PER_USER): one more is closed with code 4429. Idle sockets are ' +
+          'pinged; one that does not answer is dropped.',
       },
     },
     async (socket, request) => {
       const userId = request.userId;
+      if (!sockets.admit(userId, socket)) return;
       socket.on('close', () => live.disconnect(userId, socket));
       await live.connect(userId, socket);
       // Closed while the friend list loaded: 'close' already ran, so take it out again.

@@ -1,7 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsync, RawServerDefault } from 'fastify';
-import { requireUser } from '../auth/plugin.ts';
-import type { TokenSigner } from '../auth/tokens.ts';
+import { type Authenticator, requireUser } from '../auth/plugin.ts';
 import { bearer, responses } from '../platform/http.ts';
 import { IdParam } from '../platform/ids.ts';
 import type { TypeBoxProvider } from '../platform/typebox.ts';
@@ -10,24 +9,26 @@ import type { UsersService } from './service.ts';
 
 export interface UsersRoutesOptions {
   users: UsersService;
-  tokens: TokenSigner;
+  authenticator: Authenticator;
 }
 
 export const usersRoutes: FastifyPluginAsync<UsersRoutesOptions, RawServerDefault, TypeBoxProvider> = async (
   app,
-  { users, tokens },
+  { users, authenticator },
 ) => {
   app.post(
     '/user/register',
     {
       schema: {
         tags: ['users'],
-        description: 'Register a new user. `gender` and `email` are optional additions to the contract.',
+        description:
+          'Register a new user. `gender` and `email` are optional additions to the contract. ' +
+          'Limited per client address (429 with Retry-After).',
         body: RegisterBody,
-        response: responses(Type.Object({ user_id: Type.String() }), 400, 409),
+        response: responses(Type.Object({ user_id: Type.String() }), 400, 409, 429),
       },
     },
-    async (request) => ({ user_id: await users.register(request.body) }),
+    async (request) => ({ user_id: await users.register(request.body, request.ip) }),
   );
 
   app.get(
@@ -43,7 +44,7 @@ export const usersRoutes: FastifyPluginAsync<UsersRoutesOptions, RawServerDefaul
     async (request) => users.get(request.params.id),
   );
 
-  const self = { onRequest: requireUser(tokens) };
+  const self = { onRequest: requireUser(authenticator) };
 
   app.get(
     '/user/me',
@@ -65,12 +66,14 @@ export const usersRoutes: FastifyPluginAsync<UsersRoutesOptions, RawServerDefaul
       ...self,
       schema: {
         tags: ['users'],
-        description: "Added: edit the caller's profile (any subset of the fields; password too).",
+        description:
+          "Added: edit the caller's profile (any subset of the fields). A new `password` needs " +
+          '`current_password` and ends every token and web session of the caller, this one too.',
         security: bearer,
         body: ProfileUpdateBody,
-        response: responses(Profile, 400, 401, 409),
+        response: responses(Profile, 400, 401, 403, 409, 429),
       },
     },
-    async (request) => users.updateProfile(request.userId, request.body),
+    async (request) => (await users.updateProfile(request.userId, request.body)).profile,
   );
 };

@@ -64,7 +64,22 @@ export const ProfileUpdateBody = Type.Object(
     city: Type.Optional(City),
     gender: Type.Optional(Type.Union([Gender, Type.Null()])),
     email: Type.Optional(Type.Union([Email, Type.Null()])),
-    password: Type.Optional(Password),
+    password: Type.Optional(
+      Type.String({
+        minLength: 6,
+        maxLength: 128,
+        description:
+          'A new password; needs `current_password`. Once changed, every token and web session of the ' +
+          'user ends, the one used here too: log in again.',
+      }),
+    ),
+    current_password: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 128,
+        description: 'The current password: required with `password` (a wrong one is a 403, code 1010).',
+      }),
+    ),
   },
   { additionalProperties: false, minProperties: 1 },
 );

@@ -22,10 +22,26 @@ export function toUser(row: UserRow): User {
   };
 }
 
-export class UsersService {
-  constructor(private readonly users: UsersRepository) {}
+/** What a profile change needs of auth: the current password checked, and every old token and session ended. */
+export interface Credentials {
+  confirmPassword(userId: string, password: string | undefined): Promise<void>;
+  revokeAll(userId: string): Promise<number>;
+}
 
-  async register(body: RegisterBody): Promise<string> {
+/** The registration budget per client address (auth/login-limits.ts). */
+export interface RegistrationLimit {
+  registration(address: string): Promise<void>;
+}
+
+export class UsersService {
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly credentials: Credentials,
+    private readonly limits: RegistrationLimit,
+  ) {}
+
+  async register(body: RegisterBody, address: string): Promise<string> {
+    await this.limits.registration(address);
     checkBirthdate(body.birthdate);
     const user: NewUser = {
       first_name: body.first_name,
@@ -58,9 +74,14 @@ export class UsersService {
     return { ...toUser(row), gender: row.gender, email: row.email };
   }
 
-  async updateProfile(id: string, body: ProfileUpdateBody): Promise<Profile> {
+  /**
+   * Any subset of the fields. A new password needs the current one, and once it is stored every token
+   * and web session of the user ends (the caller's too): whoever held a stolen one is out.
+   */
+  async updateProfile(id: string, body: ProfileUpdateBody): Promise<{ profile: Profile; revoked: boolean }> {
     if (body.birthdate !== undefined) checkBirthdate(body.birthdate);
-    const { password, ...fields } = body;
+    const { password, current_password, ...fields } = body;
+    if (password !== undefined) await this.credentials.confirmPassword(id, current_password);
     const changes: Partial<NewUser> = {
       ...fields,
       email: fields.email === undefined ? undefined : (fields.email?.toLowerCase() ?? null),
@@ -73,6 +94,8 @@ export class UsersService {
         throw new AppError('CONFLICT', 'this email is already registered');
       throw error;
     }
-    return this.profile(id);
+    // After the new hash is stored: a login with the old password just before it is revoked too.
+    if (password !== undefined) await this.credentials.revokeAll(id);
+    return { profile: await this.profile(id), revoked: password !== undefined };
   }
 }

@@ -1,19 +1,8 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, type ErrorCodeName } from '../platform/errors.ts';
+import type { AppError, ErrorCodeName } from '../platform/errors.ts';
+import { fromFastify } from '../platform/fastify-errors.ts';
 import { html } from './html.ts';
 import { layout } from './layout.ts';
-
-/** Fastify's own errors (body too large, rate limit, bad request) as the app's kinds, by status. */
-export function asAppError(error: FastifyError | Error): AppError | undefined {
-  if (error instanceof AppError) return error;
-  const status = (error as FastifyError).statusCode;
-  if ((error as FastifyError).validation) return new AppError('VALIDATION', error.message);
-  if (status === 413) return new AppError('PAYLOAD_TOO_LARGE', 'request body too large');
-  if (status === 415) return new AppError('UNSUPPORTED_MEDIA', 'unsupported content type');
-  if (status === 429) return new AppError('RATE_LIMITED', 'too many requests');
-  if (status !== undefined && status >= 400 && status < 500) return new AppError('VALIDATION', error.message);
-  return undefined;
-}
 
 const texts: Record<ErrorCodeName, [title: string, text: string]> = {
   VALIDATION: ['That did not work', 'The request was not understood. Go back and check what you entered.'],
@@ -29,23 +18,31 @@ const texts: Record<ErrorCodeName, [title: string, text: string]> = {
   PAYLOAD_TOO_LARGE: ['Too long', 'What you sent is too long. Shorten it and try again.'],
   UNSUPPORTED_MEDIA: ['That did not work', 'The form could not be read. Reload the page and try again.'],
   ROUTE_NOT_FOUND: ['Page not found', 'There is no page at this address.'],
+  WRONG_PASSWORD: ['Wrong password', 'The current password you entered is wrong.'],
+  REQUEST_TIMEOUT: ['Too slow', 'The request took too long to arrive. Try again.'],
+  HEADERS_TOO_LARGE: ['That did not work', 'The request was too large. Try clearing this site’s cookies.'],
+  MALFORMED_REQUEST: ['That did not work', 'The request was not understood. Reload the page and try again.'],
   INTERNAL: ['Something went wrong', 'That is our fault. Try again in a moment.'],
   DEPENDENCY_UNAVAILABLE: [
     'Temporarily unavailable',
     'Part of the service is not answering right now. Try again in a moment.',
   ],
+  TIMEOUT: ['Temporarily unavailable', 'That took too long on our side. Try again in a moment.'],
+  SHUTTING_DOWN: ['Temporarily unavailable', 'The service is restarting. Try again in a moment.'],
 };
 
 /** A friendly page for any failure: never JSON, never a stack; the request id lets support find the logs. */
 export function sendErrorPage(request: FastifyRequest, reply: FastifyReply, error: FastifyError | Error) {
-  const known = asAppError(error);
+  const known: AppError | undefined = fromFastify(error as FastifyError);
   if (!known) request.log.error({ err: error }, 'unhandled error');
   else if (known.status >= 500)
     request.log.error({ err: known.cause ?? known, code: known.code }, known.message);
   else request.log.info({ code: known.code, status: known.status }, known.message);
   const kind: ErrorCodeName = known?.kind ?? 'INTERNAL';
   const status = known?.status ?? 500;
-  if (status >= 500) reply.header('retry-after', '5');
+  if (status >= 500) reply.header('retry-after', String(known?.retryAfterSeconds ?? 5));
+  else if (known?.retryAfterSeconds !== undefined)
+    reply.header('retry-after', String(known.retryAfterSeconds));
   return sendError(request, reply, status, kind);
 }
 

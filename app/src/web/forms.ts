@@ -1,17 +1,23 @@
 import type { FastifyError, FastifyRequest } from 'fastify';
 import { AppError } from '../platform/errors.ts';
+import { decodeUtf8, parseUrlEncoded } from '../platform/text.ts';
 
 export type Form = Record<string, string>;
 
-/** application/x-www-form-urlencoded into a flat object (the last of repeated fields wins). */
+/**
+ * application/x-www-form-urlencoded into a flat object (the last of repeated fields wins), by the
+ * app's text rule: an escape that is not valid UTF-8 is a 400 (platform/text.ts).
+ */
 export function parseForm(
   _request: FastifyRequest,
   body: string | Buffer,
   done: (e: Error | null, v?: Form) => void,
 ) {
-  const out: Form = {};
-  for (const [k, v] of new URLSearchParams(body.toString())) out[k] = v;
-  done(null, out);
+  try {
+    done(null, parseUrlEncoded(typeof body === 'string' ? body : decodeUtf8(body)));
+  } catch (error) {
+    done(error as Error);
+  }
 }
 
 /**
@@ -35,6 +41,7 @@ const fieldMessages: Record<string, string> = {
   second_name: 'Enter a last name of up to 100 characters.',
   birthdate: 'Enter the date of birth as a date (YYYY-MM-DD).',
   password: 'Use a password of 6 to 128 characters.',
+  current_password: 'Enter your current password (up to 128 characters).',
   email: 'Enter a valid email address.',
   gender: 'Choose a gender from the list, or leave it empty.',
   biography: 'Keep the biography within 4000 characters.',

@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
 import type { AuthService } from '../auth/service.ts';
-import type { TokenSigner } from '../auth/tokens.ts';
 import type { UnreadCounters } from '../counters/service.ts';
 import type { DialogsService } from '../dialogs/service.ts';
 import type { FriendsService } from '../friends/service.ts';
+import type { SocketGuard } from '../platform/websocket.ts';
 import type { FeedService } from '../posts/feed-service.ts';
 import type { LiveHub } from '../posts/live.ts';
 import type { PostsService } from '../posts/service.ts';
@@ -13,7 +13,6 @@ import type { UsersService } from '../users/service.ts';
 /** The app's services the pages use: the same instances the API routes use (see buildApp). */
 export interface WebServices {
   auth: AuthService;
-  tokens: TokenSigner;
   users: UsersService;
   search: SearchService;
   friends: FriendsService;
@@ -23,13 +22,13 @@ export interface WebServices {
   dialogs: DialogsService;
   counters: UnreadCounters;
   redis: Redis;
+  /** The per-user cap and keep-alive of every WebSocket, the API's and the pages'. */
+  sockets: SocketGuard;
 }
 
 export interface WebOptions extends WebServices {
   /** Signs CSRF tokens; the app's token secret will do. */
   secret: string;
-  /** Sign-in and sign-up attempts per client address per minute. */
-  loginRatePerMinute: number;
   /** How long an unused browser session lasts; default 14 days. */
   sessionTtlSeconds?: number;
 }

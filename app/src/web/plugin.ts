@@ -52,8 +52,15 @@ function sessionLoader(web: Web) {
   return async (request: FastifyRequest, reply: FastifyReply): Promise<void> => {
     const given = request.cookies[sessionCookie];
     if (isSid(given)) {
-      const userId = await web.sessions.userOf(given);
-      request.web = { sid: given, userId, csrf: web.sessions.csrfToken(given) };
+      const user = await web.sessions.userOf(given);
+      // A session of an older generation (password changed, signed out everywhere) is signed out.
+      const current = user !== undefined && (await web.auth.isCurrent(user.userId, user.generation));
+      if (user !== undefined && !current) await web.sessions.destroy(given);
+      request.web = {
+        sid: given,
+        userId: current ? user.userId : undefined,
+        csrf: web.sessions.csrfToken(given),
+      };
       return;
     }
     const sid = newSid();
@@ -74,7 +81,7 @@ export const webPages: FastifyPluginAsync<WebOptions> = async (app, options) => 
   };
   await app.register(cookie);
   app.decorateRequest('web', null as never);
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, parseForm);
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, parseForm);
   app.setErrorHandler((error: Error, request, reply) => sendErrorPage(request, reply, error));
   app.addHook('onSend', securityHeaders);
   // Pages are not API: they stay out of /openapi.json.

@@ -19,12 +19,12 @@ afterAll(async () => {
 describe('Sessions', () => {
   it('maps a new session to its user, pushes the expiry back on use, and forgets it on destroy', async () => {
     const sessions = new Sessions(redis, 'secret-secret-secret-secret-1234', 600);
-    const sid = await sessions.create('42');
+    const sid = await sessions.create({ userId: '42', generation: 3 });
     expect(isSid(sid)).toBe(true);
     const [stored] = await redis.keys('web:session:*');
     expect(stored).not.toContain(sid);
     await redis.expire(stored!, 5);
-    expect(await sessions.userOf(sid)).toBe('42');
+    expect(await sessions.userOf(sid)).toEqual({ userId: '42', generation: 3 });
     expect(await redis.ttl(stored!)).toBeGreaterThan(500);
     await sessions.destroy(sid);
     expect(await sessions.userOf(sid)).toBeUndefined();

@@ -12,10 +12,19 @@ export const newSid = (): string => randomBytes(32).toString('base64url');
 export const isSid = (value: string | undefined): value is string =>
   value !== undefined && sidPattern.test(value);
 
+/** Whose a signed-in session is, and the user's token generation when it was made (see auth/generations.ts). */
+export interface SessionUser {
+  userId: string;
+  generation: number;
+}
+
+const sessionValue = /^([1-9][0-9]{0,18})\.(0|[1-9][0-9]{0,9})$/;
+
 /**
  * Browser sessions: every browser gets a random id in an HttpOnly cookie; a logged-in one maps to its
- * user in Redis (so logging out really ends it, unlike a bearer token). The CSRF token is an HMAC of
- * the session id: forms carry it, a cross-site page can neither read nor forge it.
+ * user and token generation in Redis (so logging out really ends it, and a password change or "sign out
+ * everywhere" ends it through the generation). The CSRF token is an HMAC of the session id: forms carry
+ * it, a cross-site page can neither read nor forge it.
  */
 export class Sessions {
   constructor(
@@ -25,19 +34,22 @@ export class Sessions {
   ) {}
 
   /** The user of a logged-in session; each use pushes its expiry back (sliding). */
-  async userOf(sid: string): Promise<string | undefined> {
+  async userOf(sid: string): Promise<SessionUser | undefined> {
+    let value: string | null;
     try {
-      return (await this.redis.getex(key(sid), 'EX', this.ttlSeconds)) ?? undefined;
+      value = await this.redis.getex(key(sid), 'EX', this.ttlSeconds);
     } catch (error) {
       throw new DependencyUnavailable('redis', error);
     }
+    const match = sessionValue.exec(value ?? '');
+    return match ? { userId: match[1]!, generation: Number(match[2]) } : undefined;
   }
 
   /** A fresh id for a login, never the one the browser had before (no session fixation). */
-  async create(userId: string): Promise<string> {
+  async create(user: SessionUser): Promise<string> {
     const sid = newSid();
     try {
-      await this.redis.set(key(sid), userId, 'EX', this.ttlSeconds);
+      await this.redis.set(key(sid), `${user.userId}.${user.generation}`, 'EX', this.ttlSeconds);
     } catch (error) {
       throw new DependencyUnavailable('redis', error);
     }

@@ -43,6 +43,7 @@ export function livePages(app: FastifyInstance, web: Web): void {
     },
     async (socket, request) => {
       const userId = me(request);
+      if (!web.sockets.admit(userId, socket)) return;
       const posts = request.query.posts === '1';
       // One after another, so a slow read never overtakes a newer one with older counts.
       let pushing: Promise<void> = Promise.resolve();

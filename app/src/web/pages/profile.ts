@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { IdString } from '../../platform/ids.ts';
 import { ProfileUpdateBody } from '../../users/schemas.ts';
-import { me, seeOther, sendPage, signedIn, viewer, type Web } from '../context.ts';
+import { me, seeOther, sendPage, setSessionCookie, signedIn, viewer, type Web } from '../context.ts';
 import { type Form, formMessage, tidyForm, validationMessage } from '../forms.ts';
 import { editProfileView, myProfileView } from '../views/people.ts';
 import { postCard } from '../views/posts.ts';
@@ -66,11 +66,14 @@ export function profilePages(app: FastifyInstance, web: Web): void {
     {
       ...auth,
       attachValidation: true,
-      preValidation: [tidyForm(['password']), emptyMeansNull],
+      preValidation: [
+        tidyForm(['password', 'current_password'], ['password', 'current_password']),
+        emptyMeansNull,
+      ],
       schema: { body: ProfileUpdateBody },
     },
     async (request, reply) => {
-      const values: Form = { ...(request.body as unknown as Form), password: '' };
+      const values: Form = { ...(request.body as unknown as Form), password: '', current_password: '' };
       for (const k of ['gender', 'email']) values[k] ??= '';
       const again = async (error: string) =>
         sendPage(
@@ -80,10 +83,17 @@ export function profilePages(app: FastifyInstance, web: Web): void {
           400,
         );
       if (request.validationError) return again(validationMessage(request.validationError));
+      let revoked: boolean;
       try {
-        await web.users.updateProfile(me(request), request.body);
+        ({ revoked } = await web.users.updateProfile(me(request), request.body));
       } catch (error) {
         return again(formMessage(error));
+      }
+      // A new password ended every session, this one too: this browser gets a fresh one and stays in.
+      if (revoked) {
+        await web.sessions.destroy(request.web.sid);
+        const sid = await web.sessions.create(await web.auth.issue(me(request)));
+        setSessionCookie(request, reply, sid, web.sessions.ttlSeconds);
       }
       return seeOther(reply, '/me?done=saved');
     },

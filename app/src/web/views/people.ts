@@ -92,8 +92,17 @@ export function editProfileView(csrf: string, values: Record<string, string>, er
       ${input({ label: 'City', name: 'city', value: values.city, maxlength: 100 })}
       ${textarea({ label: 'About you', optional: true, name: 'biography', value: values.biography, maxlength: 4000, rows: 4 })}
       ${input({ label: 'Email', name: 'email', type: 'email', value: values.email, maxlength: 254, autocomplete: 'email' })}
-      ${input({ label: 'New password', name: 'password', type: 'password', maxlength: 128, autocomplete: 'new-password', hint: 'Leave empty to keep the current one.' })}
+      ${input({ label: 'New password', name: 'password', type: 'password', maxlength: 128, autocomplete: 'new-password', hint: 'Leave empty to keep the current one. Changing it signs you out on every other device.' })}
+      ${input({ label: 'Current password', name: 'current_password', type: 'password', maxlength: 128, autocomplete: 'current-password', hint: 'Needed only to change the password.' })}
       <div class="actions"><button type="submit">Save</button> <a class="button secondary" href="/me">Cancel</a></div>
+    </form>
+  </section>
+  <section class="card narrow">
+    <h2>Sessions</h2>
+    <p class="muted">Lost a device, or signed in somewhere you should not have? End every session and app token of your account, this one too.</p>
+    <form method="post" action="/signout/everywhere">
+      ${csrfField(csrf)}
+      <div class="actions"><button type="submit" class="secondary">Sign out everywhere</button></div>
     </form>
   </section>`;
 }
