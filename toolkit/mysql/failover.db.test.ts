@@ -116,7 +116,7 @@ describe('failover.mjs under write load', () => {
     expect(result.code, result.stderr).toBe(0);
     expect(result.report?.changed).toBe(0);
     expect(result.report?.steps[0]?.detail).toMatch(/^up and writable: nothing to fail over/);
-  });
+  }, 180_000);
 
   it('promotes the slave that holds the most when the other lags, and refuses --candidate <lagging>', async () => {
     const writers = startWriters(4, acked, before);
@@ -172,13 +172,13 @@ describe('failover.mjs under write load', () => {
     expect(readFileSync(join(nodePaths('db1').optionsDir, 'read-only.cnf'), 'utf8')).toMatch(
       /^read_only = ON$/m,
     );
-  });
+  }, 180_000);
 
   it('changes nothing when run again', async () => {
     const again = await runRunbook('failover', ['--json'], cluster.env);
     expect(again.code, again.stderr).toBe(0);
     expect(again.report?.changed).toBe(0);
-  });
+  }, 180_000);
 
   it('brings the old master back read-only, and rejoins it as a slave with every acknowledged write', async () => {
     await startMysqlNodes(quietRun());
@@ -205,7 +205,7 @@ describe('failover.mjs under write load', () => {
     expect(await newMaster.status(['Rpl_semi_sync_master_clients'])).toEqual({
       Rpl_semi_sync_master_clients: '2',
     });
-  });
+  }, 180_000);
 
   it('switches over a live master deliberately, losing nothing', async () => {
     const state = loadState();
@@ -226,7 +226,7 @@ describe('failover.mjs under write load', () => {
     expect(await current.value('SELECT @@GLOBAL.read_only')).toBe('1');
     const db1 = await open(localInventory(loadState()), 'db1');
     expect(await db1.value('SELECT COUNT(*) FROM app.ledger')).toBe(countBefore);
-  });
+  }, 180_000);
 
   it('semi-sync holds every commit while no slave can acknowledge, so killing the master then loses none', async () => {
     const rejoin = await runRunbook('replication', ['--json', '--rejoin', 'db3'], cluster.env);
@@ -271,7 +271,7 @@ describe('failover.mjs under write load', () => {
     expect(missingAcknowledged(result)).toMatch(/^missing_acknowledged=0 /);
     const promoted = await open(localInventory(loadState()), loadState().mysql.master);
     expect(await countLost(promoted, acked)).toBe(0);
-  });
+  }, 180_000);
 
   it('without semi-sync the same fault loses acknowledged writes (the control), which missing_acknowledged cannot see', async () => {
     // The master killed above held commits in its binlog that no slave has: it rejoins by a fresh seed.
@@ -298,5 +298,5 @@ describe('failover.mjs under write load', () => {
     expect(await countLost(promoted, acked)).toBe(0);
     // ... and the runbook, which can only compare the slaves it reaches, reports none missing.
     expect(missingAcknowledged(result)).toMatch(/^missing_acknowledged=0 /);
-  });
+  }, 180_000);
 });
