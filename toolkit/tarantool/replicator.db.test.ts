@@ -162,6 +162,8 @@ async function crashInsideBatch(
   round: string,
   firstId: number,
 ): Promise<{ faultPosition: string; storedAtKill: BinlogPosition }> {
+  // Each fault starts from a running, caught-up replicator, whatever the test before it left.
+  if (!isOurs(replicatorPid, replicatorMarker)) startOurReplicator();
   await expectIdenticalAfterCatchUp(`before ${fault}`);
   await stopOurReplicator();
   const from = await storedPosition();
