@@ -61,6 +61,14 @@ export interface ReplicatorHooks {
   afterApply?(batch: BatchInfo): void;
 }
 
+/** Queue items from the head up to the last whole transaction that fits, with their rows and position. */
+interface Batch {
+  taken: number;
+  ops: Op[];
+  committed?: BinlogPosition;
+  transactions: number;
+}
+
 interface TableTarget {
   mapping: Mapping;
   kinds: ColumnKind[];
@@ -239,7 +247,10 @@ export class Replicator {
         if (draining) return;
         draining = true;
         try {
-          while (!finished && (await this.applyNext(tarantool))) {}
+          // The next batch is taken after each await, so events queued meanwhile are in it; with no
+          // complete transaction queued nothing is awaited and draining ends before the next event.
+          for (let batch = this.nextBatch(); !finished && batch.committed; batch = this.nextBatch())
+            await this.applyBatch(tarantool, batch);
         } catch (error) {
           finish(error as Error);
         } finally {
@@ -322,14 +333,13 @@ export class Replicator {
   }
 
   /**
-   * Applies whole transactions from the queue, up to a batch's worth of rows (a larger transaction goes
-   * alone), with the position after the last of them, in one Tarantool transaction. Rows of a transaction
-   * whose commit has not arrived wait for it: applied without their position, they would be applied again
-   * after a restart. False when no transaction in the queue is complete.
+   * Applies whole transactions, with the position after the last of them, in one Tarantool transaction.
+   * Rows of a transaction whose commit has not arrived wait for it: applied without their position, they
+   * would be applied again after a restart.
    */
-  private async applyNext(tarantool: TarantoolClient): Promise<boolean> {
-    const { taken, ops, committed, transactions } = this.nextBatch();
-    if (!committed) return false;
+  private async applyBatch(tarantool: TarantoolClient, next: Batch): Promise<void> {
+    const { taken, ops, committed, transactions } = next;
+    if (!committed) return;
     const batch = { number: ++this.batches, ops: ops.length, transactions, position: committed };
     this.hooks.beforeApply?.(batch);
     await tarantool.call('replicator_apply', [ops, positionArgs(this.streamKey, committed)]);
@@ -337,10 +347,10 @@ export class Replicator {
     this.queue.splice(0, taken);
     this.appliedRows += ops.length;
     this.position = committed;
-    return true;
   }
 
-  private nextBatch(): { taken: number; ops: Op[]; committed?: BinlogPosition; transactions: number } {
+  /** Whole transactions from the head of the queue, up to a batch's worth of rows (a larger one goes alone). */
+  private nextBatch(): Batch {
     const ops: Op[] = [];
     let committed: BinlogPosition | undefined;
     let committedOps = 0;
