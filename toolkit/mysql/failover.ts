@@ -3,6 +3,7 @@ import type { Inventory, MysqlNode } from '../inventory/schema.ts';
 import type { InventorySource } from '../inventory/source.ts';
 import { ToolkitError } from '../procedure/errors.ts';
 import type { Run } from '../procedure/run.ts';
+import { chooseCandidate, type SlaveHolding } from './candidate.ts';
 import type { GtidSet } from './gtid.ts';
 import { readOptionFile, renderOptionFile, writeOptionFile } from './option-file.ts';
 import { ensureReadOnly, pointAt, verifyWithMarker } from './replication.ts';
@@ -18,10 +19,8 @@ export interface FailoverOptions {
   catchUpTimeoutMs: number;
 }
 
-interface Candidate {
+interface Candidate extends SlaveHolding {
   session: MysqlSession;
-  /** Everything this slave holds once its relay log is applied. */
-  executed: GtidSet;
 }
 
 /**
@@ -200,27 +199,11 @@ async function applyRelayLogs(
           what: `${slave.node.name} to apply its relay log`,
         },
       );
-      candidates.push({ session: slave, executed });
+      candidates.push({ name: slave.node.name, session: slave, executed });
       return `holds ${executed.text || 'nothing'}`;
     });
   }
   return candidates;
-}
-
-function chooseCandidate(candidates: Candidate[], preferred: string | undefined): Candidate {
-  // The best candidate lacks the fewest transactions that any other slave holds.
-  const lacking = (c: Candidate) =>
-    candidates.reduce((sum, o) => sum + c.executed.missingFrom(o.executed), 0);
-  const best = [...candidates].sort((a, b) => lacking(a) - lacking(b))[0]!;
-  if (!preferred) return best;
-  const wanted = candidates.find((c) => c.session.node.name === preferred);
-  if (!wanted) throw new ToolkitError(`--candidate ${preferred} is not reachable`);
-  if (lacking(wanted) > lacking(best)) {
-    throw new ToolkitError(
-      `--candidate ${preferred} lacks ${lacking(wanted)} transaction(s) that ${best.session.node.name} has; promoting it would lose them`,
-    );
-  }
-  return wanted;
 }
 
 function countMissing(

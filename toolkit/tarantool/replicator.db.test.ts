@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../lib/poll.ts';
 import type { TarantoolClient } from '../../lib/tarantool/iproto.ts';
@@ -15,6 +16,7 @@ import { compareReplica } from './compare.ts';
 import { measureLag } from './lag.ts';
 import { ensureReplicatorUser } from './mysql-user.ts';
 import { loadReplicatorConfig } from './replicator/config.ts';
+import { type BinlogPosition, describePosition, positionFromTuple } from './replicator/position.ts';
 import { replicatorConfigFile, replicatorEnv, replicatorMarker, startReplicator } from './server.ts';
 import { createUserTable, insertUsers } from './test-users.ts';
 import { startTestTarantool, type TestTarantool } from './testing.ts';
@@ -48,9 +50,18 @@ function processOptions() {
   };
 }
 
-function startOurReplicator(): number {
-  replicatorPid = startReplicator(processOptions());
+function startOurReplicator(testFault?: string): number {
+  replicatorPid = startReplicator({ ...processOptions(), testFault });
   return replicatorPid;
+}
+
+async function stopOurReplicator(): Promise<void> {
+  const pid = replicatorPid;
+  if (isOurs(pid, replicatorMarker)) process.kill(pid, 'SIGTERM');
+  await waitFor(async () => (isAlive(pid) ? undefined : true), {
+    timeoutMs: 20_000,
+    what: 'the replicator to stop',
+  });
 }
 
 function replicatorLog(): string {
@@ -80,6 +91,114 @@ async function expectIdenticalAfterCatchUp(what: string): Promise<number> {
   return comparison.mysqlRows;
 }
 
+/** Counts, inside each Tarantool transaction that changes space 513, the rows it replaced or deleted. */
+async function installApplyCounter(): Promise<void> {
+  await admin.eval(`
+    box.schema.space.create('test_applied_ops', { id = 600, if_not_exists = true })
+    box.space.test_applied_ops:create_index('primary', { if_not_exists = true })
+    -- The trigger runs as the user whose request changed the space: the replicator's.
+    box.schema.user.grant('app', 'read,write', 'space', 'test_applied_ops', { if_not_exists = true })
+    box.space.user:on_replace(function() box.space.test_applied_ops:upsert({ 1, 1 }, { { '+', 2, 1 } }) end)
+  `);
+}
+
+async function appliedOps(): Promise<number> {
+  const [tuple] = await admin.eval('local t = box.space.test_applied_ops:get(1) return t and t[2] or 0');
+  return Number(tuple);
+}
+
+/** Row events for app.user in the master's binlog from one position to another, read by mariadb-binlog itself. */
+async function binlogRows(from: BinlogPosition, to: BinlogPosition): Promise<number> {
+  const basename = String(await master.value('SELECT @@GLOBAL.log_bin_basename'));
+  const files = (await master.query('SHOW BINARY LOGS'))
+    .map((row) => String(row.Log_name))
+    .filter((name) => name >= from.file && name <= to.file)
+    .sort();
+  const { stdout } = await execa('mariadb-binlog', [
+    '--no-defaults',
+    '--base64-output=DECODE-ROWS',
+    '--verbose',
+    `--start-position=${from.position}`,
+    `--stop-position=${to.position}`,
+    ...files.map((name) => join(dirname(basename), name)),
+  ]);
+  return stdout.match(/^### (INSERT INTO|UPDATE|DELETE FROM) `app`\.`user`$/gm)?.length ?? 0;
+}
+
+async function storedPosition(): Promise<BinlogPosition> {
+  const [tuple] = await admin.call('replicator_position', [0]);
+  const stored = positionFromTuple(tuple);
+  if (!stored) throw new Error('no position stored in space 512');
+  return stored;
+}
+
+/** Small transactions of several row events each: an UPDATE of 50 rows (each really changed) and a DELETE. */
+async function writeTransactions(round: string, firstId: number, count: number): Promise<void> {
+  const session = await masterSession();
+  try {
+    for (let i = 0; i < count; i++) {
+      await session.exec('BEGIN');
+      await session.exec('UPDATE app.user SET second_name = CONCAT(?, id) WHERE id BETWEEN ? AND ?', [
+        `${round}${i}-`,
+        firstId + i * 50,
+        firstId + i * 50 + 49,
+      ]);
+      await session.exec('DELETE FROM app.user WHERE id = ?', [firstId + 20_000 + i]);
+      await session.exec('COMMIT');
+    }
+  } finally {
+    await session.close();
+  }
+}
+
+/**
+ * Restarts the replicator with a fault that SIGKILLs it at a fixed point of a batch while transactions
+ * are written, then checks at the kill that Tarantool's rows match its stored position exactly (every
+ * binlog row up to it applied once, none after), restarts it without the fault, checks it logged that
+ * same position as where it resumed and applied exactly the binlog rows after it, and compares every row.
+ */
+async function crashInsideBatch(
+  fault: string,
+  round: string,
+  firstId: number,
+): Promise<{ faultPosition: string; storedAtKill: BinlogPosition }> {
+  // Each fault starts from a running, caught-up replicator, whatever the test before it left.
+  if (!isOurs(replicatorPid, replicatorMarker)) startOurReplicator();
+  await expectIdenticalAfterCatchUp(`before ${fault}`);
+  await stopOurReplicator();
+  const from = await storedPosition();
+  await admin.eval('box.space.test_applied_ops:replace({ 1, 0 })');
+  let logFrom = replicatorLog().length;
+  const faulty = startOurReplicator(fault);
+  const writer = writeTransactions(round, firstId, 300);
+  await waitFor(async (why) => (isAlive(faulty) ? why('still running') : true), {
+    timeoutMs: 90_000,
+    intervalMs: 50,
+    what: `the replicator to kill itself (${fault})`,
+  });
+  await writer;
+  const faultLine = /^.* test fault: SIGKILL .* batch \d+ .*, position (.+)\)$/m.exec(
+    replicatorLog().slice(logFrom),
+  );
+  expect(faultLine, replicatorLog().slice(logFrom)).not.toBeNull();
+
+  const storedAtKill = await storedPosition();
+  const appliedAtKill = await appliedOps();
+  expect(appliedAtKill).toBe(await binlogRows(from, storedAtKill));
+
+  logFrom = replicatorLog().length;
+  startOurReplicator();
+  await expectIdenticalAfterCatchUp(`after ${fault} and a restart`);
+  const resumed = /resuming after (.+)$/m.exec(replicatorLog().slice(logFrom));
+  expect(resumed?.[1]).toBe(describePosition(storedAtKill));
+  const end = await storedPosition();
+  const applied = await appliedOps();
+  expect(applied - appliedAtKill).toBe(await binlogRows(storedAtKill, end));
+  expect(applied).toBe(await binlogRows(from, end));
+  expect(applied).toBe(300 * 51);
+  return { faultPosition: faultLine![1]!, storedAtKill };
+}
+
 beforeAll(async () => {
   workDir = mkdtempSync(join(tmpdir(), 'replicator-test-'));
   [cluster, tarantool] = await Promise.all([startTestCluster({ slaves: 1 }), startTestTarantool()]);
@@ -100,6 +219,7 @@ beforeAll(async () => {
     ['user'],
   );
   expect(resolveSecret('local:mysql-replicator')).toBe(replicatorPassword);
+  await installApplyCounter();
 }, 240_000);
 
 afterAll(async () => {
@@ -138,40 +258,17 @@ describe('Tarantool replicator on real MariaDB and Tarantool', () => {
     expect(rows).toBe(100_000 + 2_000 - 2_727 + 1);
   }, 120_000);
 
-  it('resumes after SIGKILL mid-stream with every row identical', async () => {
-    const before = await measureLag(master, admin, 0);
-    // A stream of small transactions, so the kill lands between some of them and inside others.
-    const writer = (async () => {
-      const session = await masterSession();
-      try {
-        for (let i = 0; i < 300; i++) {
-          await session.exec(
-            `UPDATE app.user SET second_name = CONCAT('K${i}-', id) WHERE id BETWEEN ${30_000 + i * 50} AND ${30_000 + i * 50 + 49}`,
-          );
-          await session.exec(`DELETE FROM app.user WHERE id = ${60_000 + i}`);
-        }
-        await insertUsers(session, 'app', 300_001, 3_000);
-      } finally {
-        await session.close();
-      }
-    })();
-    await waitFor(
-      async () => {
-        const lag = await measureLag(master, admin, 0);
-        return lag.stored && lag.stored.position !== before.stored?.position ? true : undefined;
-      },
-      { timeoutMs: 60_000, intervalMs: 20, what: 'the replicator to apply part of the stream' },
-    );
-    const killed = replicatorPid!;
-    process.kill(killed, 'SIGKILL');
-    await waitFor(async () => (isAlive(killed) ? undefined : true), { timeoutMs: 10_000, what: 'the kill' });
-    await writer;
-    const stoppedAt = await measureLag(master, admin, 0);
-    expect(stoppedAt.caughtUp).toBe(false);
-    startOurReplicator();
-    await expectIdenticalAfterCatchUp('after SIGKILL and restart');
-    expect(replicatorLog()).toMatch(/resuming after /);
-  }, 180_000);
+  it('killed after Tarantool committed a batch, resumes at its stored position and applies nothing twice', async () => {
+    const run = await crashInsideBatch('kill-after-apply:5', 'A', 30_000);
+    // The batch the replicator died in was committed together with its position.
+    expect(run.faultPosition).toBe(describePosition(run.storedAtKill));
+  }, 240_000);
+
+  it('killed before a batch reached Tarantool, resumes at the previous position and loses nothing', async () => {
+    const run = await crashInsideBatch('kill-before-apply:3', 'B', 70_000);
+    // Nothing of the batch it died in was stored: the position is an earlier one.
+    expect(run.faultPosition).not.toBe(describePosition(run.storedAtKill));
+  }, 240_000);
 
   it('reconnects when the master restarts and keeps replicating', async () => {
     const node = loadState().mysql.nodes.find((n) => n.name === inventory.mysql.master.name)!;

@@ -5,6 +5,7 @@ import { TarantoolClient } from '../../lib/tarantool/iproto.ts';
 import { findBinary } from '../host/binaries.ts';
 import { isAlive, spawnDetached } from '../host/process.ts';
 import { repoRoot } from '../inventory/paths.ts';
+import { faultVariable } from './replicator/fault.ts';
 
 export const initLua = join(repoRoot, 'compose', 'tarantool', 'init.lua');
 export const replicatorConfigFile = join(repoRoot, 'compose', 'tarantool', 'replicator.yml');
@@ -94,6 +95,8 @@ export interface ReplicatorProcessOptions {
   logFile: string;
   serverId?: number;
   configFile?: string;
+  /** Tests only: a fault point for the process (see fault.ts). */
+  testFault?: string;
 }
 
 /** The environment the shared replicator.yml is expanded from (compose sets the same names). */
@@ -117,7 +120,15 @@ export function startReplicator(options: ReplicatorProcessOptions): number {
   return spawnDetached(
     process.execPath,
     ['--import', 'tsx', replicatorEntry, '--config', options.configFile ?? replicatorConfigFile],
-    { logFile: options.logFile, cwd: repoRoot, env: { ...process.env, ...replicatorEnv(options) } },
+    {
+      logFile: options.logFile,
+      cwd: repoRoot,
+      env: {
+        ...process.env,
+        ...replicatorEnv(options),
+        ...(options.testFault ? { [faultVariable]: options.testFault } : {}),
+      },
+    },
   );
 }
 

@@ -45,6 +45,30 @@ type Item =
   | { kind: 'ops'; ops: Op[]; time: number }
   | { kind: 'commit'; position: BinlogPosition; time: number };
 
+/** A batch as the fault hooks see it: its number since the stream started, and the position it stores. */
+export interface BatchInfo {
+  number: number;
+  ops: number;
+  transactions: number;
+  position: BinlogPosition;
+}
+
+/** Test-only fault points (see fault.ts): called with every streamed batch. */
+export interface ReplicatorHooks {
+  /** The batch is taken from the queue and not yet sent to Tarantool. */
+  beforeApply?(batch: BatchInfo): void;
+  /** Tarantool committed the batch and its position; the replicator has not recorded it yet. */
+  afterApply?(batch: BatchInfo): void;
+}
+
+/** Queue items from the head up to the last whole transaction that fits, with their rows and position. */
+interface Batch {
+  taken: number;
+  ops: Op[];
+  committed?: BinlogPosition;
+  transactions: number;
+}
+
 interface TableTarget {
   mapping: Mapping;
   kinds: ColumnKind[];
@@ -54,9 +78,9 @@ const batchRows = 2000;
 
 /**
  * Replicates mapped MySQL tables into Tarantool spaces: an initial load from a consistent snapshot,
- * then the binlog from exactly the snapshot's position. Every change is a whole-row replace or a
- * delete by key, so replaying any stretch twice leaves the same rows; the position after each batch
- * is stored in the same Tarantool transaction as the batch, so a restart resumes exactly there.
+ * then the binlog from exactly the snapshot's position. A batch is whole MySQL transactions, stored
+ * with the position after its last one in a single Tarantool transaction, so a restart resumes exactly
+ * where the applied rows end: nothing is applied twice, nothing skipped.
  */
 export class Replicator {
   private state: ReplicatorState = 'connecting';
@@ -66,11 +90,13 @@ export class Replicator {
   private queue: Item[] = [];
   private readonly targets = new Map<string, TableTarget>();
   private readonly streamKey: number;
+  private batches = 0;
 
   constructor(
     private readonly config: ReplicatorConfig,
     private readonly secrets: ReplicatorSecrets,
     private readonly log: (line: string) => void,
+    private readonly hooks: ReplicatorHooks = {},
   ) {
     this.streamKey = config.tarantool.binlog_pos_key;
   }
@@ -221,7 +247,10 @@ export class Replicator {
         if (draining) return;
         draining = true;
         try {
-          while (this.queue.length > 0 && !finished) await this.applyNext(tarantool);
+          // The next batch is taken after each await, so events queued meanwhile are in it; with no
+          // complete transaction queued nothing is awaited and draining ends before the next event.
+          for (let batch = this.nextBatch(); !finished && batch.committed; batch = this.nextBatch())
+            await this.applyBatch(tarantool, batch);
         } catch (error) {
           finish(error as Error);
         } finally {
@@ -303,23 +332,46 @@ export class Replicator {
     return this.targets.get(`${database}.${match[2]}`)?.mapping.space;
   }
 
-  /** Applies queued items up to a batch's worth, with the last commit point among them as the position. */
-  private async applyNext(tarantool: TarantoolClient): Promise<void> {
-    const ops: Op[] = [];
-    let committed: BinlogPosition | undefined;
-    let taken = 0;
-    while (taken < this.queue.length && ops.length < batchRows) {
-      const item = this.queue[taken++]!;
-      if (item.kind === 'ops') ops.push(...item.ops);
-      else committed = item.position;
-    }
-    await tarantool.call('replicator_apply', [
-      ops,
-      committed ? positionArgs(this.streamKey, committed) : null,
-    ]);
+  /**
+   * Applies whole transactions, with the position after the last of them, in one Tarantool transaction.
+   * Rows of a transaction whose commit has not arrived wait for it: applied without their position, they
+   * would be applied again after a restart.
+   */
+  private async applyBatch(tarantool: TarantoolClient, next: Batch): Promise<void> {
+    const { taken, ops, committed, transactions } = next;
+    if (!committed) return;
+    const batch = { number: ++this.batches, ops: ops.length, transactions, position: committed };
+    this.hooks.beforeApply?.(batch);
+    await tarantool.call('replicator_apply', [ops, positionArgs(this.streamKey, committed)]);
+    this.hooks.afterApply?.(batch);
     this.queue.splice(0, taken);
     this.appliedRows += ops.length;
-    if (committed) this.position = committed;
+    this.position = committed;
+  }
+
+  /** Whole transactions from the head of the queue, up to a batch's worth of rows (a larger one goes alone). */
+  private nextBatch(): Batch {
+    const ops: Op[] = [];
+    let committed: BinlogPosition | undefined;
+    let committedOps = 0;
+    let taken = 0;
+    let transactions = 0;
+    for (let i = 0; i < this.queue.length; i++) {
+      const item = this.queue[i]!;
+      if (item.kind === 'ops') {
+        if (committed && ops.length + item.ops.length > batchRows) break;
+        ops.push(...item.ops);
+        continue;
+      }
+      committed = item.position;
+      committedOps = ops.length;
+      taken = i + 1;
+      transactions++;
+      if (ops.length >= batchRows) break;
+    }
+    // Rows of a transaction that did not fit, or whose commit has not arrived, wait for the next batch.
+    ops.length = committedOps;
+    return { taken, ops, committed, transactions };
   }
 }
 

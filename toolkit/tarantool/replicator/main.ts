@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { loadReplicatorConfig, passwordFrom } from './config.ts';
 import { Replicator } from './engine.ts';
+import { faultHooks, faultVariable, parseFault } from './fault.ts';
 
 function log(line: string): void {
   process.stdout.write(`${new Date().toISOString()} ${line}\n`);
@@ -15,6 +16,8 @@ async function main(): Promise<number> {
     return 2;
   }
   const config = loadReplicatorConfig(values.config);
+  const faultText = process.env[faultVariable];
+  const hooks = faultText ? faultHooks(parseFault(faultText), log) : {};
   const replicator = new Replicator(
     config,
     {
@@ -22,6 +25,7 @@ async function main(): Promise<number> {
       tarantoolPassword: passwordFrom(config.tarantool.passwordEnv, process.env),
     },
     log,
+    hooks,
   );
   const stop = new AbortController();
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
