@@ -1,0 +1,147 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Inventory } from '../inventory/schema.ts';
+import { LocalInventorySource, localInventory } from '../local/inventory.ts';
+import { loadState } from '../local/state.ts';
+import { quietRun, startTestCluster, type TestCluster } from '../local/testing.ts';
+import { failoverProcedure } from '../mysql/failover.ts';
+import { waitFor } from '../procedure/poll.ts';
+import { isolateWriter, switchWriter } from './switch-writer.ts';
+import { landing, startTestHaproxy, type TestHaproxy } from './testing.ts';
+
+let cluster: TestCluster;
+let proxy: TestHaproxy;
+
+beforeAll(async () => {
+  cluster = await startTestCluster({ slaves: 2, mode: 'replicating' });
+  proxy = await startTestHaproxy(cluster.inventory());
+});
+
+afterAll(async () => {
+  await proxy?.stop();
+  await cluster?.stop();
+});
+
+/** The current local topology, with the test's HAProxy and monitor account. */
+function current(): Inventory {
+  const { haproxy, mysql } = proxy.inventory;
+  const inventory = localInventory(loadState());
+  return { ...inventory, haproxy, mysql: { ...inventory.mysql, monitor: mysql.monitor } };
+}
+
+interface Landing {
+  at: number;
+  serverId: number;
+  readOnly: boolean;
+}
+
+/** Clients that connect to the writer endpoint over and over, recording where every connection landed. */
+function hammer(clients: number) {
+  const landings: Landing[] = [];
+  let refused = 0;
+  let stop = false;
+  const loops = Array.from({ length: clients }, async () => {
+    while (!stop) {
+      try {
+        landings.push({
+          at: Date.now(),
+          ...(await landing(proxy.inventory, proxy.inventory.haproxy!.writerPort)),
+        });
+      } catch {
+        refused++;
+      }
+    }
+  });
+  return {
+    landings,
+    refused: () => refused,
+    until: (count: number) =>
+      waitFor(async () => (landings.length >= count ? true : undefined), {
+        timeoutMs: 120_000,
+        intervalMs: 50,
+        what: `${count} connections through the writer`,
+      }),
+    stop: async () => {
+      stop = true;
+      await Promise.all(loops);
+    },
+  };
+}
+
+/** Every connection landed on a writable node, and never on the old one once the new one served. */
+function expectOneWritableNodeAtATime(landings: Landing[], from: number, to: number): void {
+  expect(landings.filter((l) => l.readOnly)).toEqual([]);
+  expect(new Set(landings.map((l) => l.serverId))).toEqual(new Set([from, to]));
+  const firstNew = landings.findIndex((l) => l.serverId === to);
+  expect(landings.slice(firstNew).filter((l) => l.serverId === from)).toEqual([]);
+}
+
+function gapMs(landings: Landing[], from: number, to: number): number {
+  const lastOld = Math.max(...landings.filter((l) => l.serverId === from).map((l) => l.at));
+  const firstNew = Math.min(...landings.filter((l) => l.serverId === to).map((l) => l.at));
+  return firstNew - lastOld;
+}
+
+describe('the writer endpoint through failover.ts', () => {
+  it('lands only on the writable node during a switchover', async () => {
+    const load = hammer(4);
+    await load.until(500);
+    const run = quietRun('failover');
+    await failoverProcedure(run, current(), new LocalInventorySource(), {
+      switchover: true,
+      candidate: 'db2',
+      catchUpTimeoutMs: 30_000,
+    });
+    await run.close();
+    const isolated = run.report().steps.find((s) => s.name === 'haproxy writer isolated');
+    expect(isolated?.detail).toMatch(/writer\/db1/);
+    expect(run.report().steps.find((s) => s.name === 'haproxy writer enabled')?.detail).toMatch(
+      /^ready; writer\/db2 UP after \d+ ms$/,
+    );
+    await load.until(load.landings.length + 500);
+    await load.stop();
+    expectOneWritableNodeAtATime(load.landings, 1, 2);
+    console.log(
+      `switchover: ${load.landings.length} connections, ${load.refused()} refused, writes unavailable ${gapMs(load.landings, 1, 2)} ms`,
+    );
+  });
+
+  it('lands only on the writable node when the master is killed and a slave promoted', async () => {
+    const load = hammer(4);
+    await load.until(500);
+    const pid = loadState().mysql.nodes.find((n) => n.name === 'db2')!.pid!;
+    process.kill(pid, 'SIGKILL');
+    const run = quietRun('failover');
+    await failoverProcedure(run, current(), new LocalInventorySource(), {
+      switchover: false,
+      catchUpTimeoutMs: 30_000,
+    });
+    await run.close();
+    expect(loadState().mysql.master).toBe('db3');
+    await load.until(load.landings.length + 500);
+    await load.stop();
+    expectOneWritableNodeAtATime(load.landings, 2, 3);
+    console.log(
+      `failover after SIGKILL: ${load.landings.length} connections, ${load.refused()} refused, writes unavailable ${gapMs(load.landings, 2, 3)} ms`,
+    );
+  });
+
+  it('isolates every writer and switches back with switchWriter alone', async () => {
+    expect(await isolateWriter(current())).toMatch(/writer\/db3/);
+    await expect(landing(proxy.inventory, proxy.inventory.haproxy!.writerPort)).rejects.toThrow();
+    expect(await switchWriter(current(), 'db3')).toMatch(/writer\/db3 UP after/);
+    expect(await landing(proxy.inventory, proxy.inventory.haproxy!.writerPort)).toEqual({
+      serverId: 3,
+      readOnly: false,
+    });
+  });
+
+  it('leaves an inventory without HAProxy alone, and says so when HAProxy is not running', async () => {
+    const { haproxy: _, ...without } = current();
+    expect(await isolateWriter(without)).toBeUndefined();
+    const elsewhere = {
+      ...current(),
+      haproxy: { ...current().haproxy!, adminSocket: '/nonexistent/admin.sock' },
+    };
+    expect(await isolateWriter(elsewhere)).toMatch(/^not running/);
+  });
+});
