@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { parse, stringify } from 'yaml';
-import type { Inventory } from '../inventory/schema.ts';
+import type { MysqlCluster } from '../inventory/schema.ts';
 import { UsageError } from '../procedure/errors.ts';
 
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
@@ -39,14 +39,20 @@ export type AgentConfig = Static<typeof AgentConfig>;
 export const defaultPollIntervalMs = 500;
 export const monitorPasswordEnv = 'MYSQL_MONITOR_PASSWORD';
 
+/** What HAProxy and its agent are rendered from: an inventory, or compose's topology (compose-config.ts). */
+export interface MysqlTopology {
+  name: string;
+  mysql: Pick<MysqlCluster, 'master' | 'slaves' | 'fenced' | 'maxLagSeconds' | 'monitor'>;
+}
+
 /** Every node of the inventory (master, slaves, fenced): HAProxy has a server for each. */
-export function inventoryNodes(inventory: Inventory) {
+export function inventoryNodes(inventory: MysqlTopology) {
   const { master, slaves, fenced = [] } = inventory.mysql;
   return [master, ...slaves, ...fenced];
 }
 
 export function agentConfigOf(
-  inventory: Inventory,
+  inventory: MysqlTopology,
   listen: { host: string; port: number },
   pollIntervalMs = defaultPollIntervalMs,
 ): AgentConfig {

@@ -1,5 +1,4 @@
-import type { Inventory } from '../inventory/schema.ts';
-import { inventoryNodes } from './agent-config.ts';
+import { inventoryNodes, type MysqlTopology } from './agent-config.ts';
 
 /** Where one HAProxy runs: what differs between the local environment and a container. */
 export interface HaproxyLayout {
@@ -31,7 +30,7 @@ export const defaultAgentInterMs = 250;
  * - reader: every node, up while the agent sees it replicating within maxLagSeconds; behind them, a
  *   backup "-fallback" server per node, gated like the writer, so reads fall back to the master.
  */
-export function renderHaproxyConfig(inventory: Inventory, layout: HaproxyLayout): string {
+export function renderHaproxyConfig(inventory: MysqlTopology, layout: HaproxyLayout): string {
   const master = inventory.mysql.master.name;
   const nodes = inventoryNodes(inventory);
   const agentInter = layout.agentInterMs ?? defaultAgentInterMs;

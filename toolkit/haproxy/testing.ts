@@ -6,11 +6,11 @@ import mysql from 'mysql2/promise';
 import type { Inventory } from '../inventory/schema.ts';
 import { resolveSecret } from '../inventory/secrets.ts';
 import { freePorts, quietRun } from '../local/testing.ts';
+import { ensureMonitorUser } from '../mysql/monitor-user.ts';
 import { MysqlSession } from '../mysql/session.ts';
 import { waitFor } from '../procedure/poll.ts';
 import { agentConfigOf, inventoryNodes, renderAgentConfig } from './agent-config.ts';
 import { renderHaproxyConfig } from './config.ts';
-import { ensureMonitorUser } from './monitor-user.ts';
 import {
   type HaproxyFiles,
   haproxyFiles,

@@ -1,14 +1,14 @@
 import type { Inventory } from '../inventory/schema.ts';
 import { resolveSecret } from '../inventory/secrets.ts';
-import type { MysqlSession } from '../mysql/session.ts';
 import { UsageError } from '../procedure/errors.ts';
 import type { Run } from '../procedure/run.ts';
+import type { MysqlSession } from './session.ts';
 
 /** The agent holds one connection per node; a few spare for a restart that overlaps the old process. */
 const maxConnections = 4;
 
 /**
- * The health agent's account on one node: the flavor's replica-status privilege and nothing else
+ * The HAProxy health agent's account (toolkit/haproxy/agent.ts) on one node: the flavor's replica-status privilege and nothing else
  * (read_only and server_id need none), a few connections at most. Made with sql_log_bin off on
  * every node, like the replication user, so that a promoted slave has it too.
  */
