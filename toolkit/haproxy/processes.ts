@@ -114,11 +114,16 @@ export async function reloadHaproxy(files: HaproxyFiles, timeoutMs = 10_000): Pr
   return `worker ${before} → ${after}`;
 }
 
-export async function stopHaproxy(files: HaproxyFiles): Promise<'stopped' | 'killed' | 'gone'> {
-  const pid = haproxyPid(files);
-  if (!pid) return 'gone';
-  const result = await stopProcess(pid, files.config, 15_000);
-  rmSync(files.pidFile, { force: true });
+export function stopHaproxy(files: HaproxyFiles): Promise<'stopped' | 'killed' | 'gone'> {
+  return stopByPidFile(files.pidFile, files.config);
+}
+
+/** SIGTERM (then SIGKILL) to the pid in the file, only when its command line names the marker. */
+async function stopByPidFile(pidFile: string, marker: string): Promise<'stopped' | 'killed' | 'gone'> {
+  const pid = readPid(pidFile);
+  if (!isOurs(pid, marker)) return 'gone';
+  const result = await stopProcess(pid, marker, 15_000);
+  rmSync(pidFile, { force: true });
   return result;
 }
 
@@ -174,12 +179,8 @@ export async function startAgent(
   return pid;
 }
 
-export async function stopAgent(files: HaproxyFiles): Promise<'stopped' | 'killed' | 'gone'> {
-  const pid = agentPid(files);
-  if (!pid) return 'gone';
-  const result = await stopProcess(pid, files.agentConfig, 10_000);
-  rmSync(files.agentPidFile, { force: true });
-  return result;
+export function stopAgent(files: HaproxyFiles): Promise<'stopped' | 'killed' | 'gone'> {
+  return stopByPidFile(files.agentPidFile, files.agentConfig);
 }
 
 /** The agent's own view: every node's last poll and the word it gives each role. */
