@@ -46,7 +46,10 @@ export async function startHealthAgent(
       }),
     ),
   });
-  const server = createServer((socket) => answer(socket, judgeNow, snapshot, config));
+  const pollNow = async (name: string) => {
+    await pollers.find((p) => p.name === name)?.pollOnce();
+  };
+  const server = createServer((socket) => answer(socket, { judgeNow, snapshot, pollNow }, config));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.listen.port, config.listen.host, () => resolve());
@@ -64,19 +67,29 @@ export async function startHealthAgent(
   };
 }
 
-/** One request per connection: `<role> <node>` gets its word, `status` gets the JSON snapshot. */
-function answer(
-  socket: Socket,
-  judgeNow: (role: Role, name: string) => ReturnType<typeof judge>,
-  snapshot: () => AgentStatus,
-  config: AgentConfig,
-): void {
+interface Answers {
+  judgeNow(role: Role, name: string): ReturnType<typeof judge>;
+  snapshot(): AgentStatus;
+  pollNow(name: string): Promise<void>;
+}
+
+/**
+ * One request per connection: `<role> <node>` gets its word from the cache, `status` the JSON
+ * snapshot, and `poll <node>` polls that node first and answers its writer word (failover.ts asks
+ * this right after a promotion, instead of waiting for the next poll).
+ */
+function answer(socket: Socket, { judgeNow, snapshot, pollNow }: Answers, config: AgentConfig): void {
   socket.on('error', () => {});
   socket.setTimeout(1000, () => socket.destroy());
   let buffer = '';
   const reply = () => {
     const line = buffer.split('\n')[0]!.trim();
     if (line === 'status') return socket.end(`${JSON.stringify(snapshot())}\n`);
+    const fresh = /^poll ([a-z][a-z0-9_-]{0,62})$/.exec(line)?.[1];
+    if (fresh && config.nodes.some((n) => n.name === fresh)) {
+      pollNow(fresh).then(() => socket.end(agentWord(judgeNow('writer', fresh))));
+      return;
+    }
     const request = parseRequest(line);
     if (!request || !config.nodes.some((n) => n.name === request.node))
       return socket.end(`down #unknown request ${JSON.stringify(line.slice(0, 40))}\n`);
@@ -96,6 +109,10 @@ class NodePoller {
   private running = false;
   private loop: Promise<void> | undefined;
   private lastJudged = '';
+
+  get name(): string {
+    return this.node.name;
+  }
 
   constructor(
     private readonly node: AgentNode,
@@ -126,7 +143,7 @@ class NodePoller {
   }
 
   /** A poll that does not finish within the stale limit drops the connection: the next one reconnects. */
-  private async pollOnce(): Promise<void> {
+  async pollOnce(): Promise<void> {
     const deadline = Math.max(this.config.pollIntervalMs * 2, 1000);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {

@@ -1,6 +1,5 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findBinary } from '../local/binaries.ts';
@@ -8,6 +7,7 @@ import { isOurs, spawnDetached, stopProcess } from '../local/process.ts';
 import { ToolkitError } from '../procedure/errors.ts';
 import { waitFor } from '../procedure/poll.ts';
 import type { AgentStatus } from './agent.ts';
+import { type AgentAddress, agentRequest } from './agent-client.ts';
 import { monitorPasswordEnv } from './agent-config.ts';
 import { type ServerState, showInfo, showServers } from './runtime-api.ts';
 
@@ -184,27 +184,11 @@ export function stopAgent(files: HaproxyFiles): Promise<'stopped' | 'killed' | '
 }
 
 /** The agent's own view: every node's last poll and the word it gives each role. */
-export function agentStatus(listen: { host: string; port: number }, timeoutMs = 2000): Promise<AgentStatus> {
-  return new Promise((resolvePromise, reject) => {
-    const socket = createConnection({ host: listen.host, port: listen.port });
-    let text = '';
-    socket.setTimeout(timeoutMs, () => {
-      socket.destroy();
-      reject(new ToolkitError(`health agent ${listen.host}:${listen.port}: no answer`));
-    });
-    socket.on('connect', () => socket.write('status\n'));
-    socket.on('data', (chunk) => {
-      text += chunk.toString('utf8');
-    });
-    socket.on('error', (error) =>
-      reject(new ToolkitError(`health agent ${listen.host}:${listen.port}: ${error.message}`)),
-    );
-    socket.on('end', () => {
-      try {
-        resolvePromise(JSON.parse(text) as AgentStatus);
-      } catch {
-        reject(new ToolkitError(`health agent ${listen.host}:${listen.port}: unreadable status`));
-      }
-    });
-  });
+export async function agentStatus(listen: AgentAddress, timeoutMs = 2000): Promise<AgentStatus> {
+  const text = await agentRequest(listen, 'status', timeoutMs);
+  try {
+    return JSON.parse(text) as AgentStatus;
+  } catch {
+    throw new ToolkitError(`health agent ${listen.host}:${listen.port}: unreadable status`);
+  }
 }

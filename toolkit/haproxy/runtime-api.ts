@@ -122,3 +122,25 @@ export async function showInfo(socket: string): Promise<Record<string, string>> 
       .map((m) => [m[1]!, m[2]!]),
   );
 }
+
+/** Where HAProxy asks each server's agent (`show servers state`), by "backend/server". */
+export async function agentAddresses(socket: string): Promise<Map<string, { host: string; port: number }>> {
+  const lines = (await runtimeCommand(socket, 'show servers state')).trim().split('\n');
+  const header =
+    lines
+      .find((l) => l.startsWith('# '))
+      ?.slice(2)
+      .split(' ') ?? [];
+  const at = (row: string[], name: string) => row[header.indexOf(name)] ?? '';
+  const addresses = new Map<string, { host: string; port: number }>();
+  for (const line of lines.filter((l) => l && !l.startsWith('#') && l.includes(' '))) {
+    const row = line.split(' ');
+    const port = Number(at(row, 'srv_agent_port'));
+    if (port > 0)
+      addresses.set(`${at(row, 'be_name')}/${at(row, 'srv_name')}`, {
+        host: at(row, 'srv_agent_addr'),
+        port,
+      });
+  }
+  return addresses;
+}

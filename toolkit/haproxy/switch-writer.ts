@@ -1,8 +1,10 @@
 import type { Inventory } from '../inventory/schema.ts';
 import { ToolkitError } from '../procedure/errors.ts';
 import { waitFor } from '../procedure/poll.ts';
+import { agentRequest } from './agent-client.ts';
 import { masterRoleServers } from './config.ts';
 import {
+  agentAddresses,
   runtimeCommand,
   type ServerState,
   setServerState,
@@ -59,6 +61,7 @@ export async function enableWriter(
     await setServerState(socket, backend, server, 'ready');
   }
   const started = Date.now();
+  const asked = await freshAgentWord(socket, newMaster);
   const writer = () =>
     showServers(socket).then((all) => all.find((s) => s.backend === 'writer' && s.server === newMaster));
   try {
@@ -71,7 +74,7 @@ export async function enableWriter(
       },
       { timeoutMs, intervalMs: 20, what: `HAProxy to route writes to ${newMaster}` },
     );
-    return `ready; writer/${newMaster} UP after ${Date.now() - started} ms`;
+    return `ready; writer/${newMaster} UP after ${Date.now() - started} ms${asked ? ' (agent polled it at once)' : ''}`;
   } catch (error) {
     const s = await writer();
     if (!s || !agentSilent(s)) throw error;
@@ -86,6 +89,23 @@ export async function switchWriter(inventory: Inventory, newMaster: string): Pro
   const isolated = await isolateWriter(inventory, newMaster);
   if (isolated === undefined || isolated.startsWith('not running')) return isolated;
   return `${isolated}; ${await enableWriter(inventory, newMaster)}`;
+}
+
+/**
+ * Asks the agent to poll the new master now rather than at its next round (up to 500 ms later); when
+ * it answers `up`, HAProxy takes that word at once. Best effort: an agent HAProxy reaches but this
+ * machine cannot (compose) just means waiting for the next agent-check.
+ */
+async function freshAgentWord(socket: string, name: string): Promise<boolean> {
+  try {
+    const agent = (await agentAddresses(socket)).get(`writer/${name}`);
+    if (!agent || (await agentRequest(agent, `poll ${name}`, 1500)).trim() !== 'up') return false;
+    for (const { backend, server } of masterRoleServers(name))
+      await runtimeCommand(socket, `set server ${backend}/${server} agent up`);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function isMasterRole(s: ServerState): boolean {
