@@ -2,9 +2,10 @@ import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Inventory } from '../inventory/schema.ts';
 import { resolveSecret } from '../inventory/secrets.ts';
-import { startTestCluster, type TestCluster } from '../local/testing.ts';
+import { quietRun, startTestCluster, type TestCluster } from '../local/testing.ts';
 import { MysqlSession } from '../mysql/session.ts';
 import { waitFor } from '../procedure/poll.ts';
+import { convergeHaproxy } from './converge.ts';
 import { agentPid, agentStatus, haproxyPid, reloadHaproxy, startAgent, stopAgent } from './processes.ts';
 import { showInfo, showServers } from './runtime-api.ts';
 import { landing, startTestHaproxy, type TestHaproxy } from './testing.ts';
@@ -168,6 +169,32 @@ describe('HAProxy in front of MySQL', () => {
     const status = await agentStatus(proxy.agentListen);
     expect(status.nodes.db1?.judged.writer).toBe('up');
     expect(status.nodes.db2?.judged).toMatchObject({ writer: 'down #read_only', reader: 'up' });
+  });
+
+  it('converges: again changes nothing; a new lag limit restarts the agent, a new layout reloads HAProxy', async () => {
+    const converge = async (inv: Inventory, layout = proxy.site.layout) => {
+      const run = quietRun('converge');
+      await convergeHaproxy(run, inv, { ...proxy.site, layout });
+      await run.close();
+      return run
+        .report()
+        .steps.filter((s) => s.status === 'changed')
+        .map((s) => s.name);
+    };
+    expect(await converge(inventory)).toEqual([]);
+    const agentBefore = agentPid(proxy.files);
+    const workerBefore = (await showInfo(proxy.files.adminSocket)).Pid;
+    expect(await converge({ ...inventory, mysql: { ...inventory.mysql, maxLagSeconds: 3 } })).toEqual([
+      'health agent',
+    ]);
+    expect(agentPid(proxy.files)).not.toBe(agentBefore);
+    expect(await converge(inventory, { ...proxy.site.layout, agentInterMs: 200 })).toEqual([
+      'health agent',
+      'haproxy',
+    ]);
+    expect((await showInfo(proxy.files.adminSocket)).Pid).not.toBe(workerBefore);
+    expect(await converge(inventory)).toEqual(['haproxy']);
+    expect(await landing(inventory, writerPort())).toEqual({ serverId: 1, readOnly: false });
   });
 
   it('reloads without refusing a connection', async () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
@@ -9,16 +9,9 @@ import { freePorts, quietRun } from '../local/testing.ts';
 import { ensureMonitorUser } from '../mysql/monitor-user.ts';
 import { MysqlSession } from '../mysql/session.ts';
 import { waitFor } from '../procedure/poll.ts';
-import { agentConfigOf, inventoryNodes, renderAgentConfig } from './agent-config.ts';
-import { renderHaproxyConfig } from './config.ts';
-import {
-  type HaproxyFiles,
-  haproxyFiles,
-  startAgent,
-  startHaproxy,
-  stopAgent,
-  stopHaproxy,
-} from './processes.ts';
+import { inventoryNodes } from './agent-config.ts';
+import { convergeHaproxy, type HaproxySite } from './converge.ts';
+import { type HaproxyFiles, haproxyFiles, stopAgent, stopHaproxy } from './processes.ts';
 import { showServers } from './runtime-api.ts';
 
 export interface TestHaproxy {
@@ -26,6 +19,7 @@ export interface TestHaproxy {
   inventory: Inventory;
   files: HaproxyFiles;
   agentListen: { host: string; port: number };
+  site: HaproxySite;
   stop(): Promise<void>;
 }
 
@@ -36,7 +30,7 @@ export interface TestHaproxy {
  */
 export async function startTestHaproxy(
   base: Inventory,
-  options: { maxLagSeconds?: number; pollIntervalMs?: number } = {},
+  options: { maxLagSeconds?: number } = {},
 ): Promise<TestHaproxy> {
   const dir = mkdtempSync(join(tmpdir(), 'haproxy-test-'));
   const files = haproxyFiles(dir);
@@ -62,46 +56,41 @@ export async function startTestHaproxy(
   }
   await run.close();
   const agentListen = { host: '127.0.0.1', port: port + 2 };
-  writeFileSync(
-    files.agentConfig,
-    renderAgentConfig(agentConfigOf(inventory, agentListen, options.pollIntervalMs), 'test'),
-  );
-  writeFileSync(
-    files.config,
-    renderHaproxyConfig(inventory, {
+  const site: HaproxySite = {
+    files,
+    agentListen,
+    layout: {
       bindHost: '127.0.0.1',
       writerPort: port,
       readerPort: port + 1,
       adminSocket: files.adminSocket,
       agent: agentListen,
-    }),
-  );
+    },
+  };
   const stop = async () => {
     await stopHaproxy(files);
     await stopAgent(files);
     rmSync(dir, { recursive: true, force: true });
   };
+  const up = quietRun('test-haproxy-up');
   try {
-    await startAgent(files, agentListen, resolveSecret(inventory.mysql.monitor!.password));
-    await startHaproxy(files);
+    await convergeHaproxy(up, inventory, site);
     await waitFor(
-      async () => {
-        const servers = await showServers(files.adminSocket);
-        return servers.some(
-          (s) => s.backend === 'writer' && s.server === inventory.mysql.master.name && s.up,
-        ) &&
-          servers.filter((s) => s.backend === 'reader' && !s.server.endsWith('-fallback') && s.up).length ===
-            inventory.mysql.slaves.length
+      async () =>
+        (await showServers(files.adminSocket)).filter(
+          (s) => s.backend === 'reader' && !s.server.endsWith('-fallback') && s.up,
+        ).length === inventory.mysql.slaves.length
           ? true
-          : undefined;
-      },
-      { timeoutMs: 15_000, what: 'HAProxy to see the master writable and every slave replicating' },
+          : undefined,
+      { timeoutMs: 15_000, what: 'HAProxy to see every slave replicating' },
     );
   } catch (error) {
     await stop();
-    throw error;
+    throw new Error(`${(error as Error).message}; steps: ${JSON.stringify(up.report().steps.slice(-3))}`);
+  } finally {
+    await up.close();
   }
-  return { inventory, files, agentListen, stop };
+  return { inventory, files, agentListen, site, stop };
 }
 
 /** One connection through an endpoint, as the app's user: what it landed on. */
