@@ -40,6 +40,8 @@ describe('compose files', () => {
       'db',
       'db_slave_1',
       'db_slave_2',
+      'haproxy',
+      'haproxy-agent',
       'rabbitmq',
       'redis',
       'tarantool',

@@ -16,6 +16,8 @@ export const sharedFiles = {
   mysqlReplication: { source: 'mysql/replication.cnf', target: '/etc/mysql/conf.d/replication.cnf' },
   tarantoolInit: { source: 'tarantool/init.lua', target: '/opt/tarantool/init.lua' },
   replicatorConfig: { source: 'tarantool/replicator.yml', target: '/etc/replicator.yml' },
+  haproxyConfig: { source: 'haproxy/haproxy.cfg', target: '/usr/local/etc/haproxy/haproxy.cfg' },
+  haproxyAgentConfig: { source: 'haproxy/agent.yml', target: '/etc/haproxy-agent.yml' },
   clickhouseSchema: { source: 'clickhouse/schema.sql', target: '/docker-entrypoint-initdb.d/schema.sql' },
 } as const satisfies Record<string, SharedFile>;
 

@@ -38,6 +38,8 @@ export const MysqlCluster = Type.Object(
     admin: Credential,
     replication: Credential,
     app: Credential,
+    /** The health agent's account (toolkit/haproxy): reads read_only and replica status, nothing else. */
+    monitor: Type.Optional(Credential),
     semisync: Type.Optional(
       Type.Object(
         {
@@ -95,6 +97,21 @@ export const Inventory = Type.Object(
     ),
     app: Type.Optional(
       Type.Object({ url: Type.String({ pattern: '^https?://' }) }, { additionalProperties: false }),
+    ),
+    /** HAProxy in front of MySQL (toolkit/haproxy): where clients reach the endpoints, where runbooks reach its runtime API. */
+    haproxy: Type.Optional(
+      Type.Object(
+        {
+          host: Host,
+          /** Sends connections only to the master, and only while it is writable. */
+          writerPort: Port,
+          /** Balances over slaves that replicate within maxLagSeconds; the master when none does. */
+          readerPort: Port,
+          /** The runtime API socket (admin level) on the machine that runs the runbooks; absent: not reachable from here. */
+          adminSocket: Type.Optional(Type.String({ minLength: 1, pattern: '^/' })),
+        },
+        { additionalProperties: false },
+      ),
     ),
     redis: Endpoint,
     rabbitmq: Type.Object(

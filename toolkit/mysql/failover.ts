@@ -1,4 +1,5 @@
 import { waitFor } from '../../lib/poll.ts';
+import { enableWriter, isolateWriter } from '../haproxy/switch-writer.ts';
 import type { Inventory, MysqlNode } from '../inventory/schema.ts';
 import type { InventorySource } from '../inventory/source.ts';
 import { ToolkitError } from '../procedure/errors.ts';
@@ -62,6 +63,8 @@ export async function failoverProcedure(
   }
   if (reachable.length === 0) throw new ToolkitError('no slave is reachable: nothing can be promoted');
 
+  // Before any node changes role, HAProxy sends writes nowhere; the promoted node is enabled below.
+  await tellHaproxy(run, inventory, 'haproxy writer isolated', () => isolateWriter(inventory));
   if (oldMaster !== 'down') await fenceLiveMaster(run, oldMaster);
   if (oldMaster === 'down') {
     // Nothing more may arrive from a master that could come back while slaves are being compared.
@@ -96,6 +99,9 @@ export async function failoverProcedure(
   });
 
   await promote(run, chosen.session);
+  await tellHaproxy(run, inventory, 'haproxy writer enabled', () =>
+    enableWriter(inventory, chosen.session.node.name),
+  );
   const followers = reachable.filter((s) => s !== chosen.session);
   for (const follower of followers) await repoint(run, inventory, follower, chosen.session.node);
 
@@ -126,6 +132,18 @@ export async function failoverProcedure(
   for (const follower of followers) await ensureReadOnly(run, follower, true);
   await convergeSemisync(run, promotedInventory, chosen.session, followers);
   await verifyWithMarker(run, chosen.session, followers);
+}
+
+/** Only where the inventory has an HAProxy runtime API: elsewhere no step at all. */
+async function tellHaproxy(
+  run: Run,
+  inventory: Inventory,
+  name: string,
+  change: () => Promise<string | undefined>,
+): Promise<void> {
+  const socket = inventory.haproxy?.adminSocket;
+  if (!socket) return;
+  await run.action(name, 'haproxy', `runtime API ${socket}`, change);
 }
 
 type MasterProbe = 'healthy' | 'down' | MysqlSession;

@@ -97,6 +97,8 @@ export interface Flavor {
   /** Statements that stop writes by ordinary and privileged users, and lift that again. */
   fenceStatements: string[];
   unfenceStatements: string[];
+  /** The one privilege a monitoring account needs to read replica status (SHOW SLAVE/REPLICA STATUS). */
+  monitorPrivilege: string;
   /** How a dump tool records the GTID position it was taken at. */
   dumpGtidArgs: string[];
   /**
@@ -187,6 +189,8 @@ function mariadb(version: ServerVersion): Flavor {
     canSetPersist: false,
     fenceStatements: ['SET GLOBAL read_only = ON'],
     unfenceStatements: ['SET GLOBAL read_only = OFF'],
+    // MariaDB 10.5 split REPLICATION CLIENT; SHOW SLAVE STATUS needs SLAVE MONITOR since then.
+    monitorPrivilege: atLeast(version, 10, 5, 9) ? 'SLAVE MONITOR' : 'REPLICATION CLIENT',
     dumpGtidArgs: ['--master-data=2', '--gtid'],
     seedPrepare: ['RESET MASTER', "SET GLOBAL gtid_slave_pos = ''"],
     seedPosition: (text) => /^-- SET GLOBAL gtid_slave_pos\s*=\s*'([^']*)'/m.exec(text)?.[1],
@@ -270,6 +274,7 @@ function mysql(version: ServerVersion): Flavor {
     // super_read_only also stops users with SUPER, which read_only alone lets through.
     fenceStatements: ['SET GLOBAL super_read_only = ON'],
     unfenceStatements: ['SET GLOBAL super_read_only = OFF', 'SET GLOBAL read_only = OFF'],
+    monitorPrivilege: 'REPLICATION CLIENT',
     dumpGtidArgs: [
       atLeast(version, 8, 0, 26) ? '--source-data=2' : '--master-data=2',
       '--set-gtid-purged=ON',

@@ -6,6 +6,7 @@ import { type InventorySource, topologyOf } from '../inventory/source.ts';
 import { ToolkitError } from '../procedure/errors.ts';
 import type { Run } from '../procedure/run.ts';
 import { checkIdentities, checkReplicationSettings, connectNodes } from './cluster.ts';
+import { ensureMonitorUser } from './monitor-user.ts';
 import { readOptionFile, renderOptionFile, writeOptionFile } from './option-file.ts';
 import { classifySlave, describeReplica, readSlaveState, type SlaveAction } from './replica-state.ts';
 import { seedFromSnapshot } from './seed.ts';
@@ -25,8 +26,11 @@ export async function replicationProcedure(
   const sessions = await connectNodes(run, inventory, [master, ...slaves]);
   await checkIdentities(run, sessions);
   await checkReplicationSettings(run, sessions);
-  for (const node of [master, ...slaves])
+  for (const node of [master, ...slaves]) {
     await ensureReplicationUser(run, inventory, sessions.get(node.name)!);
+    // HAProxy's health agent logs in to every node, a promoted slave included.
+    if (inventory.mysql.monitor) await ensureMonitorUser(run, inventory, sessions.get(node.name)!);
+  }
   const masterSession = sessions.get(master.name)!;
   for (const slave of slaves) {
     await ensureReadOnly(run, sessions.get(slave.name)!, true);
