@@ -1,7 +1,7 @@
 import { openInventory } from '../inventory/load.ts';
 import type { Inventory } from '../inventory/schema.ts';
 import type { InventorySource } from '../inventory/source.ts';
-import { type FlagSpecs, type ParsedFlags, parseArgs, usage } from './args.ts';
+import { type FlagSpecs, type ParsedFlags, parseArgs, scriptArgs, usage } from './args.ts';
 import { oneLine, StepFailure, ToolkitError, UsageError } from './errors.ts';
 import { redact } from './redact.ts';
 import { createReporter, outputModeFor } from './reporter.ts';
@@ -29,6 +29,23 @@ export interface RunbookDefinition<F extends FlagSpecs> {
   /** Checks positionals and flags before anything is loaded or touched; throw UsageError. */
   validate?(flags: ParsedFlags<F & typeof commonFlags>, positionals: string[]): void;
   procedure(run: Run, context: RunbookContext<F>): Promise<void>;
+}
+
+/** A definition, or one built from the script's words (for runbooks that pass words on, like wrk-report). */
+export type RunbookSource<F extends FlagSpecs> =
+  | RunbookDefinition<F>
+  | ((words: string[]) => RunbookDefinition<F>);
+
+/**
+ * What every scripts/<name>.mjs does: reads its own words (raw, see scriptArgs) and runs the
+ * definition; the exit code is returned for the script to set.
+ */
+export async function runbookScript<F extends FlagSpecs>(
+  runbook: RunbookSource<F>,
+  scriptUrl: string,
+): Promise<number> {
+  const words = scriptArgs(scriptUrl);
+  return runbookMain(typeof runbook === 'function' ? runbook(words) : runbook, words);
 }
 
 /**
