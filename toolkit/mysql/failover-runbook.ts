@@ -27,6 +27,7 @@ export const failoverRunbook: RunbookDefinition<typeof flags> = {
     'records the new topology in the inventory, re-establishes semi-sync and reports how many transactions\n' +
     'acknowledged by the old master are missing on the new one (missing_acknowledged=N). A healthy master is left alone.',
   flags,
+  changesTopology: true,
   validate: (f) => {
     if (!(f['catch-up-timeout'] > 0))
       throw new UsageError('--catch-up-timeout must be a positive number of seconds');

@@ -15,6 +15,7 @@ export const replicationRunbook: RunbookDefinition<typeof flags> = {
     'and GTID settings, keeps a REPLICATION SLAVE-only user on every node, seeds an empty or diverged slave from a\n' +
     'consistent snapshot, and verifies with a marker written on the master and read back from each slave.',
   flags,
+  changesTopology: true,
   procedure: (run, { inventory, source, flags: f }) =>
     replicationProcedure(run, inventory, { rejoin: f.rejoin, source }),
 };
