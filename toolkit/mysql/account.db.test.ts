@@ -23,14 +23,12 @@ let admin: MysqlSession;
 
 beforeAll(async () => {
   cluster = await startTestCluster({ slaves: 1, mode: 'bare' });
-  const inventory = cluster.inventory();
-  admin = await MysqlSession.open(inventory.mysql.master, inventory.mysql.admin);
+  admin = await cluster.session('db1');
   await admin.exec('CREATE DATABASE IF NOT EXISTS app');
   await admin.exec('CREATE TABLE IF NOT EXISTS app.item (id INT PRIMARY KEY) ENGINE=InnoDB');
 });
 
 afterAll(async () => {
-  await admin?.close();
   await cluster?.stop();
 });
 

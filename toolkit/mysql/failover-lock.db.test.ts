@@ -2,32 +2,18 @@ import { readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Inventory } from '../inventory/schema.ts';
-import { localInventory } from '../local/inventory.ts';
 import { loadState } from '../local/state.ts';
 import { runRunbook, startTestCluster, type TestCluster } from '../local/testing.ts';
 import { auditLogFile, readAuditLog } from '../procedure/audit-log.ts';
 import { waitFor } from '../procedure/poll.ts';
-import { MysqlSession } from './session.ts';
 
 let cluster: TestCluster;
-let inventory: Inventory;
-const sessions: MysqlSession[] = [];
-
-async function open(name: string): Promise<MysqlSession> {
-  const node = [inventory.mysql.master, ...inventory.mysql.slaves].find((n) => n.name === name)!;
-  const session = await MysqlSession.open(node, inventory.mysql.admin);
-  sessions.push(session);
-  return session;
-}
 
 beforeAll(async () => {
   cluster = await startTestCluster({ slaves: 2, mode: 'replicating' });
-  inventory = cluster.inventory();
 });
 
 afterAll(async () => {
-  for (const s of sessions) s.destroy();
   await cluster?.stop();
 });
 
@@ -35,9 +21,9 @@ describe('two failover.mjs --switchover started at once', () => {
   it('one runs, the other is refused naming it, and both leave a line in the audit log', async () => {
     // db2 has received a transaction it has not applied: whichever run gets the lock waits in its
     // catch-up step until db2 applies it, so the two runs overlap however the machine schedules them.
-    const db2 = await open('db2');
+    const db2 = await cluster.session('db2');
     await db2.exec('STOP SLAVE SQL_THREAD');
-    const master = await open('db1');
+    const master = await cluster.session('db1');
     await master.exec('CREATE TABLE app.lock_probe (id INT PRIMARY KEY) ENGINE=InnoDB');
     const args = ['--switchover', '--json', '--catch-up-timeout', '240'];
     const runs = [runRunbook('failover', args, cluster.env), runRunbook('failover', args, cluster.env)];
@@ -92,11 +78,7 @@ describe('two failover.mjs --switchover started at once', () => {
     >;
     for (const secret of Object.values(secrets)) expect(log).not.toContain(secret);
     expect(statSync(auditLogFile(cluster.stateDir)).mode & 0o777).toBe(0o600);
-    const newMaster = await MysqlSession.open(
-      localInventory(loadState()).mysql.master,
-      inventory.mysql.admin,
-    );
-    sessions.push(newMaster);
+    const newMaster = await cluster.session(loadState().mysql.master);
     expect(
       await newMaster.value('SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_NAME = ?', [
         'lock_probe',

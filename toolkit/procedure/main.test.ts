@@ -119,6 +119,13 @@ describe('runbookMain for a runbook that changes the topology', () => {
     expect(await runbookMain(topologyRunbook(), ['--env', 'staging'])).toBe(0);
   });
 
+  it('says so and exits 1 when the audit log cannot be written, and still frees the lock', async () => {
+    mkdirSync(join(stateDir, 'audit.log'), { recursive: true });
+    expect(await runbookMain(topologyRunbook(), ['--env', 'staging'])).toBe(1);
+    expect(stderr.join('')).toMatch(/^switch: the audit log was not written: EISDIR/m);
+    expect(existsSync(join(stateDir, 'operation.lock'))).toBe(false);
+  });
+
   it('takes no lock and writes no audit line for a runbook that leaves the topology alone', async () => {
     const report = { ...topologyRunbook(), changesTopology: false };
     expect(await runbookMain(report, ['--env', 'staging'])).toBe(0);

@@ -93,7 +93,12 @@ export async function runbookMain<F extends FlagSpecs>(
   const topology = definition.changesTopology;
   let operation: Operation | undefined;
   if (typeof topology === 'function' ? topology(flags, positionals) : topology) {
-    const begun = Operation.begin(source.stateDir, definition.name, env, words);
+    let begun: ReturnType<typeof Operation.begin>;
+    try {
+      begun = Operation.begin(source.stateDir, definition.name, env, words);
+    } catch (error) {
+      return fail(definition.name, error, Boolean(flags.json), env);
+    }
     if ('refused' in begun) return refuse(definition.name, env, begun.refused, Boolean(flags.json));
     operation = begun.operation;
   }
@@ -111,10 +116,13 @@ export async function runbookMain<F extends FlagSpecs>(
     await run.close();
   }
   const report = run.report();
+  reporter.finished(report, failure);
   try {
-    reporter.finished(report, failure);
-  } finally {
     operation?.finish(report, failure && redact(failure));
+  } catch (error) {
+    // The topology may have changed: an operator must learn that its record is missing.
+    process.stderr.write(`${definition.name}: the audit log was not written: ${redact(oneLine(error))}\n`);
+    return 1;
   }
   return failure ? 1 : 0;
 }
