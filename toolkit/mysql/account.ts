@@ -43,7 +43,12 @@ interface AccountPlan {
  * are written with the binlog off: they add no GTID of their own and replicate nowhere. The
  * statements it runs are recorded into the step, masked.
  */
-export async function ensureAccount(run: Run, session: MysqlSession, step: string, account: Account) {
+export async function ensureAccount(
+  run: Run,
+  session: MysqlSession,
+  step: string,
+  account: Account,
+): Promise<void> {
   const { user, host } = account;
   const who = `'${user}'@'${host}'`;
   await run.converge({
