@@ -2,10 +2,10 @@ import { readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { waitFor } from '../../lib/poll.ts';
 import { loadState } from '../local/state.ts';
 import { runRunbook, startTestCluster, type TestCluster } from '../local/testing.ts';
 import { auditLogFile, readAuditLog } from '../procedure/audit-log.ts';
-import { waitFor } from '../procedure/poll.ts';
 
 let cluster: TestCluster;
 
