@@ -2,8 +2,7 @@
 // Why the ClickHouse copy exists: users by age and gender, and by city, over the whole table in milliseconds.
 import './lib/typescript.mjs';
 
-const { scriptArgs } = await import('../toolkit/procedure/args.ts');
-const { runbookMain } = await import('../toolkit/procedure/main.ts');
+const { runbookScript } = await import('../toolkit/procedure/main.ts');
 const { clickhouseReport } = await import('../toolkit/clickhouse/analytics.ts');
 
-process.exitCode = await runbookMain(clickhouseReport, scriptArgs(import.meta.url));
+process.exitCode = await runbookScript(clickhouseReport, import.meta.url);

@@ -2,45 +2,7 @@
 // Promote the most complete slave when the master is down (or on --switchover), fence the old master.
 import './lib/typescript.mjs';
 
-const { scriptArgs } = await import('../toolkit/procedure/args.ts');
-const { runbookMain } = await import('../toolkit/procedure/main.ts');
-const { UsageError } = await import('../toolkit/procedure/errors.ts');
-const { failoverProcedure } = await import('../toolkit/mysql/failover.ts');
+const { runbookScript } = await import('../toolkit/procedure/main.ts');
+const { failoverRunbook } = await import('../toolkit/mysql/failover-runbook.ts');
 
-process.exitCode = await runbookMain(
-  {
-    name: 'failover',
-    summary:
-      'When the master is down (or with --switchover while it is up), lets every slave apply what it received,\n' +
-      'promotes the slave with the most complete GTID set, repoints the others to it, fences the old master,\n' +
-      'records the new topology in the inventory, re-establishes semi-sync and reports how many transactions\n' +
-      'acknowledged by the old master are missing on the new one (missing_acknowledged=N). A healthy master is left alone.',
-    flags: {
-      switchover: {
-        type: 'boolean',
-        description: 'move a live master deliberately (fence it first, lose nothing)',
-        default: false,
-      },
-      candidate: {
-        type: 'string',
-        description: 'slave to promote (refused if it lacks transactions another slave has)',
-      },
-      'catch-up-timeout': {
-        type: 'number',
-        description: 'seconds slaves get to apply their relay logs',
-        default: 60,
-      },
-    },
-    validate: (flags) => {
-      if (!(flags['catch-up-timeout'] > 0))
-        throw new UsageError('--catch-up-timeout must be a positive number of seconds');
-    },
-    procedure: (run, { inventory, source, flags }) =>
-      failoverProcedure(run, inventory, source, {
-        switchover: flags.switchover,
-        candidate: flags.candidate,
-        catchUpTimeoutMs: flags['catch-up-timeout'] * 1000,
-      }),
-  },
-  scriptArgs(import.meta.url),
-);
+process.exitCode = await runbookScript(failoverRunbook, import.meta.url);

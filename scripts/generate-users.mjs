@@ -2,8 +2,7 @@
 // The seed's `flask user generate [count]`: tops the user table up to <count> users, with friendships, posts and dialogs.
 import './lib/typescript.mjs';
 
-const { scriptArgs } = await import('../toolkit/procedure/args.ts');
-const { runbookMain } = await import('../toolkit/procedure/main.ts');
+const { runbookScript } = await import('../toolkit/procedure/main.ts');
 const { generateRunbook } = await import('../toolkit/app/generate-runbook.ts');
 
-process.exitCode = await runbookMain(generateRunbook, scriptArgs(import.meta.url));
+process.exitCode = await runbookScript(generateRunbook, import.meta.url);

@@ -2,8 +2,7 @@
 // chat_message: app keyspace → its own keyspace with vtctldclient MoveTables, as a resumable state machine.
 import './lib/typescript.mjs';
 
-const { scriptArgs } = await import('../toolkit/procedure/args.ts');
-const { runbookMain } = await import('../toolkit/procedure/main.ts');
+const { runbookScript } = await import('../toolkit/procedure/main.ts');
 const { moveTablesRunbook } = await import('../toolkit/vitess/runbooks.ts');
 
-process.exitCode = await runbookMain(moveTablesRunbook, scriptArgs(import.meta.url));
+process.exitCode = await runbookScript(moveTablesRunbook, import.meta.url);

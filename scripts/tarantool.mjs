@@ -1,13 +1,10 @@
 #!/usr/bin/env zx
 // The seed's Tarantool steps (dofile init.lua, restart the replicator, systemctl status, tail the log) as one runbook.
+// The local environment's replicator control is handed down from here: the runbook does not import the environment.
 import './lib/typescript.mjs';
 
-const { scriptArgs } = await import('../toolkit/procedure/args.ts');
-const { runbookMain } = await import('../toolkit/procedure/main.ts');
+const { runbookScript } = await import('../toolkit/procedure/main.ts');
 const { tarantoolRunbook } = await import('../toolkit/tarantool/runbook.ts');
 const { localReplicatorControlFor } = await import('../toolkit/local/tarantool-component.ts');
 
-process.exitCode = await runbookMain(
-  tarantoolRunbook(localReplicatorControlFor),
-  scriptArgs(import.meta.url),
-);
+process.exitCode = await runbookScript(tarantoolRunbook(localReplicatorControlFor), import.meta.url);

@@ -2,8 +2,7 @@
 // A local Vitess cluster (etcd, vtctld, tablets, VTOrc, vtgate) for the chat_message runbooks: up | add-shards | retire-shards | down | status.
 import './lib/typescript.mjs';
 
-const { scriptArgs } = await import('../toolkit/procedure/args.ts');
-const { runbookMain } = await import('../toolkit/procedure/main.ts');
+const { runbookScript } = await import('../toolkit/procedure/main.ts');
 const { vitessLocalRunbook } = await import('../toolkit/vitess/local-runbook.ts');
 
-process.exitCode = await runbookMain(vitessLocalRunbook, scriptArgs(import.meta.url));
+process.exitCode = await runbookScript(vitessLocalRunbook, import.meta.url);

@@ -3,9 +3,7 @@
 // usage: npx zx scripts/wrk-report.mjs [--env <name>] [--users N] [--duration S] [--connections 1,10,100,1000] [--quick]
 import './lib/typescript.mjs';
 
-const { scriptArgs } = await import('../toolkit/procedure/args.ts');
-const { runbookMain } = await import('../toolkit/procedure/main.ts');
+const { runbookScript } = await import('../toolkit/procedure/main.ts');
 const { wrkReportRunbook } = await import('../benchmarks/wrk/runbook.ts');
 
-const words = scriptArgs(import.meta.url);
-process.exitCode = await runbookMain(wrkReportRunbook(words), words);
+process.exitCode = await runbookScript(wrkReportRunbook, import.meta.url);

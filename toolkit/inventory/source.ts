@@ -11,6 +11,8 @@ export interface InventorySource {
   readonly env: string;
   /** For messages: the file or state it reads. */
   readonly origin: string;
+  /** Where operations on this environment keep their lock and audit log (gitignored). */
+  readonly stateDir: string;
   load(): Promise<Inventory>;
   saveTopology(topology: Topology): Promise<void>;
 }

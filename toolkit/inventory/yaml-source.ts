@@ -26,6 +26,11 @@ export class YamlInventorySource implements InventorySource {
     this.origin = relative(repoRoot, file) || file;
   }
 
+  /** .local/<env>/ beside the YAML file: the operators of one environment share it, each environment has its own. */
+  get stateDir(): string {
+    return resolve(dirname(this.file), '.local', this.env);
+  }
+
   private overrideFile(): string {
     return resolve(stateDir(), 'topology', `${this.env}.json`);
   }

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { stateDir } from '../inventory/paths.ts';
 import type { Inventory, MysqlNode } from '../inventory/schema.ts';
 import type { InventorySource, Topology } from '../inventory/source.ts';
 import { validateInventory } from '../inventory/validate.ts';
@@ -54,6 +55,9 @@ export class LocalInventorySource implements InventorySource {
   readonly env = 'local';
   get origin(): string {
     return stateFile();
+  }
+  get stateDir(): string {
+    return stateDir();
   }
 
   async load(): Promise<Inventory> {

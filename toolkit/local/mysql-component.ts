@@ -1,7 +1,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { mysqlGreeting } from '../host/process.ts';
-import { resolveSecret } from '../inventory/secrets.ts';
+import { accountScript, ensureAccount } from '../mysql/account.ts';
 import { replicationProcedure } from '../mysql/replication.ts';
 import { semisyncProcedure } from '../mysql/semisync.ts';
 import { MysqlSession } from '../mysql/session.ts';
@@ -16,7 +16,6 @@ import {
   nodePaths,
   runAsSocketRoot,
   type ServerBinaries,
-  sqlString,
   startNode,
   stopNode,
   waitUntilServing,
@@ -221,17 +220,15 @@ async function ensureAdminUser(run: Run, binaries: ServerBinaries, node: LocalMy
     diff: (ok) => (ok ? null : `create '${inventory.mysql.admin.user}'@'127.0.0.1' over the socket`),
     describe: () => `'${inventory.mysql.admin.user}'@'127.0.0.1' logs in`,
     apply: async () => {
-      const user = sqlString(inventory.mysql.admin.user);
-      const password = sqlString(resolveSecret(inventory.mysql.admin.password));
-      const sql = ['127.0.0.1', 'localhost']
-        .map(
-          (host) =>
-            `CREATE USER IF NOT EXISTS ${user}@'${host}' IDENTIFIED BY ${password};\n` +
-            `ALTER USER ${user}@'${host}' IDENTIFIED BY ${password};\n` +
-            `GRANT ALL PRIVILEGES ON *.* TO ${user}@'${host}' WITH GRANT OPTION;\n`,
-        )
-        .join('');
-      await runAsSocketRoot(binaries, node, `SET SESSION sql_log_bin = 0;\n${sql}`);
+      const { user, password } = inventory.mysql.admin;
+      const accounts = ['127.0.0.1', 'localhost'].map((host) => ({
+        user,
+        host,
+        password,
+        grants: [{ privileges: ['ALL PRIVILEGES', 'GRANT OPTION'] }],
+        purpose: 'every privilege',
+      }));
+      await runAsSocketRoot(binaries, node, accountScript(accounts));
     },
   });
 }
@@ -269,29 +266,12 @@ async function ensureAppDatabase(run: Run, masterName: string): Promise<void> {
         ? master
         : await MysqlSession.open(localMysqlNode(state, node.name), inventory.mysql.admin);
     if (session !== master) run.onClose(() => session.close());
-    await run.converge({
-      name: 'app user',
-      host: node.name,
-      read: () => session.account(app.user, '%', resolveSecret(app.password)),
-      diff: (s) => {
-        if (!s.exists) return `create '${app.user}'@'%' with privileges on ${database} only`;
-        if (!s.passwordOk) return `reset the password of '${app.user}' from ${app.password}`;
-        if (!s.grants.some((g) => g.startsWith(`GRANT ALL PRIVILEGES ON \`${database}\`.*`)))
-          return `grant privileges on ${database}`;
-        return null;
-      },
-      describe: () => `'${app.user}'@'%' on ${database}`,
-      apply: async () => {
-        const password = resolveSecret(app.password);
-        await session.exec('SET SESSION sql_log_bin = 0');
-        try {
-          await session.exec("CREATE USER IF NOT EXISTS ?@'%' IDENTIFIED BY ?", [app.user, password]);
-          await session.exec("ALTER USER ?@'%' IDENTIFIED BY ?", [app.user, password]);
-          await session.exec("GRANT ALL PRIVILEGES ON ??.* TO ?@'%'", [database, app.user]);
-        } finally {
-          await session.exec('SET SESSION sql_log_bin = 1');
-        }
-      },
+    await ensureAccount(run, session, 'app user', {
+      user: app.user,
+      host: '%',
+      password: app.password,
+      grants: [{ privileges: ['ALL PRIVILEGES'], database }],
+      purpose: `every privilege on ${database} only`,
     });
   }
 }

@@ -216,7 +216,3 @@ export async function runAsSocketRoot(
   if (result.failed)
     throw new ToolkitError(`${node.name}: bootstrap SQL failed: ${result.stderr.split('\n')[0]}`);
 }
-
-export function sqlString(value: string): string {
-  return `'${value.replaceAll('\\', '\\\\').replaceAll("'", "\\'")}'`;
-}

@@ -17,7 +17,7 @@ import {
   tarantoolAppCredential,
 } from '../tarantool/credentials.ts';
 import { measureLag } from '../tarantool/lag.ts';
-import { ensureReplicatorUser } from '../tarantool/mysql-user.ts';
+import { ensureReplicatorUsers } from '../tarantool/mysql-user.ts';
 import { connectAdmin, describeLag, type ReplicatorControl, replicatedTables } from '../tarantool/runbook.ts';
 import { ensureTarantoolSchema } from '../tarantool/schema.ts';
 import {
@@ -192,21 +192,7 @@ export const tarantoolComponent: LocalComponent = {
           );
           return;
         }
-        for (const node of [inventory.mysql.master, ...inventory.mysql.slaves]) {
-          const session =
-            node === inventory.mysql.master ? master : await MysqlSession.open(node, inventory.mysql.admin);
-          try {
-            await ensureReplicatorUser(
-              run,
-              session,
-              replicatorMysqlCredential(inventory),
-              inventory.mysql.database,
-              tables,
-            );
-          } finally {
-            if (session !== master) await session.close();
-          }
-        }
+        await ensureReplicatorUsers(run, inventory, tables);
         await localReplicatorControl.ensureRunning(run, false);
         await run.verify('caught up', 'replicator', async () => {
           const lag = await waitFor(

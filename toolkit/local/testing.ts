@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePorts } from '../../lib/net.ts';
 import type { Inventory } from '../inventory/schema.ts';
+import { MysqlSession } from '../mysql/session.ts';
 import { createReporter } from '../procedure/reporter.ts';
 import { Run } from '../procedure/run.ts';
 import type { RunbookReport } from '../procedure/types.ts';
-import { localInventory } from './inventory.ts';
+import { localInventory, localMysqlNode } from './inventory.ts';
 import { mysqlComponent, startMysqlNodes } from './mysql-component.ts';
 import { ensureLocalSecrets } from './secrets-file.ts';
 import { loadState, saveState } from './state.ts';
@@ -17,6 +18,8 @@ export interface TestCluster {
   /** Environment for child processes (runbooks run as `npx zx`) so they act on this cluster. */
   env: NodeJS.ProcessEnv;
   inventory(): Inventory;
+  /** An admin session to a node of the current topology by name; closed by stop(). */
+  session(name: string): Promise<MysqlSession>;
   stop(): Promise<void>;
 }
 
@@ -57,12 +60,24 @@ export async function startTestCluster(
     );
   }
   await run.close();
+  const sessions: MysqlSession[] = [];
   return {
     stateDir,
     basePort,
     env: { ...process.env, ...env },
     inventory: () => localInventory(loadState()),
-    stop: () => stopTestCluster(stateDir),
+    session: async (name) => {
+      const session = await MysqlSession.open(
+        localMysqlNode(loadState(), name),
+        localInventory(loadState()).mysql.admin,
+      );
+      sessions.push(session);
+      return session;
+    },
+    stop: async () => {
+      for (const session of sessions.splice(0)) session.destroy();
+      await stopTestCluster(stateDir);
+    },
   };
 }
 

@@ -1,7 +1,7 @@
 import type { Inventory } from '../inventory/schema.ts';
-import { resolveSecret } from '../inventory/secrets.ts';
 import { UsageError } from '../procedure/errors.ts';
 import type { Run } from '../procedure/run.ts';
+import { ensureAccount } from './account.ts';
 import type { MysqlSession } from './session.ts';
 
 /** The agent holds one connection per node; a few spare for a restart that overlaps the old process. */
@@ -9,8 +9,8 @@ const maxConnections = 4;
 
 /**
  * The HAProxy health agent's account (toolkit/haproxy/agent.ts) on one node: the flavor's replica-status privilege and nothing else
- * (read_only and server_id need none), a few connections at most. Made with sql_log_bin off on
- * every node, like the replication user, so that a promoted slave has it too.
+ * (read_only and server_id need none), a few connections at most. Kept by the one account writer (binlog off, on
+ * every node, so that a promoted slave has it too); the connection limit is its own step.
  */
 export async function ensureMonitorUser(
   run: Run,
@@ -19,43 +19,28 @@ export async function ensureMonitorUser(
 ): Promise<void> {
   const monitor = inventory.mysql.monitor;
   if (!monitor) throw new UsageError(`inventory ${inventory.name}: mysql.monitor is not set`);
-  const { user, password: ref } = monitor;
+  const { user, password } = monitor;
   const host = '%';
   const privilege = session.flavor.monitorPrivilege;
+  await ensureAccount(run, session, 'monitor user', {
+    user,
+    host,
+    password,
+    grants: [{ privileges: [privilege] }],
+    purpose: `${privilege} only`,
+  });
   await run.converge({
-    name: 'monitor user',
+    name: 'monitor user connections',
     host: session.node.name,
-    read: async () => ({
-      account: await session.account(user, host, resolveSecret(ref)),
-      limit: await session.value('SELECT max_user_connections FROM mysql.user WHERE User = ? AND Host = ?', [
-        user,
-        host,
-      ]),
-    }),
-    diff: ({ account, limit }) => {
-      if (!account.exists) return `create '${user}'@'${host}' with ${privilege} only`;
-      const privileges = account.grants
-        .map((g) => /^GRANT (.+?) ON /i.exec(g)?.[1]?.toUpperCase() ?? g)
-        .filter((p) => p !== 'USAGE');
-      if (privileges.length !== 1 || privileges[0] !== privilege)
-        return `reduce '${user}' to ${privilege} (has ${privileges.join('; ') || 'nothing'})`;
-      if (!account.passwordOk) return `reset the password of '${user}' from ${ref}`;
-      if (Number(limit) !== maxConnections) return `limit '${user}' to ${maxConnections} connections`;
-      return null;
-    },
-    describe: () => `'${user}'@'${host}': ${privilege} only, ${maxConnections} connections at most`,
+    read: () =>
+      session.value('SELECT max_user_connections FROM mysql.user WHERE User = ? AND Host = ?', [user, host]),
+    diff: (limit) =>
+      Number(limit) === maxConnections ? null : `limit '${user}' to ${maxConnections} connections`,
+    describe: () => `'${user}'@'${host}': ${maxConnections} connections at most`,
     apply: async () => {
-      const password = resolveSecret(ref);
       await session.exec('SET SESSION sql_log_bin = 0');
       try {
-        await session.exec('CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?', [user, host, password]);
-        await session.exec(`ALTER USER ?@? IDENTIFIED BY ? WITH MAX_USER_CONNECTIONS ${maxConnections}`, [
-          user,
-          host,
-          password,
-        ]);
-        await session.exec('REVOKE ALL PRIVILEGES, GRANT OPTION FROM ?@?', [user, host]);
-        await session.exec(`GRANT ${privilege} ON *.* TO ?@?`, [user, host]);
+        await session.exec(`ALTER USER ?@? WITH MAX_USER_CONNECTIONS ${maxConnections}`, [user, host]);
       } finally {
         await session.exec('SET SESSION sql_log_bin = 1');
       }

@@ -5,6 +5,7 @@ import { resolveSecret } from '../inventory/secrets.ts';
 import { type InventorySource, topologyOf } from '../inventory/source.ts';
 import { ToolkitError } from '../procedure/errors.ts';
 import type { Run } from '../procedure/run.ts';
+import { ensureAccount } from './account.ts';
 import { checkIdentities, checkReplicationSettings, connectNodes } from './cluster.ts';
 import { ensureMonitorUser } from './monitor-user.ts';
 import { readOptionFile, renderOptionFile, writeOptionFile } from './option-file.ts';
@@ -83,48 +84,20 @@ async function rejoin(
   return next;
 }
 
-/**
- * The replication user exists on every node (so any slave can become a master), with REPLICATION
- * SLAVE and nothing else. Created with sql_log_bin off, so it leaves no GTID of its own.
- */
+/** The replication user on every node (so any slave can become a master): REPLICATION SLAVE and nothing else. */
 export async function ensureReplicationUser(
   run: Run,
   inventory: Inventory,
   session: MysqlSession,
 ): Promise<void> {
-  const { user, password: ref } = inventory.mysql.replication;
-  const host = '%';
-  await run.converge({
-    name: 'replication user',
-    host: session.node.name,
-    read: () => session.account(user, host, resolveSecret(ref)),
-    diff: (s) => {
-      if (!s.exists) return `create '${user}'@'${host}' with REPLICATION SLAVE only`;
-      const privileges = s.grants.map(privilegesOf).filter((p) => p !== 'USAGE');
-      if (privileges.length !== 1 || privileges[0] !== 'REPLICATION SLAVE') {
-        return `reduce '${user}' to REPLICATION SLAVE (has ${privileges.join('; ') || 'nothing'})`;
-      }
-      if (!s.passwordOk) return `reset the password of '${user}' from ${ref}`;
-      return null;
-    },
-    describe: () => `'${user}'@'${host}': REPLICATION SLAVE only`,
-    apply: async () => {
-      const password = resolveSecret(ref);
-      await session.exec('SET SESSION sql_log_bin = 0');
-      try {
-        await session.exec('CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?', [user, host, password]);
-        await session.exec('ALTER USER ?@? IDENTIFIED BY ?', [user, host, password]);
-        await session.exec('REVOKE ALL PRIVILEGES, GRANT OPTION FROM ?@?', [user, host]);
-        await session.exec('GRANT REPLICATION SLAVE ON *.* TO ?@?', [user, host]);
-      } finally {
-        await session.exec('SET SESSION sql_log_bin = 1');
-      }
-    },
+  const { user, password } = inventory.mysql.replication;
+  await ensureAccount(run, session, 'replication user', {
+    user,
+    host: '%',
+    password,
+    grants: [{ privileges: ['REPLICATION SLAVE'] }],
+    purpose: 'REPLICATION SLAVE only',
   });
-}
-
-function privilegesOf(grant: string): string {
-  return /^GRANT (.+?) ON /i.exec(grant)?.[1]?.toUpperCase() ?? grant;
 }
 
 export async function ensureReadOnly(run: Run, session: MysqlSession, readOnly: boolean): Promise<void> {

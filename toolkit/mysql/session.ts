@@ -3,15 +3,10 @@ import { openConnection, type Row, type SqlValue } from '../../lib/mysql.ts';
 import type { Credential, MysqlNode } from '../inventory/schema.ts';
 import { resolveSecret } from '../inventory/secrets.ts';
 import { ToolkitError } from '../procedure/errors.ts';
+import { recordStatement } from '../procedure/statements.ts';
 import { type Flavor, flavorFor } from './flavor.ts';
 
 export type { Row, SqlValue };
-
-export interface AccountState {
-  exists: boolean;
-  grants: string[];
-  passwordOk: boolean;
-}
 
 /** One connection to one server, with the server's flavor and errors that name the node. */
 export class MysqlSession {
@@ -64,11 +59,15 @@ export class MysqlSession {
     }
   }
 
+  /** A statement that changes something; it is recorded (masked) into the step that runs it. */
   async exec(sql: string, values: SqlValue[] = []): Promise<void> {
+    const recorded = recordStatement(this.node.name, this.conn.format(sql, values));
     try {
       await this.conn.query(sql, values);
     } catch (error) {
-      throw queryError(this.node, error);
+      const failure = queryError(this.node, error);
+      if (recorded) recorded.error = failure.code;
+      throw failure;
     }
   }
 
@@ -102,33 +101,6 @@ export class MysqlSession {
 
   async executedGtid() {
     return this.flavor.parseGtid((await this.value(this.flavor.executedGtidSql)) ?? '');
-  }
-
-  /** An account as the converge steps compare it: whether it exists, its SHOW GRANTS lines, whether the password is right. */
-  async account(user: string, host: string, password: string): Promise<AccountState> {
-    const exists =
-      (await this.value('SELECT COUNT(*) FROM mysql.user WHERE User = ? AND Host = ?', [user, host])) !== '0';
-    if (!exists) return { exists, grants: [], passwordOk: false };
-    const rows = await this.query('SHOW GRANTS FOR ?@?', [user, host]);
-    const grants = rows.map((r) => String(Object.values(r)[0]));
-    return { exists, grants, passwordOk: await this.passwordMatches(user, host, password) };
-  }
-
-  /** Whether user@host has this password: MariaDB compares hashes; MySQL salts them, so it tries a login. */
-  async passwordMatches(user: string, host: string, password: string): Promise<boolean> {
-    if (this.flavor.version.kind === 'mariadb') {
-      const stored = await this.value(
-        'SELECT authentication_string FROM mysql.user WHERE User = ? AND Host = ?',
-        [user, host],
-      );
-      return stored !== null && stored === (await this.value('SELECT PASSWORD(?)', [password]));
-    }
-    try {
-      await (await MysqlSession.login(this.node, user, password, { timeoutMs: 3000 })).close();
-      return true;
-    } catch {
-      return false;
-    }
   }
 
   async close(): Promise<void> {

@@ -1,8 +1,10 @@
 import { openInventory } from '../inventory/load.ts';
 import type { Inventory } from '../inventory/schema.ts';
 import type { InventorySource } from '../inventory/source.ts';
-import { type FlagSpecs, type ParsedFlags, parseArgs, usage } from './args.ts';
+import { type FlagSpecs, type ParsedFlags, parseArgs, scriptArgs, usage } from './args.ts';
 import { oneLine, StepFailure, ToolkitError, UsageError } from './errors.ts';
+import { Operation } from './operation.ts';
+import { describeHolder } from './operation-lock.ts';
 import { redact } from './redact.ts';
 import { createReporter, outputModeFor } from './reporter.ts';
 import { Run } from './run.ts';
@@ -26,9 +28,33 @@ export interface RunbookDefinition<F extends FlagSpecs> {
   summary: string;
   flags?: F;
   positionalUsage?: string;
+  /**
+   * Changes the topology (who replicates from whom, where traffic goes): such a run holds the
+   * environment's operation lock and leaves a line in its audit log. A function decides per run.
+   */
+  changesTopology?:
+    | boolean
+    | ((flags: ParsedFlags<F & typeof commonFlags>, positionals: string[]) => boolean);
   /** Checks positionals and flags before anything is loaded or touched; throw UsageError. */
   validate?(flags: ParsedFlags<F & typeof commonFlags>, positionals: string[]): void;
   procedure(run: Run, context: RunbookContext<F>): Promise<void>;
+}
+
+/** A definition, or one built from the script's words (for runbooks that pass words on, like wrk-report). */
+export type RunbookSource<F extends FlagSpecs> =
+  | RunbookDefinition<F>
+  | ((words: string[]) => RunbookDefinition<F>);
+
+/**
+ * What every scripts/<name>.mjs does: reads its own words (raw, see scriptArgs) and runs the
+ * definition; the exit code is returned for the script to set.
+ */
+export async function runbookScript<F extends FlagSpecs>(
+  runbook: RunbookSource<F>,
+  scriptUrl: string,
+): Promise<number> {
+  const words = scriptArgs(scriptUrl);
+  return runbookMain(typeof runbook === 'function' ? runbook(words) : runbook, words);
 }
 
 /**
@@ -64,8 +90,22 @@ export async function runbookMain<F extends FlagSpecs>(
   } catch (error) {
     return fail(definition.name, error, Boolean(flags.json), env);
   }
+  const topology = definition.changesTopology;
+  let operation: Operation | undefined;
+  if (typeof topology === 'function' ? topology(flags, positionals) : topology) {
+    let begun: ReturnType<typeof Operation.begin>;
+    try {
+      begun = Operation.begin(source.stateDir, definition.name, env, words);
+    } catch (error) {
+      return fail(definition.name, error, Boolean(flags.json), env);
+    }
+    if ('refused' in begun) return refuse(definition.name, env, begun.refused, Boolean(flags.json));
+    operation = begun.operation;
+  }
   const reporter = createReporter(outputModeFor(Boolean(flags.json)));
   const run = new Run({ runbook: definition.name, env, dryRun: Boolean(flags['dry-run']), reporter });
+  if (operation?.tookOverFrom)
+    run.note(`took over the operation lock left by ${describeHolder(operation.tookOverFrom)}: it is gone`);
   let failure: string | undefined;
   try {
     await definition.procedure(run, { inventory, source, flags, positionals });
@@ -75,8 +115,24 @@ export async function runbookMain<F extends FlagSpecs>(
   } finally {
     await run.close();
   }
-  reporter.finished(run.report(), failure);
+  const report = run.report();
+  reporter.finished(report, failure);
+  try {
+    operation?.finish(report, failure && redact(failure));
+  } catch (error) {
+    // The topology may have changed: an operator must learn that its record is missing.
+    process.stderr.write(`${definition.name}: the audit log was not written: ${redact(oneLine(error))}\n`);
+    return 1;
+  }
   return failure ? 1 : 0;
+}
+
+/** Another run holds the lock: one line naming it, exit 1, nothing touched. */
+function refuse(runbook: string, env: string, message: string, json: boolean): number {
+  if (json)
+    process.stdout.write(`${JSON.stringify({ runbook, env, changed: 0, steps: [], error: message })}\n`);
+  process.stderr.write(`${runbook}: ${message}\n`);
+  return 1;
 }
 
 function fail(runbook: string, error: unknown, json: boolean, env: string): number {

@@ -3,6 +3,7 @@ import { StepFailure } from './errors.ts';
 import { registerSecret } from './redact.ts';
 import type { Reporter } from './reporter.ts';
 import { type ConvergeStep, Run } from './run.ts';
+import { recordStatement } from './statements.ts';
 import type { RunbookReport, StepRecord } from './types.ts';
 
 type Event =
@@ -363,5 +364,31 @@ describe('Run.close', () => {
     });
     await run.close();
     expect(order).toEqual(['a']);
+  });
+});
+
+describe('statements a step executed', () => {
+  it('are attached to the step that ran them, masked, and to none other', async () => {
+    const { run, reporter } = newRun();
+    registerSecret('step-secret-77');
+    await run.action('create user', 'db1', 'create it', async () => {
+      recordStatement('db1', "CREATE USER 'u'@'%' IDENTIFIED BY 'step-secret-77'");
+      return undefined;
+    });
+    await run.check('reachable', 'db2', async () => 'MariaDB 10.11');
+    await expect(
+      run.step('fence', 'db1', async () => {
+        recordStatement('db1', 'SET GLOBAL read_only = 1');
+        throw new Error('lost the connection');
+      }),
+    ).rejects.toBeInstanceOf(StepFailure);
+    expect(reporter.ended().map((r) => r.statements)).toEqual([
+      [{ host: 'db1', text: "CREATE USER 'u'@'%' IDENTIFIED BY '***'" }],
+      undefined,
+      [{ host: 'db1', text: 'SET GLOBAL read_only = 1' }],
+    ]);
+    expect(run.report().steps[0]?.statements).toEqual([
+      { host: 'db1', text: "CREATE USER 'u'@'%' IDENTIFIED BY '***'" },
+    ]);
   });
 });

@@ -2,6 +2,7 @@ import { oneLine, StepFailure } from './errors.ts';
 import { ProgressMeter } from './progress.ts';
 import { redact } from './redact.ts';
 import type { Reporter } from './reporter.ts';
+import { collectStatements } from './statements.ts';
 import type { RunbookReport, StepRecord, StepStatus } from './types.ts';
 
 /**
@@ -94,15 +95,17 @@ export class Run {
     body: () => Promise<{ status: Exclude<StepStatus, 'failed'>; detail: string }>,
   ): Promise<StepStatus> {
     this.reporter.stepStarted(name, host);
-    try {
-      const { status, detail } = await body();
-      this.record({ name, host, status, detail });
+    const { statements, outcome } = await collectStatements(body);
+    const executed = statements.length ? { statements } : {};
+    if (outcome.status === 'fulfilled') {
+      const { status, detail } = outcome.value;
+      this.record({ name, host, status, detail, ...executed });
       return status;
-    } catch (error) {
-      const reason = error instanceof StepFailure ? error.reason : oneLine(error);
-      this.record({ name, host, status: 'failed', detail: reason });
-      throw error instanceof StepFailure ? error : new StepFailure(name, host, redact(reason));
     }
+    const error = outcome.reason;
+    const reason = error instanceof StepFailure ? error.reason : oneLine(error);
+    this.record({ name, host, status: 'failed', detail: reason, ...executed });
+    throw error instanceof StepFailure ? error : new StepFailure(name, host, redact(reason));
   }
 
   progress(text: string): void {
@@ -137,7 +140,13 @@ export class Run {
       runbook: this.runbook,
       env: this.env,
       changed: this.steps.filter((s) => s.status === 'changed').length,
-      steps: this.steps.map((s) => ({ ...s, detail: redact(s.detail) })),
+      steps: this.steps.map((s) => ({
+        ...s,
+        detail: redact(s.detail),
+        ...(s.statements
+          ? { statements: s.statements.map((statement) => ({ ...statement, text: redact(statement.text) })) }
+          : {}),
+      })),
     };
   }
 

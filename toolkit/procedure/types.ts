@@ -1,3 +1,5 @@
+import type { ExecutedStatement } from './statements.ts';
+
 export type StepStatus = 'ok' | 'changed' | 'planned' | 'failed';
 
 export interface StepRecord {
@@ -5,6 +7,8 @@ export interface StepRecord {
   host: string;
   status: StepStatus;
   detail: string;
+  /** What the step executed on servers (secrets masked); absent when it executed nothing. */
+  statements?: ExecutedStatement[];
 }
 
 /** The one JSON object a runbook prints with --json. */

@@ -7,9 +7,9 @@ import { MysqlSession } from '../mysql/session.ts';
 import { ToolkitError, UsageError } from '../procedure/errors.ts';
 import type { RunbookDefinition } from '../procedure/main.ts';
 import type { Run } from '../procedure/run.ts';
-import { replicatorMysqlCredential, tarantoolAdminCredential } from './credentials.ts';
+import { tarantoolAdminCredential } from './credentials.ts';
 import { measureLag, type ReplicaLag } from './lag.ts';
-import { ensureReplicatorUser } from './mysql-user.ts';
+import { ensureReplicatorUsers } from './mysql-user.ts';
 import { loadReplicatorConfig } from './replicator/config.ts';
 import { describePosition } from './replicator/position.ts';
 import { ensureTarantoolSchema } from './schema.ts';
@@ -88,17 +88,7 @@ export function tarantoolRunbook(
       await ensureTarantoolSchema(run, admin!, host);
 
       const tables = replicatedTables(inventory);
-      for (const node of [inventory.mysql.master, ...inventory.mysql.slaves]) {
-        const session = await MysqlSession.open(node, inventory.mysql.admin);
-        run.onClose(() => session.close());
-        await ensureReplicatorUser(
-          run,
-          session,
-          replicatorMysqlCredential(inventory),
-          inventory.mysql.database,
-          tables,
-        );
-      }
+      await ensureReplicatorUsers(run, inventory, tables);
 
       const control = replicatorControl(inventory);
       if (control) await control.ensureRunning(run, f.restart);

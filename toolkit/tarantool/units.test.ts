@@ -2,7 +2,6 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decode, encode, type MsgValue } from '../../lib/tarantool/msgpack.ts';
 import { gtidSequences } from './lag.ts';
-import { normalizeGrant } from './mysql-user.ts';
 import { expandEnv, parseReplicatorConfig } from './replicator/config.ts';
 import { columnKind, toField } from './replicator/row-values.ts';
 
@@ -65,15 +64,7 @@ describe('row values', () => {
   });
 });
 
-describe('grants and GTIDs', () => {
-  it('reads MariaDB grants in one canonical form', () => {
-    expect(
-      normalizeGrant(
-        'GRANT BINLOG MONITOR, REPLICATION SLAVE ON *.* TO `replicator`@`%` IDENTIFIED BY PASSWORD',
-      ),
-    ).toBe('REPLICATION SLAVE, REPLICATION CLIENT ON *.*');
-  });
-
+describe('GTIDs', () => {
   it('takes the highest sequence per domain', () => {
     expect([...gtidSequences('0-1-100,1-2-7, 0-3-101')]).toEqual([
       ['0', 101],

@@ -319,6 +319,8 @@ export const vitessLocalRunbook: RunbookDefinition<Record<string, never>> = {
     'v19+ binaries, etcd and MySQL 8 on PATH. Actions: up | add-shards <keyspace> <shards> | retire-shards <keyspace>\n' +
     '<shards> | down | status. Data and logs: .local/vitess/vtdataroot.',
   positionalUsage: '<up|add-shards|retire-shards|down|status> [keyspace shards]',
+  // Adding or retiring shards changes the cluster's shape; bringing the cluster up or down does not.
+  changesTopology: (_flags, [action]) => action === 'add-shards' || action === 'retire-shards',
   validate(_flags, positionals) {
     const [action, keyspace, shards] = positionals;
     if (!actions.includes(action as (typeof actions)[number]))

@@ -127,6 +127,7 @@ export const moveTablesRunbook: RunbookDefinition<typeof moveTablesFlags> = {
     'writes, complete. A re-run resumes from the state Vitess reports; --until stops after a stage (such as\n' +
     'switch-writes, while --reverse still works); --reverse and --cancel roll back.',
   flags: moveTablesFlags,
+  changesTopology: true,
   validate(flags, positionals) {
     if (positionals.length > 0)
       throw new UsageError(`movetables takes no positional arguments (got ${positionals.join(' ')})`);
@@ -164,6 +165,7 @@ export const reshardRunbook: RunbookDefinition<typeof reshardFlags> = {
     'stage (such as switch-writes, while --reverse still works); --reverse and --cancel roll back.',
   positionalUsage: '<source-shards> <target-shards>',
   flags: reshardFlags,
+  changesTopology: true,
   validate(flags, positionals) {
     if (positionals.length !== 2) {
       throw new UsageError(

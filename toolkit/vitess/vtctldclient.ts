@@ -1,5 +1,6 @@
 import { execa } from 'execa';
 import { ToolkitError } from '../procedure/errors.ts';
+import { recordStatement } from '../procedure/statements.ts';
 
 export interface ExecResult {
   exitCode: number;
@@ -111,9 +112,13 @@ export class Vtctld {
     return shellLine(['vtctldclient', ...this.argv(args)]);
   }
 
+  /** Runs one command; one that changes something is recorded into the step that runs it. */
   async run(args: string[], timeoutMs = this.timeoutMs): Promise<string> {
     const command = this.commandLine(args);
+    const recorded = isRead(args) ? undefined : recordStatement(this.server, command);
     const result = await this.exec(this.binary, this.argv(args), timeoutMs);
+    if (recorded && (result.failure || result.exitCode !== 0))
+      recorded.error = result.failure ?? `exit ${result.exitCode}`;
     if (result.failure === 'missing') {
       throw new VtctldError(
         'unreachable',
@@ -130,6 +135,11 @@ export class Vtctld {
     }
     return result.stdout;
   }
+}
+
+/** Get* commands, and a workflow's `status` and VDiff's `show`, only read. */
+function isRead(args: string[]): boolean {
+  return /^Get/.test(args[0] ?? '') || args.includes('status') || args.includes('show');
 }
 
 /** Workflow-not-found answers: Vitess words these differently by command and version. */
