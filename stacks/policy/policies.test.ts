@@ -32,7 +32,13 @@ function resource(
   inputs: Record<string, unknown>,
   additionalSecretOutputs: string[] = [],
 ): MockedResource {
-  return { type, name, inputs, options: { additionalSecretOutputs, protect: false, dependencies: [] } };
+  return {
+    urn: `urn:pulumi:test::highload-social::${type}::${name}`,
+    type,
+    name,
+    inputs,
+    options: { additionalSecretOutputs, protect: false, dependencies: [], parent: '', aliases: [] },
+  };
 }
 const firewall = (inputs: Record<string, unknown>) => resource('gcp:compute/firewall:Firewall', 'fw', inputs);
 const container = (envs: string[], secretOutputs: string[] = ['envs']) =>
