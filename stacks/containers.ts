@@ -1,6 +1,5 @@
 import * as docker from '@pulumi/docker';
 import * as pulumi from '@pulumi/pulumi';
-import type { Host } from './hosts.ts';
 import { readShared, type SharedFile } from './shared-files.ts';
 
 export type EnvValue = pulumi.Input<string | number>;
@@ -25,21 +24,30 @@ export interface ServiceSpec {
   dependsOn?: pulumi.Resource[];
 }
 
+export interface HostContainersArgs {
+  /** The host's name: every Docker resource's name starts with it, as before hosts were components. */
+  prefix: string;
+  /** Options of the network, images and containers (parent, provider, aliases). */
+  opts: pulumi.CustomResourceOptions;
+  /** Options of the data volumes; their `protect` comes from the host. */
+  volumeOpts: pulumi.CustomResourceOptions;
+}
+
 /** The containers of one host on a private network, with images pulled once per host. */
 export class HostContainers {
-  private readonly network: docker.Network;
+  private network?: docker.Network;
   private readonly images = new Map<string, docker.RemoteImage>();
 
-  constructor(
-    private readonly host: Host,
-    private readonly prefix: string,
-    private readonly protectData: boolean,
-  ) {
-    this.network = new docker.Network(
-      `${prefix}-net`,
+  constructor(private readonly args: HostContainersArgs) {}
+
+  /** Created with the first container, so a host without any (Vitess's) has no network either. */
+  private networkName(): pulumi.Output<string> {
+    this.network ??= new docker.Network(
+      `${this.args.prefix}-net`,
       { name: 'highload-social', driver: 'bridge' },
-      { provider: host.docker },
+      this.args.opts,
     );
+    return this.network.name;
   }
 
   private image(name: string): docker.RemoteImage {
@@ -47,9 +55,9 @@ export class HostContainers {
     if (!image) {
       const key = name.replace(/[^a-z0-9]+/g, '-').replace(/-+$/, '');
       image = new docker.RemoteImage(
-        `${this.prefix}-image-${key}`,
+        `${this.args.prefix}-image-${key}`,
         { name, keepLocally: true },
-        { provider: this.host.docker },
+        this.args.opts,
       );
       this.images.set(name, image);
     }
@@ -57,19 +65,19 @@ export class HostContainers {
   }
 
   add(spec: ServiceSpec): docker.Container {
-    const opts = { provider: this.host.docker };
+    const { prefix, opts, volumeOpts } = this.args;
     const volumes = (spec.dataPaths ?? []).map((containerPath, i) => {
       const key = i === 0 ? 'data' : `data-${i + 1}`;
       const volume = new docker.Volume(
-        `${this.prefix}-${spec.name}-${key}`,
+        `${prefix}-${spec.name}-${key}`,
         { name: `${spec.name}-${key}` },
-        { ...opts, protect: this.protectData, retainOnDelete: this.protectData },
+        volumeOpts,
       );
       return { volumeName: volume.name, containerPath };
     });
     const hasSecrets = Object.keys(spec.secretEnv ?? {}).length > 0;
     return new docker.Container(
-      `${this.prefix}-${spec.name}`,
+      `${prefix}-${spec.name}`,
       {
         name: spec.name,
         image: this.image(spec.image).imageId,
@@ -81,7 +89,7 @@ export class HostContainers {
         volumes,
         ulimits: spec.ulimits,
         healthcheck: spec.healthcheck,
-        networksAdvanced: [{ name: this.network.name, aliases: [spec.name] }],
+        networksAdvanced: [{ name: this.networkName(), aliases: [spec.name] }],
         restart: 'unless-stopped',
         mustRun: true,
       },

@@ -4,6 +4,7 @@ import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
 import { renderCloudInit } from './cloud-init.ts';
 import type { StackSettings } from './config.ts';
+import { HostContainers, type ServiceSpec } from './containers.ts';
 import type { HostPlan } from './topology.ts';
 
 export interface HostContext {
@@ -13,70 +14,107 @@ export interface HostContext {
   stackTag: string;
 }
 
-export interface Host {
-  plan: HostPlan;
-  /** The static external address: stable across instance replacement, so the inventory stays valid. */
-  address: pulumi.Output<string>;
-  instance: gcp.compute.Instance;
-  docker: docker.Provider;
-}
-
 export function roleTag(stackTag: string, role: HostPlan['role']): string {
   return `${stackTag}-${role}`;
 }
 
-/** A GCP instance with Docker, a static address, and a Docker provider that reaches it over SSH. */
-export function createHost(ctx: HostContext, plan: HostPlan): Host {
-  const { settings, stack } = ctx;
-  const name = `${stack}-${plan.key}`;
-  const hasData = plan.role !== 'vitess';
-  const address = new gcp.compute.Address(name, {
-    name,
-    region: settings.region,
-    addressType: 'EXTERNAL',
-    description: `highload-social ${stack} ${plan.key}`,
-  });
-  const instance = new gcp.compute.Instance(
-    name,
-    {
+/**
+ * Every child of a host was a resource of the stack itself until hosts became components: this alias
+ * names that old URN, so the engine moves the resource into the component instead of replacing it.
+ */
+export const formerlyTopLevel: pulumi.Alias[] = [{ parent: pulumi.rootStackResource }];
+
+/**
+ * One machine of the stack as a component (`social:infra:Host`): its static address, the instance, the
+ * readiness check, the Docker provider that reaches it over SSH, and its containers. Options given to the
+ * component flow to the children: `protect` guards the address, the instance and the data volumes; the
+ * parts that are rebuilt on purpose (readiness check, provider, network, images, containers) opt out,
+ * since a protected container could never be replaced by a new image.
+ */
+export class Host extends pulumi.ComponentResource {
+  static readonly type = 'social:infra:Host';
+
+  readonly plan: HostPlan;
+  /** The static external address: stable across instance replacement, so the inventory stays valid. */
+  readonly address: pulumi.Output<string>;
+  readonly instance: gcp.compute.Instance;
+  readonly docker: docker.Provider;
+  private readonly containers: HostContainers;
+
+  constructor(ctx: HostContext, plan: HostPlan, opts: pulumi.ComponentResourceOptions = {}) {
+    const name = `${ctx.stack}-${plan.key}`;
+    super(Host.type, name, {}, opts);
+    this.plan = plan;
+    const { settings, stack } = ctx;
+    const child = { parent: this, aliases: formerlyTopLevel };
+    const rebuilt = { ...child, protect: false };
+
+    const address = new gcp.compute.Address(
       name,
-      zone: settings.zone,
-      machineType: plan.machineType,
-      tags: [ctx.stackTag, roleTag(ctx.stackTag, plan.role)],
-      labels: { stack, role: plan.role, app: 'highload-social' },
-      bootDisk: {
-        autoDelete: true,
-        initializeParams: { image: settings.bootImage, size: settings.bootDiskSizeGb, type: 'pd-balanced' },
+      {
+        name,
+        region: settings.region,
+        addressType: 'EXTERNAL',
+        description: `highload-social ${stack} ${plan.key}`,
       },
-      networkInterfaces: [{ network: settings.network, accessConfigs: [{ natIp: address.address }] }],
-      metadata: {
-        'user-data': renderCloudInit(settings.sshUser, settings.sshPublicKeys),
-        // Only the keys in user-data log in, not every project-wide key.
-        'block-project-ssh-keys': 'true',
+      child,
+    );
+    this.address = address.address;
+    this.instance = new gcp.compute.Instance(
+      name,
+      {
+        name,
+        zone: settings.zone,
+        machineType: plan.machineType,
+        tags: [ctx.stackTag, roleTag(ctx.stackTag, plan.role)],
+        labels: { stack, role: plan.role, app: 'highload-social' },
+        bootDisk: {
+          autoDelete: true,
+          initializeParams: { image: settings.bootImage, size: settings.bootDiskSizeGb, type: 'pd-balanced' },
+        },
+        networkInterfaces: [{ network: settings.network, accessConfigs: [{ natIp: address.address }] }],
+        metadata: {
+          'user-data': renderCloudInit(settings.sshUser, settings.sshPublicKeys),
+          // Only the keys in user-data log in, not every project-wide key.
+          'block-project-ssh-keys': 'true',
+        },
+        deletionProtection: opts.protect === true,
+        allowStoppingForUpdate: true,
       },
-      deletionProtection: settings.protectData && hasData,
-      allowStoppingForUpdate: true,
-    },
-    { protect: settings.protectData && hasData },
-  );
-  const connection = { host: address.address, user: settings.sshUser };
-  // GCP reports an instance RUNNING long before cloud-init has installed Docker.
-  const ready = new command.remote.Command(
-    `${name}-docker-ready`,
-    {
-      connection,
-      create: `cloud-init status --wait >/dev/null || true; systemctl is-active --quiet docker && getent group docker | grep -qw ${settings.sshUser}`,
-      triggers: [instance.instanceId],
-    },
-    { dependsOn: [instance] },
-  );
-  const provider = new docker.Provider(
-    name,
-    {
-      host: pulumi.interpolate`ssh://${settings.sshUser}@${address.address}:22`,
-      sshOpts: ['-o', 'StrictHostKeyChecking=accept-new', '-o', 'ServerAliveInterval=30'],
-    },
-    { dependsOn: [ready] },
-  );
-  return { plan, address: address.address, instance, docker: provider };
+      child,
+    );
+    const connection = { host: address.address, user: settings.sshUser };
+    // GCP reports an instance RUNNING long before cloud-init has installed Docker.
+    const ready = new command.remote.Command(
+      `${name}-docker-ready`,
+      {
+        connection,
+        create: `cloud-init status --wait >/dev/null || true; systemctl is-active --quiet docker && getent group docker | grep -qw ${settings.sshUser}`,
+        triggers: [this.instance.instanceId],
+      },
+      { ...rebuilt, dependsOn: [this.instance] },
+    );
+    this.docker = new docker.Provider(
+      name,
+      {
+        host: pulumi.interpolate`ssh://${settings.sshUser}@${address.address}:22`,
+        sshOpts: ['-o', 'StrictHostKeyChecking=accept-new', '-o', 'ServerAliveInterval=30'],
+      },
+      { ...rebuilt, dependsOn: [ready] },
+    );
+    this.containers = new HostContainers({
+      prefix: name,
+      opts: { ...rebuilt, provider: this.docker },
+      volumeOpts: { ...child, provider: this.docker, retainOnDelete: opts.protect === true },
+    });
+    this.registerOutputs({ address: this.address, instanceId: this.instance.instanceId });
+  }
+
+  /**
+   * Runs a container on this host, on the host's `highload-social` network (its name is the other
+   * containers' way to reach it), with its image pulled once per host and a named volume per data path.
+   */
+  addContainer(spec: ServiceSpec): docker.Container {
+    return this.containers.add(spec);
+  }
 }

@@ -95,7 +95,7 @@ describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
     ]);
     for (const provider of providers) {
       expect(provider.options.dependencies).toContain(
-        `urn:pulumi:dev::highload-social::command:remote:Command::${provider.name}-docker-ready`,
+        `urn:pulumi:dev::highload-social::social:infra:Host$command:remote:Command::${provider.name}-docker-ready`,
       );
     }
     expect(String(named('command', 'dev-app-docker-ready').inputs.create)).toContain(

@@ -2,7 +2,7 @@ import * as pulumi from '@pulumi/pulumi';
 import type { StackInventoryOutput } from '../toolkit/inventory/pulumi-outputs.ts';
 import type { StackSettings } from './config.ts';
 import { createFirewall } from './firewall.ts';
-import { createHost, type Host, type HostContext } from './hosts.ts';
+import { Host, type HostContext } from './hosts.ts';
 import { deployAppHost, deploySlaveHost, type Secrets } from './services.ts';
 import { planTopology, ports } from './topology.ts';
 
@@ -17,7 +17,13 @@ export interface StackOutputs {
 export function defineStack(stack: string, settings: StackSettings, secrets: Secrets): StackOutputs {
   const topology = planTopology(settings);
   const ctx: HostContext = { stack, settings, stackTag: `hs-${stack}` };
-  const hosts = new Map<string, Host>(topology.hosts.map((plan) => [plan.key, createHost(ctx, plan)]));
+  // A host that keeps data (every one but Vitess's) is protected as a whole when the stack says so.
+  const hosts = new Map<string, Host>(
+    topology.hosts.map((plan) => [
+      plan.key,
+      new Host(ctx, plan, { protect: settings.protectData && plan.role !== 'vitess' }),
+    ]),
+  );
   const host = (key: string): Host => {
     const found = hosts.get(key);
     if (!found) throw new Error(`topology names host ${key} but does not plan it`);
@@ -30,10 +36,9 @@ export function defineStack(stack: string, settings: StackSettings, secrets: Sec
   });
 
   const slaveEndpoints = topology.slaves.map((s) => pulumi.interpolate`${host(s.hostKey).address}:${s.port}`);
-  deployAppHost(stack, settings, host('app'), secrets, slaveEndpoints);
+  deployAppHost(settings, host('app'), secrets, slaveEndpoints);
   for (const plan of topology.hosts.filter((h) => h.role === 'slave')) {
     deploySlaveHost(
-      stack,
       settings,
       host(plan.key),
       secrets,

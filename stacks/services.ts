@@ -1,6 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import type { SecretKey, StackAppVariable, StackSettings } from './config.ts';
-import { type EnvValue, HostContainers } from './containers.ts';
+import type { EnvValue } from './containers.ts';
 import type { Host } from './hosts.ts';
 import { sharedFiles } from './shared-files.ts';
 import { ports, type SlavePlan } from './topology.ts';
@@ -12,15 +12,13 @@ const tarantoolPort = 3301;
 
 /** The seed's docker-compose.yml on the app host: app, master, redis, rabbitmq, tarantool, replicator, clickhouse. */
 export function deployAppHost(
-  stack: string,
   settings: StackSettings,
   host: Host,
   secrets: Secrets,
   slaveEndpoints: pulumi.Output<string>[],
 ): void {
-  const containers = new HostContainers(host, `${stack}-${host.plan.key}`, settings.protectData);
   const { images } = settings;
-  const db = containers.add({
+  const db = host.addContainer({
     name: 'db',
     image: images.mysql,
     command: ['--server-id=1'],
@@ -30,14 +28,14 @@ export function deployAppHost(
     files: [sharedFiles.mysqlReplication],
     dataPaths: ['/var/lib/mysql'],
   });
-  const redis = containers.add({
+  const redis = host.addContainer({
     name: 'redis',
     image: images.redis,
     command: ['redis-server', '--appendonly', 'yes'],
     ports: [{ internal: 6379, external: ports.redis }],
     dataPaths: ['/data'],
   });
-  const rabbitmq = containers.add({
+  const rabbitmq = host.addContainer({
     name: 'rabbitmq',
     image: images.rabbitmq,
     // RabbitMQ names its data directory after the host name: a fixed one survives container replacement.
@@ -50,7 +48,7 @@ export function deployAppHost(
     ],
     dataPaths: ['/var/lib/rabbitmq'],
   });
-  const tarantool = containers.add({
+  const tarantool = host.addContainer({
     name: 'tarantool',
     image: images.tarantool,
     command: ['tarantool', sharedFiles.tarantoolInit.target],
@@ -61,7 +59,7 @@ export function deployAppHost(
     dataPaths: ['/var/lib/tarantool'],
   });
   // ClickHouse is the analysts' copy of the users (scripts/clickhouse-load.mjs): the app never reads it.
-  containers.add({
+  host.addContainer({
     name: 'clickhouse',
     image: images.clickhouse,
     env: { CLICKHOUSE_USER: 'app', CLICKHOUSE_DB: 'default' },
@@ -71,7 +69,7 @@ export function deployAppHost(
     dataPaths: ['/var/lib/clickhouse'],
     ulimits: [{ name: 'nofile', soft: 262144, hard: 262144 }],
   });
-  containers.add({
+  host.addContainer({
     name: 'tarantool-replicator',
     image: images.app,
     command: [
@@ -102,7 +100,7 @@ export function deployAppHost(
     dependsOn: [db, tarantool],
   });
   const { plain, secret } = appEnv(settings, secrets, slaveEndpoints);
-  containers.add({
+  host.addContainer({
     name: 'app',
     image: images.app,
     // readSettings refuses appEnv names the stack sets itself, so nothing here overrides another.
@@ -159,15 +157,13 @@ function appEnv(
 
 /** The seed's docker-compose-replication.yml: the slaves placed on this host, each with its own port. */
 export function deploySlaveHost(
-  stack: string,
   settings: StackSettings,
   host: Host,
   secrets: Secrets,
   slaves: SlavePlan[],
 ): void {
-  const containers = new HostContainers(host, `${stack}-${host.plan.key}`, settings.protectData);
   for (const slave of slaves) {
-    containers.add({
+    host.addContainer({
       name: slave.name,
       image: settings.images.mysql,
       // No MYSQL_DATABASE: the replication runbook seeds a slave from the master's snapshot.
