@@ -31,6 +31,19 @@ export const StackSettings = Type.Object(
     network: Type.String({ minLength: 1 }),
     bootImage: Type.String({ minLength: 1 }),
     bootDiskSizeGb: Type.Integer({ minimum: 10, maximum: 65536 }),
+    dataDiskSizeGb: Type.Integer({ minimum: 10, maximum: 65536 }),
+    dataDiskType: Type.Union([
+      Type.Literal('pd-balanced'),
+      Type.Literal('pd-ssd'),
+      Type.Literal('pd-standard'),
+    ]),
+    snapshots: Type.Object(
+      {
+        startTime: Type.String({ pattern: '^([01]\\d|2[0-3]):00$' }),
+        retentionDays: Type.Integer({ minimum: 1, maximum: 365 }),
+      },
+      { additionalProperties: false },
+    ),
     machineTypes: MachineTypes,
     slaveHosts: Type.Integer({ minimum: 1, maximum: 8 }),
     slaves: Type.Integer({ minimum: 1, maximum: 16 }),
@@ -125,6 +138,13 @@ export function readSettings(source: ConfigSource): StackSettings {
     network: source.project('network') ?? 'default',
     bootImage: source.project('bootImage') ?? 'projects/ubuntu-os-cloud/global/images/family/ubuntu-2204-lts',
     bootDiskSizeGb: source.project('bootDiskSizeGb') ?? 50,
+    dataDiskSizeGb: source.project('dataDiskSizeGb') ?? 100,
+    dataDiskType: source.project('dataDiskType') ?? 'pd-balanced',
+    snapshots: {
+      startTime: '03:00',
+      retentionDays: 14,
+      ...(source.project('snapshots') as object | undefined),
+    },
     machineTypes: { ...defaultMachineTypes, ...(source.project('machineTypes') as object | undefined) },
     slaveHosts: source.project('slaveHosts') ?? 1,
     slaves: source.project('slaves') ?? 2,

@@ -27,11 +27,19 @@ export interface ServiceSpec {
 export interface HostContainersArgs {
   /** The host's name: every Docker resource's name starts with it, as before hosts were components. */
   prefix: string;
+  /**
+   * The instance the containers run on. Network, images and containers carry it, so a replaced instance
+   * (an empty VM at the same address) gets them all again; volumes do not: they live on the data disk.
+   */
+  instanceId: pulumi.Output<string>;
   /** Options of the network, images and containers (parent, provider, aliases). */
   opts: pulumi.CustomResourceOptions;
   /** Options of the data volumes; their `protect` comes from the host. */
   volumeOpts: pulumi.CustomResourceOptions;
 }
+
+/** Docker label naming the GCP instance a resource was made on. */
+export const instanceLabel = 'org.highload-social.instance-id';
 
 /** The containers of one host on a private network, with images pulled once per host. */
 export class HostContainers {
@@ -44,10 +52,14 @@ export class HostContainers {
   private networkName(): pulumi.Output<string> {
     this.network ??= new docker.Network(
       `${this.args.prefix}-net`,
-      { name: 'highload-social', driver: 'bridge' },
+      { name: 'highload-social', driver: 'bridge', labels: [this.instanceLabel()] },
       this.args.opts,
     );
     return this.network.name;
+  }
+
+  private instanceLabel() {
+    return { label: instanceLabel, value: this.args.instanceId };
   }
 
   private image(name: string): docker.RemoteImage {
@@ -56,7 +68,7 @@ export class HostContainers {
       const key = name.replace(/[^a-z0-9]+/g, '-').replace(/-+$/, '');
       image = new docker.RemoteImage(
         `${this.args.prefix}-image-${key}`,
-        { name, keepLocally: true },
+        { name, keepLocally: true, triggers: { instanceId: this.args.instanceId } },
         this.args.opts,
       );
       this.images.set(name, image);
@@ -90,11 +102,14 @@ export class HostContainers {
         ulimits: spec.ulimits,
         healthcheck: spec.healthcheck,
         networksAdvanced: [{ name: this.networkName(), aliases: [spec.name] }],
+        labels: [this.instanceLabel()],
         restart: 'unless-stopped',
         mustRun: true,
       },
       {
         ...opts,
+        // Its name and host ports are taken until the old container is gone.
+        deleteBeforeReplace: true,
         dependsOn: spec.dependsOn,
         // Belt and braces: the env list is secret through its inputs already; this keeps it so in state
         // even if a future edit builds it from plain strings.

@@ -2,9 +2,10 @@ import * as command from '@pulumi/command';
 import * as docker from '@pulumi/docker';
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
-import { renderCloudInit } from './cloud-init.ts';
+import { dataDiskDevice, renderCloudInit } from './cloud-init.ts';
 import type { StackSettings } from './config.ts';
 import { HostContainers, type ServiceSpec } from './containers.ts';
+import { createDataDisk } from './data-disk.ts';
 import type { HostPlan } from './topology.ts';
 
 export interface HostContext {
@@ -12,6 +13,8 @@ export interface HostContext {
   settings: StackSettings;
   /** Network tag every host of the stack carries: firewall rules trust traffic from it. */
   stackTag: string;
+  /** The snapshot schedule every data disk of the stack follows. */
+  snapshotPolicy: gcp.compute.ResourcePolicy;
 }
 
 export function roleTag(stackTag: string, role: HostPlan['role']): string {
@@ -46,6 +49,7 @@ export class Host extends pulumi.ComponentResource {
     super(Host.type, name, {}, opts);
     this.plan = plan;
     const { settings, stack } = ctx;
+    const labels = { stack, role: plan.role, app: 'highload-social' };
     const child = { parent: this, aliases: formerlyTopLevel };
     const rebuilt = { ...child, protect: false };
 
@@ -60,6 +64,9 @@ export class Host extends pulumi.ComponentResource {
       child,
     );
     this.address = address.address;
+    const dataDisk = plan.keepsData
+      ? createDataDisk({ name, settings, labels, snapshotPolicy: ctx.snapshotPolicy, parent: this })
+      : undefined;
     this.instance = new gcp.compute.Instance(
       name,
       {
@@ -67,21 +74,28 @@ export class Host extends pulumi.ComponentResource {
         zone: settings.zone,
         machineType: plan.machineType,
         tags: [ctx.stackTag, roleTag(ctx.stackTag, plan.role)],
-        labels: { stack, role: plan.role, app: 'highload-social' },
+        labels,
         bootDisk: {
           autoDelete: true,
           initializeParams: { image: settings.bootImage, size: settings.bootDiskSizeGb, type: 'pd-balanced' },
         },
+        // Not auto-deleted: a replaced instance leaves it, and its successor attaches it again.
+        attachedDisks: dataDisk ? [{ source: dataDisk.selfLink, deviceName: dataDiskDevice }] : [],
         networkInterfaces: [{ network: settings.network, accessConfigs: [{ natIp: address.address }] }],
         metadata: {
-          'user-data': renderCloudInit(settings.sshUser, settings.sshPublicKeys),
+          'user-data': renderCloudInit({
+            sshUser: settings.sshUser,
+            sshPublicKeys: settings.sshPublicKeys,
+            dataDisk: plan.keepsData,
+          }),
           // Only the keys in user-data log in, not every project-wide key.
           'block-project-ssh-keys': 'true',
         },
         deletionProtection: opts.protect === true,
         allowStoppingForUpdate: true,
       },
-      child,
+      // Its name, static address and data disk are its own: the old one must go before the new one can be.
+      { ...child, deleteBeforeReplace: true },
     );
     const connection = { host: address.address, user: settings.sshUser };
     // GCP reports an instance RUNNING long before cloud-init has installed Docker.
@@ -104,6 +118,7 @@ export class Host extends pulumi.ComponentResource {
     );
     this.containers = new HostContainers({
       prefix: name,
+      instanceId: this.instance.instanceId,
       opts: { ...rebuilt, provider: this.docker },
       volumeOpts: { ...child, provider: this.docker, retainOnDelete: opts.protect === true },
     });

@@ -1,6 +1,7 @@
 import * as pulumi from '@pulumi/pulumi';
 import type { StackInventoryOutput } from '../toolkit/inventory/pulumi-outputs.ts';
 import type { StackSettings } from './config.ts';
+import { createSnapshotPolicy } from './data-disk.ts';
 import { createFirewall } from './firewall.ts';
 import { Host, type HostContext } from './hosts.ts';
 import { deployAppHost, deploySlaveHost, type Secrets } from './services.ts';
@@ -16,12 +17,17 @@ export interface StackOutputs {
 /** The whole environment: hosts, firewall, containers; returns the outputs the runbooks read. */
 export function defineStack(stack: string, settings: StackSettings, secrets: Secrets): StackOutputs {
   const topology = planTopology(settings);
-  const ctx: HostContext = { stack, settings, stackTag: `hs-${stack}` };
+  const ctx: HostContext = {
+    stack,
+    settings,
+    stackTag: `hs-${stack}`,
+    snapshotPolicy: createSnapshotPolicy(stack, settings),
+  };
   // A host that keeps data (every one but Vitess's) is protected as a whole when the stack says so.
   const hosts = new Map<string, Host>(
     topology.hosts.map((plan) => [
       plan.key,
-      new Host(ctx, plan, { protect: settings.protectData && plan.role !== 'vitess' }),
+      new Host(ctx, plan, { protect: settings.protectData && plan.keepsData }),
     ]),
   );
   const host = (key: string): Host => {

@@ -44,6 +44,9 @@ function claims(run: StackRun, oldUrns: string[]): Map<string, MockedResource[]>
   return found;
 }
 
+/** Resources of the stack as a whole, not of one host. */
+const stackWide = ['gcp:compute/firewall:Firewall', 'gcp:compute/resourcePolicy:ResourcePolicy'];
+
 const hostUrn = (stack: string, name: string) =>
   `urn:pulumi:${stack}::highload-social::${Host.type}::${name}`;
 
@@ -76,7 +79,7 @@ describe.each(stacks)('%s stack: hosts as components, migrated by aliases', (sta
     }
   });
 
-  it('groups each host with its address, instance, readiness check, Docker provider and containers', () => {
+  it('groups each host with its address, instance, data disk, readiness check, Docker provider and containers', () => {
     const run = runs[stack]!.currentConfig;
     const hosts = run.resources.filter((r) => r.type === Host.type);
     expect(hosts.map((h) => h.name).sort()).toEqual(
@@ -85,7 +88,7 @@ describe.each(stacks)('%s stack: hosts as components, migrated by aliases', (sta
         .sort(),
     );
     for (const resource of run.resources) {
-      if (resource.type === Host.type || resource.type === 'gcp:compute/firewall:Firewall') {
+      if (resource.type === Host.type || stackWide.includes(resource.type)) {
         expect(resource.options.parent).toBe('');
         continue;
       }
@@ -101,6 +104,8 @@ describe.each(stacks)('%s stack: hosts as components, migrated by aliases', (sta
       new Set([
         'gcp:compute/address:Address',
         'gcp:compute/instance:Instance',
+        'gcp:compute/disk:Disk',
+        'gcp:compute/diskResourcePolicyAttachment:DiskResourcePolicyAttachment',
         'command:remote:Command',
         'pulumi:providers:docker',
         'docker:index/network:Network',
@@ -113,13 +118,14 @@ describe.each(stacks)('%s stack: hosts as components, migrated by aliases', (sta
 });
 
 describe('protect flows from a host to its children', () => {
-  it('guards address, instance and volumes of prod data hosts, never the parts rebuilt on purpose', () => {
+  it('guards address, instance, data disk and volumes of prod data hosts, never the parts rebuilt on purpose', () => {
     const prod = runs.prod!.currentConfig;
     for (const hostName of ['prod-app', 'prod-app-db-slave-1']) {
       const children = prod.resources.filter((r) => r.options.parent === hostUrn('prod', hostName));
       const keeps = [
         'gcp:compute/address:Address',
         'gcp:compute/instance:Instance',
+        'gcp:compute/disk:Disk',
         'docker:index/volume:Volume',
       ];
       for (const child of children) {

@@ -1,6 +1,6 @@
-import type { ResourceValidationPolicy } from '@pulumi/policy';
+import type { ResourceValidationPolicy, StackValidationPolicy } from '@pulumi/policy';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { violations } from '../testing/policy-args.ts';
+import { stackViolations, violations } from '../testing/policy-args.ts';
 import { type MockedResource, runStack, type StackRun } from '../testing/run-stack.ts';
 import {
   approvedBootImages,
@@ -11,6 +11,7 @@ import {
   policies,
   secretsNotInPlainText,
 } from './policies.ts';
+import { databaseVolumesOnDataDisks } from './stack-rules.ts';
 
 const runs: Record<string, StackRun> = {};
 beforeAll(async () => {
@@ -22,6 +23,10 @@ async function allViolations(run: StackRun): Promise<string[]> {
   const found: string[] = [];
   for (const policy of policies as ResourceValidationPolicy[]) {
     for (const resource of run.resources) found.push(...(await violations(policy, resource)));
+  }
+  for (const policy of policies) {
+    if ('validateStack' in policy)
+      found.push(...(await stackViolations(policy as StackValidationPolicy, run)));
   }
   return found;
 }
@@ -37,7 +42,14 @@ function resource(
     type,
     name,
     inputs,
-    options: { additionalSecretOutputs, protect: false, dependencies: [], parent: '', aliases: [] },
+    options: {
+      additionalSecretOutputs,
+      protect: false,
+      dependencies: [],
+      deleteBeforeReplace: false,
+      parent: '',
+      aliases: [],
+    },
   };
 }
 const firewall = (inputs: Record<string, unknown>) => resource('gcp:compute/firewall:Firewall', 'fw', inputs);
@@ -197,5 +209,33 @@ describe('approved-boot-images and pinned-container-images', () => {
     expect(await violations(pinnedContainerImages, image('localhost:5000/app'))).toHaveLength(1);
     expect(await violations(pinnedContainerImages, image('localhost:5000/app:1.2'))).toEqual([]);
     expect(await violations(pinnedContainerImages, image('mysql@sha256:abc'))).toEqual([]);
+  });
+});
+
+describe('database-volumes-on-data-disks', () => {
+  const withoutDataDisk = (run: StackRun, hostName: string): MockedResource[] =>
+    run.resources.map((r) =>
+      r.type === 'gcp:compute/instance:Instance' && r.name === hostName
+        ? { ...r, inputs: { ...r.inputs, attachedDisks: [] } }
+        : r,
+    );
+
+  it('fails a stack whose database host keeps its volumes on the boot disk', async () => {
+    const found = await stackViolations(databaseVolumesOnDataDisks, {
+      resources: withoutDataDisk(runs.prod!, 'prod-app-db-slave-2'),
+    });
+    expect(found).toEqual([
+      expect.stringContaining(
+        'prod-app-db-slave-2-db-slave-2-data: its host prod-app-db-slave-2 has no data disk mounted at /var/lib/docker/volumes',
+      ),
+    ]);
+  });
+
+  it('fails a volume outside any host, where nothing shows where it lives', async () => {
+    const volume = runs.dev!.resources.find((r) => r.type === 'docker:index/volume:Volume')!;
+    const found = await stackViolations(databaseVolumesOnDataDisks, {
+      resources: [{ ...volume, options: { ...volume.options, parent: '' } }],
+    });
+    expect(found).toEqual([expect.stringContaining('not part of a host component')]);
   });
 });

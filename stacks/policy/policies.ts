@@ -4,6 +4,7 @@ import type {
   ResourceValidationArgs,
   ResourceValidationPolicy,
 } from '@pulumi/policy';
+import { databaseVolumesOnDataDisks } from './stack-rules.ts';
 
 /** Ports anyone may reach: the app over HTTP(S). Everything else is a database, cache, queue or admin port. */
 export const defaultPublicPorts = [80, 443];
@@ -198,4 +199,5 @@ export const policies: Policies = [
   secretsNotInPlainText,
   approvedBootImages,
   pinnedContainerImages,
+  databaseVolumesOnDataDisks,
 ];

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +35,7 @@ export interface MockedResource {
     additionalSecretOutputs: string[];
     protect: boolean;
     dependencies: string[];
+    deleteBeforeReplace: boolean;
     /** The URN of the parent resource; '' for a resource of the stack itself. */
     parent: string;
     /** Earlier URNs of this resource, computed by the SDK from its `aliases` option. */
@@ -79,7 +81,11 @@ export async function runStack(stack: string, overrides: Record<string, unknown>
       newResource: (args) => {
         const state: Record<string, unknown> = { ...args.inputs };
         if (args.type === 'gcp:compute/address:Address') state.address = `192.0.2.${nextAddress++}`;
-        if (args.type === 'gcp:compute/instance:Instance') state.instanceId = `${args.name}-instance-id`;
+        // As in GCP, a new instance (here: another boot image, which replaces it) gets a new id.
+        if (args.type === 'gcp:compute/instance:Instance')
+          state.instanceId = instanceId(args.name, args.inputs);
+        if (args.type.startsWith('gcp:') && typeof args.inputs.name === 'string')
+          state.selfLink = `https://www.googleapis.com/compute/v1/projects/mock/${args.type.split(':')[2]}/${args.inputs.name}`;
         if (args.type === 'docker:index/remoteImage:RemoteImage') state.imageId = `sha256:${args.name}`;
         const registered = options.get(`${args.type}::${args.name}`);
         resources.push({
@@ -91,6 +97,7 @@ export async function runStack(stack: string, overrides: Record<string, unknown>
             additionalSecretOutputs: [],
             protect: false,
             dependencies: [],
+            deleteBeforeReplace: false,
             parent: '',
             aliases: [],
           },
@@ -153,12 +160,19 @@ function captureOptions(into: Map<string, Registration>): void {
         additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
         protect: req.getProtect() ?? false,
         dependencies: req.getDependenciesList(),
+        deleteBeforeReplace: req.getDeletebeforereplace(),
         parent: req.getParent(),
         aliases: req.getAliasurnsList(),
       },
     });
     register(req, callback);
   };
+}
+
+function instanceId(name: string, inputs: Record<string, unknown>): string {
+  const boot = inputs.bootDisk as { initializeParams?: { image?: string } } | undefined;
+  const image = boot?.initializeParams?.image ?? '';
+  return `${name}-${createHash('sha256').update(image).digest('hex').slice(0, 8)}`;
 }
 
 function engineUrn(parent: string, type: string, name: string): string {
@@ -199,6 +213,7 @@ export function withoutSecrets(value: unknown): unknown {
   return value;
 }
 
+/** The resources of one type by name: registration order follows whichever inputs resolve first. */
 export function resourcesOf(run: StackRun, type: string): MockedResource[] {
-  return run.resources.filter((r) => r.type === type);
+  return run.resources.filter((r) => r.type === type).sort((a, b) => a.name.localeCompare(b.name));
 }
