@@ -18,14 +18,16 @@ export const dockerDaemonConfig = {
 /**
  * Mounts the data disk where Docker keeps its volumes, on every boot, before Docker starts. Formats it only
  * when it carries no filesystem at all (blkid exit status 2), so a disk moved to a new instance keeps its
- * data. lost+found goes: Docker would list it as a volume.
+ * data. lost+found goes: Docker would list it as a volume. The variables exist for its test, which runs it
+ * on a loop device; cloud-init sets none of them.
  */
-const mountDataDisk = `set -eu
-dev=/dev/disk/by-id/google-${dataDiskDevice}
-target=${dockerVolumesDir}
+export const mountDataDisk = `set -eu
+dev=\${DATA_DISK:-/dev/disk/by-id/google-${dataDiskDevice}}
+target=\${DATA_DISK_TARGET:-${dockerVolumesDir}}
+fstab=\${FSTAB:-/etc/fstab}
 waited=0
 until [ -b "$dev" ]; do
-  [ "$waited" -lt 120 ] || { echo "data disk $dev not attached after 120 s" >&2; exit 1; }
+  [ "$waited" -lt "\${DATA_DISK_WAIT_SECONDS:-120}" ] || { echo "data disk $dev not attached after $waited s" >&2; exit 1; }
   sleep 1; waited=$((waited + 1))
 done
 if blkid "$dev" >/dev/null; then fresh=no; else
@@ -34,8 +36,8 @@ if blkid "$dev" >/dev/null; then fresh=no; else
   mkfs.ext4 -q -L docker-volumes "$dev"; fresh=yes
 fi
 mkdir -p "$target"
-grep -q " $target " /etc/fstab || echo "$dev $target ext4 defaults,nofail,discard 0 2" >> /etc/fstab
-mountpoint -q "$target" || mount "$target"
+grep -q " $target " "$fstab" || echo "$dev $target ext4 defaults,nofail,discard 0 2" >> "$fstab"
+mountpoint -q "$target" || mount -T "$fstab" "$target"
 [ "$fresh" = no ] || rmdir "$target/lost+found"
 `;
 

@@ -65,7 +65,7 @@ describe.each(['dev', 'prod'])('%s: a data disk per database host', (stack) => {
         zone: instance.inputs.zone,
       });
       // Mounted where Docker keeps every named volume, before Docker may start.
-      expect(userData(instance)).toContain(`target=${dockerVolumesDir}`);
+      expect(userData(instance)).toContain(`target=${'$'}{DATA_DISK_TARGET:-${dockerVolumesDir}}`);
       expect(userData(instance)).toContain(`RequiresMountsFor=${dockerVolumesDir}`);
       expect(children.filter((r) => r.type === types.volume).length).toBeGreaterThan(0);
       expect(disk.options.protect).toBe(stack === 'prod');
