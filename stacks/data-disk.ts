@@ -3,21 +3,29 @@ import type * as pulumi from '@pulumi/pulumi';
 import type { StackSettings } from './config.ts';
 
 /** The stack's snapshot schedule: daily, kept `snapshots.retentionDays`, and kept when a disk is deleted. */
-export function createSnapshotPolicy(stack: string, settings: StackSettings): gcp.compute.ResourcePolicy {
+export function createSnapshotPolicy(
+  stack: string,
+  settings: StackSettings,
+  apis: pulumi.Resource[],
+): gcp.compute.ResourcePolicy {
   const name = `${stack}-data-snapshots`;
-  return new gcp.compute.ResourcePolicy(name, {
+  return new gcp.compute.ResourcePolicy(
     name,
-    region: settings.region,
-    description: `Daily snapshots of the highload-social ${stack} data disks`,
-    snapshotSchedulePolicy: {
-      schedule: { dailySchedule: { daysInCycle: 1, startTime: settings.snapshots.startTime } },
-      retentionPolicy: {
-        maxRetentionDays: settings.snapshots.retentionDays,
-        onSourceDiskDelete: 'KEEP_AUTO_SNAPSHOTS',
+    {
+      name,
+      region: settings.region,
+      description: `Daily snapshots of the highload-social ${stack} data disks`,
+      snapshotSchedulePolicy: {
+        schedule: { dailySchedule: { daysInCycle: 1, startTime: settings.snapshots.startTime } },
+        retentionPolicy: {
+          maxRetentionDays: settings.snapshots.retentionDays,
+          onSourceDiskDelete: 'KEEP_AUTO_SNAPSHOTS',
+        },
+        snapshotProperties: { labels: { stack, app: 'highload-social' }, storageLocations: settings.region },
       },
-      snapshotProperties: { labels: { stack, app: 'highload-social' }, storageLocations: settings.region },
     },
-  });
+    { dependsOn: apis },
+  );
 }
 
 export interface DataDiskInput {

@@ -73,7 +73,9 @@ describe('dev vs prod (Pulumi.dev.yaml, Pulumi.prod.yaml)', () => {
 
   it('names every cloud resource after its stack, so both fit in one project', () => {
     const cloud = (run: StackRun) =>
-      run.resources.filter((r) => r.type.startsWith('gcp:')).map((r) => String(r.inputs.name));
+      run.resources
+        .filter((r) => r.type.startsWith('gcp:') && r.inputs.name !== undefined)
+        .map((r) => String(r.inputs.name));
     expect(cloud(dev).every((n) => n.startsWith('dev-'))).toBe(true);
     expect(cloud(prod).every((n) => n.startsWith('prod-'))).toBe(true);
   });

@@ -6,6 +6,7 @@ import { dataDiskDevice, renderCloudInit } from './cloud-init.ts';
 import type { StackSettings } from './config.ts';
 import { HostContainers, type ServiceSpec } from './containers.ts';
 import { createDataDisk } from './data-disk.ts';
+import type { StackNetwork } from './network.ts';
 import type { HostPlan } from './topology.ts';
 
 export interface HostContext {
@@ -15,6 +16,7 @@ export interface HostContext {
   stackTag: string;
   /** The snapshot schedule every data disk of the stack follows. */
   snapshotPolicy: gcp.compute.ResourcePolicy;
+  network: StackNetwork;
 }
 
 export function roleTag(stackTag: string, role: HostPlan['role']): string {
@@ -40,6 +42,8 @@ export class Host extends pulumi.ComponentResource {
   readonly plan: HostPlan;
   /** The static external address: stable across instance replacement, so the inventory stays valid. */
   readonly address: pulumi.Output<string>;
+  /** The static internal address in the stack's subnetwork: what the other hosts use (replication, the app). */
+  readonly internalAddress: pulumi.Output<string>;
   readonly instance: gcp.compute.Instance;
   readonly docker: docker.Provider;
   private readonly containers: HostContainers;
@@ -61,9 +65,21 @@ export class Host extends pulumi.ComponentResource {
         addressType: 'EXTERNAL',
         description: `highload-social ${stack} ${plan.key}`,
       },
-      child,
+      { ...child, dependsOn: ctx.network.apis },
     );
     this.address = address.address;
+    const internal = new gcp.compute.Address(
+      `${name}-internal`,
+      {
+        name: `${name}-internal`,
+        region: settings.region,
+        addressType: 'INTERNAL',
+        subnetwork: ctx.network.subnetwork.id,
+        description: `highload-social ${stack} ${plan.key}, inside the stack's network`,
+      },
+      { parent: this },
+    );
+    this.internalAddress = internal.address;
     const dataDisk = plan.keepsData
       ? createDataDisk({ name, settings, labels, snapshotPolicy: ctx.snapshotPolicy, parent: this })
       : undefined;
@@ -81,7 +97,13 @@ export class Host extends pulumi.ComponentResource {
         },
         // Not auto-deleted: a replaced instance leaves it, and its successor attaches it again.
         attachedDisks: dataDisk ? [{ source: dataDisk.selfLink, deviceName: dataDiskDevice }] : [],
-        networkInterfaces: [{ network: settings.network, accessConfigs: [{ natIp: address.address }] }],
+        networkInterfaces: [
+          {
+            subnetwork: ctx.network.subnetwork.id,
+            networkIp: internal.address,
+            accessConfigs: [{ natIp: address.address }],
+          },
+        ],
         metadata: {
           'user-data': renderCloudInit({
             sshUser: settings.sshUser,

@@ -4,6 +4,7 @@ import type { StackSettings } from './config.ts';
 import { createSnapshotPolicy } from './data-disk.ts';
 import { createFirewall } from './firewall.ts';
 import { Host, type HostContext } from './hosts.ts';
+import { createNetwork } from './network.ts';
 import { deployAppHost, deploySlaveHost, type Secrets } from './services.ts';
 import { planTopology, ports } from './topology.ts';
 
@@ -17,11 +18,13 @@ export interface StackOutputs {
 /** The whole environment: hosts, firewall, containers; returns the outputs the runbooks read. */
 export function defineStack(stack: string, settings: StackSettings, secrets: Secrets): StackOutputs {
   const topology = planTopology(settings);
+  const network = createNetwork(stack, settings);
   const ctx: HostContext = {
     stack,
     settings,
     stackTag: `hs-${stack}`,
-    snapshotPolicy: createSnapshotPolicy(stack, settings),
+    snapshotPolicy: createSnapshotPolicy(stack, settings, network.apis),
+    network,
   };
   // A host that keeps data (every one but Vitess's) is protected as a whole when the stack says so.
   const hosts = new Map<string, Host>(
@@ -35,13 +38,12 @@ export function defineStack(stack: string, settings: StackSettings, secrets: Sec
     if (!found) throw new Error(`topology names host ${key} but does not plan it`);
     return found;
   };
-  createFirewall({
-    ctx,
-    hostAddresses: [...hosts.values()].map((h) => h.address),
-    mysqlPorts: topology.mysqlPorts,
-  });
+  createFirewall({ ctx, mysqlPorts: topology.mysqlPorts });
 
-  const slaveEndpoints = topology.slaves.map((s) => pulumi.interpolate`${host(s.hostKey).address}:${s.port}`);
+  // The app reaches the slaves inside the stack's network.
+  const slaveEndpoints = topology.slaves.map(
+    (s) => pulumi.interpolate`${host(s.hostKey).internalAddress}:${s.port}`,
+  );
   deployAppHost(settings, host('app'), secrets, slaveEndpoints);
   for (const plan of topology.hosts.filter((h) => h.role === 'slave')) {
     deploySlaveHost(
@@ -55,13 +57,22 @@ export function defineStack(stack: string, settings: StackSettings, secrets: Sec
   const app = host('app').address;
   const vitess = settings.vitess ? host('vitess').address : undefined;
   const slaveHosts = topology.slaves.map((s) => host(s.hostKey).address);
+  const internal = [host('app'), ...topology.slaves.map((s) => host(s.hostKey))].map(
+    (h) => h.internalAddress,
+  );
   const inventory = pulumi
-    .all([app, pulumi.all(slaveHosts), pulumi.output(vitess)])
-    .apply(([appIp, slaveIps, vitessIp]): StackInventoryOutput => {
+    .all([app, pulumi.all(slaveHosts), pulumi.output(vitess), pulumi.all(internal)])
+    .apply(([appIp, slaveIps, vitessIp, [appInternal, ...slavesInternal]]): StackInventoryOutput => {
       const out: StackInventoryOutput = {
         mysql: {
-          master: { name: 'db', host: appIp, port: ports.mysqlMaster },
-          slaves: topology.slaves.map((s, i) => ({ name: s.name, host: slaveIps[i]!, port: s.port })),
+          // Runbooks connect to `host` from the admin range; replication runs on the internal addresses.
+          master: { name: 'db', host: appIp, port: ports.mysqlMaster, replicationHost: appInternal! },
+          slaves: topology.slaves.map((s, i) => ({
+            name: s.name,
+            host: slaveIps[i]!,
+            port: s.port,
+            replicationHost: slavesInternal[i]!,
+          })),
         },
         tarantool: { host: appIp, port: ports.tarantool },
         clickhouse: { host: appIp, httpPort: ports.clickhouseHttp },

@@ -45,7 +45,13 @@ function claims(run: StackRun, oldUrns: string[]): Map<string, MockedResource[]>
 }
 
 /** Resources of the stack as a whole, not of one host. */
-const stackWide = ['gcp:compute/firewall:Firewall', 'gcp:compute/resourcePolicy:ResourcePolicy'];
+const stackWide = [
+  'gcp:compute/firewall:Firewall',
+  'gcp:compute/resourcePolicy:ResourcePolicy',
+  'gcp:projects/service:Service',
+  'gcp:compute/network:Network',
+  'gcp:compute/subnetwork:Subnetwork',
+];
 
 const hostUrn = (stack: string, name: string) =>
   `urn:pulumi:${stack}::highload-social::${Host.type}::${name}`;

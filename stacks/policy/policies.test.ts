@@ -5,6 +5,7 @@ import { type MockedResource, runStack, type StackRun } from '../testing/run-sta
 import {
   approvedBootImages,
   isWorldRange,
+  noDefaultNetwork,
   nonPublicPorts,
   noWorldOpenAdminPorts,
   pinnedContainerImages,
@@ -66,10 +67,10 @@ describe('policy pack against the mocked stacks', () => {
   it('catches a stack whose admin range was widened to the world', async () => {
     const widened = await runStack('dev', { 'highload-social:adminSourceRanges': ['0.0.0.0/0'] });
     const found = await allViolations(widened);
-    expect(found).toEqual([
-      expect.stringContaining('dev-vitess lets 0.0.0.0/0 reach tcp 15000, 15001, 15306, 15999'),
-      expect.stringContaining('dev-services lets 0.0.0.0/0 reach tcp 6379, 5672, 15672, 3301, 8123'),
+    expect(found.sort()).toEqual([
       expect.stringContaining('dev-mysql lets 0.0.0.0/0 reach tcp 10100-10102'),
+      expect.stringContaining('dev-services lets 0.0.0.0/0 reach tcp 5672, 15672, 3301, 8123'),
+      expect.stringContaining('dev-vitess lets 0.0.0.0/0 reach tcp 15000, 15001, 15306, 15999'),
     ]);
   });
 
@@ -237,5 +238,38 @@ describe('database-volumes-on-data-disks', () => {
       resources: [{ ...volume, options: { ...volume.options, parent: '' } }],
     });
     expect(found).toEqual([expect.stringContaining('not part of a host component')]);
+  });
+});
+
+describe('no-default-network', () => {
+  it('rejects instances and rules on default, by name, by URL or by leaving the network out', async () => {
+    const nic = (networkInterfaces: unknown[]) => instance({ networkInterfaces });
+    expect(await violations(noDefaultNetwork, nic([{ network: 'default' }]))).toHaveLength(1);
+    expect(
+      await violations(noDefaultNetwork, nic([{ network: 'projects/p/global/networks/default' }])),
+    ).toHaveLength(1);
+    expect(await violations(noDefaultNetwork, nic([{ accessConfigs: [] }]))).toHaveLength(1);
+    expect(await violations(noDefaultNetwork, firewall({ network: 'default' }))).toHaveLength(1);
+    expect(
+      await violations(noDefaultNetwork, nic([{ subnetwork: 'projects/p/regions/r/subnetworks/s' }])),
+    ).toEqual([]);
+  });
+
+  it("finds every instance of dev and prod in the stack's own subnetwork", () => {
+    for (const [stack, run] of Object.entries(runs)) {
+      // The stack enables the Compute API itself, never turns it off, and builds its network after it.
+      const api = run.resources.find((r) => r.type === 'gcp:projects/service:Service');
+      expect(api?.inputs).toMatchObject({ service: 'compute.googleapis.com', disableOnDestroy: false });
+      const network = run.resources.find((r) => r.type === 'gcp:compute/network:Network');
+      expect(network?.inputs).toMatchObject({ name: `${stack}-net`, autoCreateSubnetworks: false });
+      expect(network?.options.dependencies).toContain(api?.urn);
+      const subnet = run.resources.find((r) => r.type === 'gcp:compute/subnetwork:Subnetwork');
+      expect(subnet?.inputs).toMatchObject({ name: `${stack}-subnet`, ipCidrRange: '10.10.0.0/24' });
+      for (const vm of run.resources.filter((r) => r.type === 'gcp:compute/instance:Instance')) {
+        expect(vm.inputs.networkInterfaces).toEqual([
+          expect.objectContaining({ subnetwork: `${subnet?.name}-id` }),
+        ]);
+      }
+    }
   });
 });

@@ -80,7 +80,9 @@ export async function runStack(stack: string, overrides: Record<string, unknown>
     {
       newResource: (args) => {
         const state: Record<string, unknown> = { ...args.inputs };
-        if (args.type === 'gcp:compute/address:Address') state.address = `192.0.2.${nextAddress++}`;
+        if (args.type === 'gcp:compute/address:Address')
+          state.address =
+            args.inputs.addressType === 'INTERNAL' ? `10.10.0.${nextAddress++}` : `192.0.2.${nextAddress++}`;
         // As in GCP, a new instance (here: another boot image, which replaces it) gets a new id.
         if (args.type === 'gcp:compute/instance:Instance')
           state.instanceId = instanceId(args.name, args.inputs);
