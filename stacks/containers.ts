@@ -13,8 +13,14 @@ export interface ServiceSpec {
   env?: Record<string, EnvValue>;
   /** Values taken from `pulumi config --secret`: the whole env list becomes a secret output. */
   secretEnv?: Record<string, pulumi.Output<string>>;
-  ports?: Array<{ internal: number; external: number }>;
+  /** `ip` binds the host port to one address (127.0.0.1: reachable on the host only). */
+  ports?: Array<{ internal: number; external: number; ip?: string }>;
   files?: SharedFile[];
+  /**
+   * Files made of secrets (a config file with a password, a `*_FILE` target): uploaded into the container,
+   * so `docker inspect` shows no secret; the uploads become a secret output.
+   */
+  secretFiles?: Array<{ target: string; content: pulumi.Output<string> }>;
   /** Container paths that keep data across container replacement, in a named volume each. */
   dataPaths?: string[];
   hostname?: string;
@@ -88,6 +94,7 @@ export class HostContainers {
       return { volumeName: volume.name, containerPath };
     });
     const hasSecrets = Object.keys(spec.secretEnv ?? {}).length > 0;
+    const hasSecretFiles = (spec.secretFiles ?? []).length > 0;
     return new docker.Container(
       `${prefix}-${spec.name}`,
       {
@@ -97,7 +104,10 @@ export class HostContainers {
         envs: renderEnv(spec.env ?? {}, spec.secretEnv ?? {}),
         ports: spec.ports,
         hostname: spec.hostname,
-        uploads: (spec.files ?? []).map((file) => ({ file: file.target, content: readShared(file) })),
+        uploads: [
+          ...(spec.files ?? []).map((file) => ({ file: file.target, content: readShared(file) })),
+          ...(spec.secretFiles ?? []).map((file) => ({ file: file.target, content: file.content })),
+        ],
         volumes,
         ulimits: spec.ulimits,
         healthcheck: spec.healthcheck,
@@ -113,7 +123,7 @@ export class HostContainers {
         dependsOn: spec.dependsOn,
         // Belt and braces: the env list is secret through its inputs already; this keeps it so in state
         // even if a future edit builds it from plain strings.
-        additionalSecretOutputs: hasSecrets ? ['envs'] : [],
+        additionalSecretOutputs: [...(hasSecrets ? ['envs'] : []), ...(hasSecretFiles ? ['uploads'] : [])],
       },
     );
   }

@@ -216,8 +216,18 @@ describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
       SLAVE_MYSQL_HOSTS: `${slaveHost}:10101,${slaveHost}:10102`,
       RABBITMQ_PASSWORD: testSecrets.rabbitmqPassword,
     });
-    // Redis takes no password: its env is plain and says so.
-    expect(named('container', 'dev-app-redis').options.additionalSecretOutputs).toEqual([]);
+    // Redis reads its password from an uploaded config file: no env, no argument shows it.
+    const redis = named('container', 'dev-app-redis');
+    expect(redis.options.additionalSecretOutputs).toEqual(['uploads']);
+    expect(redis.inputs.command).toEqual(['redis-server', '/usr/local/etc/redis/redis.conf']);
+    expect(unwrapSecrets(redis.inputs.uploads)).toEqual([
+      {
+        file: '/usr/local/etc/redis/redis.conf',
+        content: `appendonly yes\nrequirepass ${testSecrets.redisPassword}\n`,
+      },
+    ]);
+    expect(redis.inputs.ports).toEqual([{ internal: 6379, external: 6379, ip: '127.0.0.1' }]);
+    expect(envOf(named('container', 'dev-app-app')).REDIS_PASSWORD).toBe(testSecrets.redisPassword);
   });
 
   it('exports plain (non-secret) outputs without any secret value in them', () => {

@@ -8,6 +8,7 @@ import { ports, type SlavePlan } from './topology.ts';
 export type Secrets = Record<SecretKey, pulumi.Output<string>>;
 
 const mysqlInternalPort = 3306;
+const redisConfigPath = '/usr/local/etc/redis/redis.conf';
 const tarantoolPort = 3301;
 
 /** The seed's docker-compose.yml on the app host: app, master, redis, rabbitmq, tarantool, replicator, clickhouse. */
@@ -31,8 +32,16 @@ export function deployAppHost(
   const redis = host.addContainer({
     name: 'redis',
     image: images.redis,
-    command: ['redis-server', '--appendonly', 'yes'],
-    ports: [{ internal: 6379, external: ports.redis }],
+    // The password in a config file, not on the command line, where `docker inspect` and `ps` show it.
+    command: ['redis-server', redisConfigPath],
+    secretFiles: [
+      {
+        target: redisConfigPath,
+        content: pulumi.interpolate`appendonly yes\nrequirepass ${secrets.redisPassword}\n`,
+      },
+    ],
+    // Only the app (on the same host, by the container network) uses it; an admin reaches it over SSH.
+    ports: [{ internal: 6379, external: ports.redis, ip: '127.0.0.1' }],
     dataPaths: ['/data'],
   });
   const rabbitmq = host.addContainer({
@@ -111,7 +120,12 @@ export function deployAppHost(
   });
 }
 
-type AppSecretVariable = 'MYSQL_PASSWORD' | 'RABBITMQ_PASSWORD' | 'TARANTOOL_PASSWORD' | 'AUTH_TOKEN_SECRET';
+type AppSecretVariable =
+  | 'MYSQL_PASSWORD'
+  | 'REDIS_PASSWORD'
+  | 'RABBITMQ_PASSWORD'
+  | 'TARANTOOL_PASSWORD'
+  | 'AUTH_TOKEN_SECRET';
 
 /**
  * The app's connections and secrets, under the names app/src/platform/config.ts reads (compose sets the
@@ -148,6 +162,7 @@ function appEnv(
     },
     secret: {
       MYSQL_PASSWORD: secrets.mysqlAppPassword,
+      REDIS_PASSWORD: secrets.redisPassword,
       RABBITMQ_PASSWORD: secrets.rabbitmqPassword,
       TARANTOOL_PASSWORD: secrets.tarantoolPassword,
       AUTH_TOKEN_SECRET: secrets.authTokenSecret,
