@@ -59,6 +59,13 @@ export const StackSettings = Type.Object(
     appEnv: AppEnv,
     mysqlDatabase: Type.String({ pattern: '^[A-Za-z0-9_]{1,64}$' }),
     protectData: Type.Boolean(),
+    /** HTTPS in front of the app for this domain (a managed certificate); the app port then takes the load balancer only. */
+    https: Type.Optional(
+      Type.Object(
+        { domain: Type.String({ pattern: '^([a-z0-9-]+\\.)+[a-z]{2,}$' }) },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -162,6 +169,7 @@ export function readSettings(source: ConfigSource): StackSettings {
     appEnv: source.project('appEnv') ?? {},
     mysqlDatabase: source.project('mysqlDatabase') ?? 'app',
     protectData: source.project('protectData') ?? false,
+    https: source.project('https'),
   };
   const first = Value.Errors(StackSettings, settings).First();
   if (first) {

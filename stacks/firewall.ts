@@ -1,6 +1,7 @@
 import * as gcp from '@pulumi/gcp';
 import type { HostContext } from './hosts.ts';
 import { roleTag } from './hosts.ts';
+import { googleFrontEndRanges } from './https.ts';
 import { ports } from './topology.ts';
 
 export interface FirewallInput {
@@ -64,10 +65,12 @@ export function createFirewall({ ctx, mysqlPorts }: FirewallInput): gcp.compute.
     ),
     rule(
       'app-http',
-      'The social app over HTTP',
+      settings.https
+        ? 'The social app, from the HTTPS load balancer and its health checks only'
+        : 'The social app over HTTP',
       [String(settings.appPort)],
       ['app'],
-      settings.appSourceRanges,
+      settings.https ? googleFrontEndRanges : settings.appSourceRanges,
       false,
     ),
   ];

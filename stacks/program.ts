@@ -4,6 +4,7 @@ import type { StackSettings } from './config.ts';
 import { createSnapshotPolicy } from './data-disk.ts';
 import { createFirewall } from './firewall.ts';
 import { Host, type HostContext } from './hosts.ts';
+import { HttpsFrontend } from './https.ts';
 import { createNetwork } from './network.ts';
 import { deployAppHost, deploySlaveHost, type Secrets } from './services.ts';
 import { planTopology, ports } from './topology.ts';
@@ -13,6 +14,8 @@ export interface StackOutputs {
   inventory: pulumi.Output<StackInventoryOutput>;
   /** Host name → static address, for SSH and for people. */
   hosts: pulumi.Output<Record<string, string>>;
+  /** The load balancer's address (`https.domain` set): the domain's DNS A record points here. */
+  httpsAddress?: pulumi.Output<string>;
 }
 
 /** The whole environment: hosts, firewall, containers; returns the outputs the runbooks read. */
@@ -54,6 +57,9 @@ export function defineStack(stack: string, settings: StackSettings, secrets: Sec
     );
   }
 
+  const https = settings.https
+    ? new HttpsFrontend(stack, settings, host('app'), settings.https.domain)
+    : undefined;
   const app = host('app').address;
   const vitess = settings.vitess ? host('vitess').address : undefined;
   const slaveHosts = topology.slaves.map((s) => host(s.hostKey).address);
@@ -76,7 +82,13 @@ export function defineStack(stack: string, settings: StackSettings, secrets: Sec
         },
         tarantool: { host: appIp, port: ports.tarantool },
         clickhouse: { host: appIp, httpPort: ports.clickhouseHttp },
-        app: { url: settings.appPort === 80 ? `http://${appIp}` : `http://${appIp}:${settings.appPort}` },
+        app: {
+          url: settings.https
+            ? `https://${settings.https.domain}`
+            : settings.appPort === 80
+              ? `http://${appIp}`
+              : `http://${appIp}:${settings.appPort}`,
+        },
         redis: { host: appIp, port: ports.redis },
         rabbitmq: { host: appIp, port: ports.rabbitmq },
       };
@@ -89,5 +101,5 @@ export function defineStack(stack: string, settings: StackSettings, secrets: Sec
   const hostAddresses = pulumi
     .all([...hosts.entries()].map(([key, h]) => h.address.apply((ip) => [key, ip] as const)))
     .apply((pairs) => Object.fromEntries(pairs));
-  return { inventory, hosts: hostAddresses };
+  return { inventory, hosts: hostAddresses, httpsAddress: https?.address };
 }
