@@ -5,7 +5,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { dockerVolumesDir } from './cloud-init.ts';
 import { instanceLabel } from './containers.ts';
 import { Host } from './hosts.ts';
-import { type MockedResource, resourcesOf, runStack, type StackRun } from './testing/run-stack.ts';
+import {
+  type MockedResource,
+  resourcesOf,
+  runStack,
+  type StackRun,
+  unwrapSecrets,
+} from './testing/run-stack.ts';
 
 const types = {
   instance: 'gcp:compute/instance:Instance',
@@ -131,6 +137,22 @@ describe('replacing an instance (another boot image)', () => {
     }
     for (const image of resourcesOf(after(), types.image)) {
       expect(image.inputs.triggers).not.toEqual(old.get(image.urn)?.inputs.triggers);
+    }
+  });
+});
+
+describe('reaching a host', () => {
+  it('waits for SSH with retries and a deadline, checks the data disk is mounted, shares one connection', () => {
+    const run = runs.prod!;
+    const ready = resourcesOf(run, 'command:remote:Command').find((c) => c.name === 'prod-app-docker-ready');
+    // The command provider keeps its connection secret.
+    expect(unwrapSecrets(ready?.inputs.connection)).toMatchObject({ dialErrorLimit: 60, perDialTimeout: 10 });
+    expect(String(ready?.inputs.create)).toMatch(/^timeout 900 cloud-init status --wait/);
+    expect(String(ready?.inputs.create)).toContain(`mountpoint -q ${dockerVolumesDir}`);
+    for (const provider of resourcesOf(run, 'pulumi:providers:docker')) {
+      // A provider's inputs reach the engine as JSON text.
+      expect(provider.inputs.disableDockerDaemonCheck).toBe('true');
+      expect(String(provider.inputs.sshOpts)).toContain('"-o","ControlMaster=auto","-o","ControlPath=');
     }
   });
 });

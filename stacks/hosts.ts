@@ -2,7 +2,7 @@ import * as command from '@pulumi/command';
 import * as docker from '@pulumi/docker';
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
-import { dataDiskDevice, renderCloudInit } from './cloud-init.ts';
+import { dataDiskDevice, dockerVolumesDir, renderCloudInit } from './cloud-init.ts';
 import type { StackSettings } from './config.ts';
 import { HostContainers, type ServiceSpec } from './containers.ts';
 import { createDataDisk } from './data-disk.ts';
@@ -119,13 +119,19 @@ export class Host extends pulumi.ComponentResource {
       // Its name, static address and data disk are its own: the old one must go before the new one can be.
       { ...child, deleteBeforeReplace: true },
     );
-    const connection = { host: address.address, user: settings.sshUser };
-    // GCP reports an instance RUNNING long before cloud-init has installed Docker.
+    // A fresh VM takes a while to answer SSH: up to 60 attempts of 10 s each, not 10 at once.
+    const connection = {
+      host: address.address,
+      user: settings.sshUser,
+      dialErrorLimit: 60,
+      perDialTimeout: 10,
+    };
+    // GCP reports an instance RUNNING long before cloud-init has installed Docker; 15 minutes at most.
     const ready = new command.remote.Command(
       `${name}-docker-ready`,
       {
         connection,
-        create: `cloud-init status --wait >/dev/null || true; systemctl is-active --quiet docker && getent group docker | grep -qw ${settings.sshUser}`,
+        create: `timeout 900 cloud-init status --wait >/dev/null || true; systemctl is-active --quiet docker && getent group docker | grep -qw ${settings.sshUser}${plan.keepsData ? ` && mountpoint -q ${dockerVolumesDir}` : ''}`,
         triggers: [this.instance.instanceId],
       },
       { ...rebuilt, dependsOn: [this.instance] },
@@ -134,7 +140,22 @@ export class Host extends pulumi.ComponentResource {
       name,
       {
         host: pulumi.interpolate`ssh://${settings.sshUser}@${address.address}:22`,
-        sshOpts: ['-o', 'StrictHostKeyChecking=accept-new', '-o', 'ServerAliveInterval=30'],
+        // One SSH connection per host, shared by every container operation (sshd's MaxStartups would
+        // refuse ~20 parallel new ones).
+        sshOpts: [
+          '-o',
+          'StrictHostKeyChecking=accept-new',
+          '-o',
+          'ServerAliveInterval=30',
+          '-o',
+          'ControlMaster=auto',
+          '-o',
+          'ControlPath=~/.ssh/highload-social-%C',
+          '-o',
+          'ControlPersist=120',
+        ],
+        // A preview needs no SSH to the hosts (and CI runners are outside sshSourceRanges).
+        disableDockerDaemonCheck: true,
       },
       { ...rebuilt, dependsOn: [ready] },
     );
