@@ -89,8 +89,8 @@ describe.each(['dev', 'prod'])('%s: a data disk per database host', (stack) => {
 });
 
 describe('replacing an instance (another boot image)', () => {
-  const before = () => runs.dev!;
-  const after = () => runs.newImage!;
+  const original = () => runs.dev!;
+  const replaced = () => runs.newImage!;
   const byUrn = (run: StackRun) => new Map(run.resources.map((r) => [r.urn, r]));
 
   it("changes every instance's boot image, which GCP cannot change in place", () => {
@@ -98,13 +98,13 @@ describe('replacing an instance (another boot image)', () => {
       resourcesOf(run, types.instance).map(
         (i) => (i.inputs.bootDisk as { initializeParams: { image: string } }).initializeParams.image,
       );
-    expect(images(after())).not.toEqual(images(before()));
+    expect(images(replaced())).not.toEqual(images(original()));
   });
 
   it('keeps every data disk, its snapshot attachment and every volume exactly as they were', () => {
-    const old = byUrn(before());
+    const old = byUrn(original());
     for (const type of [types.disk, types.attachment, types.volume, types.policy]) {
-      const kept = resourcesOf(after(), type);
+      const kept = resourcesOf(replaced(), type);
       expect(kept.length).toBeGreaterThan(0);
       for (const resource of kept) {
         expect(resource.inputs, resource.urn).toEqual(old.get(resource.urn)?.inputs);
@@ -117,12 +117,12 @@ describe('replacing an instance (another boot image)', () => {
   });
 
   it("makes the host's network, images and containers anew: they name the new instance", () => {
-    const old = byUrn(before());
+    const old = byUrn(original());
     const instanceIds = new Map(
-      resourcesOf(after(), types.instance).map((i) => [i.options.parent, `${i.name}-`]),
+      resourcesOf(replaced(), types.instance).map((i) => [i.options.parent, `${i.name}-`]),
     );
     for (const type of [types.network, types.container]) {
-      for (const resource of resourcesOf(after(), type)) {
+      for (const resource of resourcesOf(replaced(), type)) {
         const label = (r: MockedResource | undefined) =>
           (r?.inputs.labels as Array<{ label: string; value: string }> | undefined)?.find(
             (l) => l.label === instanceLabel,
@@ -135,7 +135,7 @@ describe('replacing an instance (another boot image)', () => {
         if (type === types.container) expect(resource.options.deleteBeforeReplace).toBe(true);
       }
     }
-    for (const image of resourcesOf(after(), types.image)) {
+    for (const image of resourcesOf(replaced(), types.image)) {
       expect(image.inputs.triggers).not.toEqual(old.get(image.urn)?.inputs.triggers);
     }
   });

@@ -74,6 +74,7 @@ describe('infra workflows', () => {
       diff: true,
       policyPacks: 'stacks/policy',
       'comment-on-pr': true,
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a template literal
       'stack-name': '${{ vars.PULUMI_ORG }}/highload-social/dev',
     });
   });
