@@ -229,7 +229,8 @@ describe('the app container of compose and of both stacks', () => {
   });
 
   it('reaches the stack slaves at their hosts, and compose ones when SLAVE_MYSQL_HOSTS names them', () => {
-    const dev = runs.dev.outputs.hosts['app-db-slave'];
+    // Inside the stack's network: the slave host's internal address.
+    const dev = runs.dev.outputs.inventory.mysql.slaves[0]?.replicationHost;
     expect(
       loadConfig(containerEnv(runs.dev, 'dev-app-app')).slaves.map((s) => `${s.host}:${s.port}`),
     ).toEqual([`${dev}:10101`, `${dev}:10102`]);

@@ -28,9 +28,22 @@ export const StackSettings = Type.Object(
     project: Type.String({ minLength: 1 }),
     region: Type.String({ minLength: 1 }),
     zone: Type.String({ minLength: 1 }),
-    network: Type.String({ minLength: 1 }),
+    subnetCidr: Cidr,
     bootImage: Type.String({ minLength: 1 }),
     bootDiskSizeGb: Type.Integer({ minimum: 10, maximum: 65536 }),
+    dataDiskSizeGb: Type.Integer({ minimum: 10, maximum: 65536 }),
+    dataDiskType: Type.Union([
+      Type.Literal('pd-balanced'),
+      Type.Literal('pd-ssd'),
+      Type.Literal('pd-standard'),
+    ]),
+    snapshots: Type.Object(
+      {
+        startTime: Type.String({ pattern: '^([01]\\d|2[0-3]):00$' }),
+        retentionDays: Type.Integer({ minimum: 1, maximum: 365 }),
+      },
+      { additionalProperties: false },
+    ),
     machineTypes: MachineTypes,
     slaveHosts: Type.Integer({ minimum: 1, maximum: 8 }),
     slaves: Type.Integer({ minimum: 1, maximum: 16 }),
@@ -46,6 +59,13 @@ export const StackSettings = Type.Object(
     appEnv: AppEnv,
     mysqlDatabase: Type.String({ pattern: '^[A-Za-z0-9_]{1,64}$' }),
     protectData: Type.Boolean(),
+    /** HTTPS in front of the app for this domain (a managed certificate); the app port then takes the load balancer only. */
+    https: Type.Optional(
+      Type.Object(
+        { domain: Type.String({ pattern: '^([a-z0-9-]+\\.)+[a-z]{2,}$' }) },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -72,6 +92,7 @@ export const secretKeys = [
   'mysqlRootPassword',
   'mysqlAppPassword',
   'mysqlReplicatorPassword',
+  'redisPassword',
   'rabbitmqPassword',
   'tarantoolPassword',
   'clickhousePassword',
@@ -94,6 +115,7 @@ export const stackAppVariables = [
   'SLAVE_MYSQL_HOSTS',
   'REDIS_HOST',
   'REDIS_PORT',
+  'REDIS_PASSWORD',
   'RABBITMQ_HOST',
   'RABBITMQ_PORT',
   'RABBITMQ_USER',
@@ -122,9 +144,16 @@ export function readSettings(source: ConfigSource): StackSettings {
     project,
     region,
     zone,
-    network: source.project('network') ?? 'default',
+    subnetCidr: source.project('subnetCidr') ?? '10.10.0.0/24',
     bootImage: source.project('bootImage') ?? 'projects/ubuntu-os-cloud/global/images/family/ubuntu-2204-lts',
     bootDiskSizeGb: source.project('bootDiskSizeGb') ?? 50,
+    dataDiskSizeGb: source.project('dataDiskSizeGb') ?? 100,
+    dataDiskType: source.project('dataDiskType') ?? 'pd-balanced',
+    snapshots: {
+      startTime: '03:00',
+      retentionDays: 14,
+      ...(source.project('snapshots') as object | undefined),
+    },
     machineTypes: { ...defaultMachineTypes, ...(source.project('machineTypes') as object | undefined) },
     slaveHosts: source.project('slaveHosts') ?? 1,
     slaves: source.project('slaves') ?? 2,
@@ -140,6 +169,7 @@ export function readSettings(source: ConfigSource): StackSettings {
     appEnv: source.project('appEnv') ?? {},
     mysqlDatabase: source.project('mysqlDatabase') ?? 'app',
     protectData: source.project('protectData') ?? false,
+    https: source.project('https'),
   };
   const first = Value.Errors(StackSettings, settings).First();
   if (first) {

@@ -1,6 +1,5 @@
 import * as docker from '@pulumi/docker';
 import * as pulumi from '@pulumi/pulumi';
-import type { Host } from './hosts.ts';
 import { readShared, type SharedFile } from './shared-files.ts';
 
 export type EnvValue = pulumi.Input<string | number>;
@@ -14,8 +13,14 @@ export interface ServiceSpec {
   env?: Record<string, EnvValue>;
   /** Values taken from `pulumi config --secret`: the whole env list becomes a secret output. */
   secretEnv?: Record<string, pulumi.Output<string>>;
-  ports?: Array<{ internal: number; external: number }>;
+  /** `ip` binds the host port to one address (127.0.0.1: reachable on the host only). */
+  ports?: Array<{ internal: number; external: number; ip?: string }>;
   files?: SharedFile[];
+  /**
+   * Files made of secrets (a config file with a password, a `*_FILE` target): uploaded into the container,
+   * so `docker inspect` shows no secret; the uploads become a secret output.
+   */
+  secretFiles?: Array<{ target: string; content: pulumi.Output<string> }>;
   /** Container paths that keep data across container replacement, in a named volume each. */
   dataPaths?: string[];
   hostname?: string;
@@ -25,21 +30,42 @@ export interface ServiceSpec {
   dependsOn?: pulumi.Resource[];
 }
 
+export interface HostContainersArgs {
+  /** The host's name: every Docker resource's name starts with it, as before hosts were components. */
+  prefix: string;
+  /**
+   * The instance the containers run on. Network, images and containers carry it, so a replaced instance
+   * (an empty VM at the same address) gets them all again; volumes do not: they live on the data disk.
+   */
+  instanceId: pulumi.Output<string>;
+  /** Options of the network, images and containers (parent, provider, aliases). */
+  opts: pulumi.CustomResourceOptions;
+  /** Options of the data volumes; their `protect` comes from the host. */
+  volumeOpts: pulumi.CustomResourceOptions;
+}
+
+/** Docker label naming the GCP instance a resource was made on. */
+export const instanceLabel = 'org.highload-social.instance-id';
+
 /** The containers of one host on a private network, with images pulled once per host. */
 export class HostContainers {
-  private readonly network: docker.Network;
+  private network?: docker.Network;
   private readonly images = new Map<string, docker.RemoteImage>();
 
-  constructor(
-    private readonly host: Host,
-    private readonly prefix: string,
-    private readonly protectData: boolean,
-  ) {
-    this.network = new docker.Network(
-      `${prefix}-net`,
-      { name: 'highload-social', driver: 'bridge' },
-      { provider: host.docker },
+  constructor(private readonly args: HostContainersArgs) {}
+
+  /** Created with the first container, so a host without any (Vitess's) has no network either. */
+  private networkName(): pulumi.Output<string> {
+    this.network ??= new docker.Network(
+      `${this.args.prefix}-net`,
+      { name: 'highload-social', driver: 'bridge', labels: [this.instanceLabel()] },
+      this.args.opts,
     );
+    return this.network.name;
+  }
+
+  private instanceLabel() {
+    return { label: instanceLabel, value: this.args.instanceId };
   }
 
   private image(name: string): docker.RemoteImage {
@@ -47,9 +73,9 @@ export class HostContainers {
     if (!image) {
       const key = name.replace(/[^a-z0-9]+/g, '-').replace(/-+$/, '');
       image = new docker.RemoteImage(
-        `${this.prefix}-image-${key}`,
-        { name, keepLocally: true },
-        { provider: this.host.docker },
+        `${this.args.prefix}-image-${key}`,
+        { name, keepLocally: true, triggers: { instanceId: this.args.instanceId } },
+        this.args.opts,
       );
       this.images.set(name, image);
     }
@@ -57,19 +83,20 @@ export class HostContainers {
   }
 
   add(spec: ServiceSpec): docker.Container {
-    const opts = { provider: this.host.docker };
+    const { prefix, opts, volumeOpts } = this.args;
     const volumes = (spec.dataPaths ?? []).map((containerPath, i) => {
       const key = i === 0 ? 'data' : `data-${i + 1}`;
       const volume = new docker.Volume(
-        `${this.prefix}-${spec.name}-${key}`,
+        `${prefix}-${spec.name}-${key}`,
         { name: `${spec.name}-${key}` },
-        { ...opts, protect: this.protectData, retainOnDelete: this.protectData },
+        volumeOpts,
       );
       return { volumeName: volume.name, containerPath };
     });
     const hasSecrets = Object.keys(spec.secretEnv ?? {}).length > 0;
+    const hasSecretFiles = (spec.secretFiles ?? []).length > 0;
     return new docker.Container(
-      `${this.prefix}-${spec.name}`,
+      `${prefix}-${spec.name}`,
       {
         name: spec.name,
         image: this.image(spec.image).imageId,
@@ -77,20 +104,26 @@ export class HostContainers {
         envs: renderEnv(spec.env ?? {}, spec.secretEnv ?? {}),
         ports: spec.ports,
         hostname: spec.hostname,
-        uploads: (spec.files ?? []).map((file) => ({ file: file.target, content: readShared(file) })),
+        uploads: [
+          ...(spec.files ?? []).map((file) => ({ file: file.target, content: readShared(file) })),
+          ...(spec.secretFiles ?? []).map((file) => ({ file: file.target, content: file.content })),
+        ],
         volumes,
         ulimits: spec.ulimits,
         healthcheck: spec.healthcheck,
-        networksAdvanced: [{ name: this.network.name, aliases: [spec.name] }],
+        networksAdvanced: [{ name: this.networkName(), aliases: [spec.name] }],
+        labels: [this.instanceLabel()],
         restart: 'unless-stopped',
         mustRun: true,
       },
       {
         ...opts,
+        // Its name and host ports are taken until the old container is gone.
+        deleteBeforeReplace: true,
         dependsOn: spec.dependsOn,
         // Belt and braces: the env list is secret through its inputs already; this keeps it so in state
         // even if a future edit builds it from plain strings.
-        additionalSecretOutputs: hasSecrets ? ['envs'] : [],
+        additionalSecretOutputs: [...(hasSecrets ? ['envs'] : []), ...(hasSecretFiles ? ['uploads'] : [])],
       },
     );
   }

@@ -43,6 +43,12 @@ describe('Pulumi.yaml', () => {
     );
     expect(result.stderr).toBe('');
     const inventory = JSON.parse(result.stdout) as { mysql: { master: { host: string; port: number } } };
-    expect(inventory.mysql.master).toEqual({ name: 'db', host: '192.0.2.1', port: 10100 });
+    // This mock gives every address, internal ones included, the same value.
+    expect(inventory.mysql.master).toEqual({
+      name: 'db',
+      host: '192.0.2.1',
+      port: 10100,
+      replicationHost: '192.0.2.1',
+    });
   });
 });

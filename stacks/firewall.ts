@@ -1,37 +1,34 @@
 import * as gcp from '@pulumi/gcp';
-import * as pulumi from '@pulumi/pulumi';
 import type { HostContext } from './hosts.ts';
 import { roleTag } from './hosts.ts';
+import { googleFrontEndRanges } from './https.ts';
 import { ports } from './topology.ts';
 
 export interface FirewallInput {
   ctx: HostContext;
-  /** Static addresses of the stack's own hosts: traffic between them via external IPs comes from these. */
-  hostAddresses: pulumi.Output<string>[];
   mysqlPorts: number[];
 }
 
 /**
- * Ingress for the stack's hosts. Database, cache, queue and admin ports accept the configured admin
- * ranges and the stack's own hosts only (by tag inside the VPC, by /32 via external addresses);
- * SSH only the configured SSH ranges; only the app port takes the configured public ranges.
+ * Ingress for the stack's hosts, in the stack's own network (no other rule applies there). Database,
+ * queue and admin ports accept the configured admin ranges and the stack's own hosts only (by network tag:
+ * they talk over internal addresses); SSH only the configured SSH ranges; only the app port takes the
+ * configured public ranges. Redis has no rule: only the app, on the same host, reaches it.
  */
-export function createFirewall({ ctx, hostAddresses, mysqlPorts }: FirewallInput): gcp.compute.Firewall[] {
+export function createFirewall({ ctx, mysqlPorts }: FirewallInput): gcp.compute.Firewall[] {
   const { settings, stack, stackTag } = ctx;
-  const trusted = pulumi
-    .all(hostAddresses)
-    .apply((ips) => [...settings.adminSourceRanges, ...ips.map((ip) => `${ip}/32`)]);
+  const trusted = settings.adminSourceRanges;
   const rule = (
     key: string,
     description: string,
     tcpPorts: string[],
     targetRoles: Array<'app' | 'slave' | 'vitess'>,
-    sourceRanges: pulumi.Input<string[]>,
+    sourceRanges: string[],
     fromStackHosts: boolean,
   ) =>
     new gcp.compute.Firewall(`${stack}-${key}`, {
       name: `${stack}-${key}`,
-      network: settings.network,
+      network: ctx.network.network.id,
       description,
       direction: 'INGRESS',
       allows: [{ protocol: 'tcp', ports: tcpPorts }],
@@ -60,20 +57,20 @@ export function createFirewall({ ctx, hostAddresses, mysqlPorts }: FirewallInput
     ),
     rule(
       'services',
-      'Redis, RabbitMQ (and its management UI), Tarantool, ClickHouse HTTP: admin ranges and the stack hosts',
-      [ports.redis, ports.rabbitmq, ports.rabbitmqManagement, ports.tarantool, ports.clickhouseHttp].map(
-        String,
-      ),
+      'RabbitMQ (and its management UI), Tarantool, ClickHouse HTTP: admin ranges and the stack hosts',
+      [ports.rabbitmq, ports.rabbitmqManagement, ports.tarantool, ports.clickhouseHttp].map(String),
       ['app'],
       trusted,
       true,
     ),
     rule(
       'app-http',
-      'The social app over HTTP',
+      settings.https
+        ? 'The social app, from the HTTPS load balancer and its health checks only'
+        : 'The social app over HTTP',
       [String(settings.appPort)],
       ['app'],
-      settings.appSourceRanges,
+      settings.https ? googleFrontEndRanges : settings.appSourceRanges,
       false,
     ),
   ];

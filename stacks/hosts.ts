@@ -2,8 +2,11 @@ import * as command from '@pulumi/command';
 import * as docker from '@pulumi/docker';
 import * as gcp from '@pulumi/gcp';
 import * as pulumi from '@pulumi/pulumi';
-import { renderCloudInit } from './cloud-init.ts';
+import { dataDiskDevice, dockerVolumesDir, renderCloudInit } from './cloud-init.ts';
 import type { StackSettings } from './config.ts';
+import { HostContainers, type ServiceSpec } from './containers.ts';
+import { createDataDisk } from './data-disk.ts';
+import type { StackNetwork } from './network.ts';
 import type { HostPlan } from './topology.ts';
 
 export interface HostContext {
@@ -11,72 +14,165 @@ export interface HostContext {
   settings: StackSettings;
   /** Network tag every host of the stack carries: firewall rules trust traffic from it. */
   stackTag: string;
-}
-
-export interface Host {
-  plan: HostPlan;
-  /** The static external address: stable across instance replacement, so the inventory stays valid. */
-  address: pulumi.Output<string>;
-  instance: gcp.compute.Instance;
-  docker: docker.Provider;
+  /** The snapshot schedule every data disk of the stack follows. */
+  snapshotPolicy: gcp.compute.ResourcePolicy;
+  network: StackNetwork;
 }
 
 export function roleTag(stackTag: string, role: HostPlan['role']): string {
   return `${stackTag}-${role}`;
 }
 
-/** A GCP instance with Docker, a static address, and a Docker provider that reaches it over SSH. */
-export function createHost(ctx: HostContext, plan: HostPlan): Host {
-  const { settings, stack } = ctx;
-  const name = `${stack}-${plan.key}`;
-  const hasData = plan.role !== 'vitess';
-  const address = new gcp.compute.Address(name, {
-    name,
-    region: settings.region,
-    addressType: 'EXTERNAL',
-    description: `highload-social ${stack} ${plan.key}`,
-  });
-  const instance = new gcp.compute.Instance(
-    name,
-    {
+/**
+ * Every child of a host was a resource of the stack itself until hosts became components: this alias
+ * names that old URN, so the engine moves the resource into the component instead of replacing it.
+ */
+export const formerlyTopLevel: pulumi.Alias[] = [{ parent: pulumi.rootStackResource }];
+
+/**
+ * One machine of the stack as a component (`social:infra:Host`): its static address, the instance, the
+ * readiness check, the Docker provider that reaches it over SSH, and its containers. Options given to the
+ * component flow to the children: `protect` guards the address, the instance and the data volumes; the
+ * parts that are rebuilt on purpose (readiness check, provider, network, images, containers) opt out,
+ * since a protected container could never be replaced by a new image.
+ */
+export class Host extends pulumi.ComponentResource {
+  static readonly type = 'social:infra:Host';
+
+  readonly plan: HostPlan;
+  /** The static external address: stable across instance replacement, so the inventory stays valid. */
+  readonly address: pulumi.Output<string>;
+  /** The static internal address in the stack's subnetwork: what the other hosts use (replication, the app). */
+  readonly internalAddress: pulumi.Output<string>;
+  readonly instance: gcp.compute.Instance;
+  readonly docker: docker.Provider;
+  private readonly containers: HostContainers;
+
+  constructor(ctx: HostContext, plan: HostPlan, opts: pulumi.ComponentResourceOptions = {}) {
+    const name = `${ctx.stack}-${plan.key}`;
+    super(Host.type, name, {}, opts);
+    this.plan = plan;
+    const { settings, stack } = ctx;
+    const labels = { stack, role: plan.role, app: 'highload-social' };
+    const child = { parent: this, aliases: formerlyTopLevel };
+    const rebuilt = { ...child, protect: false };
+
+    const address = new gcp.compute.Address(
       name,
-      zone: settings.zone,
-      machineType: plan.machineType,
-      tags: [ctx.stackTag, roleTag(ctx.stackTag, plan.role)],
-      labels: { stack, role: plan.role, app: 'highload-social' },
-      bootDisk: {
-        autoDelete: true,
-        initializeParams: { image: settings.bootImage, size: settings.bootDiskSizeGb, type: 'pd-balanced' },
+      {
+        name,
+        region: settings.region,
+        addressType: 'EXTERNAL',
+        description: `highload-social ${stack} ${plan.key}`,
       },
-      networkInterfaces: [{ network: settings.network, accessConfigs: [{ natIp: address.address }] }],
-      metadata: {
-        'user-data': renderCloudInit(settings.sshUser, settings.sshPublicKeys),
-        // Only the keys in user-data log in, not every project-wide key.
-        'block-project-ssh-keys': 'true',
+      { ...child, dependsOn: ctx.network.apis },
+    );
+    this.address = address.address;
+    const internal = new gcp.compute.Address(
+      `${name}-internal`,
+      {
+        name: `${name}-internal`,
+        region: settings.region,
+        addressType: 'INTERNAL',
+        subnetwork: ctx.network.subnetwork.id,
+        description: `highload-social ${stack} ${plan.key}, inside the stack's network`,
       },
-      deletionProtection: settings.protectData && hasData,
-      allowStoppingForUpdate: true,
-    },
-    { protect: settings.protectData && hasData },
-  );
-  const connection = { host: address.address, user: settings.sshUser };
-  // GCP reports an instance RUNNING long before cloud-init has installed Docker.
-  const ready = new command.remote.Command(
-    `${name}-docker-ready`,
-    {
-      connection,
-      create: `cloud-init status --wait >/dev/null || true; systemctl is-active --quiet docker && getent group docker | grep -qw ${settings.sshUser}`,
-      triggers: [instance.instanceId],
-    },
-    { dependsOn: [instance] },
-  );
-  const provider = new docker.Provider(
-    name,
-    {
-      host: pulumi.interpolate`ssh://${settings.sshUser}@${address.address}:22`,
-      sshOpts: ['-o', 'StrictHostKeyChecking=accept-new', '-o', 'ServerAliveInterval=30'],
-    },
-    { dependsOn: [ready] },
-  );
-  return { plan, address: address.address, instance, docker: provider };
+      { parent: this },
+    );
+    this.internalAddress = internal.address;
+    const dataDisk = plan.keepsData
+      ? createDataDisk({ name, settings, labels, snapshotPolicy: ctx.snapshotPolicy, parent: this })
+      : undefined;
+    this.instance = new gcp.compute.Instance(
+      name,
+      {
+        name,
+        zone: settings.zone,
+        machineType: plan.machineType,
+        tags: [ctx.stackTag, roleTag(ctx.stackTag, plan.role)],
+        labels,
+        bootDisk: {
+          autoDelete: true,
+          initializeParams: { image: settings.bootImage, size: settings.bootDiskSizeGb, type: 'pd-balanced' },
+        },
+        // Not auto-deleted: a replaced instance leaves it, and its successor attaches it again.
+        attachedDisks: dataDisk ? [{ source: dataDisk.selfLink, deviceName: dataDiskDevice }] : [],
+        networkInterfaces: [
+          {
+            subnetwork: ctx.network.subnetwork.id,
+            networkIp: internal.address,
+            accessConfigs: [{ natIp: address.address }],
+          },
+        ],
+        metadata: {
+          'user-data': renderCloudInit({
+            sshUser: settings.sshUser,
+            sshPublicKeys: settings.sshPublicKeys,
+            dataDisk: plan.keepsData,
+          }),
+          // Only the keys in user-data log in, not every project-wide key.
+          'block-project-ssh-keys': 'true',
+        },
+        deletionProtection: opts.protect === true,
+        allowStoppingForUpdate: true,
+      },
+      // Its name, static address and data disk are its own: the old one must go before the new one can be.
+      { ...child, deleteBeforeReplace: true },
+    );
+    // A fresh VM takes a while to answer SSH: up to 60 attempts of 10 s each, not 10 at once.
+    const connection = {
+      host: address.address,
+      user: settings.sshUser,
+      dialErrorLimit: 60,
+      perDialTimeout: 10,
+    };
+    // GCP reports an instance RUNNING long before cloud-init has installed Docker; 15 minutes at most.
+    const ready = new command.remote.Command(
+      `${name}-docker-ready`,
+      {
+        connection,
+        create: `timeout 900 cloud-init status --wait >/dev/null || true; systemctl is-active --quiet docker && getent group docker | grep -qw ${settings.sshUser}${plan.keepsData ? ` && mountpoint -q ${dockerVolumesDir}` : ''}`,
+        triggers: [this.instance.instanceId],
+      },
+      { ...rebuilt, dependsOn: [this.instance] },
+    );
+    this.docker = new docker.Provider(
+      name,
+      {
+        host: pulumi.interpolate`ssh://${settings.sshUser}@${address.address}:22`,
+        // One SSH connection per host, shared by every container operation (sshd's MaxStartups would
+        // refuse ~20 parallel new ones).
+        sshOpts: [
+          '-o',
+          'StrictHostKeyChecking=accept-new',
+          '-o',
+          'ServerAliveInterval=30',
+          '-o',
+          'ControlMaster=auto',
+          '-o',
+          'ControlPath=~/.ssh/highload-social-%C',
+          '-o',
+          'ControlPersist=120',
+        ],
+        // A preview needs no SSH to the hosts (and CI runners are outside sshSourceRanges).
+        disableDockerDaemonCheck: true,
+      },
+      { ...rebuilt, dependsOn: [ready] },
+    );
+    this.containers = new HostContainers({
+      prefix: name,
+      instanceId: this.instance.instanceId,
+      opts: { ...rebuilt, provider: this.docker },
+      volumeOpts: { ...child, provider: this.docker, retainOnDelete: opts.protect === true },
+    });
+    this.registerOutputs({ address: this.address, instanceId: this.instance.instanceId });
+  }
+
+  /**
+   * Runs a container on this host, on the host's `highload-social` network (its name is the other
+   * containers' way to reach it), with its image pulled once per host and a named volume per data path.
+   */
+  addContainer(spec: ServiceSpec): docker.Container {
+    return this.containers.add(spec);
+  }
 }

@@ -24,3 +24,4 @@ const outputs = defineStack(pulumi.getStack(), settings, secrets);
 
 export const inventory = outputs.inventory;
 export const hosts = outputs.hosts;
+export const httpsAddress = outputs.httpsAddress;

@@ -71,19 +71,24 @@ describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
     expect(metadata['block-project-ssh-keys']).toBe('true');
   });
 
-  it('gives every host a static address in the configured region, used by its instance', () => {
+  it('gives every host static external and internal addresses in the configured region, used by its instance', () => {
     const addresses = resourcesOf(run, 'gcp:compute/address:Address');
-    expect(addresses.map((a) => [a.name, a.inputs.region])).toEqual([
-      ['dev-app', 'europe-west1'],
-      ['dev-app-db-slave', 'europe-west1'],
-      ['dev-vitess', 'europe-west1'],
+    expect(addresses.map((a) => [a.name, a.inputs.region, a.inputs.addressType])).toEqual([
+      ['dev-app', 'europe-west1', 'EXTERNAL'],
+      ['dev-app-db-slave', 'europe-west1', 'EXTERNAL'],
+      ['dev-app-db-slave-internal', 'europe-west1', 'INTERNAL'],
+      ['dev-app-internal', 'europe-west1', 'INTERNAL'],
+      ['dev-vitess', 'europe-west1', 'EXTERNAL'],
+      ['dev-vitess-internal', 'europe-west1', 'INTERNAL'],
     ]);
     const nic = (
       named('instance', 'dev-app').inputs.networkInterfaces as Array<{
+        networkIp: string;
         accessConfigs: Array<{ natIp: string }>;
       }>
     )[0];
     expect(nic?.accessConfigs[0]?.natIp).toBe(run.outputs.hosts.app);
+    expect(nic?.networkIp).toBe(run.outputs.inventory.mysql.master.replicationHost);
   });
 
   it('reaches each host Docker over SSH only after cloud-init finished', () => {
@@ -95,7 +100,7 @@ describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
     ]);
     for (const provider of providers) {
       expect(provider.options.dependencies).toContain(
-        `urn:pulumi:dev::highload-social::command:remote:Command::${provider.name}-docker-ready`,
+        `urn:pulumi:dev::highload-social::social:infra:Host$command:remote:Command::${provider.name}-docker-ready`,
       );
     }
     expect(String(named('command', 'dev-app-docker-ready').inputs.create)).toContain(
@@ -104,12 +109,16 @@ describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
   });
 
   it('opens database, service and Vitess ports to the admin range and the stack hosts only', () => {
-    const hostRanges = Object.values(run.outputs.hosts).map((ip) => `${ip}/32`);
     for (const key of ['mysql', 'services', 'vitess']) {
       const rule = named('firewall', `dev-${key}`).inputs;
-      expect(rule.sourceRanges).toEqual(['203.0.113.0/24', ...hostRanges]);
+      // The stack's hosts by their tag, over internal addresses; nobody else but the admin range.
+      expect(rule.sourceRanges).toEqual(['203.0.113.0/24']);
       expect(rule.sourceTags).toEqual(['hs-dev']);
     }
+    // Redis: only the app on its own host reaches it.
+    expect(named('firewall', 'dev-services').inputs.allows).toEqual([
+      { protocol: 'tcp', ports: ['5672', '15672', '3301', '8123'] },
+    ]);
     expect(named('firewall', 'dev-mysql').inputs.allows).toEqual([
       { protocol: 'tcp', ports: ['10100-10102'] },
     ]);
@@ -201,12 +210,24 @@ describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
       MYSQL_PASSWORD: testSecrets.mysqlAppPassword,
       MYSQL_DATABASE: 'app',
     });
+    const slaveHost = run.outputs.inventory.mysql.slaves[0]?.replicationHost;
+    expect(slaveHost).toMatch(/^10\.10\.0\.\d+$/);
     expect(envOf(named('container', 'dev-app-app'))).toMatchObject({
-      SLAVE_MYSQL_HOSTS: `${run.outputs.hosts['app-db-slave']}:10101,${run.outputs.hosts['app-db-slave']}:10102`,
+      SLAVE_MYSQL_HOSTS: `${slaveHost}:10101,${slaveHost}:10102`,
       RABBITMQ_PASSWORD: testSecrets.rabbitmqPassword,
     });
-    // Redis takes no password: its env is plain and says so.
-    expect(named('container', 'dev-app-redis').options.additionalSecretOutputs).toEqual([]);
+    // Redis reads its password from an uploaded config file: no env, no argument shows it.
+    const redis = named('container', 'dev-app-redis');
+    expect(redis.options.additionalSecretOutputs).toEqual(['uploads']);
+    expect(redis.inputs.command).toEqual(['redis-server', '/usr/local/etc/redis/redis.conf']);
+    expect(unwrapSecrets(redis.inputs.uploads)).toEqual([
+      {
+        file: '/usr/local/etc/redis/redis.conf',
+        content: `appendonly yes\nrequirepass ${testSecrets.redisPassword}\n`,
+      },
+    ]);
+    expect(redis.inputs.ports).toEqual([{ internal: 6379, external: 6379, ip: '127.0.0.1' }]);
+    expect(envOf(named('container', 'dev-app-app')).REDIS_PASSWORD).toBe(testSecrets.redisPassword);
   });
 
   it('exports plain (non-secret) outputs without any secret value in them', () => {
@@ -225,7 +246,12 @@ describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
         JSON.stringify({ inventory: run.outputs.inventory, hosts: run.outputs.hosts }),
       );
       const inventory = await new YamlInventorySource('dev', join(dir, 'dev.yaml')).load();
-      expect(inventory.mysql.master).toEqual({ name: 'db', host: run.outputs.hosts.app, port: 10100 });
+      expect(inventory.mysql.master).toEqual({
+        name: 'db',
+        host: run.outputs.hosts.app,
+        port: 10100,
+        replicationHost: expect.stringMatching(/^10\.10\.0\./),
+      });
       expect(inventory.mysql.slaves.map((s) => `${s.host}:${s.port}`)).toEqual([
         `${run.outputs.hosts['app-db-slave']}:10101`,
         `${run.outputs.hosts['app-db-slave']}:10102`,

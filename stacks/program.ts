@@ -1,8 +1,11 @@
 import * as pulumi from '@pulumi/pulumi';
 import type { StackInventoryOutput } from '../toolkit/inventory/pulumi-outputs.ts';
 import type { StackSettings } from './config.ts';
+import { createSnapshotPolicy } from './data-disk.ts';
 import { createFirewall } from './firewall.ts';
-import { createHost, type Host, type HostContext } from './hosts.ts';
+import { Host, type HostContext } from './hosts.ts';
+import { HttpsFrontend } from './https.ts';
+import { createNetwork } from './network.ts';
 import { deployAppHost, deploySlaveHost, type Secrets } from './services.ts';
 import { planTopology, ports } from './topology.ts';
 
@@ -11,29 +14,42 @@ export interface StackOutputs {
   inventory: pulumi.Output<StackInventoryOutput>;
   /** Host name → static address, for SSH and for people. */
   hosts: pulumi.Output<Record<string, string>>;
+  /** The load balancer's address (`https.domain` set): the domain's DNS A record points here. */
+  httpsAddress?: pulumi.Output<string>;
 }
 
 /** The whole environment: hosts, firewall, containers; returns the outputs the runbooks read. */
 export function defineStack(stack: string, settings: StackSettings, secrets: Secrets): StackOutputs {
   const topology = planTopology(settings);
-  const ctx: HostContext = { stack, settings, stackTag: `hs-${stack}` };
-  const hosts = new Map<string, Host>(topology.hosts.map((plan) => [plan.key, createHost(ctx, plan)]));
+  const network = createNetwork(stack, settings);
+  const ctx: HostContext = {
+    stack,
+    settings,
+    stackTag: `hs-${stack}`,
+    snapshotPolicy: createSnapshotPolicy(stack, settings, network.apis),
+    network,
+  };
+  // A host that keeps data (every one but Vitess's) is protected as a whole when the stack says so.
+  const hosts = new Map<string, Host>(
+    topology.hosts.map((plan) => [
+      plan.key,
+      new Host(ctx, plan, { protect: settings.protectData && plan.keepsData }),
+    ]),
+  );
   const host = (key: string): Host => {
     const found = hosts.get(key);
     if (!found) throw new Error(`topology names host ${key} but does not plan it`);
     return found;
   };
-  createFirewall({
-    ctx,
-    hostAddresses: [...hosts.values()].map((h) => h.address),
-    mysqlPorts: topology.mysqlPorts,
-  });
+  createFirewall({ ctx, mysqlPorts: topology.mysqlPorts });
 
-  const slaveEndpoints = topology.slaves.map((s) => pulumi.interpolate`${host(s.hostKey).address}:${s.port}`);
-  deployAppHost(stack, settings, host('app'), secrets, slaveEndpoints);
+  // The app reaches the slaves inside the stack's network.
+  const slaveEndpoints = topology.slaves.map(
+    (s) => pulumi.interpolate`${host(s.hostKey).internalAddress}:${s.port}`,
+  );
+  deployAppHost(settings, host('app'), secrets, slaveEndpoints);
   for (const plan of topology.hosts.filter((h) => h.role === 'slave')) {
     deploySlaveHost(
-      stack,
       settings,
       host(plan.key),
       secrets,
@@ -41,20 +57,38 @@ export function defineStack(stack: string, settings: StackSettings, secrets: Sec
     );
   }
 
+  const https = settings.https
+    ? new HttpsFrontend(stack, settings, host('app'), settings.https.domain)
+    : undefined;
   const app = host('app').address;
   const vitess = settings.vitess ? host('vitess').address : undefined;
   const slaveHosts = topology.slaves.map((s) => host(s.hostKey).address);
+  const internal = [host('app'), ...topology.slaves.map((s) => host(s.hostKey))].map(
+    (h) => h.internalAddress,
+  );
   const inventory = pulumi
-    .all([app, pulumi.all(slaveHosts), pulumi.output(vitess)])
-    .apply(([appIp, slaveIps, vitessIp]): StackInventoryOutput => {
+    .all([app, pulumi.all(slaveHosts), pulumi.output(vitess), pulumi.all(internal)])
+    .apply(([appIp, slaveIps, vitessIp, [appInternal, ...slavesInternal]]): StackInventoryOutput => {
       const out: StackInventoryOutput = {
         mysql: {
-          master: { name: 'db', host: appIp, port: ports.mysqlMaster },
-          slaves: topology.slaves.map((s, i) => ({ name: s.name, host: slaveIps[i]!, port: s.port })),
+          // Runbooks connect to `host` from the admin range; replication runs on the internal addresses.
+          master: { name: 'db', host: appIp, port: ports.mysqlMaster, replicationHost: appInternal! },
+          slaves: topology.slaves.map((s, i) => ({
+            name: s.name,
+            host: slaveIps[i]!,
+            port: s.port,
+            replicationHost: slavesInternal[i]!,
+          })),
         },
         tarantool: { host: appIp, port: ports.tarantool },
         clickhouse: { host: appIp, httpPort: ports.clickhouseHttp },
-        app: { url: settings.appPort === 80 ? `http://${appIp}` : `http://${appIp}:${settings.appPort}` },
+        app: {
+          url: settings.https
+            ? `https://${settings.https.domain}`
+            : settings.appPort === 80
+              ? `http://${appIp}`
+              : `http://${appIp}:${settings.appPort}`,
+        },
         redis: { host: appIp, port: ports.redis },
         rabbitmq: { host: appIp, port: ports.rabbitmq },
       };
@@ -67,5 +101,5 @@ export function defineStack(stack: string, settings: StackSettings, secrets: Sec
   const hostAddresses = pulumi
     .all([...hosts.entries()].map(([key, h]) => h.address.apply((ip) => [key, ip] as const)))
     .apply((pairs) => Object.fromEntries(pairs));
-  return { inventory, hosts: hostAddresses };
+  return { inventory, hosts: hostAddresses, httpsAddress: https?.address };
 }

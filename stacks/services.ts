@@ -1,6 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import type { SecretKey, StackAppVariable, StackSettings } from './config.ts';
-import { type EnvValue, HostContainers } from './containers.ts';
+import type { EnvValue } from './containers.ts';
 import type { Host } from './hosts.ts';
 import { sharedFiles } from './shared-files.ts';
 import { ports, type SlavePlan } from './topology.ts';
@@ -8,19 +8,18 @@ import { ports, type SlavePlan } from './topology.ts';
 export type Secrets = Record<SecretKey, pulumi.Output<string>>;
 
 const mysqlInternalPort = 3306;
+const redisConfigPath = '/usr/local/etc/redis/redis.conf';
 const tarantoolPort = 3301;
 
 /** The seed's docker-compose.yml on the app host: app, master, redis, rabbitmq, tarantool, replicator, clickhouse. */
 export function deployAppHost(
-  stack: string,
   settings: StackSettings,
   host: Host,
   secrets: Secrets,
   slaveEndpoints: pulumi.Output<string>[],
 ): void {
-  const containers = new HostContainers(host, `${stack}-${host.plan.key}`, settings.protectData);
   const { images } = settings;
-  const db = containers.add({
+  const db = host.addContainer({
     name: 'db',
     image: images.mysql,
     command: ['--server-id=1'],
@@ -30,14 +29,22 @@ export function deployAppHost(
     files: [sharedFiles.mysqlReplication],
     dataPaths: ['/var/lib/mysql'],
   });
-  const redis = containers.add({
+  const redis = host.addContainer({
     name: 'redis',
     image: images.redis,
-    command: ['redis-server', '--appendonly', 'yes'],
-    ports: [{ internal: 6379, external: ports.redis }],
+    // The password in a config file, not on the command line, where `docker inspect` and `ps` show it.
+    command: ['redis-server', redisConfigPath],
+    secretFiles: [
+      {
+        target: redisConfigPath,
+        content: pulumi.interpolate`appendonly yes\nrequirepass ${secrets.redisPassword}\n`,
+      },
+    ],
+    // Only the app (on the same host, by the container network) uses it; an admin reaches it over SSH.
+    ports: [{ internal: 6379, external: ports.redis, ip: '127.0.0.1' }],
     dataPaths: ['/data'],
   });
-  const rabbitmq = containers.add({
+  const rabbitmq = host.addContainer({
     name: 'rabbitmq',
     image: images.rabbitmq,
     // RabbitMQ names its data directory after the host name: a fixed one survives container replacement.
@@ -50,7 +57,7 @@ export function deployAppHost(
     ],
     dataPaths: ['/var/lib/rabbitmq'],
   });
-  const tarantool = containers.add({
+  const tarantool = host.addContainer({
     name: 'tarantool',
     image: images.tarantool,
     command: ['tarantool', sharedFiles.tarantoolInit.target],
@@ -61,7 +68,7 @@ export function deployAppHost(
     dataPaths: ['/var/lib/tarantool'],
   });
   // ClickHouse is the analysts' copy of the users (scripts/clickhouse-load.mjs): the app never reads it.
-  containers.add({
+  host.addContainer({
     name: 'clickhouse',
     image: images.clickhouse,
     env: { CLICKHOUSE_USER: 'app', CLICKHOUSE_DB: 'default' },
@@ -71,7 +78,7 @@ export function deployAppHost(
     dataPaths: ['/var/lib/clickhouse'],
     ulimits: [{ name: 'nofile', soft: 262144, hard: 262144 }],
   });
-  containers.add({
+  host.addContainer({
     name: 'tarantool-replicator',
     image: images.app,
     command: [
@@ -102,7 +109,7 @@ export function deployAppHost(
     dependsOn: [db, tarantool],
   });
   const { plain, secret } = appEnv(settings, secrets, slaveEndpoints);
-  containers.add({
+  host.addContainer({
     name: 'app',
     image: images.app,
     // readSettings refuses appEnv names the stack sets itself, so nothing here overrides another.
@@ -113,7 +120,12 @@ export function deployAppHost(
   });
 }
 
-type AppSecretVariable = 'MYSQL_PASSWORD' | 'RABBITMQ_PASSWORD' | 'TARANTOOL_PASSWORD' | 'AUTH_TOKEN_SECRET';
+type AppSecretVariable =
+  | 'MYSQL_PASSWORD'
+  | 'REDIS_PASSWORD'
+  | 'RABBITMQ_PASSWORD'
+  | 'TARANTOOL_PASSWORD'
+  | 'AUTH_TOKEN_SECRET';
 
 /**
  * The app's connections and secrets, under the names app/src/platform/config.ts reads (compose sets the
@@ -150,6 +162,7 @@ function appEnv(
     },
     secret: {
       MYSQL_PASSWORD: secrets.mysqlAppPassword,
+      REDIS_PASSWORD: secrets.redisPassword,
       RABBITMQ_PASSWORD: secrets.rabbitmqPassword,
       TARANTOOL_PASSWORD: secrets.tarantoolPassword,
       AUTH_TOKEN_SECRET: secrets.authTokenSecret,
@@ -159,15 +172,13 @@ function appEnv(
 
 /** The seed's docker-compose-replication.yml: the slaves placed on this host, each with its own port. */
 export function deploySlaveHost(
-  stack: string,
   settings: StackSettings,
   host: Host,
   secrets: Secrets,
   slaves: SlavePlan[],
 ): void {
-  const containers = new HostContainers(host, `${stack}-${host.plan.key}`, settings.protectData);
   for (const slave of slaves) {
-    containers.add({
+    host.addContainer({
       name: slave.name,
       image: settings.images.mysql,
       // No MYSQL_DATABASE: the replication runbook seeds a slave from the master's snapshot.

@@ -22,6 +22,8 @@ export interface HostPlan {
   key: string;
   role: HostRole;
   machineType: string;
+  /** Runs databases (master, slaves, Redis, RabbitMQ, Tarantool, ClickHouse): gets a data disk. */
+  keepsData: boolean;
 }
 
 export interface SlavePlan {
@@ -44,13 +46,19 @@ export function planTopology(settings: StackSettings): Topology {
     settings.slaveHosts === 1 ? 'app-db-slave' : `app-db-slave-${i + 1}`,
   );
   const hosts: HostPlan[] = [
-    { key: 'app', role: 'app', machineType: settings.machineTypes.app },
+    { key: 'app', role: 'app', machineType: settings.machineTypes.app, keepsData: true },
     ...slaveHostKeys.map(
-      (key): HostPlan => ({ key, role: 'slave', machineType: settings.machineTypes.slave }),
+      (key): HostPlan => ({ key, role: 'slave', machineType: settings.machineTypes.slave, keepsData: true }),
     ),
   ];
+  // The Vitess processes are the vitess/ scripts' job; this host runs nothing of the stack's yet.
   if (settings.vitess)
-    hosts.push({ key: 'vitess', role: 'vitess', machineType: settings.machineTypes.vitess });
+    hosts.push({
+      key: 'vitess',
+      role: 'vitess',
+      machineType: settings.machineTypes.vitess,
+      keepsData: false,
+    });
   // Each slave gets its own port even across hosts, so an address never names two nodes in notes or logs.
   const slaves = Array.from(
     { length: settings.slaves },

@@ -1,3 +1,6 @@
+// The infra workflows as GitHub would run them, checked for what makes a preview safe: no deploy key or
+// prod credential in any pull-request job, prod only through its protected environment, job-level
+// permissions, a fork guard, supported action versions and a pinned Pulumi CLI.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -7,40 +10,111 @@ import { repoRoot } from './testing/run-stack.ts';
 interface Step {
   uses?: string;
   run?: string;
+  if?: string;
   with?: Record<string, unknown>;
+  env?: Record<string, string>;
+}
+interface Job {
+  needs?: string;
+  if?: string;
+  environment?: string;
+  permissions?: Record<string, string>;
+  steps: Step[];
 }
 interface Workflow {
   on: Record<string, unknown>;
-  jobs: Record<string, { needs?: string; strategy?: { matrix?: { stack?: string[] } }; steps: Step[] }>;
+  permissions?: Record<string, string>;
+  jobs: Record<string, Job>;
 }
 
-const workflow = parse(
-  readFileSync(join(repoRoot, '.github', 'workflows', 'infra-preview.yml'), 'utf8'),
-) as Workflow;
-const stacks = readdirSync(repoRoot)
-  .map((f) => /^Pulumi\.([a-z0-9-]+)\.yaml$/.exec(f)?.[1])
-  .filter((s): s is string => s !== undefined);
+const dir = join(repoRoot, '.github', 'workflows');
+const read = (file: string) => parse(readFileSync(join(dir, file), 'utf8')) as Workflow;
+const workflows = Object.fromEntries(readdirSync(dir).map((f) => [f, read(f)]));
+const preview = read('infra-preview.yml');
+const prod = read('infra-prod.yml');
 
-describe('CI preview workflow', () => {
-  it('runs on pull requests and tests before it previews', () => {
-    expect(Object.keys(workflow.on)).toEqual(['pull_request']);
-    expect(workflow.jobs.test?.steps.some((s) => s.run?.includes('.ci/run'))).toBe(true);
-    expect(workflow.jobs.preview?.needs).toBe('test');
+/** Oldest major version accepted per action: the first that runs on a supported Node (24). */
+const minimumMajor: Record<string, number> = {
+  'actions/checkout': 5,
+  'actions/setup-node': 5,
+  'google-github-actions/auth': 3,
+  'pulumi/actions': 6,
+  'webfactory/ssh-agent': 0,
+};
+
+describe('infra workflows', () => {
+  it('grant no permission at the top and only what each job declares', () => {
+    for (const [file, workflow] of Object.entries(workflows)) {
+      expect(workflow.permissions, file).toEqual({});
+      for (const [name, job] of Object.entries(workflow.jobs)) {
+        expect(job.permissions, `${file} ${name}`).toBeDefined();
+        expect(Object.values(job.permissions ?? {}).every((p) => p === 'read' || p === 'write')).toBe(true);
+      }
+    }
+    expect(preview.jobs.test?.permissions).toEqual({ contents: 'read' });
   });
 
-  it('previews every stack that has a Pulumi.<stack>.yaml', () => {
-    expect(stacks.sort()).toEqual(['dev', 'prod']);
-    expect(workflow.jobs.preview?.strategy?.matrix?.stack?.slice().sort()).toEqual(stacks);
+  it('let no pull-request job touch a deploy key, SSH or prod', () => {
+    expect(Object.keys(preview.on)).toEqual(['pull_request']);
+    const text = JSON.stringify(preview);
+    expect(text).not.toMatch(/DEPLOY_SSH_KEY|ssh-agent|\/prod\b|environment/);
+    for (const job of Object.values(preview.jobs)) {
+      for (const step of job.steps) expect(String(step.with?.['stack-name'] ?? '')).not.toContain('prod');
+    }
   });
 
-  it('shows the diff with the policy pack and comments it on the PR', () => {
-    const pulumi = workflow.jobs.preview?.steps.find((s) => s.uses?.startsWith('pulumi/actions@'));
+  it('tests first, then previews dev with the policy pack for same-repository pull requests only', () => {
+    expect(preview.jobs.test?.steps.some((s) => s.run?.includes('.ci/run'))).toBe(true);
+    const job = preview.jobs['preview-dev'];
+    expect(job?.needs).toBe('test');
+    expect(job?.if).toBe('github.event.pull_request.head.repo.full_name == github.repository');
+    const pulumi = job?.steps.find((s) => s.uses?.startsWith('pulumi/actions@'));
     expect(pulumi?.with).toMatchObject({
       command: 'preview',
       diff: true,
       policyPacks: 'stacks/policy',
       'comment-on-pr': true,
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a template literal
+      'stack-name': '${{ vars.PULUMI_ORG }}/highload-social/dev',
     });
-    expect(String(pulumi?.with?.['stack-name'])).toMatch(/\$\{\{ matrix\.stack \}\}/);
+  });
+
+  it('run prod only from main or by hand, inside the protected prod environment, the key only for up', () => {
+    expect(Object.keys(prod.on).sort()).toEqual(['push', 'workflow_dispatch']);
+    expect((prod.on.push as { branches: string[] }).branches).toEqual(['main']);
+    for (const job of Object.values(prod.jobs)) expect(job.environment).toBe('prod');
+    const steps = prod.jobs.prod?.steps ?? [];
+    const keyStep = steps.find((s) => s.uses?.startsWith('webfactory/ssh-agent@'));
+    expect(keyStep?.if).toBe("github.event_name == 'workflow_dispatch' && inputs.up");
+    const up = steps.find((s) => s.with?.command === 'up');
+    expect(up?.if).toBe(keyStep?.if);
+    expect(steps.indexOf(keyStep!)).toBeGreaterThan(steps.findIndex((s) => s.with?.command === 'preview'));
+  });
+
+  it('use supported action versions, Node 24 and one pinned Pulumi CLI', () => {
+    for (const [file, workflow] of Object.entries(workflows)) {
+      for (const job of Object.values(workflow.jobs)) {
+        for (const step of job.steps) {
+          if (step.uses) {
+            const [action = '', version = ''] = step.uses.split('@');
+            expect(minimumMajor[action], `${file}: ${action} is not a known action`).toBeDefined();
+            expect(Number(/^v(\d+)/.exec(version)?.[1]), `${file}: ${step.uses}`).toBeGreaterThanOrEqual(
+              minimumMajor[action]!,
+            );
+          }
+          if (step.uses?.startsWith('actions/setup-node@')) expect(step.with?.['node-version']).toBe(24);
+          if (step.uses?.startsWith('pulumi/actions@')) expect(step.with?.['pulumi-version']).toBe('3.248.0');
+          if (step.uses?.startsWith('actions/checkout@'))
+            expect(step.with?.['persist-credentials']).toBe(false);
+        }
+      }
+    }
+  });
+
+  it('pin the CLI to the SDK the program is built with', () => {
+    const lock = JSON.parse(readFileSync(join(repoRoot, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { version: string }>;
+    };
+    expect(lock.packages['node_modules/@pulumi/pulumi']?.version).toBe('3.248.0');
   });
 });

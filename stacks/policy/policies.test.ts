@@ -1,16 +1,18 @@
-import type { ResourceValidationPolicy } from '@pulumi/policy';
+import type { ResourceValidationPolicy, StackValidationPolicy } from '@pulumi/policy';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { violations } from '../testing/policy-args.ts';
+import { stackViolations, violations } from '../testing/policy-args.ts';
 import { type MockedResource, runStack, type StackRun } from '../testing/run-stack.ts';
 import {
   approvedBootImages,
   isWorldRange,
+  noDefaultNetwork,
   nonPublicPorts,
   noWorldOpenAdminPorts,
   pinnedContainerImages,
   policies,
   secretsNotInPlainText,
 } from './policies.ts';
+import { databaseVolumesOnDataDisks } from './stack-rules.ts';
 
 const runs: Record<string, StackRun> = {};
 beforeAll(async () => {
@@ -23,6 +25,10 @@ async function allViolations(run: StackRun): Promise<string[]> {
   for (const policy of policies as ResourceValidationPolicy[]) {
     for (const resource of run.resources) found.push(...(await violations(policy, resource)));
   }
+  for (const policy of policies) {
+    if ('validateStack' in policy)
+      found.push(...(await stackViolations(policy as StackValidationPolicy, run)));
+  }
   return found;
 }
 
@@ -32,7 +38,20 @@ function resource(
   inputs: Record<string, unknown>,
   additionalSecretOutputs: string[] = [],
 ): MockedResource {
-  return { type, name, inputs, options: { additionalSecretOutputs, protect: false, dependencies: [] } };
+  return {
+    urn: `urn:pulumi:test::highload-social::${type}::${name}`,
+    type,
+    name,
+    inputs,
+    options: {
+      additionalSecretOutputs,
+      protect: false,
+      dependencies: [],
+      deleteBeforeReplace: false,
+      parent: '',
+      aliases: [],
+    },
+  };
 }
 const firewall = (inputs: Record<string, unknown>) => resource('gcp:compute/firewall:Firewall', 'fw', inputs);
 const container = (envs: string[], secretOutputs: string[] = ['envs']) =>
@@ -48,10 +67,10 @@ describe('policy pack against the mocked stacks', () => {
   it('catches a stack whose admin range was widened to the world', async () => {
     const widened = await runStack('dev', { 'highload-social:adminSourceRanges': ['0.0.0.0/0'] });
     const found = await allViolations(widened);
-    expect(found).toEqual([
-      expect.stringContaining('dev-vitess lets 0.0.0.0/0 reach tcp 15000, 15001, 15306, 15999'),
-      expect.stringContaining('dev-services lets 0.0.0.0/0 reach tcp 6379, 5672, 15672, 3301, 8123'),
+    expect(found.sort()).toEqual([
       expect.stringContaining('dev-mysql lets 0.0.0.0/0 reach tcp 10100-10102'),
+      expect.stringContaining('dev-services lets 0.0.0.0/0 reach tcp 5672, 15672, 3301, 8123'),
+      expect.stringContaining('dev-vitess lets 0.0.0.0/0 reach tcp 15000, 15001, 15306, 15999'),
     ]);
   });
 
@@ -191,5 +210,66 @@ describe('approved-boot-images and pinned-container-images', () => {
     expect(await violations(pinnedContainerImages, image('localhost:5000/app'))).toHaveLength(1);
     expect(await violations(pinnedContainerImages, image('localhost:5000/app:1.2'))).toEqual([]);
     expect(await violations(pinnedContainerImages, image('mysql@sha256:abc'))).toEqual([]);
+  });
+});
+
+describe('database-volumes-on-data-disks', () => {
+  const withoutDataDisk = (run: StackRun, hostName: string): MockedResource[] =>
+    run.resources.map((r) =>
+      r.type === 'gcp:compute/instance:Instance' && r.name === hostName
+        ? { ...r, inputs: { ...r.inputs, attachedDisks: [] } }
+        : r,
+    );
+
+  it('fails a stack whose database host keeps its volumes on the boot disk', async () => {
+    const found = await stackViolations(databaseVolumesOnDataDisks, {
+      resources: withoutDataDisk(runs.prod!, 'prod-app-db-slave-2'),
+    });
+    expect(found).toEqual([
+      expect.stringContaining(
+        'prod-app-db-slave-2-db-slave-2-data: its host prod-app-db-slave-2 has no data disk mounted at /var/lib/docker/volumes',
+      ),
+    ]);
+  });
+
+  it('fails a volume outside any host, where nothing shows where it lives', async () => {
+    const volume = runs.dev!.resources.find((r) => r.type === 'docker:index/volume:Volume')!;
+    const found = await stackViolations(databaseVolumesOnDataDisks, {
+      resources: [{ ...volume, options: { ...volume.options, parent: '' } }],
+    });
+    expect(found).toEqual([expect.stringContaining('not part of a host component')]);
+  });
+});
+
+describe('no-default-network', () => {
+  it('rejects instances and rules on default, by name, by URL or by leaving the network out', async () => {
+    const nic = (networkInterfaces: unknown[]) => instance({ networkInterfaces });
+    expect(await violations(noDefaultNetwork, nic([{ network: 'default' }]))).toHaveLength(1);
+    expect(
+      await violations(noDefaultNetwork, nic([{ network: 'projects/p/global/networks/default' }])),
+    ).toHaveLength(1);
+    expect(await violations(noDefaultNetwork, nic([{ accessConfigs: [] }]))).toHaveLength(1);
+    expect(await violations(noDefaultNetwork, firewall({ network: 'default' }))).toHaveLength(1);
+    expect(
+      await violations(noDefaultNetwork, nic([{ subnetwork: 'projects/p/regions/r/subnetworks/s' }])),
+    ).toEqual([]);
+  });
+
+  it("finds every instance of dev and prod in the stack's own subnetwork", () => {
+    for (const [stack, run] of Object.entries(runs)) {
+      // The stack enables the Compute API itself, never turns it off, and builds its network after it.
+      const api = run.resources.find((r) => r.type === 'gcp:projects/service:Service');
+      expect(api?.inputs).toMatchObject({ service: 'compute.googleapis.com', disableOnDestroy: false });
+      const network = run.resources.find((r) => r.type === 'gcp:compute/network:Network');
+      expect(network?.inputs).toMatchObject({ name: `${stack}-net`, autoCreateSubnetworks: false });
+      expect(network?.options.dependencies).toContain(api?.urn);
+      const subnet = run.resources.find((r) => r.type === 'gcp:compute/subnetwork:Subnetwork');
+      expect(subnet?.inputs).toMatchObject({ name: `${stack}-subnet`, ipCidrRange: '10.10.0.0/24' });
+      for (const vm of run.resources.filter((r) => r.type === 'gcp:compute/instance:Instance')) {
+        expect(vm.inputs.networkInterfaces).toEqual([
+          expect.objectContaining({ subnetwork: `${subnet?.name}-id` }),
+        ]);
+      }
+    }
   });
 });

@@ -4,6 +4,7 @@ import type {
   ResourceValidationArgs,
   ResourceValidationPolicy,
 } from '@pulumi/policy';
+import { databaseVolumesOnDataDisks } from './stack-rules.ts';
 
 /** Ports anyone may reach: the app over HTTP(S). Everything else is a database, cache, queue or admin port. */
 export const defaultPublicPorts = [80, 443];
@@ -193,9 +194,36 @@ export const pinnedContainerImages: ResourceValidationPolicy = {
   },
 };
 
+/** `default`, by name or URL (`.../global/networks/default`). */
+const isDefaultNetwork = (network: string | undefined) =>
+  network !== undefined && /(^|\/)default$/.test(network);
+
+export const noDefaultNetwork: ResourceValidationPolicy = {
+  name: 'no-default-network',
+  description:
+    "Instances and firewall rules live in the stack's own network: the default network's rules (SSH from anywhere, every port internally) would bypass the stack's firewall.",
+  enforcementLevel: 'mandatory',
+  validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
+    if (args.type === 'gcp:compute/instance:Instance') {
+      const nics = (args.props as { networkInterfaces?: Array<{ network?: string; subnetwork?: string }> })
+        .networkInterfaces;
+      for (const nic of nics ?? []) {
+        if (isDefaultNetwork(nic.network) || (!nic.network && !nic.subnetwork))
+          report(`${args.name}: a network interface on the default network`);
+      }
+    }
+    if (args.type === 'gcp:compute/firewall:Firewall') {
+      const network = (args.props as { network?: string }).network;
+      if (isDefaultNetwork(network)) report(`${args.name}: a rule on the default network`);
+    }
+  },
+};
+
 export const policies: Policies = [
+  noDefaultNetwork,
   noWorldOpenAdminPorts,
   secretsNotInPlainText,
   approvedBootImages,
   pinnedContainerImages,
+  databaseVolumesOnDataDisks,
 ];

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -5,6 +6,7 @@ import * as pulumi from '@pulumi/pulumi';
 import type { RegisterResourceRequest } from '@pulumi/pulumi/proto/resource_pb.js';
 import { specialSecretSig, specialSigKey } from '@pulumi/pulumi/runtime/rpc.js';
 import { getMonitor } from '@pulumi/pulumi/runtime/settings.js';
+import * as runtimeState from '@pulumi/pulumi/runtime/state.js';
 import { vi } from 'vitest';
 import { parse } from 'yaml';
 import type { StackInventoryOutput } from '../../toolkit/inventory/pulumi-outputs.ts';
@@ -22,12 +24,23 @@ export const testSecrets = Object.fromEntries(
 );
 
 export interface MockedResource {
+  /** As the engine names it: `urn:pulumi:<stack>::<project>::<parent types $ ...>$<type>::<name>`. */
+  urn: string;
   type: string;
   name: string;
   /** Inputs as the engine receives them; a secret is `{[specialSigKey]: specialSecretSig, value}`. */
   inputs: Record<string, unknown>;
   /** The options the engine (and so the policy analyzer) receives with the registration. */
-  options: { additionalSecretOutputs: string[]; protect: boolean; dependencies: string[] };
+  options: {
+    additionalSecretOutputs: string[];
+    protect: boolean;
+    dependencies: string[];
+    deleteBeforeReplace: boolean;
+    /** The URN of the parent resource; '' for a resource of the stack itself. */
+    parent: string;
+    /** Earlier URNs of this resource, computed by the SDK from its `aliases` option. */
+    aliases: string[];
+  };
 }
 
 export interface StackRun {
@@ -61,23 +74,34 @@ export async function runStack(stack: string, overrides: Record<string, unknown>
   );
 
   const resources: MockedResource[] = [];
-  const options = new Map<string, MockedResource['options']>();
+  const options = new Map<string, Registration>();
   let nextAddress = 10;
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
         const state: Record<string, unknown> = { ...args.inputs };
-        if (args.type === 'gcp:compute/address:Address') state.address = `192.0.2.${nextAddress++}`;
-        if (args.type === 'gcp:compute/instance:Instance') state.instanceId = `${args.name}-instance-id`;
+        if (args.type === 'gcp:compute/address:Address')
+          state.address =
+            args.inputs.addressType === 'INTERNAL' ? `10.10.0.${nextAddress++}` : `192.0.2.${nextAddress++}`;
+        // As in GCP, a new instance (here: another boot image, which replaces it) gets a new id.
+        if (args.type === 'gcp:compute/instance:Instance')
+          state.instanceId = instanceId(args.name, args.inputs);
+        if (args.type.startsWith('gcp:') && typeof args.inputs.name === 'string')
+          state.selfLink = `https://www.googleapis.com/compute/v1/projects/mock/${args.type.split(':')[2]}/${args.inputs.name}`;
         if (args.type === 'docker:index/remoteImage:RemoteImage') state.imageId = `sha256:${args.name}`;
+        const registered = options.get(`${args.type}::${args.name}`);
         resources.push({
+          urn: registered?.urn ?? '',
           type: args.type,
           name: args.name,
           inputs: args.inputs as Record<string, unknown>,
-          options: options.get(`${args.type}::${args.name}`) ?? {
+          options: registered?.options ?? {
             additionalSecretOutputs: [],
             protect: false,
             dependencies: [],
+            deleteBeforeReplace: false,
+            parent: '',
+            aliases: [],
           },
         });
         return { id: `${args.name}-id`, state };
@@ -88,6 +112,11 @@ export async function runStack(stack: string, overrides: Record<string, unknown>
     stack,
     false,
   );
+  // The SDK then turns `aliases` into URNs itself (its allAliases, the code older engines rely on), so
+  // a test can compare them with URNs recorded earlier; the mock monitor would pass alias specs on as they are.
+  // getStore is internal to the SDK, so its declarations leave it out.
+  (runtimeState as unknown as { getStore(): { supportsAliasSpecs: boolean } }).getStore().supportsAliasSpecs =
+    false;
   captureOptions(options);
 
   vi.resetModules();
@@ -110,20 +139,48 @@ export async function runStack(stack: string, overrides: Record<string, unknown>
   };
 }
 
-/** The mock monitor hands mocks only type, name and inputs; the options are read off the request. */
-function captureOptions(into: Map<string, MockedResource['options']>): void {
+interface Registration {
+  urn: string;
+  options: MockedResource['options'];
+}
+
+/**
+ * The mock monitor hands mocks only type, name and inputs; the options are read off the request. Its URNs
+ * keep only the parent's last type, the engine's the whole chain (`A$B$C`): the engine's rule is used.
+ */
+function captureOptions(into: Map<string, Registration>): void {
   const monitor = getMonitor() as unknown as {
     registerResource: (req: RegisterResourceRequest, callback: (...args: unknown[]) => void) => void;
+    newUrn: (parent: string, type: string, name: string) => string;
   };
+  monitor.newUrn = engineUrn;
   const register = monitor.registerResource.bind(monitor);
   monitor.registerResource = (req, callback) => {
     into.set(`${req.getType()}::${req.getName()}`, {
-      additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
-      protect: req.getProtect() ?? false,
-      dependencies: req.getDependenciesList(),
+      urn: engineUrn(req.getParent(), req.getType(), req.getName()),
+      options: {
+        additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+        protect: req.getProtect() ?? false,
+        dependencies: req.getDependenciesList(),
+        deleteBeforeReplace: req.getDeletebeforereplace(),
+        parent: req.getParent(),
+        aliases: req.getAliasurnsList(),
+      },
     });
     register(req, callback);
   };
+}
+
+function instanceId(name: string, inputs: Record<string, unknown>): string {
+  const boot = inputs.bootDisk as { initializeParams?: { image?: string } } | undefined;
+  const image = boot?.initializeParams?.image ?? '';
+  return `${name}-${createHash('sha256').update(image).digest('hex').slice(0, 8)}`;
+}
+
+function engineUrn(parent: string, type: string, name: string): string {
+  const parentType = parent.split('::')[2];
+  const qualified = parentType && parentType !== 'pulumi:pulumi:Stack' ? `${parentType}$${type}` : type;
+  return `urn:pulumi:${pulumi.getStack()}::${pulumi.getProject()}::${qualified}::${name}`;
 }
 
 export function resolvedValue<T>(output: pulumi.Output<T>): Promise<T> {
@@ -158,6 +215,7 @@ export function withoutSecrets(value: unknown): unknown {
   return value;
 }
 
+/** The resources of one type by name: registration order follows whichever inputs resolve first. */
 export function resourcesOf(run: StackRun, type: string): MockedResource[] {
-  return run.resources.filter((r) => r.type === type);
+  return run.resources.filter((r) => r.type === type).sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -9,8 +9,8 @@ import { ToolkitError } from '../procedure/errors.ts';
  */
 export interface StackInventoryOutput {
   mysql: {
-    master: { name: string; host: string; port: number };
-    slaves: Array<{ name: string; host: string; port: number }>;
+    master: { name: string; host: string; port: number; replicationHost?: string };
+    slaves: Array<{ name: string; host: string; port: number; replicationHost?: string }>;
   };
   vtctld?: { host: string; grpcPort: number; webPort: number };
   vtgate?: { host: string; mysqlPort: number };

@@ -22,6 +22,11 @@ export const MysqlNode = Type.Object(
     name: Name,
     host: Host,
     port: Port,
+    /**
+     * The address other nodes replicate from when it is not `host`: a cloud host's internal address,
+     * while runbooks reach `host` (its external one) from the admin range.
+     */
+    replicationHost: Type.Optional(Host),
     /** A folder of option files the toolkit may write (local environment), to persist settings across restarts. */
     optionsDir: Type.Optional(Type.String({ minLength: 1 })),
   },

@@ -204,7 +204,7 @@ async function applySlaveAction(
 /** Points a (stopped) slave at a master with GTID auto-positioning, as the inventory's replication user. */
 export async function pointAt(inventory: Inventory, slave: MysqlSession, master: MysqlNode): Promise<void> {
   const change = slave.flavor.changeSource({
-    host: master.host,
+    host: master.replicationHost ?? master.host,
     port: master.port,
     user: inventory.mysql.replication.user,
     password: resolveSecret(inventory.mysql.replication.password),
