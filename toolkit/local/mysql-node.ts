@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { waitFor } from '../../lib/poll.ts';
 import { findBinary } from '../host/binaries.ts';
+import { restrictToOwner } from '../host/files.ts';
 import { isOurs, mysqlGreeting, spawnDetached, stopProcess } from '../host/process.ts';
 import { cacheDir, repoRoot } from '../inventory/paths.ts';
 import { ToolkitError } from '../procedure/errors.ts';
@@ -154,6 +155,8 @@ export async function ensureDataDir(
   const partial = `${paths.data}.partial`;
   rmSync(partial, { recursive: true, force: true });
   cpSync(template, partial, { recursive: true });
+  // The template may come from a run under a laxer umask: cpSync keeps its modes.
+  restrictToOwner(partial);
   renameSync(partial, paths.data);
   return 'created';
 }
@@ -163,6 +166,8 @@ export function startNode(binaries: ServerBinaries, node: LocalMysqlNode): numbe
   // --defaults-file must come first; it also keeps /etc/mysql out of the picture.
   return spawnDetached(binaries.server, [`--defaults-file=${paths.config}`], {
     logFile: join(paths.dir, 'stdout.log'),
+    // mariadbd/mysqld create files with their own modes (0660 unless told), not the process umask.
+    env: { ...process.env, UMASK: '0600', UMASK_DIR: '0700' },
   });
 }
 
