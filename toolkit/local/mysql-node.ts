@@ -105,7 +105,7 @@ async function templateDataDir(binaries: ServerBinaries): Promise<string> {
   mkdirSync(tmp);
   const asRoot = process.getuid?.() === 0;
   // Each initialisation gets its own TMPDIR: in parallel with a shared /tmp some of them fail.
-  const env = { ...process.env, TMPDIR: tmp };
+  const env = { ...process.env, TMPDIR: tmp, UMASK: '0600', UMASK_DIR: '0700' };
   const result =
     binaries.kind === 'mariadb'
       ? await execa(
@@ -133,6 +133,7 @@ async function templateDataDir(binaries: ServerBinaries): Promise<string> {
       `initialising a data dir failed: ${(result.stderr || result.stdout).split('\n').filter(Boolean).pop() ?? 'no output'}`,
     );
   }
+  restrictToOwner(data);
   try {
     renameSync(data, template);
   } catch {
