@@ -1,7 +1,7 @@
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { makeTempDir } from '../lib/temp-dirs.ts';
 import { YamlInventorySource } from '../toolkit/inventory/yaml-source.ts';
 import { readShared, sharedFiles } from './shared-files.ts';
 import {
@@ -237,7 +237,7 @@ describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
   });
 
   it('exports an inventory the runbooks load for --env dev, with the YAML adding credentials', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'stack-inventory-'));
+    const dir = makeTempDir('stack-inventory-');
     try {
       copyFileSync(join(repoRoot, 'environments', 'dev.yaml'), join(dir, 'dev.yaml'));
       // The same JSON `pulumi stack output --json -s dev` prints.

@@ -1,7 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { makeTempDir } from '../../lib/temp-dirs.ts';
 import { httpCeiling, parseClickhouseBench, parseGenerateBench } from './bench.ts';
 import { searchPrefixes, writePrefixFile } from './prefixes.ts';
 
@@ -24,7 +24,7 @@ describe('benchmark outputs', () => {
 
 describe('httpCeiling', () => {
   it('measures a Node hello-world with wrk and the search script', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'bench-test-'));
+    const dir = makeTempDir('bench-test-');
     try {
       const file = join(dir, 'prefixes.txt');
       writePrefixFile(file, searchPrefixes({ count: 10, seed: 1 }), 10);

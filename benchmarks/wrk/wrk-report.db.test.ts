@@ -1,8 +1,8 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../../app/test-support/stack.ts';
+import { makeTempDir } from '../../lib/temp-dirs.ts';
 import { localInventory } from '../../toolkit/local/inventory.ts';
 import { loadState, updateState } from '../../toolkit/local/state.ts';
 import { runRunbook } from '../../toolkit/local/testing.ts';
@@ -21,7 +21,7 @@ beforeAll(async () => {
   updateState((state) => {
     state.services.redis = { host: '127.0.0.1', port: stack.redis.port, owned: false };
   });
-  out = mkdtempSync(join(tmpdir(), 'wrk-report-'));
+  out = makeTempDir('wrk-report-');
 }, 180_000);
 
 afterAll(async () => {

@@ -1,7 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTempDir } from '../../lib/temp-dirs.ts';
 import { searchPrefixes, writePrefixFile } from './prefixes.ts';
 import { totalErrors } from './results.ts';
 import { startTinyServer } from './testing/tiny-server.ts';
@@ -14,7 +14,7 @@ let prefixFile: string;
 const prefixes = searchPrefixes({ count: 20, seed: 5 });
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'wrk-test-'));
+  dir = makeTempDir('wrk-test-');
   prefixFile = join(dir, 'prefixes.txt');
   writePrefixFile(prefixFile, prefixes, 7);
 });

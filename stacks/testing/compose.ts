@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { makeTempDir } from '../../lib/temp-dirs.ts';
 import { composeDir } from '../shared-files.ts';
 
 /** Every value the compose files demand (`${NAME:?}`); they only need to be present for validation. */
@@ -40,7 +40,7 @@ export function composeRun(
       'docker-compose is not installed, so the compose files cannot be validated: apt-get install -y --no-install-recommends docker-compose',
     );
   }
-  const scratch = mkdtempSync(join(tmpdir(), 'compose-test-'));
+  const scratch = makeTempDir('compose-test-');
   try {
     const envFile = join(scratch, 'empty.env');
     writeFileSync(envFile, '');

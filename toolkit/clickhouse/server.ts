@@ -48,6 +48,8 @@ export function writeClickHouseConfig(options: ClickHouseServerOptions): string 
   <mark_cache_size>268435456</mark_cache_size>
   <max_concurrent_queries>50</max_concurrent_queries>
   <mlock_executable>false</mlock_executable>
+  <!-- The server sets its own umask (027 unless told): data and logs readable by their owner only. -->
+  <umask>077</umask>
 </yandex>
 `,
   );

@@ -1,7 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { freePorts } from '../../lib/net.ts';
+import { makeTempDir } from '../../lib/temp-dirs.ts';
 import { ClickHouseHttp } from './http.ts';
 import { startClickHouse, stopClickHouse } from './server.ts';
 
@@ -15,7 +14,7 @@ export interface TestClickHouse {
 
 /** A throwaway clickhouse-server on free ports with its own dir, for one test file. */
 export async function startTestClickHouse(): Promise<TestClickHouse> {
-  const dir = mkdtempSync(join(tmpdir(), 'clickhouse-test-'));
+  const dir = makeTempDir('clickhouse-test-');
   const httpPort = await freePorts(2);
   const host = '127.0.0.1';
   const pid = await startClickHouse({

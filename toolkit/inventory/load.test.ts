@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { makeTempDir } from '../../lib/temp-dirs.ts';
 import { LocalInventorySource } from '../local/inventory.ts';
 import { ToolkitError, UsageError } from '../procedure/errors.ts';
 import { inventorySource, openInventory } from './load.ts';
@@ -10,7 +10,7 @@ import type { Topology } from './source.ts';
 import { deepMerge, YamlInventorySource } from './yaml-source.ts';
 
 // Each test file runs in its own worker, so these do not leak into other files.
-const root = mkdtempSync(join(tmpdir(), 'toolkit-inventory-'));
+const root = makeTempDir('toolkit-inventory-');
 const envDir = join(root, 'environments');
 const stateDir = join(root, 'state');
 process.env.TOOLKIT_ENVIRONMENTS_DIR = envDir;

@@ -1,14 +1,14 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { makeTempDir } from '../../lib/temp-dirs.ts';
 import { ToolkitError } from '../procedure/errors.ts';
 import { redact } from '../procedure/redact.ts';
 import { repoRoot } from './paths.ts';
 import { localSecretsFile, readLocalSecrets, resolveSecret } from './secrets.ts';
 
 // Each test file runs in its own worker, so this does not leak into other files.
-const dir = mkdtempSync(join(tmpdir(), 'toolkit-secrets-'));
+const dir = makeTempDir('toolkit-secrets-');
 process.env.TOOLKIT_STATE_DIR = dir;
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -146,15 +146,17 @@ export const appComponent: LocalComponent = {
         if (!s.ours && s.busy)
           throw new ToolkitError(`port ${port} is taken by another process; free it or set LOCAL_APP_PORT`);
         mkdirSync(appDir(), { recursive: true });
+        // The app writes and rotates its own log (0640); stdout only catches what comes before that.
         const logFile = join(appDir(), 'app.log');
         const pid = spawnDetached(process.execPath, ['--import', 'tsx', mainFile], {
-          logFile,
+          logFile: join(appDir(), 'stdout.log'),
           cwd: repoRoot,
           env: {
             PATH: process.env.PATH ?? '',
             HOME: process.env.HOME ?? '',
             NODE_ENV: 'production',
             ...appEnvironment(inventory, port),
+            LOG_FILE: logFile,
           },
         });
         updateState((state) => {
@@ -162,7 +164,10 @@ export const appComponent: LocalComponent = {
         });
         await waitFor(
           async () => {
-            if (!isOurs(pid, marker)) throw new ToolkitError(`the app exited during start: see ${logFile}`);
+            if (!isOurs(pid, marker))
+              throw new ToolkitError(
+                `the app exited during start: see ${logFile} and ${join(appDir(), 'stdout.log')}`,
+              );
             return (await readiness(port)) === 'ready' ? true : undefined;
           },
           { timeoutMs: 60_000, intervalMs: 250, what: `the app's /ready on ${localHost}:${port}` },

@@ -1,3 +1,4 @@
+import { ownerOnlyUmask } from '../host/files.ts';
 import { parseArgs, usage } from '../procedure/args.ts';
 import { oneLine, ToolkitError } from '../procedure/errors.ts';
 import { redact } from '../procedure/redact.ts';
@@ -26,7 +27,7 @@ const summary = `The local environment: MySQL master and slaves, Redis, RabbitMQ
 when present) as processes on this machine.
   up      start or repair everything; a second run changes nothing
   down    stop what up started (data kept unless --wipe)
-  status  health of each part; exits non-zero when any part is down`;
+  status  health of each part; exits non-zero when any installed part is down (one not installed is skipped)`;
 
 export async function localMain(words: string[]): Promise<number> {
   let parsed: ReturnType<typeof parseArgs<typeof flags>>;
@@ -66,6 +67,7 @@ export async function localMain(words: string[]): Promise<number> {
 }
 
 async function up(run: Run, install: boolean): Promise<void> {
+  ownerOnlyUmask();
   await packagesForLocalUp(run, install);
   if (!hasState() && !run.dryRun) saveState(loadState());
   await ensureLocalSecrets(run, { 'rabbitmq-password': 'guest' });
@@ -105,7 +107,7 @@ async function status(json: boolean): Promise<number> {
     return 1;
   }
   const rows = await collectStatus();
-  const healthy = rows.every((r) => r.health === 'up');
+  const healthy = rows.every((r) => r.health === 'up' || r.health === 'skipped');
   if (json) process.stdout.write(`${redact(JSON.stringify({ env: 'local', healthy, components: rows }))}\n`);
   else process.stdout.write(`${redact(renderStatusTable(rows, outputModeFor(false) === 'tty'))}\n`);
   return healthy ? 0 : 1;

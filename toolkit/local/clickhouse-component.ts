@@ -113,6 +113,16 @@ export const clickhouseComponent: LocalComponent = {
   async status(): Promise<StatusRow[]> {
     const known = loadState().services.clickhouse;
     const address = `${localHost}:${httpPort()}`;
+    if (!findBinary(['clickhouse-server', 'clickhouse']))
+      return [
+        {
+          component: 'clickhouse',
+          name: 'clickhouse',
+          address: '-',
+          health: 'skipped',
+          detail: 'clickhouse-server is not installed (apt-get install clickhouse-server)',
+        },
+      ];
     if (!known || !clickhouseIsOurs(known.pid, dir()))
       return [
         { component: 'clickhouse', name: 'clickhouse', address, health: 'down', detail: 'not running' },

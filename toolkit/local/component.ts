@@ -1,6 +1,7 @@
 import type { Run } from '../procedure/run.ts';
 
-export type Health = 'up' | 'down' | 'degraded';
+/** `skipped`: not installed on this machine, so `up` left it out; it does not make the status fail. */
+export type Health = 'up' | 'down' | 'degraded' | 'skipped';
 
 export interface StatusRow {
   component: string;

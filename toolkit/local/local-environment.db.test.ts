@@ -1,10 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { delimiter, join, relative } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePorts, probeRabbitmq, probeRedis } from '../../lib/net.ts';
 import { waitFor } from '../../lib/poll.ts';
+import { makeTempDir } from '../../lib/temp-dirs.ts';
 import { isAlive } from '../host/process.ts';
 import { repoRoot } from '../inventory/paths.ts';
 import type { RunbookReport } from '../procedure/types.ts';
@@ -31,12 +31,39 @@ async function npmRun(command: 'up' | 'down' | 'status', ...args: string[]) {
   return { code: result.exitCode ?? 1, stdout: result.stdout, stderr: result.stderr };
 }
 
+/** Every file or directory under dir that its group or anyone else may read or write. */
+function openToOthers(dir: string): string[] {
+  const found: string[] = [];
+  for (const entry of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+    const path = join(dir, entry);
+    const stat = lstatSync(path);
+    // A socket's access is its directory's (0700); a symlink has no mode of its own.
+    if (stat.isSocket() || stat.isSymbolicLink()) continue;
+    const mode = stat.mode & 0o777;
+    // The app's own log and its rotated copies are 0640 by design (a log reader group).
+    if (/(^|\/)app\.log(\.\d+)?$/.test(entry) && (mode & 0o137) === 0) continue;
+    if (mode & 0o077) found.push(`${relative(dir, path)} ${mode.toString(8)}`);
+  }
+  return found;
+}
+
+/** A directory of links to every program on PATH and in sbin except those named, for a PATH without them. */
+function pathWithout(dir: string, excluded: RegExp): string {
+  mkdirSync(dir, { recursive: true });
+  const sources = [...(process.env.PATH ?? '').split(delimiter), '/usr/sbin', '/usr/local/sbin', '/sbin'];
+  for (const source of sources.filter((d) => d && existsSync(d)))
+    for (const name of readdirSync(source))
+      if (!excluded.test(name) && !existsSync(join(dir, name)))
+        symlinkSync(join(source, name), join(dir, name));
+  return dir;
+}
+
 async function state(): Promise<LocalState> {
   return JSON.parse(readFileSync(join(stateDir, 'state.json'), 'utf8')) as LocalState;
 }
 
 beforeAll(async () => {
-  stateDir = mkdtempSync(join(tmpdir(), 'toolkit-local-'));
+  stateDir = makeTempDir('toolkit-local-');
   const base = await freePorts(10);
   // Redis and RabbitMQ on ports nothing answers on, so `up` starts its own instead of reusing the machine's.
   ports = {
@@ -97,6 +124,11 @@ describe('npm run up / status / down', () => {
     );
     const ready = await fetch(`http://127.0.0.1:${ports.app}/ready`);
     expect(ready.status).toBe(200);
+    expect(existsSync(join(stateDir, 'app', 'app.log'))).toBe(true);
+    // 0640 at most: the app asks for 0640, the umask of up may make it stricter.
+    expect(lstatSync(join(stateDir, 'app', 'app.log')).mode & 0o137).toBe(0);
+    expect(lstatSync(join(stateDir, 'tarantool')).isDirectory()).toBe(true);
+    expect(openToOthers(stateDir)).toEqual([]);
     // The first up starts and seeds everything: 86 s measured on two cores shared with other test runs.
   }, 240_000);
 
@@ -119,6 +151,23 @@ describe('npm run up / status / down', () => {
     }
     const status = await npmRun('status');
     expect(status.code, status.stdout).toBe(0);
+  });
+
+  it('reports Tarantool and ClickHouse as skipped, not down, on a machine without them', async () => {
+    const bin = pathWithout(join(stateDir, 'bin-without'), /^(tarantool|clickhouse)/);
+    const saved = env;
+    env = { ...saved, PATH: bin, TOOLKIT_SBIN_DIRS: '' };
+    try {
+      const status = await npmRun('status');
+      expect(status.code, status.stdout).toBe(0);
+      expect(status.stdout).toMatch(/tarantool\s+tarantool\s+-\s+skipped\s+tarantool is not installed/);
+      expect(status.stdout).toMatch(
+        /clickhouse\s+clickhouse\s+-\s+skipped\s+clickhouse-server is not installed/,
+      );
+    } finally {
+      env = saved;
+      rmSync(bin, { recursive: true, force: true });
+    }
   });
 
   it('reports a killed slave as down, and up repairs it', async () => {

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { waitFor } from '../../lib/poll.ts';
 import { findBinary } from '../host/binaries.ts';
+import { restrictToOwner } from '../host/files.ts';
 import { isOurs, mysqlGreeting, spawnDetached, stopProcess } from '../host/process.ts';
 import { cacheDir, repoRoot } from '../inventory/paths.ts';
 import { ToolkitError } from '../procedure/errors.ts';
@@ -104,7 +105,7 @@ async function templateDataDir(binaries: ServerBinaries): Promise<string> {
   mkdirSync(tmp);
   const asRoot = process.getuid?.() === 0;
   // Each initialisation gets its own TMPDIR: in parallel with a shared /tmp some of them fail.
-  const env = { ...process.env, TMPDIR: tmp };
+  const env = { ...process.env, TMPDIR: tmp, UMASK: '0600', UMASK_DIR: '0700' };
   const result =
     binaries.kind === 'mariadb'
       ? await execa(
@@ -132,6 +133,7 @@ async function templateDataDir(binaries: ServerBinaries): Promise<string> {
       `initialising a data dir failed: ${(result.stderr || result.stdout).split('\n').filter(Boolean).pop() ?? 'no output'}`,
     );
   }
+  restrictToOwner(data);
   try {
     renameSync(data, template);
   } catch {
@@ -154,6 +156,8 @@ export async function ensureDataDir(
   const partial = `${paths.data}.partial`;
   rmSync(partial, { recursive: true, force: true });
   cpSync(template, partial, { recursive: true });
+  // The template may come from a run under a laxer umask: cpSync keeps its modes.
+  restrictToOwner(partial);
   renameSync(partial, paths.data);
   return 'created';
 }
@@ -163,6 +167,8 @@ export function startNode(binaries: ServerBinaries, node: LocalMysqlNode): numbe
   // --defaults-file must come first; it also keeps /etc/mysql out of the picture.
   return spawnDetached(binaries.server, [`--defaults-file=${paths.config}`], {
     logFile: join(paths.dir, 'stdout.log'),
+    // mariadbd/mysqld create files with their own modes (0660 unless told), not the process umask.
+    env: { ...process.env, UMASK: '0600', UMASK_DIR: '0700' },
   });
 }
 

@@ -5,6 +5,7 @@ const paint: Record<Health, (s: string) => string> = {
   up: chalk.green,
   degraded: chalk.yellow,
   down: chalk.red,
+  skipped: chalk.gray,
 };
 
 export function renderStatusTable(rows: StatusRow[], colour: boolean): string {

@@ -251,6 +251,16 @@ export const tarantoolComponent: LocalComponent = {
     const state = loadState();
     const t = state.services.tarantool;
     const address = `${localHost}:${port()}`;
+    if (!findBinary(['tarantool']))
+      return [
+        {
+          component: 'tarantool',
+          name: 'tarantool',
+          address: '-',
+          health: 'skipped',
+          detail: 'tarantool is not installed (apt-get install tarantool)',
+        },
+      ];
     if (!t || !tarantoolIsOurs(t.pid, tarantoolDir()))
       return [
         { component: 'tarantool', name: 'tarantool', address, health: 'down', detail: 'not running' },

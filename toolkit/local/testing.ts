@@ -1,7 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { freePorts } from '../../lib/net.ts';
+import { makeTempDir } from '../../lib/temp-dirs.ts';
 import type { Inventory } from '../inventory/schema.ts';
 import { MysqlSession } from '../mysql/session.ts';
 import { createReporter } from '../procedure/reporter.ts';
@@ -37,7 +36,7 @@ export async function startTestCluster(
   options: { slaves?: number; mode?: 'bare' | 'replicating' } = {},
 ): Promise<TestCluster> {
   const slaves = options.slaves ?? 2;
-  const stateDir = mkdtempSync(join(tmpdir(), 'toolkit-test-'));
+  const stateDir = makeTempDir('toolkit-test-');
   const basePort = await freePorts(slaves + 1);
   const env = {
     TOOLKIT_STATE_DIR: stateDir,

@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { waitFor } from '../../lib/poll.ts';
+import { makeTempDir } from '../../lib/temp-dirs.ts';
 import type { Inventory } from '../inventory/schema.ts';
 import { resolveSecret } from '../inventory/secrets.ts';
 import { startMysqlNodes } from '../local/mysql-component.ts';
@@ -215,7 +215,7 @@ describe('bad input', () => {
   };
 
   beforeAll(() => {
-    envDir = mkdtempSync(join(tmpdir(), 'toolkit-envs-'));
+    envDir = makeTempDir('toolkit-envs-');
   });
 
   it('names an unknown environment and exits 2', async () => {

@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { makeTempDir } from '../../lib/temp-dirs.ts';
 import { type FlagSpecs, parseArgs, scriptArgs, usage } from './args.ts';
 import { UsageError } from './errors.ts';
 
@@ -140,7 +140,7 @@ describe('parseArgs', () => {
 });
 
 describe('scriptArgs', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'toolkit-args-'));
+  const dir = makeTempDir('toolkit-args-');
   const script = join(dir, 'scripts', 'reshard.mjs');
   mkdirSync(join(dir, 'scripts'));
   writeFileSync(script, '');

@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../lib/poll.ts';
 import type { TarantoolClient } from '../../lib/tarantool/iproto.ts';
+import { makeTempDir } from '../../lib/temp-dirs.ts';
 import { isAlive, isOurs } from '../host/process.ts';
 import type { Inventory } from '../inventory/schema.ts';
 import { resolveSecret } from '../inventory/secrets.ts';
@@ -200,7 +200,7 @@ async function crashInsideBatch(
 }
 
 beforeAll(async () => {
-  workDir = mkdtempSync(join(tmpdir(), 'replicator-test-'));
+  workDir = makeTempDir('replicator-test-');
   [cluster, tarantool] = await Promise.all([startTestCluster({ slaves: 1 }), startTestTarantool()]);
   inventory = cluster.inventory();
   master = await masterSession();

@@ -20,7 +20,7 @@ export interface TarantoolServerOptions {
   memtxBytes?: number;
 }
 
-/** Starts `tarantool init.lua` as a detached process with its data in dir; resolves once it greets. */
+/** Starts `tarantool init.lua` as a detached process with its data in dir; resolves once it has bootstrapped. */
 export async function startTarantool(options: TarantoolServerOptions): Promise<number> {
   const binary = findBinary(['tarantool']);
   if (!binary) throw new Error('tarantool not found: apt-get install tarantool');
@@ -39,21 +39,45 @@ export async function startTarantool(options: TarantoolServerOptions): Promise<n
       TARANTOOL_ADMIN_PASSWORD: options.adminPassword,
     },
   });
-  await waitFor(
-    async () => {
-      if (!tarantoolIsOurs(pid, options.dir))
-        throw new Error(`tarantool exited during start: see ${join(options.dir, 'tarantool.log')}`);
-      const client = await TarantoolClient.connect({
-        host: options.host,
-        port: options.port,
-        connectTimeoutMs: 500,
-      });
-      client.close();
-      return true;
-    },
-    { timeoutMs: 30_000, intervalMs: 100, what: `tarantool on ${options.host}:${options.port}` },
-  );
+  await waitUntilRunning(pid, options);
   return pid;
+}
+
+/**
+ * Tarantool greets before its bootstrap (and init.lua's users) are done, and answers requests made
+ * then with "Instance bootstrap hasn't finished yet": ready means admin logs in and box.info.status
+ * is 'running'.
+ */
+async function waitUntilRunning(pid: number, options: TarantoolServerOptions): Promise<void> {
+  const log = join(options.dir, 'tarantool.log');
+  await waitFor(
+    async (why) => {
+      if (!tarantoolIsOurs(pid, options.dir)) throw new Error(`tarantool exited during start: see ${log}`);
+      let client: TarantoolClient | undefined;
+      try {
+        client = await TarantoolClient.connect({
+          host: options.host,
+          port: options.port,
+          user: 'admin',
+          password: options.adminPassword,
+          connectTimeoutMs: 500,
+        });
+        const [status] = await client.eval('return box.info.status');
+        if (status === 'running') return true;
+        why(`box.info.status is ${String(status)}`);
+      } catch (error) {
+        why((error as Error).message);
+      } finally {
+        client?.close();
+      }
+      return undefined;
+    },
+    {
+      timeoutMs: 60_000,
+      intervalMs: 100,
+      what: `tarantool on ${options.host}:${options.port} to finish its bootstrap (see ${log})`,
+    },
+  );
 }
 
 /**

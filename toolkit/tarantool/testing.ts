@@ -1,8 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rmSync } from 'node:fs';
 import { freePorts } from '../../lib/net.ts';
 import { TarantoolClient } from '../../lib/tarantool/iproto.ts';
+import { makeTempDir } from '../../lib/temp-dirs.ts';
 import { startTarantool, stopTarantool } from './server.ts';
 
 export interface TestTarantool {
@@ -18,7 +17,7 @@ export interface TestTarantool {
 
 /** A throwaway Tarantool running compose/tarantool/init.lua on a free port, for one test file. */
 export async function startTestTarantool(): Promise<TestTarantool> {
-  const dir = mkdtempSync(join(tmpdir(), 'tarantool-test-'));
+  const dir = makeTempDir('tarantool-test-');
   const port = await freePorts(1);
   const host = '127.0.0.1';
   const appPassword = `app-${Math.random().toString(36).slice(2)}`;

@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { makeTempDir } from '../../lib/temp-dirs.ts';
 import type { Inventory } from '../inventory/schema.ts';
 import { UsageError } from '../procedure/errors.ts';
 import { parseShard } from './keyrange.ts';
@@ -24,7 +24,7 @@ import { routesTable } from './workflow.ts';
 const layout = loadLayout();
 const root = '/data/vt';
 const endpoints = endpointsFor(undefined, layout);
-const tmp = mkdtempSync(join(tmpdir(), 'vitess-layout-'));
+const tmp = makeTempDir('vitess-layout-');
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 function allServers() {

@@ -1,7 +1,7 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { makeTempDir } from '../../lib/temp-dirs.ts';
 import { createReporter } from '../procedure/reporter.ts';
 import { Run } from '../procedure/run.ts';
 import type { RunbookReport } from '../procedure/types.ts';
@@ -11,7 +11,7 @@ import { answer, at, type FakeState, fakeState } from './testing/fake-vitess.ts'
 import { Vtctld } from './vtctldclient.ts';
 import type { WorkflowSpec } from './workflow.ts';
 
-const backups = mkdtempSync(join(tmpdir(), 'vitess-backups-'));
+const backups = makeTempDir('vitess-backups-');
 afterAll(() => rmSync(backups, { recursive: true, force: true }));
 
 const sharded = {

@@ -1,10 +1,10 @@
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTempDir } from '../../lib/temp-dirs.ts';
 import { repoRoot } from '../inventory/paths.ts';
 import { parseArgs, usage } from '../procedure/args.ts';
 import { UsageError } from '../procedure/errors.ts';
@@ -16,7 +16,7 @@ import { answer, at, type FakeState, fakeState } from './testing/fake-vitess.ts'
 // These run the real entries (`npx zx scripts/<name>.mjs`), each vtctldclient call a process: the long ones get
 // their own timeout for a loaded CI machine. Their vtctldclient is a tiny stand-in program that
 // forwards its arguments to this test process, where the double (testing/fake-vitess.ts) answers them.
-const dir = mkdtempSync(join(tmpdir(), 'vitess-runbooks-'));
+const dir = makeTempDir('vitess-runbooks-');
 let current: FakeState = fakeState({ kind: 'Reshard' });
 const server = createServer((req, res) => {
   let body = '';

@@ -1,10 +1,10 @@
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../../lib/poll.ts';
+import { makeTempDir } from '../../../lib/temp-dirs.ts';
 import { errorBody, TestClient } from '../../test-support/client.ts';
 import { startTestStack, type TestStack } from '../../test-support/stack.ts';
 import { buildApp } from '../app.ts';
@@ -315,7 +315,7 @@ describe('WebSockets', () => {
 
 describe('log file', () => {
   it('is 0640, rotated by size keeping N files, and has no search terms above debug', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'app-log-'));
+    const dir = makeTempDir('app-log-');
     const apps: FastifyInstance[] = [];
     try {
       const path = join(dir, 'app.log');
