@@ -149,7 +149,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
     broker,
     friendsRepo,
     feeds,
-    config.feed.celebrityFollowers,
+    { celebrityFollowers: config.feed.celebrityFollowers, pageSize: config.feed.fanoutPageSize },
     app.log,
   );
   const live = new LiveHub(config.rabbitmq.prefix, broker, friendsRepo, app.log);
