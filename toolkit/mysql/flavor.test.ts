@@ -529,3 +529,39 @@ describe('parseReplicaStatus on error states (recorded rows, error columns chang
     });
   });
 });
+
+describe('edge cases found by mutation testing', () => {
+  it('treats a later major version as newer than every 8.0 threshold', () => {
+    const nine = flavorFor('9.1.0');
+    const eight = flavorFor('8.0.36');
+    expect(nine.semisync).toEqual(eight.semisync);
+    expect(nine.gtidRequirements).toEqual(eight.gtidRequirements);
+    expect(nine.seedPrepare).toEqual(['RESET BINARY LOGS AND GTIDS']);
+    expect(flavorFor('8.4.0').seedPrepare).toEqual(['RESET BINARY LOGS AND GTIDS']);
+    expect(flavorFor('8.3.9').seedPrepare).toEqual(['RESET MASTER']);
+  });
+
+  it('reads the seed position from a MariaDB dump header, commented line only', () => {
+    const maria = flavorFor('10.11.19-MariaDB-log');
+    expect(maria.seedPrepare).toEqual(['RESET MASTER', "SET GLOBAL gtid_slave_pos = ''"]);
+    expect(maria.seedPositionSql).toBe('SET GLOBAL gtid_slave_pos = ?');
+    expect(
+      maria.seedPosition("-- CHANGE MASTER TO x;\n-- SET GLOBAL gtid_slave_pos = '0-1-42,1-2-7';\n"),
+    ).toBe('0-1-42,1-2-7');
+    expect(maria.seedPosition("/* -- SET GLOBAL gtid_slave_pos='0-1-1' */")).toBeUndefined();
+  });
+
+  it('reads GTID_PURGED from a MySQL dump header, with or without the 8.0 "+" comment, across lines', () => {
+    const uuid = '3e11fa47-71ca-11e1-9e33-c80aa9429562';
+    const uuid2 = '73f86016-978b-11ee-ade5-8d2a2a562feb';
+    const mysql = flavorFor('8.0.36');
+    expect(mysql.seedPositionSql).toBe('SET @@GLOBAL.gtid_purged = ?');
+    expect(
+      mysql.seedPosition(`SET @@GLOBAL.GTID_PURGED = /*!80000 '+'*/ '${uuid}:1-5,\n${uuid2}:1-3';`),
+    ).toBe(`${uuid}:1-5,${uuid2}:1-3`);
+    expect(mysql.seedPosition(`SET @@GLOBAL.GTID_PURGED='${uuid}:1-5';`)).toBe(`${uuid}:1-5`);
+    expect(mysql.seedPosition('-- no position here')).toBeUndefined();
+    expect(mysql.heldBackStatement?.test(`SET @@GLOBAL.GTID_PURGED='${uuid}:1';`)).toBe(true);
+    expect(mysql.heldBackStatement?.test(`/* SET @@GLOBAL.GTID_PURGED='${uuid}:1' */`)).toBe(false);
+  });
+});
