@@ -194,5 +194,8 @@ describe('messages and edge cases found by mutation testing', () => {
     expect(containsKeyspaceId(parseShard('-80'), '80')).toBe(false);
     expect(parseShard('8000-c00000')).toMatchObject({ start: '80', end: 'c0' });
     expect(parseShard('-')).toEqual({ name: '-', start: '', end: '' });
+    expect(parseShard('123400-')).toMatchObject({ start: '1234' });
+    expect(compareBound('80', '8000')).toBe(0);
+    expect(compareBound('8000', '80')).toBe(0);
   });
 });
