@@ -560,8 +560,22 @@ describe('edge cases found by mutation testing', () => {
       mysql.seedPosition(`SET @@GLOBAL.GTID_PURGED = /*!80000 '+'*/ '${uuid}:1-5,\n${uuid2}:1-3';`),
     ).toBe(`${uuid}:1-5,${uuid2}:1-3`);
     expect(mysql.seedPosition(`SET @@GLOBAL.GTID_PURGED='${uuid}:1-5';`)).toBe(`${uuid}:1-5`);
+    expect(mysql.seedPosition(`SET @@GLOBAL.GTID_PURGED=/*!80000 '+'*/'${uuid}:1-2';`)).toBe(`${uuid}:1-2`);
     expect(mysql.seedPosition('-- no position here')).toBeUndefined();
     expect(mysql.heldBackStatement?.test(`SET @@GLOBAL.GTID_PURGED='${uuid}:1';`)).toBe(true);
     expect(mysql.heldBackStatement?.test(`/* SET @@GLOBAL.GTID_PURGED='${uuid}:1' */`)).toBe(false);
+  });
+
+  it("names MariaDB's log-slave-updates variable and reads MySQL's SQL thread error columns", () => {
+    expect(flavorFor('10.11.19-MariaDB-log').logReplicaUpdatesVar).toBe('log_slave_updates');
+    const status = flavorFor('8.0.36').parseReplicaStatus({
+      Source_Host: 'db1',
+      Source_Port: 3306,
+      Replica_IO_Running: 'Yes',
+      Replica_SQL_Running: 'No',
+      Last_SQL_Error: 'Could not execute Write_rows event',
+      Last_SQL_Errno: 1062,
+    });
+    expect(status).toMatchObject({ sqlError: 'Could not execute Write_rows event', sqlErrno: 1062 });
   });
 });

@@ -238,5 +238,6 @@ describe('edge cases found by mutation testing', () => {
         '  --shards <a,b,...>          target shards',
       ].join('\n'),
     );
+    expect(usage('up', 'Starts it.', {}).split('\n')[0]).toBe('usage: npx zx scripts/up.mjs [flags]');
   });
 });

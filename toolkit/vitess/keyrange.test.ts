@@ -198,4 +198,17 @@ describe('messages and edge cases found by mutation testing', () => {
     expect(compareBound('80', '8000')).toBe(0);
     expect(compareBound('8000', '80')).toBe(0);
   });
+
+  it('orders by end in either input order, catches a start-only mismatch, and lowers an id before comparing', () => {
+    const names = (...shards: string[]) => sortRanges(shards.map((n) => parseShard(n))).map((r) => r.name);
+    expect(names('40-', '40-80')).toEqual(['40-80', '40-']);
+    expect(names('40-80', '40-')).toEqual(['40-80', '40-']);
+    expect(names('40-c0', '40-80')).toEqual(['40-80', '40-c0']);
+    expect(names('40-80', '40-c0')).toEqual(['40-80', '40-c0']);
+    expect(failure(() => check('-80', '40-80'))).toMatch(
+      /^target shards cover 40 up to 80 but the source shards cover/,
+    );
+    expect(containsKeyspaceId(parseShard('-a0'), 'B0')).toBe(false);
+    expect(containsKeyspaceId(parseShard('a0-'), 'B0')).toBe(true);
+  });
 });
