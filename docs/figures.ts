@@ -5,7 +5,8 @@ import { dirname, join, relative } from 'node:path';
  * One source per figure (docs/figures.md has the rule for writers). A *figure* is a measurement written
  * in README.md or docs/*.md:
  * - a number followed by `ms`, `req/s`, `rows/s`, `users/s` or `×`, unless a comparison stands before it
- *   (`<`, `>`, `≤`, `≥`, under, over, below, above, at most, at least, up to: a target or a limit);
+ *   (`<`, `>`, `≤`, `≥`, under, over, below, above, at most, at least, up to: a target or a limit), a
+ *   setting word (every, each, after, within) or after it (interval, timeout, period, poll);
  * - a number followed by `s`, `min` or `minutes` right after `in`, `took`, `takes`, `about`, `~` or `=`
  *   (a duration that was measured, not a setting such as "every 10 s");
  * - in a table whose header names a unit (`ms`, `s`, `req/s`, …) or which links a report: each cell that
@@ -18,10 +19,12 @@ import { dirname, join, relative } from 'node:path';
 
 const number = String.raw`\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?`;
 const range = String.raw`(${number})(?:\s?[–-]\s?(${number}))?`;
-const comparison = String.raw`(?<!(?:[<>≤≥]|\bunder|\bover|\bbelow|\babove|\bat most|\bat least|\bup to)\s?)`;
+const comparison = String.raw`(?<!(?:[<>≤≥]|\bunder|\bover|\bbelow|\babove|\bat most|\bat least|\bup to|\bevery|\beach|\bafter|\bwithin)\s?~?)`;
+/** A setting, not a measurement: "a 500 ms interval", "a 2 s timeout". */
+const setting = String.raw`(?!\s(?:interval|timeout|period|poll))`;
 const rateFigure = new RegExp(
-  String.raw`${comparison}(?<![\d.,])${range}\s?(?:ms|req/s|rows/s|users/s|×)(?![\w/])`,
-  'g',
+  String.raw`${comparison}(?<![\d.,])${range}\s?(?:ms|req/s|rows/s|users/s|×)(?![\w/])${setting}`,
+  'gi',
 );
 const durationFigure = new RegExp(
   String.raw`(?:\bin|\btook|\btakes|\babout|~|=)\s?${range}\s?(?:s|min|minutes)\b`,
