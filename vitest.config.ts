@@ -11,6 +11,7 @@ export default defineConfig({
       'stacks/**/*.test.ts',
       'scripts/**/*.test.ts',
       'vitess/**/*.test.ts',
+      'docs/**/*.test.ts',
     ],
     // Server tests start their own mariadbd/redis/etc. processes; two cores do not take many at once.
     fileParallelism: true,

@@ -22,6 +22,7 @@ import { healthRoutes } from './health/routes.ts';
 import { Broker } from './platform/amqp.ts';
 import { clientErrorHandler } from './platform/client-errors.ts';
 import type { AppConfig } from './platform/config.ts';
+import { installContractStatuses } from './platform/contract-statuses.ts';
 import { openDatabases } from './platform/db.ts';
 import { frameworkErrors, installErrorHandler } from './platform/error-handler.ts';
 import { AppError } from './platform/errors.ts';
@@ -115,6 +116,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
     reply.header('connection', 'close');
     throw new AppError('SHUTTING_DOWN', 'this instance is shutting down, retry');
   });
+  installContractStatuses(app);
   acceptEmptyJson(app);
   installTextRule(app);
   for (const schema of [ErrorBody, User, Post, DialogMessage]) app.addSchema(schema);
@@ -149,7 +151,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
     broker,
     friendsRepo,
     feeds,
-    config.feed.celebrityFollowers,
+    { celebrityFollowers: config.feed.celebrityFollowers, pageSize: config.feed.fanoutPageSize },
     app.log,
   );
   const live = new LiveHub(config.rabbitmq.prefix, broker, friendsRepo, app.log);

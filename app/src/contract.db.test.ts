@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../lib/poll.ts';
 import { errorBody, TestClient, type TestUser } from '../test-support/client.ts';
+import { ContractChecker } from '../test-support/contract.ts';
 import { startTestStack, type TestStack } from '../test-support/stack.ts';
 
 let stack: TestStack;
@@ -10,11 +11,17 @@ let app: FastifyInstance;
 let api: TestClient;
 let alice: TestUser;
 let bob: TestUser;
+/** Every answer these tests get is checked against app/contract/otus-openapi.json: status and body. */
+const contract = new ContractChecker();
+const checked = (method: string, url: string, response: LightMyRequestResponse) => {
+  contract.check(method, url, response);
+  return response;
+};
 
 beforeAll(async () => {
   stack = await startTestStack();
   app = await stack.app();
-  api = new TestClient(app);
+  api = new TestClient(app, checked);
   alice = await api.register({ first_name: 'Алиса', second_name: 'Селезнёва' });
   bob = await api.register({ first_name: 'Борис', second_name: 'Годунов' });
 });
@@ -30,6 +37,15 @@ function expectError(response: { statusCode: number; json(): unknown }, status: 
   expect(body.message.length).toBeGreaterThan(0);
   expect(typeof body.request_id).toBe('string');
   expect(Number.isInteger(body.code)).toBe(true);
+}
+
+/**
+ * No such post or user where the contract lists no 404: its "invalid input" (400), with the error's own
+ * code (NOT_FOUND, 1004) so a client still tells it from a malformed request.
+ */
+function expectMissing(response: { statusCode: number; json(): unknown }) {
+  expectError(response, 400);
+  expect(errorBody(response as never).code).toBe(1004);
 }
 
 describe('/user/register and /login', () => {
@@ -106,17 +122,25 @@ describe('/user/register and /login', () => {
   it('counts login attempts per client address, which a forged X-Forwarded-For does not change unless TRUST_PROXY says so', async () => {
     const direct = await stack.app({ LOGIN_RATE_LIMIT_PER_MINUTE: '2' });
     // A connection from an address of its own, so no other test's logins count here.
-    const attempt = (instance: FastifyInstance, forwarded: string) =>
-      instance.inject({
-        method: 'POST',
-        url: '/login',
-        payload: { id: '999999999', password: 'not-the-password' },
-        headers: { 'x-forwarded-for': forwarded },
-        remoteAddress: '192.0.2.7',
-      });
+    const attempt = async (instance: FastifyInstance, forwarded: string) =>
+      checked(
+        'POST',
+        '/login',
+        await instance.inject({
+          method: 'POST',
+          url: '/login',
+          payload: { id: '999999999', password: 'not-the-password' },
+          headers: { 'x-forwarded-for': forwarded },
+          remoteAddress: '192.0.2.7',
+        }),
+      );
     expect((await attempt(direct, '10.0.0.1')).statusCode).toBe(404);
     expect((await attempt(direct, '10.0.0.2')).statusCode).toBe(404);
-    expectError(await attempt(direct, '10.0.0.3'), 429);
+    // The contract has no 429 for /login: a rate limit is its 5xx answer, 503 with Retry-After.
+    const limited = await attempt(direct, '10.0.0.3');
+    expectError(limited, 503);
+    expect(errorBody(limited).code).toBe(1006);
+    expect(Number(limited.headers['retry-after'])).toBeGreaterThan(0);
 
     // Behind a proxy that sets the header, each client is counted on its own.
     const proxied = await stack.app({ LOGIN_RATE_LIMIT_PER_MINUTE: '2', TRUST_PROXY: 'true' });
@@ -139,7 +163,9 @@ describe('/user/register and /login', () => {
       await api.call('GET', '/user/search?first_name=%25&last_name=_'),
     ];
     for (const r of bad) expect(r.statusCode, r.body).toBeLessThan(500);
-    expect(bad[2]!.statusCode).toBe(413);
+    // Too large: the contract's "invalid input" (400), the code says which (PAYLOAD_TOO_LARGE).
+    expectError(bad[2]!, 400);
+    expect(errorBody(bad[2]!).code).toBe(1007);
   });
 });
 
@@ -241,15 +267,12 @@ describe('/friend and /post', () => {
     });
     expect(update.statusCode).toBe(200);
     expect((await api.call('GET', `/post/get/${id}`)).json<{ text: string }>().text).toBe('исправленный');
-    expectError(
-      await api.call('PUT', '/post/update', { token: bob.token, body: { id, text: 'чужой' } }),
-      404,
-    );
-    expectError(await api.call('PUT', `/post/delete/${id}`, { token: bob.token }), 404);
+    expectMissing(await api.call('PUT', '/post/update', { token: bob.token, body: { id, text: 'чужой' } }));
+    expectMissing(await api.call('PUT', `/post/delete/${id}`, { token: bob.token }));
 
     expect((await api.call('PUT', `/post/delete/${id}`, { token: alice.token })).statusCode).toBe(200);
-    expectError(await api.call('GET', `/post/get/${id}`), 404);
-    expectError(await api.call('PUT', `/post/delete/${id}`, { token: alice.token }), 404);
+    expectMissing(await api.call('GET', `/post/get/${id}`));
+    expectMissing(await api.call('PUT', `/post/delete/${id}`, { token: alice.token }));
     expectError(await api.call('POST', '/post/create', { token: alice.token, body: { text: '' } }), 400);
     expectError(await api.call('POST', '/post/create', { body: { text: 'x' } }), 401);
     expectError(await api.call('PUT', '/post/update', { token: alice.token, body: { text: 'no id' } }), 400);
@@ -279,7 +302,7 @@ describe('/friend and /post', () => {
     expect((await api.call('GET', '/friend/list', { token: reader.token })).json()).toEqual([bob.id]);
     expect((await api.call('PUT', `/friend/delete/${bob.id}`, { token: reader.token })).statusCode).toBe(200);
     expect((await api.call('GET', '/post/feed', { token: reader.token })).json()).toEqual([]);
-    expectError(await api.call('PUT', '/friend/set/123456789', { token: reader.token }), 404);
+    expectMissing(await api.call('PUT', '/friend/set/123456789', { token: reader.token }));
     expectError(await api.call('PUT', `/friend/set/${reader.id}`, { token: reader.token }), 400);
     expectError(await api.call('PUT', '/friend/set/x', { token: reader.token }), 400);
     expectError(await api.call('PUT', `/friend/set/${bob.id}`), 401);
@@ -316,9 +339,8 @@ describe('/dialog', () => {
       400,
     );
     expectError(await api.call('POST', `/dialog/${bob.id}/send`, { token: alice.token, body: {} }), 400);
-    expectError(
+    expectMissing(
       await api.call('POST', '/dialog/123456789/send', { token: alice.token, body: { text: 'x' } }),
-      404,
     );
     expectError(
       await api.call('POST', `/dialog/${alice.id}/send`, { token: alice.token, body: { text: 'x' } }),
@@ -383,5 +405,11 @@ describe('operations', () => {
         expect(doc.paths[path]![method], `${method} ${path}`).toBeDefined();
     }
     expect(doc.paths['/dialog/list']).toBeDefined();
+  });
+});
+
+describe('the contract checker', () => {
+  it('checked at least one answer of every operation in the contract (this block runs last)', () => {
+    expect(contract.unchecked()).toEqual([]);
   });
 });

@@ -7,21 +7,29 @@ export interface TestUser {
 
 let counter = 0;
 
+/** Sees every answer a TestClient gets (the contract tests validate each one). */
+export type ResponseObserver = (method: string, url: string, response: LightMyRequestResponse) => void;
+
 /** Contract calls through app.inject: real routing, validation, serialization and error handling. */
 export class TestClient {
-  constructor(readonly app: FastifyInstance) {}
+  constructor(
+    readonly app: FastifyInstance,
+    private readonly observe?: ResponseObserver,
+  ) {}
 
-  call(
+  async call(
     method: 'GET' | 'POST' | 'PUT',
     url: string,
     options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
-  ) {
-    return this.app.inject({
+  ): Promise<LightMyRequestResponse> {
+    const response = await this.app.inject({
       method,
       url,
       headers: { ...(options.token ? { authorization: `Bearer ${options.token}` } : {}), ...options.headers },
       ...(options.body === undefined ? {} : { payload: options.body as Record<string, unknown> }),
     });
+    this.observe?.(method, url, response);
+    return response;
   }
 
   async register(overrides: Record<string, unknown> = {}): Promise<TestUser> {

@@ -73,3 +73,13 @@ describe('chooseCandidate', () => {
     expect(chooseCandidate([gappy, whole]).name).toBe('db3');
   });
 });
+
+describe('lackedFrom', () => {
+  it('lists only the other slaves holding something this one lacks, with the count', () => {
+    const db2 = slave('db2', '0-1-100');
+    const db3 = slave('db3', '0-1-140');
+    const db4 = slave('db4', '0-1-90');
+    expect(lackedFrom(db2, [db2, db3, db4])).toEqual([{ from: db3, count: 40 }]);
+    expect(lackedFrom(db3, [db2, db3, db4])).toEqual([]);
+  });
+});

@@ -529,3 +529,53 @@ describe('parseReplicaStatus on error states (recorded rows, error columns chang
     });
   });
 });
+
+describe('edge cases found by mutation testing', () => {
+  it('treats a later major version as newer than every 8.0 threshold', () => {
+    const nine = flavorFor('9.1.0');
+    const eight = flavorFor('8.0.36');
+    expect(nine.semisync).toEqual(eight.semisync);
+    expect(nine.gtidRequirements).toEqual(eight.gtidRequirements);
+    expect(nine.seedPrepare).toEqual(['RESET BINARY LOGS AND GTIDS']);
+    expect(flavorFor('8.4.0').seedPrepare).toEqual(['RESET BINARY LOGS AND GTIDS']);
+    expect(flavorFor('8.3.9').seedPrepare).toEqual(['RESET MASTER']);
+  });
+
+  it('reads the seed position from a MariaDB dump header, commented line only', () => {
+    const maria = flavorFor('10.11.19-MariaDB-log');
+    expect(maria.seedPrepare).toEqual(['RESET MASTER', "SET GLOBAL gtid_slave_pos = ''"]);
+    expect(maria.seedPositionSql).toBe('SET GLOBAL gtid_slave_pos = ?');
+    expect(
+      maria.seedPosition("-- CHANGE MASTER TO x;\n-- SET GLOBAL gtid_slave_pos = '0-1-42,1-2-7';\n"),
+    ).toBe('0-1-42,1-2-7');
+    expect(maria.seedPosition("/* -- SET GLOBAL gtid_slave_pos='0-1-1' */")).toBeUndefined();
+  });
+
+  it('reads GTID_PURGED from a MySQL dump header, with or without the 8.0 "+" comment, across lines', () => {
+    const uuid = '3e11fa47-71ca-11e1-9e33-c80aa9429562';
+    const uuid2 = '73f86016-978b-11ee-ade5-8d2a2a562feb';
+    const mysql = flavorFor('8.0.36');
+    expect(mysql.seedPositionSql).toBe('SET @@GLOBAL.gtid_purged = ?');
+    expect(
+      mysql.seedPosition(`SET @@GLOBAL.GTID_PURGED = /*!80000 '+'*/ '${uuid}:1-5,\n${uuid2}:1-3';`),
+    ).toBe(`${uuid}:1-5,${uuid2}:1-3`);
+    expect(mysql.seedPosition(`SET @@GLOBAL.GTID_PURGED='${uuid}:1-5';`)).toBe(`${uuid}:1-5`);
+    expect(mysql.seedPosition(`SET @@GLOBAL.GTID_PURGED=/*!80000 '+'*/'${uuid}:1-2';`)).toBe(`${uuid}:1-2`);
+    expect(mysql.seedPosition('-- no position here')).toBeUndefined();
+    expect(mysql.heldBackStatement?.test(`SET @@GLOBAL.GTID_PURGED='${uuid}:1';`)).toBe(true);
+    expect(mysql.heldBackStatement?.test(`/* SET @@GLOBAL.GTID_PURGED='${uuid}:1' */`)).toBe(false);
+  });
+
+  it("names MariaDB's log-slave-updates variable and reads MySQL's SQL thread error columns", () => {
+    expect(flavorFor('10.11.19-MariaDB-log').logReplicaUpdatesVar).toBe('log_slave_updates');
+    const status = flavorFor('8.0.36').parseReplicaStatus({
+      Source_Host: 'db1',
+      Source_Port: 3306,
+      Replica_IO_Running: 'Yes',
+      Replica_SQL_Running: 'No',
+      Last_SQL_Error: 'Could not execute Write_rows event',
+      Last_SQL_Errno: 1062,
+    });
+    expect(status).toMatchObject({ sqlError: 'Could not execute Write_rows event', sqlErrno: 1062 });
+  });
+});

@@ -372,3 +372,35 @@ describe('properties', () => {
     );
   });
 });
+
+describe('edge cases found by mutation testing', () => {
+  it('counts the same sequence number written by another server as one missing transaction', () => {
+    expect(new MariadbGtidPos('0-1-10').missingFrom(new MariadbGtidPos('0-2-10'))).toBe(1);
+    expect(new MariadbGtidPos('10-1-5').domains.get(10)).toEqual({ server: 1, seq: 5n });
+  });
+
+  it('merges intervals given in any order into sorted, non-overlapping ones', () => {
+    const merged = (text: string) => new MysqlGtidSet(text).sources.get(A);
+    expect(merged(`${A}:10-12:1-3:4-5:3-9`)).toEqual([[1n, 12n]]);
+    expect(merged(`${A}:5:1-3`)).toEqual([
+      [1n, 3n],
+      [5n, 5n],
+    ]);
+    expect(merged(`${A}:4:1-3`)).toEqual([[1n, 4n]]);
+    expect(merged(`${A}:1-10:2-3`)).toEqual([[1n, 10n]]);
+    expect(merged(`${A}:7-9:1-2`)).toEqual([
+      [1n, 2n],
+      [7n, 9n],
+    ]);
+    expect(new MysqlGtidSet(`${A}:1-3`).missingFrom(new MysqlGtidSet(`${A}:5-7:1-3:2-6:4`))).toBe(4);
+  });
+
+  it('keys tagged sequences (MySQL 8.3+) apart, in lower case, and refuses bad tags and intervals', () => {
+    const set = new MysqlGtidSet(`${A.toUpperCase()}:Tag_1:1-3:ab:5,${A}:2`);
+    expect([...set.sources.keys()]).toEqual([`${A}:tag_1`, `${A}:ab`, A]);
+    expect(set.sources.get(`${A}:tag_1`)).toEqual([[1n, 3n]]);
+    expect(new MysqlGtidSet(`${A}:${'t'.repeat(32)}:1`).sources.has(`${A}:${'t'.repeat(32)}`)).toBe(true);
+    for (const bad of [`${A}:${'t'.repeat(33)}:1`, `${A}:0`, `${A}:5-3`, `${A}:1-x`, `x${A}:1`])
+      expect(() => new MysqlGtidSet(bad), bad).toThrow(/malformed MySQL GTID/);
+  });
+});

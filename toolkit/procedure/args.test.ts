@@ -200,3 +200,44 @@ describe('usage', () => {
     );
   });
 });
+
+describe('edge cases found by mutation testing', () => {
+  it('finds the script among the words even when its path does not exist on disk', () => {
+    const url = pathToFileURL('/nonexistent-dir/script.mjs').href;
+    expect(scriptArgs(url, ['node', 'zx', '/nonexistent-dir/script.mjs', '-80'])).toEqual(['-80']);
+  });
+
+  it('sets only the flags that have a default or were given', () => {
+    const parsed = parseArgs([], {
+      env: { type: 'string', description: 'environment' },
+      json: { type: 'boolean', default: false, description: 'json' },
+    });
+    expect(Object.keys(parsed.flags)).toEqual(['json']);
+  });
+
+  it('prints usage with the command, the summary and each flag with its default', () => {
+    const text = usage(
+      'reshard',
+      'Reshards a keyspace.',
+      {
+        env: { type: 'string', default: 'local', description: 'environment' },
+        'dry-run': { type: 'boolean', default: false, description: 'plan only' },
+        shards: { type: 'list', description: 'target shards' },
+      },
+      '<source> ',
+    );
+    expect(text).toBe(
+      [
+        'usage: npx zx scripts/reshard.mjs <source> [flags]',
+        '',
+        'Reshards a keyspace.',
+        '',
+        'flags:',
+        '  --env <string>              environment (default local)',
+        '  --dry-run                   plan only',
+        '  --shards <a,b,...>          target shards',
+      ].join('\n'),
+    );
+    expect(usage('up', 'Starts it.', {}).split('\n')[0]).toBe('usage: npx zx scripts/up.mjs [flags]');
+  });
+});

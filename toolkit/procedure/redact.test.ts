@@ -39,4 +39,10 @@ describe('redact', () => {
     registerSecret('twice-registered');
     expect(redact('twice-registered')).toBe('***');
   });
+
+  it('masks the longer of two secrets that begin alike whole, whatever order they came in', () => {
+    registerSecret('shared-prefix');
+    registerSecret('shared-prefix-and-more');
+    expect(redact('pw=shared-prefix-and-more')).toBe('pw=***');
+  });
 });

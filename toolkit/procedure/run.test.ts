@@ -259,7 +259,7 @@ describe('Run.check and Run.verify', () => {
     const probe = vi.fn(async () => '2 clients');
     await dry.run.verify('semi-sync', 'db1', probe);
     expect(probe).not.toHaveBeenCalled();
-    expect(dry.reporter.ended()[0]).toMatchObject({ status: 'planned' });
+    expect(dry.reporter.ended()[0]).toMatchObject({ status: 'planned', detail: 'verify after the changes' });
   });
 });
 

@@ -5,9 +5,11 @@ import {
   checkReshard,
   compareBound,
   containsKeyspaceId,
+  contiguousUnion,
   type KeyRange,
   parseShard,
   parseShardList,
+  sortRanges,
 } from './keyrange.ts';
 
 const check = (sources: string, targets: string) =>
@@ -138,5 +140,75 @@ describe('key range properties', () => {
         expect(Math.sign(compareBound(ha, `${hb}00`))).toBe(Math.sign(a - b));
       }),
     );
+  });
+});
+
+describe('messages and edge cases found by mutation testing', () => {
+  it('says what each side covers when targets do not partition the sources', () => {
+    const tail = 'targets must partition the sources exactly';
+    expect(failure(() => check('0', '-80'))).toBe(
+      `target shards cover the lowest id up to 80 but the source shards cover the whole key space: ${tail}`,
+    );
+    expect(failure(() => check('-80', '-40,40-'))).toBe(
+      `target shards cover the whole key space but the source shards cover the lowest id up to 80: ${tail}`,
+    );
+    expect(failure(() => check('80-', '80-c0'))).toBe(
+      `target shards cover 80 up to c0 but the source shards cover 80 up to the end: ${tail}`,
+    );
+    expect(failure(() => check('40-80', '40-c0'))).toBe(
+      `target shards cover 40 up to c0 but the source shards cover 40 up to 80: ${tail}`,
+    );
+  });
+
+  it('names the shards when sources and targets are the same, and a shard in both lists', () => {
+    expect(failure(() => check('-80,80-', '80-,-80'))).toBe(
+      'source and target shards are the same (-80,80-): nothing to reshard',
+    );
+    expect(failure(() => check('-80,80-', '-80'))).toMatch(/^shard -80 is both a source and a target/);
+    expect(failure(() => check('-80,80-', '-40,40-80,8000-'))).toMatch(/^shard 8000- is both a source/);
+  });
+
+  it('prefixes list errors with the list they are in', () => {
+    expect(failure(() => check('-80', '-40,50-80'))).toMatch(/^target shards: gap between -40 and 50-80/);
+    expect(failure(() => parseShardList(' ', 'target shards'))).toBe('target shards: no shards given');
+    expect(failure(() => parseShard('-8A'))).toBe(
+      "shard '-8A': use lower-case hex ('8a'), as Vitess names shards",
+    );
+    expect(parseShardList(' 80- , -80 ', 'x').map((r) => r.name)).toEqual(['-80', '80-']);
+  });
+
+  it('names the union of contiguous shards the way Vitess does', () => {
+    const union = (word: string) => contiguousUnion(parseShardList(word, 'x'), 'x').name;
+    expect(union('-80,80-')).toBe('-');
+    expect(union('-40,40-80')).toBe('-80');
+    expect(union('40-80,80-c0')).toBe('40-c0');
+    expect(union('c0-,80-c0')).toBe('80-');
+    expect(failure(() => contiguousUnion([], 'x'))).toBe('x: no shards given');
+  });
+
+  it('orders shards by start, then by end with an open end last, and reads ids in any case', () => {
+    const sorted = sortRanges([parseShard('40-'), parseShard('40-80'), parseShard('-40')]).map((r) => r.name);
+    expect(sorted).toEqual(['-40', '40-80', '40-']);
+    expect(sortRanges([parseShard('40-'), parseShard('40-80')]).map((r) => r.name)).toEqual(['40-80', '40-']);
+    expect(containsKeyspaceId(parseShard('-80'), '7FFFFFFFFFFFFFFF')).toBe(true);
+    expect(containsKeyspaceId(parseShard('-80'), '80')).toBe(false);
+    expect(parseShard('8000-c00000')).toMatchObject({ start: '80', end: 'c0' });
+    expect(parseShard('-')).toEqual({ name: '-', start: '', end: '' });
+    expect(parseShard('123400-')).toMatchObject({ start: '1234' });
+    expect(compareBound('80', '8000')).toBe(0);
+    expect(compareBound('8000', '80')).toBe(0);
+  });
+
+  it('orders by end in either input order, catches a start-only mismatch, and lowers an id before comparing', () => {
+    const names = (...shards: string[]) => sortRanges(shards.map((n) => parseShard(n))).map((r) => r.name);
+    expect(names('40-', '40-80')).toEqual(['40-80', '40-']);
+    expect(names('40-80', '40-')).toEqual(['40-80', '40-']);
+    expect(names('40-c0', '40-80')).toEqual(['40-80', '40-c0']);
+    expect(names('40-80', '40-c0')).toEqual(['40-80', '40-c0']);
+    expect(failure(() => check('-80', '40-80'))).toMatch(
+      /^target shards cover 40 up to 80 but the source shards cover/,
+    );
+    expect(containsKeyspaceId(parseShard('-a0'), 'B0')).toBe(false);
+    expect(containsKeyspaceId(parseShard('a0-'), 'B0')).toBe(true);
   });
 });

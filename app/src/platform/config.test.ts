@@ -53,3 +53,12 @@ describe('SEARCH_BACKEND', () => {
     expect(() => loadConfig({ ...base, SEARCH_BACKEND: 'redis' })).toThrow(/SEARCH_BACKEND/);
   });
 });
+
+describe('feed fan-out limits', () => {
+  it('default to pages of 1000 and celebrities above 10,000 followers, and are settable', () => {
+    expect(loadConfig(base).feed).toEqual({ size: 1000, celebrityFollowers: 10_000, fanoutPageSize: 1000 });
+    const set = loadConfig({ ...base, FEED_CELEBRITY_FOLLOWERS: '3', FEED_FANOUT_PAGE_SIZE: '2' }).feed;
+    expect(set).toMatchObject({ celebrityFollowers: 3, fanoutPageSize: 2 });
+    expect(() => loadConfig({ ...base, FEED_FANOUT_PAGE_SIZE: '0' })).toThrow(/FEED_FANOUT_PAGE_SIZE/);
+  });
+});

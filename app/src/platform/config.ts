@@ -35,7 +35,11 @@ export interface AppConfig {
     generationCacheMs: number;
     limits: LoginLimitSettings;
   };
-  feed: { size: number; celebrityFollowers: number };
+  /**
+   * size: posts kept per feed; celebrityFollowers: above this many followers an author's fan-out goes to
+   * the bulk queue; fanoutPageSize: followers per fan-out page (one query, one Redis pipeline, one bulk message).
+   */
+  feed: { size: number; celebrityFollowers: number; fanoutPageSize: number };
   instanceId: number;
   migrateOnStart: boolean;
   /**
@@ -160,6 +164,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     feed: {
       size: read.int('FEED_SIZE', 1000, 10, 100_000),
       celebrityFollowers: read.int('FEED_CELEBRITY_FOLLOWERS', 10_000, 1, 1_000_000_000),
+      fanoutPageSize: read.int('FEED_FANOUT_PAGE_SIZE', 1000, 1, 100_000),
     },
     instanceId: read.int('APP_INSTANCE_ID', Math.floor(Math.random() * 1024), 0, 1023),
     migrateOnStart: read.bool('MIGRATE_ON_START', false),

@@ -12,7 +12,12 @@ export interface FanoutEvent {
   after?: string;
 }
 
-const pageSize = 1000;
+export interface FanoutLimits {
+  /** Above this many followers an author is a celebrity: the fan-out goes to the bulk queue. */
+  celebrityFollowers: number;
+  /** Followers per page: one query, one Redis pipeline and, for a celebrity, one bulk message. */
+  pageSize: number;
+}
 
 export interface FanoutNames {
   exchange: string;
@@ -31,7 +36,7 @@ export function fanoutNames(prefix: string): FanoutNames {
 /**
  * Puts a new post into its author's followers' feeds (and takes a deleted one out), off the request
  * path, through RabbitMQ. An author with at most `celebrityFollowers` followers is done in one message.
- * A bigger one (a celebrity) goes to a queue of its own, one message per page of 1000 followers, each
+ * A bigger one (a celebrity) goes to a queue of its own, one message per page of followers, each
  * publishing the next: its million followers never hold up the queue that everyone else's posts use,
  * and a page that fails is retried alone.
  */
@@ -43,7 +48,7 @@ export class Fanout {
     private readonly broker: Broker,
     private readonly friends: FriendsRepository,
     private readonly feeds: FeedStore,
-    private readonly celebrityFollowers: number,
+    private readonly limits: FanoutLimits,
     private readonly log: FastifyBaseLogger,
   ) {
     this.names = fanoutNames(prefix);
@@ -83,25 +88,26 @@ export class Fanout {
 
   async handle(event: FanoutEvent, bulk: boolean): Promise<void> {
     if (!bulk) {
-      const count = await this.friends.followerCountUpTo(event.authorId, this.celebrityFollowers + 1);
-      if (count > this.celebrityFollowers) {
+      const { celebrityFollowers } = this.limits;
+      const count = await this.friends.followerCountUpTo(event.authorId, celebrityFollowers + 1);
+      if (count > celebrityFollowers) {
         await this.broker.publish(this.names.exchange, 'bulk', { ...event, after: '0' });
         return;
       }
       let after = '0';
       for (;;) {
         const followers = await this.apply(event, after);
-        if (followers.length < pageSize) return;
+        if (followers.length < this.limits.pageSize) return;
         after = followers.at(-1)!;
       }
     }
     const followers = await this.apply(event, event.after ?? '0');
-    if (followers.length === pageSize)
+    if (followers.length === this.limits.pageSize)
       await this.broker.publish(this.names.exchange, 'bulk', { ...event, after: followers.at(-1)! });
   }
 
   private async apply(event: FanoutEvent, after: string): Promise<string[]> {
-    const followers = await this.friends.followersPage(event.authorId, after, pageSize);
+    const followers = await this.friends.followersPage(event.authorId, after, this.limits.pageSize);
     if (event.kind === 'created') await this.feeds.push(followers, event.postId);
     else await this.feeds.remove(followers, event.postId);
     return followers;

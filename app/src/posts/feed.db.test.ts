@@ -1,9 +1,12 @@
+import amqp from 'amqplib';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../../lib/poll.ts';
 import { TestClient, type TestUser } from '../../test-support/client.ts';
 import { startTestStack, type TestStack } from '../../test-support/stack.ts';
+import { type FanoutEvent, fanoutNames } from './fanout.ts';
+import { FeedStore } from './feed-store.ts';
 
 let stack: TestStack;
 let one: FastifyInstance;
@@ -11,12 +14,17 @@ let two: FastifyInstance;
 let apiOne: TestClient;
 let apiTwo: TestClient;
 let redis: Redis;
+const pageSize = 2;
+/** How long an ordinary post may take to reach a feed mid celebrity fan-out (generous: 2 cores shared by many). */
+const ordinaryBoundMs = 5000;
 
 beforeAll(async () => {
   stack = await startTestStack();
-  // Two app instances on one stack, like two containers behind nginx; a celebrity is anyone with over 3 followers.
-  one = await stack.app({ FEED_CELEBRITY_FOLLOWERS: '3' });
-  two = await stack.app({ FEED_CELEBRITY_FOLLOWERS: '3' });
+  // Two app instances on one stack, like two containers behind nginx; a celebrity is anyone with over 3
+  // followers, and fan-out walks followers 2 at a time, so a handful of followers already spans pages.
+  const limits = { FEED_CELEBRITY_FOLLOWERS: '3', FEED_FANOUT_PAGE_SIZE: String(pageSize) };
+  one = await stack.app(limits);
+  two = await stack.app(limits);
   apiOne = new TestClient(one);
   apiTwo = new TestClient(two);
   redis = new Redis({ host: '127.0.0.1', port: stack.redis.port });
@@ -31,6 +39,65 @@ const feedIds = async (api: TestClient, user: TestUser) =>
   (await api.call('GET', '/post/feed?limit=100', { token: user.token }))
     .json<Array<{ id: string }>>()
     .map((p) => p.id);
+
+/** `count` users who follow one new author, written straight to MySQL, each with a built (empty) feed. */
+async function insertFollowers(api: TestClient, count: number): Promise<{ author: TestUser; ids: string[] }> {
+  const author = await api.register();
+  const admin = await stack.admin('master');
+  try {
+    const db = stack.config.master.database;
+    const tag = `Fans of ${author.id}`;
+    const rows = Array.from({ length: count }, (_, i) => [`Fan${i}`, tag, 'x']);
+    await admin.exec(
+      `INSERT INTO ??.\`user\` (first_name, second_name, password_hash) VALUES ${rows.map(() => '(?, ?, ?)').join(', ')}`,
+      [db, ...rows.flat()],
+    );
+    const ids = (
+      await admin.query('SELECT id FROM ??.`user` WHERE second_name = ? ORDER BY id', [db, tag])
+    ).map((r) => String(r.id));
+    await admin.exec(
+      `INSERT INTO ??.friend (user_id, friend_id) VALUES ${ids.map(() => '(?, ?)').join(', ')}`,
+      [db, ...ids.flatMap((fan) => [fan, author.id])],
+    );
+    const feeds = new FeedStore(redis, 1000);
+    await Promise.all(ids.map((fan) => feeds.build(fan, [])));
+    return { author, ids };
+  } finally {
+    await admin.close();
+  }
+}
+
+/** How many of these users' feeds hold the post. */
+async function fansWith(ids: string[], postId: string): Promise<number> {
+  const batch = redis.pipeline();
+  for (const fan of ids) batch.zscore(`feed:${fan}`, postId);
+  const answers = (await batch.exec()) ?? [];
+  return answers.filter(([, score]) => score !== null).length;
+}
+
+/**
+ * A queue of the test's own bound to the fan-out exchange with the bulk routing key: it receives a copy of
+ * every message the app publishes to the bulk queue, so the test counts the pages a fan-out went through.
+ */
+async function watchBulkQueue() {
+  const connection = await amqp.connect('amqp://guest:guest@127.0.0.1:5672');
+  const channel = await connection.createChannel();
+  const { exchange } = fanoutNames(stack.config.rabbitmq.prefix);
+  const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
+  await channel.bindQueue(queue, exchange, 'bulk');
+  const seen: FanoutEvent[] = [];
+  await channel.consume(
+    queue,
+    (m) => {
+      if (m) seen.push(JSON.parse(m.content.toString('utf8')) as FanoutEvent);
+    },
+    { noAck: true },
+  );
+  return {
+    pages: (postId: string) => seen.filter((e) => e.postId === postId),
+    close: () => connection.close(),
+  };
+}
 
 async function post(api: TestClient, author: TestUser, text: string): Promise<string> {
   return (await api.call('POST', '/post/create', { token: author.token, body: { text } })).json<string>();
@@ -77,21 +144,54 @@ describe('fan-out', () => {
     ]);
   });
 
-  it("fans a celebrity's post out page by page on the bulk queue, reaching every follower", async () => {
-    const celebrity = await apiOne.register();
-    const fans: TestUser[] = [];
-    for (let i = 0; i < 5; i++) fans.push(await apiOne.register());
-    for (const fan of fans) {
-      await apiOne.call('PUT', `/friend/set/${celebrity.id}`, { token: fan.token });
-      await feedIds(apiOne, fan);
-    }
+  it("fans a celebrity's post out page by page on the bulk queue while ordinary posts keep flowing", async () => {
+    // 600 followers in pages of 2: 301 bulk messages, each published by the page before it.
+    const fans = await insertFollowers(apiOne, 600);
+    const celebrity = fans.author;
+    const bulk = await watchBulkQueue();
+    const ordinaryAuthor = await apiOne.register();
+    const reader = await apiOne.register();
+    await apiOne.call('PUT', `/friend/set/${ordinaryAuthor.id}`, { token: reader.token });
+    expect(await feedIds(apiOne, reader)).toEqual([]);
+
     const id = await post(apiOne, celebrity, 'for all my fans');
-    for (const fan of fans) {
-      await waitFor(async () => ((await redis.zscore(`feed:${fan.id}`, id)) !== null ? true : undefined), {
-        timeoutMs: 10_000,
-        what: `celebrity post in feed:${fan.id}`,
-      });
-    }
+    await waitFor(async () => (bulk.pages(id).length > 0 ? true : undefined), {
+      timeoutMs: 10_000,
+      what: 'the first bulk page of the celebrity post',
+    });
+    // Mid fan-out, an ordinary author's post reaches its reader within the bound, ahead of the celebrity's.
+    const started = Date.now();
+    const ordinary = await post(apiTwo, ordinaryAuthor, 'ordinary');
+    await waitFor(
+      async () => ((await redis.zscore(`feed:${reader.id}`, ordinary)) !== null ? true : undefined),
+      {
+        timeoutMs: ordinaryBoundMs,
+        intervalMs: 20,
+        what: 'the ordinary post while the celebrity fan-out runs',
+      },
+    );
+    const ordinaryMs = Date.now() - started;
+    const pagesSoFar = bulk.pages(id).length;
+    console.log(`ordinary post delivered in ${ordinaryMs} ms, at bulk page ${pagesSoFar}`);
+    const expectedPages = Math.floor(fans.ids.length / pageSize) + 1; // the last full page publishes an empty one
+    expect(pagesSoFar, 'the celebrity fan-out had not finished').toBeLessThan(expectedPages);
+    expect(ordinaryMs).toBeLessThan(ordinaryBoundMs);
+
+    await waitFor(async () => ((await fansWith(fans.ids, id)) === fans.ids.length ? true : undefined), {
+      timeoutMs: 60_000,
+      intervalMs: 200,
+      what: 'the celebrity post in all 600 feeds',
+    });
+    await waitFor(async () => (bulk.pages(id).length >= expectedPages ? true : undefined), {
+      timeoutMs: 10_000,
+      what: 'every bulk page seen',
+    });
+    const cursors = bulk.pages(id).map((e) => BigInt(e.after ?? '-1'));
+    expect(cursors).toHaveLength(expectedPages);
+    expect(cursors[0]).toBe(0n);
+    for (let i = 1; i < cursors.length; i++) expect(cursors[i]! > cursors[i - 1]!).toBe(true);
+    expect(bulk.pages(ordinary)).toEqual([]);
+    await bulk.close();
   });
 
   it('rebuilds feeds from MySQL after Redis lost everything', async () => {
