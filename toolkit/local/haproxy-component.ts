@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { portOpen } from '../../lib/net.ts';
-import { type HaproxySite, convergeHaproxy } from '../haproxy/converge.ts';
+import { convergeHaproxy, type HaproxySite } from '../haproxy/converge.ts';
 import {
   agentPid,
   agentStatus,
@@ -58,7 +58,11 @@ export const haproxyComponent: LocalComponent = {
 
   async up(run: Run): Promise<void> {
     if (!findBinary(['haproxy'])) {
-      await run.check('haproxy', 'local', async () => 'skipped: haproxy is not installed (apt-get install haproxy)');
+      await run.check(
+        'haproxy',
+        'local',
+        async () => 'skipped: haproxy is not installed (apt-get install haproxy)',
+      );
       return;
     }
     const layout = localHaproxyLayout();
@@ -75,13 +79,13 @@ export const haproxyComponent: LocalComponent = {
     const site = siteOf(loadState().haproxy ?? localHaproxyLayout());
     const { files } = site;
     for (const [name, pid, stop] of [
-      ['haproxy', haproxyPid(files), () => stopHaproxy(files)],
-      ['health agent', agentPid(files), () => stopAgent(files)],
+      ['haproxy', () => haproxyPid(files), () => stopHaproxy(files)],
+      ['health agent', () => agentPid(files), () => stopAgent(files)],
     ] as const)
       await run.converge({
         name: `${name} stopped`,
         host: 'haproxy',
-        read: async () => pid,
+        read: async () => pid(),
         diff: (running) => (running ? `stop pid ${running}` : null),
         describe: () => 'not running',
         apply: async () => {
@@ -151,7 +155,10 @@ export function describeEndpoint(
     ? `→ ${primary.join(', ')}`
     : `→ ${fallback.map((s) => s.replace(/-fallback$/, '')).join(', ')} (master fallback: no slave qualifies)`;
   const degraded = !agentAnswers || (backend === 'reader' && primary.length === 0);
-  return { health: degraded ? 'degraded' : 'up', detail: agentAnswers ? serving : `${serving}, agent not answering` };
+  return {
+    health: degraded ? 'degraded' : 'up',
+    detail: agentAnswers ? serving : `${serving}, agent not answering`,
+  };
 }
 
 /** A port someone else listens on would make HAProxy (or the agent) exit at start: say which, up front. */
