@@ -26,6 +26,7 @@ export function localInventory(state: LocalState): Inventory {
       admin: { user: 'admin', password: 'local:mysql-admin' },
       replication: { user: 'repl', password: 'local:mysql-repl' },
       app: { user: 'app', password: 'local:mysql-app' },
+      monitor: { user: 'monitor', password: 'local:mysql-monitor' },
       semisync: { timeoutMs: 10_000, waitPoint: 'AFTER_SYNC' },
       maxLagSeconds: 5,
     },
@@ -36,6 +37,10 @@ export function localInventory(state: LocalState): Inventory {
       credential: { user: 'guest', password: 'local:rabbitmq-password' },
     },
   };
+  if (state.haproxy) {
+    const { host, writerPort, readerPort, adminSocket } = state.haproxy;
+    inventory.haproxy = { host, writerPort, readerPort, adminSocket };
+  }
   if (services.app) inventory.app = { url: `http://${services.app.host}:${services.app.port}` };
   if (services.tarantool) {
     inventory.tarantool = {

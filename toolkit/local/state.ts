@@ -23,6 +23,16 @@ export interface LocalState {
   services: Partial<
     Record<'redis' | 'rabbitmq' | 'app' | 'tarantool' | 'replicator' | 'clickhouse', LocalService>
   >;
+  /** HAProxy in front of MySQL, once `up` started it (toolkit/local/haproxy-component.ts). */
+  haproxy?: LocalHaproxy;
+}
+
+export interface LocalHaproxy {
+  host: string;
+  writerPort: number;
+  readerPort: number;
+  agentPort: number;
+  adminSocket: string;
 }
 
 export function stateFile(): string {
@@ -33,7 +43,7 @@ export function nodeDir(name: string): string {
   return join(stateDir(), 'mysql', name);
 }
 
-function envInt(name: string, fallback: number): number {
+export function envInt(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const n = Number(raw);
