@@ -31,7 +31,6 @@ export const localTarantoolSecretKeys = ['tarantool-admin', 'tarantool-app', 'my
  * else the inventory's current master (whoever starts the replicator restarts it when that changes).
  */
 export function replicatorSource(inventory: Inventory): { host: string; port: number } {
-  const writer = (inventory as { haproxy?: { host: string; writerPort: number } }).haproxy;
-  if (writer) return { host: writer.host, port: writer.writerPort };
+  if (inventory.haproxy) return { host: inventory.haproxy.host, port: inventory.haproxy.writerPort };
   return { host: inventory.mysql.master.host, port: inventory.mysql.master.port };
 }

@@ -4,11 +4,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../lib/poll.ts';
 import type { TarantoolClient } from '../../lib/tarantool/iproto.ts';
+import { startTestHaproxy, type TestHaproxy } from '../haproxy/testing.ts';
 import { isOurs, stopProcess } from '../host/process.ts';
-import type { MysqlNode } from '../inventory/schema.ts';
-import { localInventory } from '../local/inventory.ts';
+import type { Inventory, MysqlNode } from '../inventory/schema.ts';
+import { LocalInventorySource, localInventory } from '../local/inventory.ts';
 import { loadState } from '../local/state.ts';
 import { quietRun, runRunbook, startTestCluster, type TestCluster } from '../local/testing.ts';
+import { failoverProcedure } from '../mysql/failover.ts';
 import { MysqlSession } from '../mysql/session.ts';
 import { compareReplica } from './compare.ts';
 import { measureLag } from './lag.ts';
@@ -21,15 +23,27 @@ import { startTestTarantool, type TestTarantool } from './testing.ts';
 const replicatorPassword = `repl-${Math.random().toString(36).slice(2)}`;
 
 let cluster: TestCluster;
+let proxy: TestHaproxy;
 let tarantool: TestTarantool;
 let admin: TarantoolClient;
 let workDir: string;
 let replicatorPid: number | undefined;
 
-const current = () => localInventory(loadState());
-const log = () => readFileSync(join(workDir, 'replicator.log'), 'utf8');
+/** The current local topology, with the test's HAProxy in front of it. */
+function current(): Inventory {
+  const { haproxy, mysql } = proxy.inventory;
+  const inventory = localInventory(loadState());
+  return { ...inventory, haproxy, mysql: { ...inventory.mysql, monitor: mysql.monitor } };
+}
+function log(): string {
+  try {
+    return readFileSync(join(workDir, 'replicator.log'), 'utf8');
+  } catch {
+    return '';
+  }
+}
 
-function processOptions(source: MysqlNode) {
+function processOptions(source: { host: string; port: number }) {
   return {
     mysql: {
       host: source.host,
@@ -43,11 +57,21 @@ function processOptions(source: MysqlNode) {
   };
 }
 
-/** Started against the inventory's master, as the local environment does when there is no HAProxy. */
-async function startOnMaster(): Promise<void> {
+/** Started against the inventory's master (the local environment's way without HAProxy), or HAProxy's writer endpoint. */
+async function startReplicatorOn(source: { host: string; port: number }): Promise<void> {
   if (isOurs(replicatorPid, replicatorMarker)) await stopProcess(replicatorPid, replicatorMarker, 30_000);
-  replicatorPid = startReplicator(processOptions(current().mysql.master));
+  const from = log().length;
+  replicatorPid = startReplicator(processOptions(source));
+  await waitFor(async () => (/streaming the binlog/.test(log().slice(from)) ? true : undefined), {
+    timeoutMs: 60_000,
+    what: `the replicator to stream from ${source.host}:${source.port}`,
+  });
 }
+
+const writerEndpoint = () => ({
+  host: proxy.inventory.haproxy!.host,
+  port: proxy.inventory.haproxy!.writerPort,
+});
 
 async function open(node: MysqlNode): Promise<MysqlSession> {
   return MysqlSession.open(node, current().mysql.admin);
@@ -126,6 +150,7 @@ beforeAll(async () => {
     startTestCluster({ slaves: 3, mode: 'replicating' }),
     startTestTarantool(),
   ]);
+  proxy = await startTestHaproxy(cluster.inventory());
   admin = await tarantool.admin();
   const master = await open(current().mysql.master);
   try {
@@ -159,15 +184,17 @@ beforeAll(async () => {
 afterAll(async () => {
   if (replicatorPid && isOurs(replicatorPid, replicatorMarker)) process.kill(replicatorPid, 'SIGKILL');
   admin?.close();
+  await proxy?.stop();
   await Promise.allSettled([tarantool?.stop(), cluster?.stop()]);
   rmSync(workDir, { recursive: true, force: true });
 }, 120_000);
 
 describe('the Tarantool replicator through a failover', () => {
-  it('follows a SIGKILLed master to the promoted slave by GTID: nothing lost, nothing applied twice', async () => {
-    await startOnMaster();
+  it('follows a SIGKILLed master through the writer endpoint by GTID, without a restart: nothing lost, nothing applied twice', async () => {
+    await startReplicatorOn(writerEndpoint());
     expect(await expectIdentical('initial load')).toBe(5_000);
     const oldMaster = current().mysql.master;
+    const pid = replicatorPid;
 
     const stop = { now: false };
     const load = writeLoad(oldMaster, 100_000, stop);
@@ -179,40 +206,42 @@ describe('the Tarantool replicator through a failover', () => {
     const beforeKill = await load;
     expect(beforeKill.length).toBeGreaterThan(300);
 
-    const failover = await runRunbook('failover', ['--json'], cluster.env);
-    expect(failover.code, failover.stdout + failover.stderr).toBe(0);
+    const logFrom = log().length;
+    const run = quietRun('failover');
+    await failoverProcedure(run, current(), new LocalInventorySource(), {
+      switchover: false,
+      catchUpTimeoutMs: 30_000,
+    });
+    await run.close();
     const newMaster = current().mysql.master;
     expect(newMaster.name).not.toBe(oldMaster.name);
-    // The replicator cannot reach the dead master; it is restarted on the writer the inventory names now.
-    await waitFor(async () => (/session ended: .*reconnecting/.test(log()) ? true : undefined), {
-      timeoutMs: 30_000,
-      what: 'the replicator to notice its source is gone',
-    });
-    const logFrom = log().length;
-    await startOnMaster();
     const afterFailover = writeLoad(newMaster, 200_000, stop);
     await waitFor(
       async () => ((await applyCounts()).users >= 5_000 + beforeKill.length + 300 ? true : undefined),
-      {
-        timeoutMs: 60_000,
-        what: 'the replicator to apply 300 inserts on the new master',
-      },
+      { timeoutMs: 60_000, what: 'the replicator to apply 300 inserts on the new master' },
     );
     stop.now = true;
     const written = await afterFailover;
 
     const rows = await expectIdentical('after the failover');
-    const resumed = log().slice(logFrom);
-    expect(resumed).toMatch(/resuming after .*\(GTID 0-1-\d+\)/);
-    expect(resumed).toMatch(/streaming the binlog after .*, by GTID/);
-    expect(resumed).not.toMatch(/reloading from a snapshot|initial load/);
+    expect(replicatorPid).toBe(pid);
+    const followed = log().slice(logFrom);
+    const newServerId = loadState().mysql.nodes.find((n) => n.name === newMaster.name)!.serverId;
+    expect(followed).toMatch(
+      new RegExp(`source changed at 127\\.0\\.0\\.1:\\d+: server_id 1 → server_id ${newServerId}`),
+    );
+    expect(followed).toMatch(/resuming after .*\(GTID 0-1-\d+\)/);
+    expect(followed).toMatch(/streaming the binlog after .*, by GTID/);
+    expect(followed).not.toMatch(/reloading from a snapshot|initial load/);
     // Every acknowledged write is in Tarantool (compared row by row above), and each row was applied once.
     expect(rows).toBeGreaterThanOrEqual(5_000 + beforeKill.length + written.length);
     expect(await applyCounts()).toEqual({ users: rows, appliedTwice: 0 });
   }, 300_000);
 
-  it('notices its source turned read-only in a switchover, stops streaming from it, and resumes on the new master', async () => {
+  it('reading a master directly, notices it turned read-only in a switchover, leaves it, and resumes on the new master', async () => {
     const oldMaster = current().mysql.master;
+    await startReplicatorOn(oldMaster);
+    await expectIdentical('reading the master directly');
     let logFrom = log().length;
     const switchover = await runRunbook('failover', ['--json', '--switchover'], cluster.env);
     expect(switchover.code, switchover.stdout + switchover.stderr).toBe(0);
@@ -230,7 +259,7 @@ describe('the Tarantool replicator through a failover', () => {
     expect(log().slice(logFrom)).not.toMatch(/streaming the binlog/);
 
     logFrom = log().length;
-    await startOnMaster();
+    await startReplicatorOn(newMaster);
     const session = await open(newMaster);
     try {
       for (let id = 300_000; id < 300_200; id++) await insertUsers(session, 'app', id, 1);
