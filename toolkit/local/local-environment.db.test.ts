@@ -194,6 +194,58 @@ describe('npm run up / status / down', () => {
     expect((await npmRun('status')).code).toBe(0);
   });
 
+  it('after a failover, up converges within its deadline: the old master stays fenced, the replicator follows the new master; a second up changes nothing', async () => {
+    const db1 = (await state()).mysql.nodes.find((n) => n.name === 'db1')!;
+    process.kill(db1.pid!, 'SIGKILL');
+    await waitFor(async () => (isAlive(db1.pid) ? undefined : true), {
+      timeoutMs: 10_000,
+      what: 'db1 to die',
+    });
+    const failover = await execa('npx', ['zx', 'scripts/failover.mjs', '--json'], {
+      cwd: repoRoot,
+      env,
+      reject: false,
+    });
+    expect(failover.exitCode, failover.stdout + failover.stderr).toBe(0);
+    const promoted = (await state()).mysql.master;
+    expect(promoted).not.toBe('db1');
+    expect((await state()).mysql.fenced).toEqual(['db1']);
+
+    const started = Date.now();
+    const up = await npmRun('up', '--json');
+    const seconds = (Date.now() - started) / 1000;
+    expect(up.code, up.stdout.slice(-2000) + up.stderr).toBe(0);
+    // Issue #12 saw this up hang for more than 5 minutes on the replicator step.
+    expect(seconds).toBeLessThan(180);
+    const report = JSON.parse(up.stdout) as RunbookReport;
+    const changed = report.steps.filter((s) => s.status === 'changed').map((s) => `${s.name}@${s.host}`);
+    // The fenced node is started again (read-only by its option file), never made a slave or a master.
+    expect(changed).toContain('running@db1');
+    expect(changed.filter((c) => c.endsWith('@db1') && c !== 'running@db1')).toEqual([]);
+    const replicator = report.steps.find((s) => s.name === 'replicator' && s.host === 'local');
+    expect(replicator?.status).toBe('changed');
+    const masterPort = (await state()).mysql.nodes.find((n) => n.name === promoted)!.port;
+    expect(replicator?.detail).toContain(
+      `on the writer 127.0.0.1:${masterPort}: it reads 127.0.0.1:${ports.mysql}`,
+    );
+    expect(report.steps.find((s) => s.name === 'caught up' && s.host === 'replicator')?.detail).toMatch(
+      /caught up/,
+    );
+    expect((await state()).mysql.fenced).toEqual(['db1']);
+    expect((await state()).services.replicator?.source).toBe(`127.0.0.1:${masterPort}`);
+
+    const status = JSON.parse((await npmRun('status', '--json')).stdout) as {
+      components: Array<{ name: string; component: string; health: string; detail: string }>;
+    };
+    const fenced = status.components.find((c) => c.name === 'db1');
+    expect(fenced).toMatchObject({ component: 'mysql fenced', health: 'up' });
+    expect(fenced?.detail).toMatch(/^fenced former master, read_only/);
+
+    const again = await npmRun('up', '--json');
+    expect(again.code, again.stderr).toBe(0);
+    expect((JSON.parse(again.stdout) as RunbookReport).changed).toBe(0);
+  }, 480_000);
+
   it('stops everything it started, keeps the data, and a second down changes nothing', async () => {
     const before = await state();
     const down = await npmRun('down', '--json');

@@ -15,6 +15,8 @@ export interface LocalService {
   /** Set only when the local environment started the process itself (and so may stop it). */
   pid?: number;
   owned: boolean;
+  /** For a client such as the replicator: the host:port it was started against. */
+  source?: string;
 }
 
 /** What the local environment runs and where: the source of the `local` inventory. */

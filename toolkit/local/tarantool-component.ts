@@ -14,6 +14,7 @@ import type { Run } from '../procedure/run.ts';
 import {
   localTarantoolSecretKeys,
   replicatorMysqlCredential,
+  replicatorSource,
   tarantoolAppCredential,
 } from '../tarantool/credentials.ts';
 import { measureLag } from '../tarantool/lag.ts';
@@ -71,28 +72,46 @@ export function localReplicatorControlFor(inventory: Inventory): ReplicatorContr
   return inventory.name === 'local' ? localReplicatorControl : undefined;
 }
 
-/** Starts the replicator as a process of the local environment, or restarts it when asked. */
+/**
+ * Starts the replicator as a process of the local environment, or restarts it when asked, or when it
+ * reads from another address than the writer the inventory names now (after a failover without HAProxy).
+ */
 export const localReplicatorControl: ReplicatorControl = {
   logFile: replicatorLog,
   async ensureRunning(run: Run, restart: boolean): Promise<void> {
     const known = () => loadState().services.replicator;
+    let logFrom = 0;
+    const wanted = () => {
+      const source = replicatorSource(localInventory(loadState()));
+      return `${source.host}:${source.port}`;
+    };
     await run.converge({
       name: 'replicator',
       host: 'local',
-      read: async () => ({ running: isOurs(known()?.pid, replicatorMarker), pid: known()?.pid }),
-      diff: (s) =>
-        !s.running ? 'start the replicator' : restart ? `restart the replicator (pid ${s.pid})` : null,
-      describe: (s) => `running, pid ${s.pid}, log ${replicatorLog()}`,
+      read: async () => ({
+        running: isOurs(known()?.pid, replicatorMarker),
+        pid: known()?.pid,
+        source: known()?.source,
+      }),
+      diff: (s) => {
+        if (!s.running) return `start the replicator on ${wanted()}`;
+        if (restart) return `restart the replicator (pid ${s.pid})`;
+        if (s.source !== wanted())
+          return `restart the replicator (pid ${s.pid}) on the writer ${wanted()}: it reads ${s.source ?? 'an unrecorded address'}`;
+        return null;
+      },
+      describe: (s) => `running, pid ${s.pid}, reads ${s.source}, log ${replicatorLog()}`,
       apply: async (s) => {
         if (s.running) await stopProcess(s.pid!, replicatorMarker, 30_000);
         const inventory = localInventory(loadState());
         const mysqlCredential = replicatorMysqlCredential(inventory);
         const appCredential = tarantoolAppCredential(inventory);
+        const source = replicatorSource(inventory);
         mkdirSync(serviceDir('replicator'), { recursive: true });
+        logFrom = readLog().length;
         const pid = startReplicator({
           mysql: {
-            host: inventory.mysql.master.host,
-            port: inventory.mysql.master.port,
+            ...source,
             user: mysqlCredential.user,
             password: resolveSecret(mysqlCredential.password),
             database: inventory.mysql.database,
@@ -107,25 +126,38 @@ export const localReplicatorControl: ReplicatorControl = {
         });
         updateState((state) => {
           // No port of its own: it only connects out. Its lag is read from Tarantool (scripts/tarantool.mjs).
-          state.services.replicator = { host: localHost, port: 0, owned: true, pid };
+          state.services.replicator = {
+            host: localHost,
+            port: 0,
+            owned: true,
+            pid,
+            source: `${source.host}:${source.port}`,
+          };
         });
       },
       verify: async () => {
         const pid = known()?.pid;
         // A replicator that cannot log in or find its table exits or retries: show its last words.
         await waitFor(
-          async () => {
+          async (why) => {
             if (!isOurs(pid, replicatorMarker))
               throw new ToolkitError(`the replicator exited: see ${replicatorLog()}`);
-            return /streaming the binlog|initial load/.test(readLog()) ? true : undefined;
+            const log = readLog().slice(logFrom);
+            if (/streaming the binlog|initial load/.test(log)) return true;
+            why(`its log says: ${lastLine(log) || 'nothing yet'}`);
+            return undefined;
           },
           { timeoutMs: 60_000, intervalMs: 200, what: `the replicator to connect (see ${replicatorLog()})` },
         );
-        return `pid ${pid}, log ${replicatorLog()}`;
+        return `pid ${pid} reads ${known()?.source}, log ${replicatorLog()}`;
       },
     });
   },
 };
+
+function lastLine(text: string): string {
+  return text.trimEnd().split('\n').pop() ?? '';
+}
 
 function readLog(): string {
   try {
@@ -198,10 +230,14 @@ export const tarantoolComponent: LocalComponent = {
           const lag = await waitFor(
             async (why) => {
               const current = await measureLag(master, admin, 0);
-              why(describeLag(current));
+              why(`${describeLag(current)}; its log says: ${lastLine(readLog()) || 'nothing'}`);
               return current.caughtUp ? current : undefined;
             },
-            { timeoutMs: 300_000, intervalMs: 200, what: 'the replicator to catch up' },
+            {
+              timeoutMs: 300_000,
+              intervalMs: 200,
+              what: `the replicator to catch up with ${inventory.mysql.master.name}`,
+            },
           );
           return describeLag(lag);
         });

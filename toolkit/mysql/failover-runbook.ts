@@ -12,6 +12,11 @@ const flags = {
     type: 'string',
     description: 'slave to promote (refused if it lacks transactions another slave has)',
   },
+  force: {
+    type: 'boolean',
+    description: 'promote even when the candidate lacks transactions another node holds (they are lost)',
+    default: false,
+  },
   'catch-up-timeout': {
     type: 'number',
     description: 'seconds slaves get to apply their relay logs',
@@ -25,7 +30,9 @@ export const failoverRunbook: RunbookDefinition<typeof flags> = {
     'When the master is down (or with --switchover while it is up), lets every slave apply what it received,\n' +
     'promotes the slave with the most complete GTID set, repoints the others to it, fences the old master,\n' +
     'records the new topology in the inventory, re-establishes semi-sync and reports how many transactions\n' +
-    'acknowledged by the old master are missing on the new one (missing_acknowledged=N). A healthy master is left alone.',
+    'acknowledged by the old master are missing on the new one (missing_acknowledged=N). Safe mode: when that\n' +
+    'would be above 0 it promotes nothing, names the transactions by GTID and leaves the topology as found,\n' +
+    'unless --force. A healthy master is left alone.',
   flags,
   changesTopology: true,
   validate: (f) => {
@@ -37,5 +44,6 @@ export const failoverRunbook: RunbookDefinition<typeof flags> = {
       switchover: f.switchover,
       candidate: f.candidate,
       catchUpTimeoutMs: f['catch-up-timeout'] * 1000,
+      force: f.force,
     }),
 };

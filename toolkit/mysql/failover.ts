@@ -5,6 +5,7 @@ import type { InventorySource } from '../inventory/source.ts';
 import { ToolkitError } from '../procedure/errors.ts';
 import type { Run } from '../procedure/run.ts';
 import { chooseCandidate, type SlaveHolding } from './candidate.ts';
+import { describeLoss, type Holder, type Loss, lossOnPromotion } from './failover-loss.ts';
 import type { GtidSet } from './gtid.ts';
 import { readOptionFile, renderOptionFile, writeOptionFile } from './option-file.ts';
 import { ensureReadOnly, pointAt, verifyWithMarker } from './replication.ts';
@@ -18,10 +19,14 @@ export interface FailoverOptions {
   candidate?: string;
   /** How long slaves get to apply what they received before promotion. */
   catchUpTimeoutMs: number;
+  /** Promote even when the candidate lacks transactions the runbook can see elsewhere (they are lost). */
+  force?: boolean;
 }
 
 interface Candidate extends SlaveHolding {
   session: MysqlSession;
+  /** What it received, when it did not apply all of it in time: promoting it discards the rest. */
+  received?: GtidSet;
 }
 
 /**
@@ -83,20 +88,16 @@ export async function failoverProcedure(
     options,
   );
   const chosen = chooseCandidate(candidates, options.candidate);
-  const missing = countMissing(
-    run,
-    chosen,
-    candidates,
-    oldMaster === 'down' ? undefined : await oldMaster.executedGtid(),
+  const loss = lossOnPromotion(
+    chosen.executed,
+    await holdersBesides(chosen, candidates, oldMaster === 'down' ? undefined : oldMaster),
   );
-  await run.check('acknowledged transactions', chosen.session.node.name, async () => {
-    const text = `missing_acknowledged=${missing} (${chosen.session.node.name} holds ${chosen.executed.text || 'nothing'})`;
-    if (missing > 0)
-      run.note(
-        `WARNING: ${missing} transaction(s) acknowledged by ${master.name} are not on ${chosen.session.node.name}`,
-      );
-    return text;
-  });
+  try {
+    await checkLoss(run, chosen, loss, master.name, options.force ?? false);
+  } catch (error) {
+    await restoreUnpromoted(run, inventory, reachable, oldMaster === 'down' ? undefined : oldMaster);
+    throw error;
+  }
 
   await promote(run, chosen.session);
   await tellHaproxy(run, inventory, 'haproxy writer enabled', () =>
@@ -186,7 +187,11 @@ async function fenceLiveMaster(run: Run, master: MysqlSession): Promise<void> {
   await ensureReadOnly(run, master, true);
 }
 
-/** Waits until each slave has applied all it received (and, in a switchover, all the old master has). */
+/**
+ * Waits until each slave has applied all it received (and, in a switchover, all the old master has).
+ * A slave still behind at the deadline (its SQL thread stopped, say) stays a candidate with what it
+ * holds then; what it received but did not apply is kept as `received`, so the loss check counts it.
+ */
 async function applyRelayLogs(
   run: Run,
   slaves: MysqlSession[],
@@ -197,42 +202,108 @@ async function applyRelayLogs(
   const candidates: Candidate[] = [];
   for (const slave of slaves) {
     await run.check('relay log applied', slave.node.name, async () => {
-      const executed = await waitFor(
-        async (why) => {
-          const row = await slave.one(slave.flavor.showReplicaStatus);
-          const status = row ? slave.flavor.parseReplicaStatus(row) : undefined;
-          const executedNow = await slave.executedGtid();
-          const received = status?.received ? slave.flavor.parseGtid(status.received) : undefined;
-          const behindReceived = received ? executedNow.missingFrom(received) : 0;
-          const behindMaster = target ? executedNow.missingFrom(target) : 0;
-          if (status?.sqlErrno)
-            throw new ToolkitError(`sql thread error ${status.sqlErrno}: ${status.sqlError}`);
-          if (behindReceived === 0 && behindMaster === 0) return executedNow;
-          why(`${behindReceived} received and ${behindMaster} master transaction(s) not applied yet`);
-          return undefined;
-        },
-        {
-          timeoutMs: options.catchUpTimeoutMs,
-          intervalMs: 50,
-          what: `${slave.node.name} to apply its relay log`,
-        },
-      );
-      candidates.push({ name: slave.node.name, session: slave, executed });
-      return `holds ${executed.text || 'nothing'}`;
+      let last: { executed: GtidSet; received?: GtidSet; behind: string } | undefined;
+      try {
+        const executed = await waitFor(
+          async (why) => {
+            const row = await slave.one(slave.flavor.showReplicaStatus);
+            const status = row ? slave.flavor.parseReplicaStatus(row) : undefined;
+            const executedNow = await slave.executedGtid();
+            const received = status?.received ? slave.flavor.parseGtid(status.received) : undefined;
+            const behindReceived = received ? executedNow.missingFrom(received) : 0;
+            const behindMaster = target ? executedNow.missingFrom(target) : 0;
+            if (status?.sqlErrno) {
+              last = undefined;
+              throw new ToolkitError(`sql thread error ${status.sqlErrno}: ${status.sqlError}`);
+            }
+            if (behindReceived === 0 && behindMaster === 0) return executedNow;
+            const behind = `${behindReceived} received and ${behindMaster} master transaction(s) not applied yet`;
+            last = { executed: executedNow, received, behind };
+            why(behind);
+            return undefined;
+          },
+          {
+            timeoutMs: options.catchUpTimeoutMs,
+            intervalMs: 50,
+            what: `${slave.node.name} to apply its relay log`,
+          },
+        );
+        candidates.push({ name: slave.node.name, session: slave, executed });
+        return `holds ${executed.text || 'nothing'}`;
+      } catch (error) {
+        // A broken SQL thread is an error to fix, not a loss to weigh.
+        if (!last) throw error;
+        const { executed, received, behind } = last;
+        candidates.push({ name: slave.node.name, session: slave, executed, received });
+        return `not caught up within ${options.catchUpTimeoutMs / 1000} s (${behind}): holds ${executed.text || 'nothing'}`;
+      }
     });
   }
   return candidates;
 }
 
-function countMissing(
-  _run: Run,
+async function holdersBesides(
   chosen: Candidate,
   candidates: Candidate[],
-  masterExecuted: GtidSet | undefined,
-): number {
-  const others = candidates.map((c) => chosen.executed.missingFrom(c.executed));
-  if (masterExecuted) others.push(chosen.executed.missingFrom(masterExecuted));
-  return Math.max(0, ...others);
+  oldMaster: MysqlSession | undefined,
+): Promise<Holder[]> {
+  const holders: Holder[] = oldMaster
+    ? [{ name: `${oldMaster.node.name} (old master)`, executed: await oldMaster.executedGtid() }]
+    : [];
+  for (const c of candidates) if (c !== chosen) holders.push({ name: c.name, executed: c.executed });
+  for (const c of candidates)
+    if (c.received) holders.push({ name: `${c.name} (relay log, not applied)`, executed: c.received });
+  return holders;
+}
+
+/**
+ * Safe mode (MaxScale's failover-safe): a promotion that would lose transactions the runbook can see
+ * is refused unless forced. The report names them by GTID either way.
+ */
+async function checkLoss(
+  run: Run,
+  chosen: Candidate,
+  loss: Loss,
+  oldMaster: string,
+  force: boolean,
+): Promise<void> {
+  const name = chosen.session.node.name;
+  await run.check('acknowledged transactions', name, async () => {
+    const text = `missing_acknowledged=${loss.count} (${name} holds ${chosen.executed.text || 'nothing'})`;
+    if (loss.count === 0) return text;
+    if (!force)
+      throw new ToolkitError(
+        `refusing to promote ${name}: missing_acknowledged=${loss.count}, it lacks ${describeLoss(loss)}; nothing was promoted. Bring the holder back or rerun with --force to promote ${name} and lose them`,
+        'WOULD_LOSE_TRANSACTIONS',
+      );
+    run.note(
+      `WARNING: --force: ${loss.count} transaction(s) acknowledged by ${oldMaster} are not on ${name} and are lost: ${describeLoss(loss)}`,
+    );
+    return `${text}; lost (--force): ${describeLoss(loss)}`;
+  });
+}
+
+/** After a refusal the topology is left as found: slaves receive again, a live old master writable again. */
+async function restoreUnpromoted(
+  run: Run,
+  inventory: Inventory,
+  slaves: MysqlSession[],
+  oldMaster: MysqlSession | undefined,
+): Promise<void> {
+  if (oldMaster) {
+    await ensureReadOnly(run, oldMaster, false);
+    await tellHaproxy(run, inventory, 'haproxy writer enabled', () =>
+      enableWriter(inventory, oldMaster.node.name),
+    );
+    return;
+  }
+  // A dead master stays out of HAProxy's writer: it must not take writes if it comes back.
+  for (const slave of slaves) {
+    await run.action('io thread restarted', slave.node.name, slave.flavor.startIoThread, async () => {
+      await slave.exec(slave.flavor.startIoThread);
+      return undefined;
+    });
+  }
 }
 
 async function promote(run: Run, session: MysqlSession): Promise<void> {

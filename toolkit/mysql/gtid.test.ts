@@ -404,3 +404,49 @@ describe('edge cases found by mutation testing', () => {
       expect(() => new MysqlGtidSet(bad), bad).toThrow(/malformed MySQL GTID/);
   });
 });
+
+describe('describeMissingFrom', () => {
+  const mariadb = (mine: string, theirs: string) =>
+    new MariadbGtidPos(mine).describeMissingFrom(new MariadbGtidPos(theirs));
+  const mysql = (mine: string, theirs: string) =>
+    new MysqlGtidSet(mine).describeMissingFrom(new MysqlGtidSet(theirs));
+
+  it('names a MariaDB gap by its sequence range and the last GTID, per domain', () => {
+    expect(mariadb('0-1-10', '0-1-13')).toEqual(['0-*-11..0-1-13']);
+    expect(mariadb('0-1-10', '0-2-11')).toEqual(['0-2-11']);
+    expect(mariadb('0-1-10', '0-1-10,1-3-5')).toEqual(['1-*-1..1-3-5']);
+    expect(mariadb('0-1-13,1-3-5', '0-1-10')).toEqual([]);
+  });
+
+  it('names a MariaDB transaction written by another server at the same sequence as diverged', () => {
+    expect(mariadb('0-2-10', '0-1-10')).toEqual(['0-1-10 (diverged: this side has 0-2-10)']);
+  });
+
+  it('names MySQL gaps as intervals of the other set', () => {
+    expect(mysql(`${A}:1-5`, `${A}:1-8,${B}:3`)).toEqual([`${A}:6-8`, `${B}:3`]);
+    expect(mysql(`${A}:1-3:6-7:10`, `${A}:1-12`)).toEqual([`${A}:4-5:8-9:11-12`]);
+    expect(mysql(`${A}:1-12`, `${A}:2-9`)).toEqual([]);
+  });
+
+  it('describes exactly the MySQL transactions counted as missing', () => {
+    fc.assert(
+      fc.property(mysqlSet, mysqlSet, (mine, theirs) => {
+        const mineSet = new MysqlGtidSet(mysqlText(mine));
+        const theirSet = new MysqlGtidSet(mysqlText(theirs));
+        const described = mineSet.describeMissingFrom(theirSet).join(',');
+        const lacking = [...members(theirs)].filter((m) => !members(mine).has(m));
+        expect(members(described ? parsedSources(described) : new Map())).toEqual(new Set(lacking));
+        expect(lacking.length).toBe(mineSet.missingFrom(theirSet));
+      }),
+    );
+  });
+});
+
+function parsedSources(text: string): Map<string, Array<[number, number]>> {
+  return new Map(
+    [...new MysqlGtidSet(text).sources].map(([uuid, list]) => [
+      uuid,
+      list.map(([s, e]) => [Number(s), Number(e)] as [number, number]),
+    ]),
+  );
+}

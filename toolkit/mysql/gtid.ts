@@ -6,6 +6,8 @@ export interface GtidSet {
   readonly text: string;
   /** Transactions in `other` that are not in this set. */
   missingFrom(other: GtidSet): number;
+  /** The transactions of `other` missing from this set, as GTID ranges a person can look up. */
+  describeMissingFrom(other: GtidSet): string[];
   isEmpty(): boolean;
 }
 
@@ -38,6 +40,22 @@ export class MariadbGtidPos implements GtidSet {
       else if (mine && theirs.seq === seq && theirs.server !== mine.server) missing += 1n;
     }
     return Number(missing);
+  }
+
+  describeMissingFrom(other: GtidSet): string[] {
+    if (!(other instanceof MariadbGtidPos)) throw new Error('cannot compare MariaDB and MySQL GTIDs');
+    const ranges: string[] = [];
+    for (const [domain, theirs] of other.domains) {
+      const mine = this.domains.get(domain);
+      const seq = mine?.seq ?? 0n;
+      const last = `${domain}-${theirs.server}-${theirs.seq}`;
+      // A position names only the last transaction per domain: the server ids of the ones before it are unknown.
+      if (theirs.seq === seq + 1n) ranges.push(last);
+      else if (theirs.seq > seq) ranges.push(`${domain}-*-${seq + 1n}..${last}`);
+      else if (mine && theirs.seq === seq && theirs.server !== mine.server)
+        ranges.push(`${last} (diverged: this side has ${domain}-${mine.server}-${seq})`);
+    }
+    return ranges;
   }
 
   isEmpty(): boolean {
@@ -85,6 +103,17 @@ export class MysqlGtidSet implements GtidSet {
     return Number(missing);
   }
 
+  describeMissingFrom(other: GtidSet): string[] {
+    if (!(other instanceof MysqlGtidSet)) throw new Error('cannot compare MySQL and MariaDB GTIDs');
+    const ranges: string[] = [];
+    for (const [uuid, theirs] of other.sources) {
+      const gaps = theirs.flatMap(([start, end]) => gapsOf(start, end, this.sources.get(uuid) ?? []));
+      if (gaps.length > 0)
+        ranges.push(`${uuid}:${gaps.map(([s, e]) => (s === e ? `${s}` : `${s}-${e}`)).join(':')}`);
+    }
+    return ranges;
+  }
+
   isEmpty(): boolean {
     return this.sources.size === 0;
   }
@@ -101,6 +130,20 @@ function merge(list: Array<[bigint, bigint]>): Array<[bigint, bigint]> {
     } else out.push([s, e]);
   }
   return out;
+}
+
+/** The parts of [start, end] that no interval of `covering` (sorted, merged) holds. */
+function gapsOf(start: bigint, end: bigint, covering: Array<[bigint, bigint]>): Array<[bigint, bigint]> {
+  const gaps: Array<[bigint, bigint]> = [];
+  let next = start;
+  for (const [s, e] of covering) {
+    if (e < next || s > end) continue;
+    if (s > next) gaps.push([next, s - 1n]);
+    next = e + 1n;
+    if (next > end) break;
+  }
+  if (next <= end) gaps.push([next, end]);
+  return gaps;
 }
 
 function uncovered(start: bigint, end: bigint, covering: Array<[bigint, bigint]>): bigint {

@@ -24,3 +24,13 @@ export function replicatorMysqlCredential(inventory: Inventory): Credential {
 }
 
 export const localTarantoolSecretKeys = ['tarantool-admin', 'tarantool-app', 'mysql-replicator'] as const;
+
+/**
+ * Where the replicator reads the binlog: the writer, so that a failover moves it to the new master.
+ * Through HAProxy's writer endpoint when the inventory has one (it follows a failover by itself),
+ * else the inventory's current master (whoever starts the replicator restarts it when that changes).
+ */
+export function replicatorSource(inventory: Inventory): { host: string; port: number } {
+  if (inventory.haproxy) return { host: inventory.haproxy.host, port: inventory.haproxy.writerPort };
+  return { host: inventory.mysql.master.host, port: inventory.mysql.master.port };
+}

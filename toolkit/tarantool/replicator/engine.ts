@@ -21,6 +21,7 @@ import {
 } from './position.ts';
 import { type ColumnKind, columnKind, keyOf, sameKey, toField } from './row-values.ts';
 import { Snapshot } from './snapshot.ts';
+import { describeSource, type SourceIdentity, SourceWatch, sameServer } from './source.ts';
 
 export interface ReplicatorSecrets {
   mysqlPassword?: string;
@@ -75,6 +76,10 @@ interface TableTarget {
 }
 
 const batchRows = 2000;
+/** How often a streaming session asks its source whether it is still the writer it started with. */
+const watchIntervalMs = 1000;
+/** The source cannot serve the stored position (not in its binlog: purged, or lost in a failover). */
+const binlogUnreadable = 1236;
 
 /**
  * Replicates mapped MySQL tables into Tarantool spaces: an initial load from a consistent snapshot,
@@ -91,6 +96,10 @@ export class Replicator {
   private readonly targets = new Map<string, TableTarget>();
   private readonly streamKey: number;
   private batches = 0;
+  /** The writer the last session streamed from: a new one is logged as a source change. */
+  private source: SourceIdentity | undefined;
+  /** Set when the source could not serve the stored position: the next session reloads from a snapshot. */
+  private reloadReason: string | undefined;
 
   constructor(
     private readonly config: ReplicatorConfig,
@@ -136,24 +145,55 @@ export class Replicator {
     this.state = 'connecting';
     this.queue = [];
     const { mysql: my, tarantool: tt } = this.config;
-    const tarantool = await TarantoolClient.connect({
-      host: tt.host,
-      port: tt.port,
-      user: tt.user,
-      password: this.secrets.tarantoolPassword,
-    });
     const endpoint = { host: my.host, port: my.port, user: my.user, password: this.secrets.mysqlPassword };
+    const watch = await SourceWatch.open(endpoint);
     try {
-      await this.loadColumnKinds(endpoint);
-      const [stored] = await tarantool.call('replicator_position', [this.streamKey]);
-      let start: StoredPosition | BinlogPosition | undefined = positionFromTuple(stored);
-      if (start) this.log(`resuming after ${describePosition(start)}`);
-      else start = await this.initialLoad(tarantool, endpoint);
-      this.position = start;
-      await this.stream(tarantool, endpoint, start, signal);
+      const source = await this.writerBehind(watch);
+      const tarantool = await TarantoolClient.connect({
+        host: tt.host,
+        port: tt.port,
+        user: tt.user,
+        password: this.secrets.tarantoolPassword,
+      });
+      try {
+        await this.loadColumnKinds(endpoint);
+        const [stored] = await tarantool.call('replicator_position', [this.streamKey]);
+        let start: StoredPosition | BinlogPosition | undefined = positionFromTuple(stored);
+        if (start && this.reloadReason) {
+          this.log(`reloading from a snapshot: ${this.reloadReason}`);
+          start = undefined;
+        }
+        if (start) this.log(`resuming after ${describePosition(start)}`);
+        else start = await this.initialLoad(tarantool, endpoint);
+        this.reloadReason = undefined;
+        this.position = start;
+        await this.stream(tarantool, endpoint, start, signal, { watch, source });
+      } finally {
+        tarantool.close();
+      }
     } finally {
-      tarantool.close();
+      watch.close();
     }
+  }
+
+  /**
+   * Who serves the binlog at this address now: refused while it is read-only (a slave, or a fenced
+   * former master that gets no writes), logged when it is another server than the last session's
+   * (after a failover, the GTID position resumes on the new master: its binlog holds the old
+   * master's transactions under their original GTIDs).
+   */
+  private async writerBehind(watch: SourceWatch): Promise<SourceIdentity> {
+    const source = await watch.identify();
+    if (source.readOnly)
+      throw new Error(
+        `${watch.address} (${describeSource(source)}) is read-only: a slave or a fenced former master, not the writer`,
+      );
+    if (this.source && !sameServer(this.source, source))
+      this.log(
+        `source changed at ${watch.address}: ${describeSource(this.source)} → ${describeSource(source)}`,
+      );
+    this.source = source;
+    return source;
   }
 
   private async loadColumnKinds(endpoint: MysqlEndpoint): Promise<void> {
@@ -219,6 +259,7 @@ export class Replicator {
     endpoint: MysqlEndpoint,
     start: BinlogPosition,
     signal: AbortSignal,
+    writer: { watch: SourceWatch; source: SourceIdentity },
   ): Promise<void> {
     const zongji = new ZongJi({ ...endpoint, dateStrings: true });
     const includeSchema: Record<string, string[]> = {};
@@ -228,9 +269,23 @@ export class Replicator {
     return new Promise<void>((resolve, reject) => {
       let finished = false;
       let draining = false;
+      let watching = false;
+      // A writer that is fenced (read_only) keeps the binlog connection open and sends nothing more.
+      const watchTimer = setInterval(() => {
+        if (watching || finished) return;
+        watching = true;
+        writer.watch
+          .changedFrom(writer.source)
+          .catch((error: Error) => `source watch failed: ${error.message}`)
+          .then((why) => {
+            watching = false;
+            if (why) finish(new Error(why));
+          });
+      }, watchIntervalMs);
       const finish = (error?: Error) => {
         if (finished) return;
         finished = true;
+        clearInterval(watchTimer);
         signal.removeEventListener('abort', onAbort);
         try {
           zongji.stop();
@@ -269,7 +324,10 @@ export class Replicator {
         this.queue.push(...items);
         void drain();
       });
-      zongji.on('error', (error: Error) => finish(new Error(`binlog stream: ${error.message}`)));
+      zongji.on('error', (error: Error & { errno?: number }) => {
+        if (error.errno === binlogUnreadable) this.reloadReason = error.message;
+        finish(new Error(`binlog stream: ${error.message}`));
+      });
       zongji.on('stopped', () => finish(new Error('binlog stream stopped')));
       zongji.start({
         serverId: this.config.mysql.server_id ?? 7001,
