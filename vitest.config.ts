@@ -18,7 +18,7 @@ export default defineConfig({
     maxWorkers: 2,
     // The app's tests start their MySQL cluster through this command, not by importing the toolkit.
     env: { TEST_MYSQL_CLUSTER_COMMAND: 'toolkit/local/test-cluster-main.ts' },
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
+    testTimeout: 300_000,
+    hookTimeout: 300_000,
   },
 });
