@@ -23,7 +23,10 @@ export interface LocalService {
 export interface LocalState {
   mysql: { master: string; slaves: string[]; fenced: string[]; nodes: LocalMysqlNode[] };
   services: Partial<
-    Record<'redis' | 'rabbitmq' | 'app' | 'tarantool' | 'replicator' | 'clickhouse', LocalService>
+    Record<
+      'redis' | 'rabbitmq' | 'app' | 'app-2' | 'nginx' | 'tarantool' | 'replicator' | 'clickhouse',
+      LocalService
+    >
   >;
   /** HAProxy in front of MySQL, once `up` started it (toolkit/local/haproxy-component.ts). */
   haproxy?: LocalHaproxy;
