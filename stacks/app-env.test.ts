@@ -219,8 +219,12 @@ describe('the app container of compose and of both stacks', () => {
       expect(config.rabbitmq.url, name).toMatch(/^amqp:\/\/app:[^@]+@rabbitmq:5672\/%2F$/);
       expect(config.auth.tokenSecret.length, name).toBeGreaterThanOrEqual(32);
     }
-    const compose = composeServices(composeFiles).app;
-    expect(compose?.ports).toEqual([`127.0.0.1:8080:${loadConfig(deployments[0]!.app).port}/tcp`]);
+    // In compose only nginx is published; it reaches the instances on the port they listen on.
+    const services = composeServices(composeFiles);
+    expect(services.app?.ports).toBeUndefined();
+    expect(services['app-2']?.ports).toBeUndefined();
+    expect(services.nginx?.ports).toEqual(['127.0.0.1:8080:5000/tcp']);
+    expect(loadConfig(deployments[0]!.app).port).toBe(5000);
     for (const stack of ['dev', 'prod'] as const) {
       const appContainer = container(runs[stack], `${stack}-app-app`);
       const port = loadConfig(containerEnv(runs[stack], `${stack}-app-app`)).port;
@@ -251,22 +255,27 @@ describe('the app container of compose and of both stacks', () => {
   it('passes compose/.env settings through to the app under its own names', () => {
     const settings = {
       LOG_LEVEL: 'debug',
-      TRUST_PROXY: '10.0.0.0/8',
+      EDGE_NGINX_ADDRESS: '10.9.9.9',
       FEED_SIZE: '500',
-      APP_INSTANCE_ID: '7',
       CHAT_MYSQL_HOST: 'vtgate',
       CHAT_MYSQL_PORT: '15306',
       MYSQL_DATABASE: 'social',
     };
-    const config = loadConfig(composeEnv('app', { ...composeSecrets, ...settings }));
-    expect(config).toMatchObject({
-      logLevel: 'debug',
-      trustProxy: ['10.0.0.0/8'],
-      feed: { size: 500 },
-      instanceId: 7,
-      master: { database: 'social' },
-      chat: { host: 'vtgate', port: 15306, database: 'social' },
-    });
+    for (const [service, instanceId] of [
+      ['app', 1],
+      ['app-2', 2],
+    ] as const) {
+      const config = loadConfig(composeEnv(service, { ...composeSecrets, ...settings }));
+      expect(config, service).toMatchObject({
+        logLevel: 'debug',
+        // Only nginx's address on the edge network is believed about the client's address.
+        trustProxy: ['10.9.9.9'],
+        feed: { size: 500 },
+        instanceId,
+        master: { database: 'social' },
+        chat: { host: 'vtgate', port: 15306, database: 'social' },
+      });
+    }
   });
 
   it('passes the stack appEnv through, and Pulumi.<stack>.yaml names only app variables in it', () => {
