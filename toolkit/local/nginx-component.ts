@@ -86,14 +86,13 @@ export const nginxComponent: LocalComponent = {
   },
 
   async down(run: Run): Promise<void> {
-    const pid = running();
     await run.converge({
       name: 'stopped',
       host: 'nginx',
-      read: async () => pid,
-      diff: (p) => (p ? `stop pid ${p}` : null),
+      read: async () => running(),
+      diff: (pid) => (pid ? `stop pid ${pid}` : null),
       describe: () => 'not running',
-      apply: async () => {
+      apply: async (pid) => {
         await stopNginx(files(), pid);
       },
     });

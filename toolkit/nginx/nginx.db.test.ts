@@ -17,7 +17,7 @@ import {
   startNginx,
   stopNginx,
 } from './processes.ts';
-import { type AppProcess, httpCall, spawnAppProcess } from './testing.ts';
+import { type AppProcess, httpCall, spawnAppProcess } from '../app/testing.ts';
 
 const proxyAddress = '127.0.0.2';
 let stack: TestStack;
