@@ -213,8 +213,10 @@ describe('the app container of compose and of both stacks', () => {
       });
       const config = loadConfig(env);
       expect(config.host, name).toBe('0.0.0.0');
-      expect(config.master, name).toMatchObject({ host: 'db', port: 3306, user: 'app', database: 'app' });
-      expect(config.chat, name).toMatchObject({ host: 'db', port: 3306, database: 'app' });
+      // Compose writes through HAProxy's writer endpoint; the stacks reach the master container directly.
+      const writer = name === 'compose' ? 'haproxy' : 'db';
+      expect(config.master, name).toMatchObject({ host: writer, port: 3306, user: 'app', database: 'app' });
+      expect(config.chat, name).toMatchObject({ host: writer, port: 3306, database: 'app' });
       expect(config.redis, name).toMatchObject({ host: 'redis', port: 6379 });
       expect(config.rabbitmq.url, name).toMatch(/^amqp:\/\/app:[^@]+@rabbitmq:5672\/%2F$/);
       expect(config.auth.tokenSecret.length, name).toBeGreaterThanOrEqual(32);
@@ -242,6 +244,8 @@ describe('the app container of compose and of both stacks', () => {
     const services = composeServices(composeFiles);
     for (const n of [1, 2])
       expect(services[`db_slave_${n}`]?.networks?.default?.aliases).toContain(`db-slave-${n}`);
+    // By default compose reads through HAProxy's reader endpoint.
+    expect(loadConfig(composeEnv('app')).slaves.map((s) => `${s.host}:${s.port}`)).toEqual(['haproxy:3307']);
     const env = composeEnv('app', {
       ...composeSecrets,
       SLAVE_MYSQL_HOSTS: 'db-slave-1:3306,db-slave-2:3306',

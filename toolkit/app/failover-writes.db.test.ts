@@ -84,12 +84,26 @@ describe('the app writing through HAProxy across a failover', () => {
           port: app.port,
           path: '/user/register',
           method: 'POST',
-          body: { first_name: 'Стойкий', second_name: 'Писатель', birthdate: '1990-01-01', biography: '', city: 'Москва', password },
+          body: {
+            first_name: 'Стойкий',
+            second_name: 'Писатель',
+            birthdate: '1990-01-01',
+            biography: '',
+            city: 'Москва',
+            password,
+          },
         })
       ).body,
     ) as { user_id: string };
     const token = JSON.parse(
-      (await httpCall({ port: app.port, path: '/login', method: 'POST', body: { id: user.user_id, password } })).body,
+      (
+        await httpCall({
+          port: app.port,
+          path: '/login',
+          method: 'POST',
+          body: { id: user.user_id, password },
+        })
+      ).body,
     ) as { token: string };
 
     const writes: Write[] = [];
@@ -120,7 +134,10 @@ describe('the app writing through HAProxy across a failover', () => {
     const killedAt = Date.now();
     process.kill(old.pid!, 'SIGKILL');
     const run = quietRun('failover');
-    await failoverProcedure(run, current(), new LocalInventorySource(), { switchover: false, catchUpTimeoutMs: 30_000 });
+    await failoverProcedure(run, current(), new LocalInventorySource(), {
+      switchover: false,
+      catchUpTimeoutMs: 30_000,
+    });
     await run.close();
     const switchedAt = Date.now();
     await new Promise((resolve) => setTimeout(resolve, 3000));
@@ -140,7 +157,9 @@ describe('the app writing through HAProxy across a failover', () => {
     const after = writes.filter((w) => w.startedAt > switchedAt);
     expect(after.length).toBeGreaterThan(10);
     expect(after.filter((w) => w.status !== 200)).toEqual([]);
-    const firstAccepted = Math.min(...writes.filter((w) => w.startedAt > killedAt && w.status === 200).map((w) => w.startedAt));
+    const firstAccepted = Math.min(
+      ...writes.filter((w) => w.startedAt > killedAt && w.status === 200).map((w) => w.startedAt),
+    );
     console.log(
       `failover under app writes: ${writes.length} writes, ${refused.length} answered 503, first accepted ${firstAccepted - killedAt} ms after the kill, failover done after ${switchedAt - killedAt} ms`,
     );
@@ -151,10 +170,10 @@ describe('the app writing through HAProxy across a failover', () => {
     const session = await MysqlSession.open(inventory.mysql.master, inventory.mysql.admin);
     try {
       const found = Number(
-        await session.value(`SELECT COUNT(*) FROM ??.post WHERE id IN (${acknowledged.map(() => '?').join(',')})`, [
-          inventory.mysql.database,
-          ...acknowledged,
-        ]),
+        await session.value(
+          `SELECT COUNT(*) FROM ??.post WHERE id IN (${acknowledged.map(() => '?').join(',')})`,
+          [inventory.mysql.database, ...acknowledged],
+        ),
       );
       expect(found).toBe(acknowledged.length);
     } finally {

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { migrateAll } from '../../app/src/ops.ts';
@@ -66,26 +66,49 @@ function tokenSecret(): string {
   return readFileSync(file, 'utf8').trim();
 }
 
+/**
+ * Where the app's pools connect: HAProxy's writer and reader endpoints when the inventory has them (the
+ * app then follows a failover by itself), else the master and the slaves.
+ */
+export function appMysqlEndpoints(inventory: Inventory): {
+  writer: { host: string; port: number };
+  readers: string;
+} {
+  const { haproxy, mysql } = inventory;
+  if (haproxy)
+    return {
+      writer: { host: haproxy.host, port: haproxy.writerPort },
+      readers: `${haproxy.host}:${haproxy.readerPort}`,
+    };
+  return {
+    writer: { host: mysql.master.host, port: mysql.master.port },
+    readers: mysql.slaves.map((s) => `${s.host}:${s.port}`).join(','),
+  };
+}
+
 /** An instance's whole configuration, for its environment (no secret on its command line). */
 export function appEnvironment(inventory: Inventory, instance: LocalAppInstance): Record<string, string> {
   const targets = generateTargets(inventory);
+  const { writer, readers } = appMysqlEndpoints(inventory);
+  // chat_message follows the master through the writer endpoint, unless Vitess has it.
+  const chat = inventory.chatMysql ? targets.chat : { ...targets.chat, ...writer };
   const env: Record<string, string> = {
     APP_HOST: localHost,
     APP_PORT: String(instance.port),
     APP_INSTANCE_ID: String(instance.id),
     TRUST_PROXY: localProxyAddress,
     LOG_LEVEL: 'info',
-    MYSQL_HOST: targets.master.host,
-    MYSQL_PORT: String(targets.master.port),
+    MYSQL_HOST: writer.host,
+    MYSQL_PORT: String(writer.port),
     MYSQL_USER: targets.master.user,
     MYSQL_PASSWORD: targets.master.password,
     MYSQL_DB: targets.master.database,
-    SLAVE_MYSQL_HOSTS: inventory.mysql.slaves.map((s) => `${s.host}:${s.port}`).join(','),
-    CHAT_MYSQL_HOST: targets.chat.host,
-    CHAT_MYSQL_PORT: String(targets.chat.port),
-    CHAT_MYSQL_USER: targets.chat.user,
-    CHAT_MYSQL_PASSWORD: targets.chat.password,
-    CHAT_MYSQL_DB: targets.chat.database,
+    SLAVE_MYSQL_HOSTS: readers,
+    CHAT_MYSQL_HOST: chat.host,
+    CHAT_MYSQL_PORT: String(chat.port),
+    CHAT_MYSQL_USER: chat.user,
+    CHAT_MYSQL_PASSWORD: chat.password,
+    CHAT_MYSQL_DB: chat.database,
     REDIS_HOST: inventory.redis.host,
     REDIS_PORT: String(inventory.redis.port),
     RABBITMQ_HOST: inventory.rabbitmq.host,
@@ -172,6 +195,8 @@ export function appInstanceComponent(instance: LocalAppInstance): LocalComponent
 
     async up(run: Run): Promise<void> {
       const inventory = localInventory(loadState());
+      const env = appEnvironment(inventory, instance);
+      const configHash = createHash('sha256').update(JSON.stringify(env)).digest('hex').slice(0, 16);
       await run.converge({
         name: 'running',
         host: name,
@@ -179,12 +204,14 @@ export function appInstanceComponent(instance: LocalAppInstance): LocalComponent
           const known = current();
           return {
             ours: isOurs(known?.pid, marker) && known?.port === port,
+            stale: known?.configHash !== undefined && known.configHash !== configHash,
             elsewhere: isOurs(known?.pid, marker) && known?.port !== port ? known : undefined,
             ready: await readiness(port),
             busy: await portOpen(localHost, port),
           };
         },
         diff: (s) => {
+          if (s.ours && s.stale) return `restart ${name}: its configuration changed (MySQL endpoints, say)`;
           if (s.ours && s.ready !== 'down') return null;
           if (s.elsewhere) return `move ${name} from port ${s.elsewhere.port} to ${port}`;
           if (!s.ours && s.busy)
@@ -212,11 +239,11 @@ export function appInstanceComponent(instance: LocalAppInstance): LocalComponent
               PATH: process.env.PATH ?? '',
               HOME: process.env.HOME ?? '',
               NODE_ENV: 'production',
-              ...appEnvironment(inventory, instance),
+              ...env,
             },
           });
           updateState((state) => {
-            state.services[name] = { host: localHost, port, owned: true, pid };
+            state.services[name] = { host: localHost, port, owned: true, pid, configHash };
           });
           await waitFor(
             async () => {

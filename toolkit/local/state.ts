@@ -17,6 +17,8 @@ export interface LocalService {
   owned: boolean;
   /** For a client such as the replicator: the host:port it was started against. */
   source?: string;
+  /** A hash of the environment the process was started with: a different one means restart it. */
+  configHash?: string;
 }
 
 /** What the local environment runs and where: the source of the `local` inventory. */

@@ -7,6 +7,7 @@ import WebSocket from 'ws';
 import { startTestStack, type TestStack } from '../../app/test-support/stack.ts';
 import { freePorts } from '../../lib/net.ts';
 import { waitFor } from '../../lib/poll.ts';
+import { type AppProcess, httpCall, spawnAppProcess } from '../app/testing.ts';
 import { type AppInstance, renderNginxConfig } from './config.ts';
 import {
   checkNginxConfig,
@@ -17,7 +18,6 @@ import {
   startNginx,
   stopNginx,
 } from './processes.ts';
-import { type AppProcess, httpCall, spawnAppProcess } from '../app/testing.ts';
 
 const proxyAddress = '127.0.0.2';
 let stack: TestStack;
