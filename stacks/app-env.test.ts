@@ -245,7 +245,9 @@ describe('the app container of compose and of both stacks', () => {
     for (const n of [1, 2])
       expect(services[`db_slave_${n}`]?.networks?.default?.aliases).toContain(`db-slave-${n}`);
     // By default compose reads through HAProxy's reader endpoint.
-    expect(loadConfig(deployments[0]!.app).slaves.map((s) => `${s.host}:${s.port}`)).toEqual(['haproxy:3307']);
+    expect(loadConfig(deployments[0]!.app).slaves.map((s) => `${s.host}:${s.port}`)).toEqual([
+      'haproxy:3307',
+    ]);
     const env = composeEnv('app', {
       ...composeSecrets,
       SLAVE_MYSQL_HOSTS: 'db-slave-1:3306,db-slave-2:3306',

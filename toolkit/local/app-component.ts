@@ -240,6 +240,7 @@ export function appInstanceComponent(instance: LocalAppInstance): LocalComponent
               HOME: process.env.HOME ?? '',
               NODE_ENV: 'production',
               ...env,
+              LOG_FILE: logFile,
             },
           });
           updateState((state) => {
