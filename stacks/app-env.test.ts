@@ -227,10 +227,15 @@ describe('the app container of compose and of both stacks', () => {
     expect(services['app-2']?.ports).toBeUndefined();
     expect(services.nginx?.ports).toEqual(['127.0.0.1:8080:5000/tcp']);
     expect(loadConfig(deployments[0]!.app).port).toBe(5000);
+    // In the stacks too: nginx takes the app port, the instances listen where its shared config reaches them.
     for (const stack of ['dev', 'prod'] as const) {
-      const appContainer = container(runs[stack], `${stack}-app-app`);
-      const port = loadConfig(containerEnv(runs[stack], `${stack}-app-app`)).port;
-      expect(appContainer.inputs.ports).toEqual([{ internal: port, external: 80 }]);
+      for (const name of ['app', 'app-2']) {
+        expect(container(runs[stack], `${stack}-app-${name}`).inputs.ports).toBeUndefined();
+        expect(loadConfig(containerEnv(runs[stack], `${stack}-app-${name}`)).port).toBe(5000);
+      }
+      expect(container(runs[stack], `${stack}-app-nginx`).inputs.ports).toEqual([
+        { internal: 5000, external: 80 },
+      ]);
     }
   });
 

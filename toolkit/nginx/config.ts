@@ -22,7 +22,15 @@ export interface NginxLayout {
    */
   proxyBind?: string;
   workerProcesses: number | 'auto';
+  /**
+   * Load balancers in front of nginx whose X-Forwarded-For names the client (the realip module); a
+   * connection from anywhere else is the client itself.
+   */
+  trustedFrontends?: string[];
 }
+
+/** Google Cloud's load balancers and health checkers (the stacks' HTTPS front end): the shared config trusts them. */
+export const googleFrontEndRanges = ['130.211.0.0/22', '35.191.0.0/16'];
 
 /** Paths the app serves WebSockets on: long-lived, so they get long read timeouts. */
 export const webSocketPaths = ['/post/feed/posted', '/web/live'];
@@ -88,6 +96,14 @@ export function renderNginxConfig(layout: NginxLayout): string {
     '    client_max_body_size 1m;',
     '    client_body_buffer_size 1m;',
     '',
+    ...(layout.trustedFrontends?.length
+      ? [
+          ...layout.trustedFrontends.map((range) => `    set_real_ip_from ${range};`),
+          '    real_ip_header X-Forwarded-For;',
+          '    real_ip_recursive on;',
+          '',
+        ]
+      : []),
     '    map $http_upgrade $connection_upgrade {',
     '        default upgrade;',
     "        '' '';",
