@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from '../../lib/poll.ts';
 import { findBinary } from '../host/binaries.ts';
-import { isOurs, spawnDetached, stopProcess } from '../host/process.ts';
+import { isOurs, readPidFile, spawnDetached, stopProcess } from '../host/process.ts';
 import { ToolkitError } from '../procedure/errors.ts';
 
 /** The files of one nginx, all under its own prefix dir. */
@@ -57,18 +57,9 @@ export function checkNginxConfig(files: NginxFiles, config = files.config): void
   }
 }
 
-function readPid(file: string): number | undefined {
-  try {
-    const pid = Number(readFileSync(file, 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The master's pid when it runs and is ours (its command line names our config). */
 export function nginxPid(files: NginxFiles, known?: number): number | undefined {
-  for (const pid of [known, readPid(files.pid)]) if (isOurs(pid, files.config)) return pid;
+  for (const pid of [known, readPidFile(files.pid)]) if (isOurs(pid, files.config)) return pid;
   return undefined;
 }
 
