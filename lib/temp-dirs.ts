@@ -40,3 +40,8 @@ export function removeTempDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
   live.delete(dir);
 }
+
+/** Leaves dir to outlive this process (a server started for another process keeps its data there). */
+export function keepTempDir(dir: string): void {
+  live.delete(dir);
+}

@@ -4,6 +4,7 @@
 //   node --import tsx toolkit/local/test-cluster-main.ts stop <state dir>
 // The JSON carries the cluster's generated test passwords: it goes to the parent's pipe, never to a log.
 import { parseArgs } from 'node:util';
+import { keepTempDir } from '../../lib/temp-dirs.ts';
 import { resolveSecret } from '../inventory/secrets.ts';
 import { startTestCluster, stopTestCluster } from './testing.ts';
 
@@ -23,6 +24,8 @@ async function main(): Promise<number> {
     return 2;
   }
   const cluster = await startTestCluster({ slaves });
+  // The servers outlive this command: their data must not go with its temp dirs at exit ('stop' removes it).
+  keepTempDir(cluster.stateDir);
   const { mysql } = cluster.inventory();
   const login = (c: { user: string; password: string }) => ({
     user: c.user,
