@@ -3,7 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from '../../lib/poll.ts';
 import { findBinary } from '../host/binaries.ts';
-import { isOurs, readPidFile, spawnDetached, stopProcess } from '../host/process.ts';
+import { isAlive, isOurs, readPidFile, spawnDetached, stopProcess } from '../host/process.ts';
 import { ToolkitError } from '../procedure/errors.ts';
 
 /** The files of one nginx, all under its own prefix dir. */
@@ -80,6 +80,14 @@ export function nginxWorkers(master: number): number[] {
   return workers.sort((a, b) => a - b);
 }
 
+function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return '';
+  }
+}
+
 /** Starts nginx (config checked first); returns once the master has its workers and `ready` says yes. */
 export async function startNginx(
   files: NginxFiles,
@@ -112,11 +120,14 @@ export async function reloadNginx(files: NginxFiles, master: number, timeoutMs =
     throw new ToolkitError(`nginx pid ${master} is not ours: start it instead`);
   const before = new Set(nginxWorkers(master));
   process.kill(master, 'SIGHUP');
+  // Done when new workers run and every old one is gone or retired: nginx retitles a worker that no
+  // longer accepts connections "worker process is shutting down" while it finishes what it serves.
   const fresh = await waitFor(
     async (why) => {
       const started = nginxWorkers(master).filter((w) => !before.has(w));
-      if (started.length > 0) return started;
-      why(`workers still ${[...before].join(', ')}`);
+      const accepting = [...before].filter((w) => isAlive(w) && !/shutting down/.test(commandLine(w)));
+      if (started.length > 0 && accepting.length === 0) return started;
+      why(`new workers ${started.join(', ') || 'none'}, old ones still accepting: ${accepting.join(', ')}`);
       return undefined;
     },
     { timeoutMs, intervalMs: 50, what: 'new nginx workers' },
