@@ -213,18 +213,29 @@ describe('the app container of compose and of both stacks', () => {
       });
       const config = loadConfig(env);
       expect(config.host, name).toBe('0.0.0.0');
-      expect(config.master, name).toMatchObject({ host: 'db', port: 3306, user: 'app', database: 'app' });
-      expect(config.chat, name).toMatchObject({ host: 'db', port: 3306, database: 'app' });
+      // Compose writes through HAProxy's writer endpoint; the stacks reach the master container directly.
+      const writer = name === 'compose' ? 'haproxy' : 'db';
+      expect(config.master, name).toMatchObject({ host: writer, port: 3306, user: 'app', database: 'app' });
+      expect(config.chat, name).toMatchObject({ host: writer, port: 3306, database: 'app' });
       expect(config.redis, name).toMatchObject({ host: 'redis', port: 6379 });
       expect(config.rabbitmq.url, name).toMatch(/^amqp:\/\/app:[^@]+@rabbitmq:5672\/%2F$/);
       expect(config.auth.tokenSecret.length, name).toBeGreaterThanOrEqual(32);
     }
-    const compose = composeServices(composeFiles).app;
-    expect(compose?.ports).toEqual([`127.0.0.1:8080:${loadConfig(deployments[0]!.app).port}/tcp`]);
+    // In compose only nginx is published; it reaches the instances on the port they listen on.
+    const services = composeServices(composeFiles);
+    expect(services.app?.ports).toBeUndefined();
+    expect(services['app-2']?.ports).toBeUndefined();
+    expect(services.nginx?.ports).toEqual(['127.0.0.1:8080:5000/tcp']);
+    expect(loadConfig(deployments[0]!.app).port).toBe(5000);
+    // In the stacks too: nginx takes the app port, the instances listen where its shared config reaches them.
     for (const stack of ['dev', 'prod'] as const) {
-      const appContainer = container(runs[stack], `${stack}-app-app`);
-      const port = loadConfig(containerEnv(runs[stack], `${stack}-app-app`)).port;
-      expect(appContainer.inputs.ports).toEqual([{ internal: port, external: 80 }]);
+      for (const name of ['app', 'app-2']) {
+        expect(container(runs[stack], `${stack}-app-${name}`).inputs.ports).toBeUndefined();
+        expect(loadConfig(containerEnv(runs[stack], `${stack}-app-${name}`)).port).toBe(5000);
+      }
+      expect(container(runs[stack], `${stack}-app-nginx`).inputs.ports).toEqual([
+        { internal: 5000, external: 80 },
+      ]);
     }
   });
 
@@ -238,6 +249,10 @@ describe('the app container of compose and of both stacks', () => {
     const services = composeServices(composeFiles);
     for (const n of [1, 2])
       expect(services[`db_slave_${n}`]?.networks?.default?.aliases).toContain(`db-slave-${n}`);
+    // By default compose reads through HAProxy's reader endpoint.
+    expect(loadConfig(deployments[0]!.app).slaves.map((s) => `${s.host}:${s.port}`)).toEqual([
+      'haproxy:3307',
+    ]);
     const env = composeEnv('app', {
       ...composeSecrets,
       SLAVE_MYSQL_HOSTS: 'db-slave-1:3306,db-slave-2:3306',
@@ -251,22 +266,27 @@ describe('the app container of compose and of both stacks', () => {
   it('passes compose/.env settings through to the app under its own names', () => {
     const settings = {
       LOG_LEVEL: 'debug',
-      TRUST_PROXY: '10.0.0.0/8',
+      EDGE_NGINX_ADDRESS: '10.9.9.9',
       FEED_SIZE: '500',
-      APP_INSTANCE_ID: '7',
       CHAT_MYSQL_HOST: 'vtgate',
       CHAT_MYSQL_PORT: '15306',
       MYSQL_DATABASE: 'social',
     };
-    const config = loadConfig(composeEnv('app', { ...composeSecrets, ...settings }));
-    expect(config).toMatchObject({
-      logLevel: 'debug',
-      trustProxy: ['10.0.0.0/8'],
-      feed: { size: 500 },
-      instanceId: 7,
-      master: { database: 'social' },
-      chat: { host: 'vtgate', port: 15306, database: 'social' },
-    });
+    for (const [service, instanceId] of [
+      ['app', 1],
+      ['app-2', 2],
+    ] as const) {
+      const config = loadConfig(composeEnv(service, { ...composeSecrets, ...settings }));
+      expect(config, service).toMatchObject({
+        logLevel: 'debug',
+        // Only nginx's address on the edge network is believed about the client's address.
+        trustProxy: ['10.9.9.9'],
+        feed: { size: 500 },
+        instanceId,
+        master: { database: 'social' },
+        chat: { host: 'vtgate', port: 15306, database: 'social' },
+      });
+    }
   });
 
   it('passes the stack appEnv through, and Pulumi.<stack>.yaml names only app variables in it', () => {

@@ -36,12 +36,14 @@ describe('compose files', () => {
     const services = composeServices(composeFiles);
     expect(Object.keys(services).sort()).toEqual([
       'app',
+      'app-2',
       'clickhouse',
       'db',
       'db_slave_1',
       'db_slave_2',
       'haproxy',
       'haproxy-agent',
+      'nginx',
       'rabbitmq',
       'redis',
       'tarantool',

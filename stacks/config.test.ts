@@ -70,7 +70,7 @@ describe('appEnv: the app settings the stack does not manage', () => {
   it('defaults to none and passes plain names and values through', () => {
     expect(readSettings(source(minimal)).appEnv).toEqual({});
     expect(readSettings(source(minimal)).appContainerPort).toBe(5000);
-    const appEnv = { LOG_LEVEL: 'warn', FEED_SIZE: 500, TRUST_PROXY: false };
+    const appEnv = { LOG_LEVEL: 'warn', FEED_SIZE: 500, SEARCH_BACKEND: 'tarantool' };
     expect(readSettings(source({ ...minimal, appEnv })).appEnv).toEqual(appEnv);
   });
 

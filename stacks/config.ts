@@ -18,7 +18,15 @@ export const MachineTypes = Type.Object(
 );
 
 export const ContainerImages = Type.Object(
-  { app: Image, mysql: Image, redis: Image, rabbitmq: Image, tarantool: Image, clickhouse: Image },
+  {
+    app: Image,
+    nginx: Image,
+    mysql: Image,
+    redis: Image,
+    rabbitmq: Image,
+    tarantool: Image,
+    clickhouse: Image,
+  },
   { additionalProperties: false },
 );
 
@@ -80,6 +88,7 @@ export const defaultMachineTypes: Static<typeof MachineTypes> = {
 };
 
 const defaultImages: Omit<ContainerImages, 'app'> = {
+  nginx: 'nginx:1.22',
   mysql: 'mysql:8.0',
   redis: 'redis:7.2',
   rabbitmq: 'rabbitmq:3.13-management',
@@ -107,6 +116,8 @@ export type SecretKey = (typeof secretKeys)[number];
 export const stackAppVariables = [
   'APP_HOST',
   'APP_PORT',
+  'APP_INSTANCE_ID',
+  'TRUST_PROXY',
   'MYSQL_HOST',
   'MYSQL_PORT',
   'MYSQL_USER',

@@ -28,7 +28,16 @@ export interface ServiceSpec {
   /** Overrides the image's HEALTHCHECK; `['NONE']` turns it off. */
   healthcheck?: { tests: string[] };
   dependsOn?: pulumi.Resource[];
+  /** Also on the host's edge network (nginx and the app instances only); `address`: a fixed one, and only there. */
+  edge?: { address?: string };
 }
+
+/**
+ * The edge network's range and nginx's fixed address in it: the one address the app instances believe
+ * X-Forwarded-For from (TRUST_PROXY); compose's EDGE_SUBNET/EDGE_NGINX_ADDRESS defaults are the same.
+ */
+export const edgeSubnet = '172.31.250.0/28';
+export const edgeNginxAddress = '172.31.250.2';
 
 export interface HostContainersArgs {
   /** The host's name: every Docker resource's name starts with it, as before hosts were components. */
@@ -50,6 +59,7 @@ export const instanceLabel = 'org.highload-social.instance-id';
 /** The containers of one host on a private network, with images pulled once per host. */
 export class HostContainers {
   private network?: docker.Network;
+  private edgeNetwork?: docker.Network;
   private readonly images = new Map<string, docker.RemoteImage>();
 
   constructor(private readonly args: HostContainersArgs) {}
@@ -62,6 +72,21 @@ export class HostContainers {
       this.args.opts,
     );
     return this.network.name;
+  }
+
+  /** Created with the first container that asks for it. */
+  private edgeNetworkName(): pulumi.Output<string> {
+    this.edgeNetwork ??= new docker.Network(
+      `${this.args.prefix}-edge`,
+      {
+        name: 'highload-social-edge',
+        driver: 'bridge',
+        ipamConfigs: [{ subnet: edgeSubnet }],
+        labels: [this.instanceLabel()],
+      },
+      this.args.opts,
+    );
+    return this.edgeNetwork.name;
   }
 
   private instanceLabel() {
@@ -111,7 +136,12 @@ export class HostContainers {
         volumes,
         ulimits: spec.ulimits,
         healthcheck: spec.healthcheck,
-        networksAdvanced: [{ name: this.networkName(), aliases: [spec.name] }],
+        networksAdvanced: [
+          ...(spec.edge?.address ? [] : [{ name: this.networkName(), aliases: [spec.name] }]),
+          ...(spec.edge
+            ? [{ name: this.edgeNetworkName(), aliases: [spec.name], ipv4Address: spec.edge.address }]
+            : []),
+        ],
         labels: [this.instanceLabel()],
         restart: 'unless-stopped',
         mustRun: true,

@@ -3,8 +3,11 @@ import * as pulumi from '@pulumi/pulumi';
 import type { StackSettings } from './config.ts';
 import type { Host } from './hosts.ts';
 
-/** Where Google's load balancers and health checks come from: the only sources of the app port behind HTTPS. */
-export const googleFrontEndRanges = ['130.211.0.0/22', '35.191.0.0/16'];
+/**
+ * Where Google's load balancers and health checks come from: the only sources of the app port behind
+ * HTTPS; nginx's shared config (toolkit/nginx) takes the client from X-Forwarded-For on their connections.
+ */
+export { googleFrontEndRanges } from '../toolkit/nginx/config.ts';
 
 /**
  * HTTPS in front of the app (`https.domain` set): a global external Application Load Balancer with a

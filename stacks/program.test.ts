@@ -148,15 +148,48 @@ describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
       .sort();
     expect(containers).toEqual([
       'dev-app-app',
+      'dev-app-app-2',
       'dev-app-clickhouse',
       'dev-app-db',
       'dev-app-db-slave-db-slave-1',
       'dev-app-db-slave-db-slave-2',
+      'dev-app-nginx',
       'dev-app-rabbitmq',
       'dev-app-redis',
       'dev-app-tarantool',
       'dev-app-tarantool-replicator',
     ]);
+  });
+
+  it('puts nginx with the shared compose config over two app instances that trust only its edge address', () => {
+    const nginx = named('container', 'dev-app-nginx').inputs;
+    expect(nginx.uploads).toEqual([
+      { file: '/etc/nginx/nginx.conf', content: readShared(sharedFiles.nginxConfig) },
+    ]);
+    expect(nginx.ports).toEqual([{ internal: 5000, external: 80 }]);
+    expect(nginx.image).toBe('sha256:dev-app-image-nginx-1-22');
+    const edge = resourcesOf(run, 'docker:index/network:Network').find((n) => n.name === 'dev-app-edge');
+    expect(edge?.inputs.ipamConfigs).toEqual([{ subnet: '172.31.250.0/28' }]);
+    // nginx is on the edge network alone, at its fixed address; the instances are on both networks.
+    expect(nginx.networksAdvanced).toEqual([
+      { name: 'highload-social-edge', aliases: ['nginx'], ipv4Address: '172.31.250.2' },
+    ]);
+    for (const [name, id] of [
+      ['app', '1'],
+      ['app-2', '2'],
+    ] as const) {
+      const app = named('container', `dev-app-${name}`);
+      expect(app.inputs.ports).toBeUndefined();
+      expect(app.inputs.networksAdvanced).toEqual([
+        { name: 'highload-social', aliases: [name] },
+        { name: 'highload-social-edge', aliases: [name] },
+      ]);
+      expect(envOf(app)).toMatchObject({
+        APP_INSTANCE_ID: id,
+        TRUST_PROXY: '172.31.250.2',
+        APP_PORT: '5000',
+      });
+    }
   });
 
   it('gives master and slaves distinct server ids, their ports and the shared replication config', () => {

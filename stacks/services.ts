@@ -1,6 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import type { SecretKey, StackAppVariable, StackSettings } from './config.ts';
-import type { EnvValue } from './containers.ts';
+import { type EnvValue, edgeNginxAddress } from './containers.ts';
 import type { Host } from './hosts.ts';
 import { sharedFiles } from './shared-files.ts';
 import { ports, type SlavePlan } from './topology.ts';
@@ -11,7 +11,13 @@ const mysqlInternalPort = 3306;
 const redisConfigPath = '/usr/local/etc/redis/redis.conf';
 const tarantoolPort = 3301;
 
-/** The seed's docker-compose.yml on the app host: app, master, redis, rabbitmq, tarantool, replicator, clickhouse. */
+/** Where nginx reaches the app instances: the shared compose/nginx/nginx.conf names app:5000 and app-2:5000. */
+const nginxUpstreamPort = 5000;
+
+/**
+ * The seed's docker-compose.yml on the app host: nginx over app and app-2, master, redis, rabbitmq,
+ * tarantool, replicator, clickhouse.
+ */
 export function deployAppHost(
   settings: StackSettings,
   host: Host,
@@ -108,15 +114,32 @@ export function deployAppHost(
     files: [sharedFiles.replicatorConfig],
     dependsOn: [db, tarantool],
   });
+  if (settings.appContainerPort !== nginxUpstreamPort)
+    throw new Error(
+      `appContainerPort must be ${nginxUpstreamPort}: the shared compose/nginx/nginx.conf reaches the app instances there`,
+    );
   const { plain, secret } = appEnv(settings, secrets, slaveEndpoints);
+  // readSettings refuses appEnv names the stack sets itself, so nothing here overrides another.
+  const extra = Object.fromEntries(Object.entries(settings.appEnv).map(([k, v]) => [k, String(v)]));
+  const instances = (['app', 'app-2'] as const).map((name, i) =>
+    host.addContainer({
+      name,
+      image: images.app,
+      // Only nginx, at its fixed address on the edge network, is believed about the client's address.
+      env: { ...extra, ...plain, APP_INSTANCE_ID: i + 1, TRUST_PROXY: edgeNginxAddress },
+      secretEnv: secret,
+      edge: {},
+      dependsOn: [db, redis, rabbitmq, tarantool],
+    }),
+  );
+  // The seed's load balancer, with the one nginx config compose mounts too; it alone takes the app port.
   host.addContainer({
-    name: 'app',
-    image: images.app,
-    // readSettings refuses appEnv names the stack sets itself, so nothing here overrides another.
-    env: { ...Object.fromEntries(Object.entries(settings.appEnv).map(([k, v]) => [k, String(v)])), ...plain },
-    secretEnv: secret,
-    ports: [{ internal: settings.appContainerPort, external: settings.appPort }],
-    dependsOn: [db, redis, rabbitmq, tarantool],
+    name: 'nginx',
+    image: images.nginx,
+    files: [sharedFiles.nginxConfig],
+    ports: [{ internal: nginxUpstreamPort, external: settings.appPort }],
+    edge: { address: edgeNginxAddress },
+    dependsOn: instances,
   });
 }
 
@@ -139,7 +162,7 @@ function appEnv(
   secrets: Secrets,
   slaveEndpoints: pulumi.Output<string>[],
 ): {
-  plain: Record<Exclude<StackAppVariable, AppSecretVariable>, EnvValue>;
+  plain: Record<Exclude<StackAppVariable, AppSecretVariable | 'APP_INSTANCE_ID' | 'TRUST_PROXY'>, EnvValue>;
   secret: Record<AppSecretVariable, pulumi.Output<string>>;
 } {
   return {

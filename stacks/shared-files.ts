@@ -18,6 +18,7 @@ export const sharedFiles = {
   replicatorConfig: { source: 'tarantool/replicator.yml', target: '/etc/replicator.yml' },
   haproxyConfig: { source: 'haproxy/haproxy.cfg', target: '/usr/local/etc/haproxy/haproxy.cfg' },
   haproxyAgentConfig: { source: 'haproxy/agent.yml', target: '/etc/haproxy-agent.yml' },
+  nginxConfig: { source: 'nginx/nginx.conf', target: '/etc/nginx/nginx.conf' },
   clickhouseSchema: { source: 'clickhouse/schema.sql', target: '/docker-entrypoint-initdb.d/schema.sql' },
 } as const satisfies Record<string, SharedFile>;
 

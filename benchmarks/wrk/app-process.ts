@@ -42,7 +42,7 @@ export function appEnvironment(
   options: Omit<AppProcessOptions, 'logFile'>,
 ): Record<string, string> {
   const env: Record<string, string> = {
-    ...localAppEnvironment(inventory, port),
+    ...localAppEnvironment(inventory, { name: 'app', port, id: 1 }),
     LOG_LEVEL: options.logLevel,
     // No slaves configured: the app reads from the master.
     SLAVE_MYSQL_HOSTS:

@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { waitFor } from '../../lib/poll.ts';
 import { findBinary } from '../host/binaries.ts';
-import { isOurs, spawnDetached, stopProcess } from '../host/process.ts';
+import { isOurs, readPidFile, spawnDetached, stopProcess } from '../host/process.ts';
 import { ToolkitError } from '../procedure/errors.ts';
 import type { AgentStatus } from './agent.ts';
 import { type AgentAddress, agentRequest } from './agent-client.ts';
@@ -55,18 +55,9 @@ export function checkHaproxyConfig(config: string): void {
   }
 }
 
-function readPid(file: string): number | undefined {
-  try {
-    const pid = Number(readFileSync(file, 'utf8').trim());
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 /** The master process's pid, when it is running and is ours (its command line names our config). */
 export function haproxyPid(files: HaproxyFiles): number | undefined {
-  const pid = readPid(files.pidFile);
+  const pid = readPidFile(files.pidFile);
   return isOurs(pid, files.config) ? pid : undefined;
 }
 
@@ -120,7 +111,7 @@ export function stopHaproxy(files: HaproxyFiles): Promise<'stopped' | 'killed' |
 
 /** SIGTERM (then SIGKILL) to the pid in the file, only when its command line names the marker. */
 async function stopByPidFile(pidFile: string, marker: string): Promise<'stopped' | 'killed' | 'gone'> {
-  const pid = readPid(pidFile);
+  const pid = readPidFile(pidFile);
   if (!isOurs(pid, marker)) return 'gone';
   const result = await stopProcess(pid, marker, 15_000);
   rmSync(pidFile, { force: true });
@@ -144,7 +135,7 @@ export async function haproxyStatus(files: HaproxyFiles): Promise<HaproxyStatus>
 }
 
 export function agentPid(files: HaproxyFiles): number | undefined {
-  const pid = readPid(files.agentPidFile);
+  const pid = readPidFile(files.agentPidFile);
   return isOurs(pid, files.agentConfig) ? pid : undefined;
 }
 

@@ -18,6 +18,16 @@ export function isAlive(pid: number | undefined): pid is number {
   }
 }
 
+/** The pid a server wrote to its pid file, or undefined when there is no such file or number. */
+export function readPidFile(file: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * True when the pid is alive and its command line contains the marker (a data dir or config
  * path): a recycled pid of some other program is never mistaken for ours, and never killed.

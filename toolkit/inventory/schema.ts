@@ -101,7 +101,19 @@ export const Inventory = Type.Object(
       ),
     ),
     app: Type.Optional(
-      Type.Object({ url: Type.String({ pattern: '^https?://' }) }, { additionalProperties: false }),
+      Type.Object(
+        {
+          /** Where clients reach the app: nginx in front of the instances, when there are several. */
+          url: Type.String({ pattern: '^https?://' }),
+          /** The app processes nginx balances over (toolkit/nginx); absent: the url is the app itself. */
+          instances: Type.Optional(
+            Type.Array(Type.Object({ name: Name, host: Host, port: Port }, { additionalProperties: false }), {
+              minItems: 1,
+            }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
     ),
     /** HAProxy in front of MySQL (toolkit/haproxy): where clients reach the endpoints, where runbooks reach its runtime API. */
     haproxy: Type.Optional(

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { migrateAll } from '../../app/src/ops.ts';
@@ -22,10 +22,34 @@ const mainFile = resolve(repoRoot, 'app/src/main.ts');
 const marker = mainFile;
 const demoUsers = 1000;
 
-function appPort(): number {
+/** Where clients reach the app: nginx listens here (the seed's port 5000). */
+export function appPort(): number {
   const raw = process.env.LOCAL_APP_PORT;
   return raw ? Number(raw) : 5000;
 }
+
+export interface LocalAppInstance {
+  name: 'app' | 'app-2';
+  port: number;
+  /** APP_INSTANCE_ID: part of chat_message ids, so each instance has its own. */
+  id: number;
+}
+
+/** The two instances nginx balances over, on LOCAL_APP_INSTANCE_PORT and the next port (default: after nginx's). */
+export function localAppInstances(): LocalAppInstance[] {
+  const raw = process.env.LOCAL_APP_INSTANCE_PORT;
+  const first = raw ? Number(raw) : appPort() + 1;
+  return [
+    { name: 'app', port: first, id: 1 },
+    { name: 'app-2', port: first + 1, id: 2 },
+  ];
+}
+
+/**
+ * nginx's source address towards the apps (its proxy_bind): the apps believe X-Forwarded-For from
+ * this address only, so a client on 127.0.0.1 that reaches an instance directly cannot pick its own.
+ */
+export const localProxyAddress = '127.0.0.2';
 
 function appDir(): string {
   return join(stateDir(), 'app');
@@ -42,24 +66,49 @@ function tokenSecret(): string {
   return readFileSync(file, 'utf8').trim();
 }
 
-/** The app's whole configuration, for its environment (no secret on its command line). */
-export function appEnvironment(inventory: Inventory, port = appPort()): Record<string, string> {
+/**
+ * Where the app's pools connect: HAProxy's writer and reader endpoints when the inventory has them (the
+ * app then follows a failover by itself), else the master and the slaves.
+ */
+export function appMysqlEndpoints(inventory: Inventory): {
+  writer: { host: string; port: number };
+  readers: string;
+} {
+  const { haproxy, mysql } = inventory;
+  if (haproxy)
+    return {
+      writer: { host: haproxy.host, port: haproxy.writerPort },
+      readers: `${haproxy.host}:${haproxy.readerPort}`,
+    };
+  return {
+    writer: { host: mysql.master.host, port: mysql.master.port },
+    readers: mysql.slaves.map((s) => `${s.host}:${s.port}`).join(','),
+  };
+}
+
+/** An instance's whole configuration, for its environment (no secret on its command line). */
+export function appEnvironment(inventory: Inventory, instance: LocalAppInstance): Record<string, string> {
   const targets = generateTargets(inventory);
+  const { writer, readers } = appMysqlEndpoints(inventory);
+  // chat_message follows the master through the writer endpoint, unless Vitess has it.
+  const chat = inventory.chatMysql ? targets.chat : { ...targets.chat, ...writer };
   const env: Record<string, string> = {
     APP_HOST: localHost,
-    APP_PORT: String(port),
+    APP_PORT: String(instance.port),
+    APP_INSTANCE_ID: String(instance.id),
+    TRUST_PROXY: localProxyAddress,
     LOG_LEVEL: 'info',
-    MYSQL_HOST: targets.master.host,
-    MYSQL_PORT: String(targets.master.port),
+    MYSQL_HOST: writer.host,
+    MYSQL_PORT: String(writer.port),
     MYSQL_USER: targets.master.user,
     MYSQL_PASSWORD: targets.master.password,
     MYSQL_DB: targets.master.database,
-    SLAVE_MYSQL_HOSTS: inventory.mysql.slaves.map((s) => `${s.host}:${s.port}`).join(','),
-    CHAT_MYSQL_HOST: targets.chat.host,
-    CHAT_MYSQL_PORT: String(targets.chat.port),
-    CHAT_MYSQL_USER: targets.chat.user,
-    CHAT_MYSQL_PASSWORD: targets.chat.password,
-    CHAT_MYSQL_DB: targets.chat.database,
+    SLAVE_MYSQL_HOSTS: readers,
+    CHAT_MYSQL_HOST: chat.host,
+    CHAT_MYSQL_PORT: String(chat.port),
+    CHAT_MYSQL_USER: chat.user,
+    CHAT_MYSQL_PASSWORD: chat.password,
+    CHAT_MYSQL_DB: chat.database,
     REDIS_HOST: inventory.redis.host,
     REDIS_PORT: String(inventory.redis.port),
     RABBITMQ_HOST: inventory.rabbitmq.host,
@@ -72,137 +121,176 @@ export function appEnvironment(inventory: Inventory, port = appPort()): Record<s
   return env;
 }
 
-async function readiness(port: number): Promise<'ready' | 'not ready' | 'down'> {
+/** 'ready', 'down' (no answer), or 'not ready' with the checks that failed (the writer read-only, say). */
+export async function readiness(port: number): Promise<string> {
   try {
     const response = await fetch(`http://${localHost}:${port}/ready`, { signal: AbortSignal.timeout(2000) });
-    return response.status === 200 ? 'ready' : 'not ready';
+    if (response.status === 200) return 'ready';
+    const body = (await response.json().catch(() => ({}))) as { checks?: Record<string, boolean> };
+    const failing = Object.entries(body.checks ?? {})
+      .filter(([, ok]) => !ok)
+      .map(([name]) => (name === 'mysql' ? 'mysql master not writable' : name));
+    return `not ready${failing.length ? ` (${failing.join(', ')})` : ''}`;
   } catch {
     return 'down';
   }
 }
 
-/** The social app on 127.0.0.1:5000: migrated, seeded with demo users when empty, kept running. */
-export const appComponent: LocalComponent = {
-  name: 'app',
+/** The app's schema, and demo users in an empty database: once, before any instance starts. */
+export const appDataComponent: LocalComponent = {
+  name: 'app data',
 
   async up(run: Run): Promise<void> {
+    if (run.dryRun) return;
     const inventory = localInventory(loadState());
     const targets = generateTargets(inventory);
-    const port = appPort();
-
-    if (!run.dryRun) {
-      await run.step('migrations', inventory.mysql.master.name, async () => {
-        const applied = (await migrateAll(targets)).flatMap((r) => r.applied.map((a) => `${r.set}/${a}`));
-        return applied.length
-          ? { status: 'changed', detail: `applied ${applied.join(', ')}` }
-          : { status: 'ok', detail: 'up to date' };
-      });
-      const session = await MysqlSession.open(inventory.mysql.master, inventory.mysql.app);
-      const users = Number(
-        await session
-          .value('SELECT COUNT(*) FROM ??.`user`', [inventory.mysql.database])
-          .finally(() => session.close()),
+    await run.step('migrations', inventory.mysql.master.name, async () => {
+      const applied = (await migrateAll(targets)).flatMap((r) => r.applied.map((a) => `${r.set}/${a}`));
+      return applied.length
+        ? { status: 'changed', detail: `applied ${applied.join(', ')}` }
+        : { status: 'ok', detail: 'up to date' };
+    });
+    const session = await MysqlSession.open(inventory.mysql.master, inventory.mysql.app);
+    const users = Number(
+      await session
+        .value('SELECT COUNT(*) FROM ??.`user`', [inventory.mysql.database])
+        .finally(() => session.close()),
+    );
+    if (users === 0) {
+      run.note(
+        `seeding ${demoUsers} demo users (password '${defaultGeneratedPassword}') so the network is not empty`,
       );
-      if (users === 0) {
-        run.note(
-          `seeding ${demoUsers} demo users (password '${defaultGeneratedPassword}') so the network is not empty`,
-        );
-        await generateProcedure(run, targets, {
-          target: demoUsers,
-          friendsPerUser: 10,
-          postsPerUser: 2,
-          dialogsPerUser: 0.2,
-          chunkRows: 100_000,
-          password: defaultGeneratedPassword,
-          deferIndex: false,
-          seed: 7,
-        });
-      } else {
-        await run.check(
-          'demo users',
-          inventory.mysql.master.name,
-          async () => `${users.toLocaleString('en-US')} users, no seeding needed`,
-        );
-      }
+      await generateProcedure(run, targets, {
+        target: demoUsers,
+        friendsPerUser: 10,
+        postsPerUser: 2,
+        dialogsPerUser: 0.2,
+        chunkRows: 100_000,
+        password: defaultGeneratedPassword,
+        deferIndex: false,
+        seed: 7,
+      });
+    } else {
+      await run.check(
+        'demo users',
+        inventory.mysql.master.name,
+        async () => `${users.toLocaleString('en-US')} users, no seeding needed`,
+      );
     }
-
-    const current = () => loadState().services.app;
-    await run.converge({
-      name: 'running',
-      host: 'app',
-      read: async () => ({
-        ours: isOurs(current()?.pid, marker),
-        ready: await readiness(port),
-        busy: await portOpen(localHost, port),
-      }),
-      diff: (s) => {
-        if (s.ours && s.ready !== 'down') return null;
-        if (!s.ours && s.busy)
-          return `port ${port} is taken by another process; free it or set LOCAL_APP_PORT`;
-        return `start the app on ${localHost}:${port}`;
-      },
-      describe: (s) => `pid ${current()?.pid} on ${localHost}:${port}, ${s.ready}`,
-      apply: async (s) => {
-        if (!s.ours && s.busy)
-          throw new ToolkitError(`port ${port} is taken by another process; free it or set LOCAL_APP_PORT`);
-        mkdirSync(appDir(), { recursive: true });
-        // The app writes and rotates its own log (0640); stdout only catches what comes before that.
-        const logFile = join(appDir(), 'app.log');
-        const pid = spawnDetached(process.execPath, ['--import', 'tsx', mainFile], {
-          logFile: join(appDir(), 'stdout.log'),
-          cwd: repoRoot,
-          env: {
-            PATH: process.env.PATH ?? '',
-            HOME: process.env.HOME ?? '',
-            NODE_ENV: 'production',
-            ...appEnvironment(inventory, port),
-            LOG_FILE: logFile,
-          },
-        });
-        updateState((state) => {
-          state.services.app = { host: localHost, port, owned: true, pid };
-        });
-        await waitFor(
-          async () => {
-            if (!isOurs(pid, marker))
-              throw new ToolkitError(
-                `the app exited during start: see ${logFile} and ${join(appDir(), 'stdout.log')}`,
-              );
-            return (await readiness(port)) === 'ready' ? true : undefined;
-          },
-          { timeoutMs: 60_000, intervalMs: 250, what: `the app's /ready on ${localHost}:${port}` },
-        );
-      },
-      verify: async () => `pid ${current()?.pid}, /ready answers on ${localHost}:${port}`,
-    });
   },
 
-  async down(run: Run): Promise<void> {
-    const known = loadState().services.app;
-    await run.converge({
-      name: 'stopped',
-      host: 'app',
-      read: async () => isOurs(known?.pid, marker),
-      diff: (ours) => (ours ? `stop pid ${known?.pid}` : null),
-      describe: () => 'not running',
-      apply: async () => {
-        await stopProcess(known!.pid!, marker, 15_000);
-      },
-      verify: async () =>
-        isOurs(known?.pid, marker) ? Promise.reject(new Error('still running')) : 'stopped',
-    });
-  },
+  async down(): Promise<void> {},
 
   async status(): Promise<StatusRow[]> {
-    const known = loadState().services.app;
-    const port = known?.port ?? appPort();
-    const ready = await readiness(port);
-    const ours = isOurs(known?.pid, marker);
-    const health = ready === 'ready' ? 'up' : ready === 'not ready' ? 'degraded' : 'down';
-    const detail =
-      ready === 'down'
-        ? 'not answering'
-        : `${ours ? `ours, pid ${known?.pid}` : 'not started by up'}, /ready: ${ready}`;
-    return [{ component: 'app', name: 'app', address: `${localHost}:${port}`, health, detail }];
+    return [];
   },
 };
+
+/** One app instance on its own port, kept running; an instance left on another port is moved. */
+export function appInstanceComponent(instance: LocalAppInstance): LocalComponent {
+  const { name, port } = instance;
+  const current = () => loadState().services[name];
+  return {
+    name,
+
+    async up(run: Run): Promise<void> {
+      const inventory = localInventory(loadState());
+      const env = appEnvironment(inventory, instance);
+      const configHash = createHash('sha256').update(JSON.stringify(env)).digest('hex').slice(0, 16);
+      await run.converge({
+        name: 'running',
+        host: name,
+        read: async () => {
+          const known = current();
+          return {
+            ours: isOurs(known?.pid, marker) && known?.port === port,
+            stale: known?.configHash !== undefined && known.configHash !== configHash,
+            elsewhere: isOurs(known?.pid, marker) && known?.port !== port ? known : undefined,
+            ready: await readiness(port),
+            busy: await portOpen(localHost, port),
+          };
+        },
+        diff: (s) => {
+          if (s.ours && s.stale) return `restart ${name}: its configuration changed (MySQL endpoints, say)`;
+          if (s.ours && s.ready !== 'down') return null;
+          if (s.elsewhere) return `move ${name} from port ${s.elsewhere.port} to ${port}`;
+          if (!s.ours && s.busy)
+            return `port ${port} is taken by another process; free it or set LOCAL_APP_INSTANCE_PORT`;
+          return `start ${name} on ${localHost}:${port}`;
+        },
+        describe: (s) => `pid ${current()?.pid} on ${localHost}:${port}, ${s.ready}`,
+        apply: async (s) => {
+          if (s.elsewhere?.pid) await stopProcess(s.elsewhere.pid, marker, 15_000);
+          else if (s.ours) await stopProcess(current()!.pid!, marker, 15_000);
+          if (!s.elsewhere && !s.ours && s.busy)
+            throw new ToolkitError(
+              `port ${port} is taken by another process; free it or set LOCAL_APP_INSTANCE_PORT`,
+            );
+          // Each instance writes and rotates its own log (0640) in its own dir (app/, app-2/); stdout only
+          // catches what comes before that.
+          const dir = join(stateDir(), name);
+          mkdirSync(dir, { recursive: true, mode: 0o700 });
+          const logFile = join(dir, 'app.log');
+          const stdoutLog = join(dir, 'stdout.log');
+          const pid = spawnDetached(process.execPath, ['--import', 'tsx', mainFile], {
+            logFile: stdoutLog,
+            cwd: repoRoot,
+            env: {
+              PATH: process.env.PATH ?? '',
+              HOME: process.env.HOME ?? '',
+              NODE_ENV: 'production',
+              ...env,
+              LOG_FILE: logFile,
+            },
+          });
+          updateState((state) => {
+            state.services[name] = { host: localHost, port, owned: true, pid, configHash };
+          });
+          await waitFor(
+            async () => {
+              if (!isOurs(pid, marker))
+                throw new ToolkitError(`${name} exited during start: see ${logFile} and ${stdoutLog}`);
+              return (await readiness(port)) === 'ready' ? true : undefined;
+            },
+            { timeoutMs: 60_000, intervalMs: 250, what: `${name}'s /ready on ${localHost}:${port}` },
+          );
+        },
+        verify: async () => `pid ${current()?.pid}, /ready answers on ${localHost}:${port}`,
+      });
+    },
+
+    async down(run: Run): Promise<void> {
+      const known = current();
+      await run.converge({
+        name: 'stopped',
+        host: name,
+        read: async () => isOurs(known?.pid, marker),
+        diff: (ours) => (ours ? `stop pid ${known?.pid}` : null),
+        describe: () => 'not running',
+        apply: async () => {
+          await stopProcess(known!.pid!, marker, 15_000);
+        },
+        verify: async () =>
+          isOurs(known?.pid, marker) ? Promise.reject(new Error('still running')) : 'stopped',
+      });
+    },
+
+    async status(): Promise<StatusRow[]> {
+      const known = current();
+      const ready = await readiness(port);
+      const ours = isOurs(known?.pid, marker);
+      const health = ready === 'ready' ? 'up' : ready === 'down' ? 'down' : 'degraded';
+      const detail =
+        ready === 'down'
+          ? 'not answering'
+          : `${ours ? `ours, pid ${known?.pid}` : 'not started by up'}, /ready: ${ready}`;
+      return [{ component: 'app', name, address: `${localHost}:${port}`, health, detail }];
+    },
+  };
+}
+
+/** The app's data, then its instances, in start order. */
+export const appComponents: LocalComponent[] = [
+  appDataComponent,
+  ...localAppInstances().map(appInstanceComponent),
+];

@@ -1,19 +1,24 @@
-import { appComponent } from './app-component.ts';
+import { appComponents } from './app-component.ts';
 import { clickhouseComponent } from './clickhouse-component.ts';
 import type { LocalComponent } from './component.ts';
 import { haproxyComponent } from './haproxy-component.ts';
 import { mysqlComponent } from './mysql-component.ts';
+import { nginxComponent } from './nginx-component.ts';
 import { rabbitmqComponent, redisComponent } from './services.ts';
 import { tarantoolComponent } from './tarantool-component.ts';
 
-/** In start order; `down` goes through them backwards. The replicator needs the app's user table, so Tarantool follows the app;
- * HAProxy follows MySQL (it needs the monitor account) and precedes every client of the endpoints. */
+/**
+ * In start order; `down` goes through them backwards. The replicator needs the app's user table, so
+ * Tarantool follows the app; HAProxy follows MySQL (it needs the monitor account) and precedes every
+ * client of the endpoints; nginx follows the instances it balances over.
+ */
 export const localComponents: LocalComponent[] = [
   mysqlComponent,
   haproxyComponent,
   redisComponent,
   rabbitmqComponent,
-  appComponent,
+  ...appComponents,
+  nginxComponent,
   tarantoolComponent,
   clickhouseComponent,
 ];

@@ -41,7 +41,14 @@ export function localInventory(state: LocalState): Inventory {
     const { host, writerPort, readerPort, adminSocket } = state.haproxy;
     inventory.haproxy = { host, writerPort, readerPort, adminSocket };
   }
-  if (services.app) inventory.app = { url: `http://${services.app.host}:${services.app.port}` };
+  const front = services.nginx ?? services.app;
+  if (front) {
+    const instances = (['app', 'app-2'] as const).flatMap((name) => {
+      const s = services[name];
+      return s ? [{ name, host: s.host, port: s.port }] : [];
+    });
+    inventory.app = { url: `http://${front.host}:${front.port}`, ...(services.nginx ? { instances } : {}) };
+  }
   if (services.tarantool) {
     inventory.tarantool = {
       host: services.tarantool.host,

@@ -17,6 +17,7 @@ let ports: {
   redis: number;
   rabbitmq: number;
   app: number;
+  instances: number;
   tarantool: number;
   clickhouse: number;
 };
@@ -64,13 +65,14 @@ async function state(): Promise<LocalState> {
 
 beforeAll(async () => {
   stateDir = makeTempDir('toolkit-local-');
-  const base = await freePorts(10);
+  const base = await freePorts(12);
   // Redis and RabbitMQ on ports nothing answers on, so `up` starts its own instead of reusing the machine's.
   ports = {
     mysql: base,
     redis: base + 4,
     rabbitmq: base + 5,
     app: base + 6,
+    instances: base + 10,
     tarantool: base + 7,
     clickhouse: base + 8,
   };
@@ -83,6 +85,7 @@ beforeAll(async () => {
     LOCAL_REDIS_PORT: String(ports.redis),
     LOCAL_RABBITMQ_PORT: String(ports.rabbitmq),
     LOCAL_APP_PORT: String(ports.app),
+    LOCAL_APP_INSTANCE_PORT: String(ports.instances),
     // ClickHouse takes this port for HTTP and the next one for its native protocol.
     LOCAL_TARANTOOL_PORT: String(ports.tarantool),
     LOCAL_CLICKHOUSE_PORT: String(ports.clickhouse),
@@ -110,8 +113,17 @@ describe('npm run up / status / down', () => {
     expect(up.stdout).toMatch(
       new RegExp(`rabbitmq\\s+rabbitmq\\s+127\\.0\\.0\\.1:${ports.rabbitmq}\\s+up\\s+ours`),
     );
+    for (const [name, port] of [
+      ['app', ports.instances],
+      ['app-2', ports.instances + 1],
+    ] as const)
+      expect(up.stdout).toMatch(
+        new RegExp(`app\\s+${name}\\s+127\\.0\\.0\\.1:${port}\\s+up\\s+ours, pid \\d+, /ready: ready`),
+      );
     expect(up.stdout).toMatch(
-      new RegExp(`app\\s+app\\s+127\\.0\\.0\\.1:${ports.app}\\s+up\\s+ours, pid \\d+, /ready: ready`),
+      new RegExp(
+        `nginx\\s+nginx\\s+127\\.0\\.0\\.1:${ports.app}\\s+up\\s+pid \\d+, over app, app-2; /ready through nginx: ready`,
+      ),
     );
     expect(await probeRedis('127.0.0.1', ports.redis)).toBe(true);
     expect(await probeRabbitmq('127.0.0.1', ports.rabbitmq)).toBe(true);
@@ -125,6 +137,7 @@ describe('npm run up / status / down', () => {
     const ready = await fetch(`http://127.0.0.1:${ports.app}/ready`);
     expect(ready.status).toBe(200);
     expect(existsSync(join(stateDir, 'app', 'app.log'))).toBe(true);
+    expect(existsSync(join(stateDir, 'app-2', 'app.log'))).toBe(true);
     // 0640 at most: the app asks for 0640, the umask of up may make it stricter.
     expect(lstatSync(join(stateDir, 'app', 'app.log')).mode & 0o137).toBe(0);
     expect(lstatSync(join(stateDir, 'tarantool')).isDirectory()).toBe(true);
@@ -254,6 +267,8 @@ describe('npm run up / status / down', () => {
     expect(isAlive(before.services.redis?.pid)).toBe(false);
     expect(isAlive(before.services.rabbitmq?.pid)).toBe(false);
     expect(isAlive(before.services.app?.pid)).toBe(false);
+    expect(isAlive(before.services['app-2']?.pid)).toBe(false);
+    expect(isAlive(before.services.nginx?.pid)).toBe(false);
     expect(isAlive(before.services.tarantool?.pid)).toBe(false);
     expect(isAlive(before.services.clickhouse?.pid)).toBe(false);
     expect(await probeRedis('127.0.0.1', ports.redis)).toBe(false);

@@ -17,13 +17,18 @@ export interface LocalService {
   owned: boolean;
   /** For a client such as the replicator: the host:port it was started against. */
   source?: string;
+  /** A hash of the environment the process was started with: a different one means restart it. */
+  configHash?: string;
 }
 
 /** What the local environment runs and where: the source of the `local` inventory. */
 export interface LocalState {
   mysql: { master: string; slaves: string[]; fenced: string[]; nodes: LocalMysqlNode[] };
   services: Partial<
-    Record<'redis' | 'rabbitmq' | 'app' | 'tarantool' | 'replicator' | 'clickhouse', LocalService>
+    Record<
+      'redis' | 'rabbitmq' | 'app' | 'app-2' | 'nginx' | 'tarantool' | 'replicator' | 'clickhouse',
+      LocalService
+    >
   >;
   /** HAProxy in front of MySQL, once `up` started it (toolkit/local/haproxy-component.ts). */
   haproxy?: LocalHaproxy;

@@ -30,7 +30,9 @@ export class ChatRepository {
     const existing = await this.find(userId, peerId);
     if (existing) return existing;
     const [low, high] = BigInt(userId) < BigInt(peerId) ? [userId, peerId] : [peerId, userId];
-    await this.db.write.execute('INSERT IGNORE INTO chat (user_low, user_high) VALUES (?, ?)', [low, high]);
+    await this.db.write.execute('INSERT IGNORE INTO chat (user_low, user_high) VALUES (?, ?)', [low, high], {
+      idempotent: true,
+    });
     const rows = await this.db.write.rows<{ id: string }>(
       'SELECT id FROM chat WHERE user_low = ? AND user_high = ?',
       [low, high],
@@ -39,6 +41,7 @@ export class ChatRepository {
     await this.db.write.execute(
       'INSERT IGNORE INTO chat_member (user_id, chat_id, peer_id) VALUES (?, ?, ?), (?, ?, ?)',
       [userId, chatId, peerId, peerId, chatId, userId],
+      { idempotent: true },
     );
     return chatId;
   }

@@ -42,16 +42,17 @@ export const healthRoutes: FastifyPluginAsync<HealthOptions, RawServerDefault, T
       schema: {
         tags: ['operations'],
         description:
-          'Readiness: the master, Redis and RabbitMQ answer (slaves are optional: reads fall back to the master).',
+          'Readiness: the master answers and is writable (read_only=0), Redis and RabbitMQ answer (slaves are optional: reads fall back to the master).',
         response: { 200: Checks, 503: Checks },
       },
     },
     async (_request, reply) => {
-      const master = await db.pingMaster().then(
-        () => true,
+      // An app that cannot write is not ready: the writer endpoint must answer, and with read_only=0.
+      const writable = await db.write.writable().then(
+        (yes) => yes,
         () => false,
       );
-      const checks = { mysql: master, redis: await redisReady(redis), rabbitmq: broker.connected };
+      const checks = { mysql: writable, redis: await redisReady(redis), rabbitmq: broker.connected };
       const ok = Object.values(checks).every(Boolean);
       return reply
         .code(ok ? 200 : 503)

@@ -1,96 +1,29 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { Pool, PoolConnection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
+import type { Pool, ResultSetHeader } from 'mysql2/promise';
 import { openPool, type Row, type SqlValue } from '../../../lib/mysql.ts';
 import type { MysqlTarget } from './config.ts';
 import { DependencyUnavailable } from './errors.ts';
+import { MasterSql, type Sql, type StatementOptions, statementsOn, type WriteSql } from './master-sql.ts';
+import { isUnavailable } from './mysql-failure.ts';
 
+export type { Sql, StatementOptions, WriteSql } from './master-sql.ts';
+export { isUnavailable } from './mysql-failure.ts';
 export type { Row, SqlValue };
-
-/** What repositories see: placeholders only, rows as plain objects, BIGINTs as strings. */
-export interface Sql {
-  rows<T extends Row = Row>(sql: string, values?: SqlValue[]): Promise<T[]>;
-  execute(sql: string, values?: SqlValue[]): Promise<ResultSetHeader>;
-}
-
-export interface WriteSql extends Sql {
-  transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
-}
-
-const unavailableCodes = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ENOTFOUND',
-  'EAI_AGAIN',
-  'EPIPE',
-  'PROTOCOL_CONNECTION_LOST',
-  'PROTOCOL_SEQUENCE_TIMEOUT',
-  'ER_CON_COUNT_ERROR',
-  'ER_SERVER_SHUTDOWN',
-  'ER_LOCK_WAIT_TIMEOUT',
-  // A master demoted to read_only by a failover: the write has to wait for the new one.
-  'ER_OPTION_PREVENTS_STATEMENT',
-]);
-
-export function isUnavailable(error: unknown): boolean {
-  const code = (error as { code?: string }).code;
-  return code !== undefined && unavailableCodes.has(code);
-}
 
 export function createPool(target: MysqlTarget, size: number): Pool {
   return openPool(target, size, 3000);
 }
 
-type Runner = Pick<Pool, 'query'> | Pick<PoolConnection, 'query'>;
-
-function sqlOn(runner: Runner, name: string): Sql {
+/** A replica's statements, its outages as DependencyUnavailable (so the set can skip it). */
+function replicaSql(pool: Pool, name: string): Sql {
+  const statements = statementsOn(pool);
+  const translate = (error: unknown) =>
+    isUnavailable(error) ? new DependencyUnavailable(name, error) : error;
   return {
-    async rows<T extends Row>(sql: string, values: SqlValue[] = []): Promise<T[]> {
-      try {
-        const [rows] = await runner.query<RowDataPacket[]>(sql, values);
-        return rows as T[];
-      } catch (error) {
-        throw translate(name, error);
-      }
-    },
-    async execute(sql: string, values: SqlValue[] = []): Promise<ResultSetHeader> {
-      try {
-        const [result] = await runner.query<ResultSetHeader>(sql, values);
-        return result;
-      } catch (error) {
-        throw translate(name, error);
-      }
-    },
-  };
-}
-
-function translate(name: string, error: unknown): unknown {
-  return isUnavailable(error) ? new DependencyUnavailable(name, error) : error;
-}
-
-export function writeSql(pool: Pool, name: string): WriteSql {
-  return {
-    ...sqlOn(pool, name),
-    async transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T> {
-      let conn: PoolConnection;
-      try {
-        conn = await pool.getConnection();
-      } catch (error) {
-        throw translate(name, error);
-      }
-      try {
-        await conn.beginTransaction();
-        const result = await work(sqlOn(conn, name));
-        await conn.commit();
-        return result;
-      } catch (error) {
-        await conn.rollback().catch(() => {});
-        throw translate(name, error);
-      } finally {
-        conn.release();
-      }
-    },
+    rows: <T extends Row>(sql: string, values?: SqlValue[]) =>
+      statements.rows<T>(sql, values).catch((e: unknown) => Promise.reject(translate(e))),
+    execute: (sql, values) =>
+      statements.execute(sql, values).catch((e: unknown) => Promise.reject(translate(e))),
   };
 }
 
@@ -129,10 +62,10 @@ export class ReplicaSet implements Sql {
     );
   }
 
-  execute(sql: string, values: SqlValue[] = []): Promise<ResultSetHeader> {
+  execute(sql: string, values: SqlValue[] = [], options?: StatementOptions): Promise<ResultSetHeader> {
     return this.attempt(
       (s) => s.execute(sql, values),
-      () => this.master.execute(sql, values),
+      () => this.master.execute(sql, values, options),
     );
   }
 
@@ -166,7 +99,7 @@ export class ReplicaSet implements Sql {
       const replica = this.replicas[this.cursor++ % count]!;
       if (replica.downUntil > Date.now()) continue;
       try {
-        return await work(sqlOn(replica.pool, replica.name));
+        return await work(replicaSql(replica.pool, replica.name));
       } catch (error) {
         if (!(error instanceof DependencyUnavailable)) throw error;
         replica.downUntil = Date.now() + this.retryAfterMs;
@@ -188,7 +121,6 @@ export interface Databases {
   /** chat_message's own connection (CHAT_MYSQL_*). */
   chat: WriteSql;
   close(): Promise<void>;
-  pingMaster(): Promise<void>;
 }
 
 export function openDatabases(
@@ -199,15 +131,12 @@ export function openDatabases(
   // Its own pool even on the same server: a send holds a master transaction while it writes the
   // message, and one shared pool would let busy senders starve each other of connections.
   const chatPool = createPool(config.chat, config.poolSize);
-  const write = writeSql(masterPool, 'mysql master');
+  const write = new MasterSql(masterPool, 'mysql master', log);
   const read = new ReplicaSet(config.slaves, config.poolSize, write, log);
   return {
     write,
     read,
-    chat: writeSql(chatPool, 'chat mysql'),
-    pingMaster: async () => {
-      await write.rows('SELECT 1');
-    },
+    chat: new MasterSql(chatPool, 'chat mysql', log),
     close: async () => {
       await read.close();
       await chatPool.end().catch(() => {});
