@@ -196,7 +196,8 @@ describe('login limits', () => {
     expect((await guess(3)).statusCode).toBe(404); // third failure: locked for 1 s
 
     const locked = await guess(4, 'secret-password');
-    expectCode(locked, 429, ErrorCode.RATE_LIMITED);
+    // /login is a contract operation: its limit answers the contract's 503 with Retry-After (code 1006).
+    expectCode(locked, 503, ErrorCode.RATE_LIMITED);
     expect(locked.headers['retry-after']).toBe('1');
     // The same account by its email: the same lock.
     const byEmail = await attempt(
@@ -214,7 +215,7 @@ describe('login limits', () => {
     });
     // The fourth failure locks for 2 s: the lock doubled.
     const doubled = await guess(7, 'secret-password');
-    expectCode(doubled, 429, ErrorCode.RATE_LIMITED);
+    expectCode(doubled, 503, ErrorCode.RATE_LIMITED);
     expect(Number(doubled.headers['retry-after'])).toBe(2);
 
     await waitFor(async () => ((await guess(8, 'secret-password')).statusCode === 200 ? true : undefined), {
@@ -234,7 +235,7 @@ describe('login limits', () => {
     for (let n = 0; n < 2; n++)
       expect((await attempt(limited, '/user/register', person, address)).statusCode).toBe(200);
     const refused = await attempt(limited, '/user/register', person, address);
-    expectCode(refused, 429, ErrorCode.RATE_LIMITED);
+    expectCode(refused, 503, ErrorCode.RATE_LIMITED);
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(60);
     const page = await new TestBrowser(limited, address).post('/signup', person);
     expect(page.statusCode).toBe(429);
@@ -252,14 +253,14 @@ describe('login limits', () => {
         );
       expectCode(
         await attempt(limited, '/login', { id: '910000004', password: 'wrong-one' }, address),
-        429,
+        503,
         ErrorCode.RATE_LIMITED,
       );
       // The per-account back-off too: the third failure of one account locks it.
       const account = { id: '910000009', password: 'wrong-one' };
       for (const n of [1, 2, 3])
         expect((await attempt(limited, '/login', account, `192.0.2.${40 + n}`)).statusCode).toBe(404);
-      expectCode(await attempt(limited, '/login', account, '192.0.2.44'), 429, ErrorCode.RATE_LIMITED);
+      expectCode(await attempt(limited, '/login', account, '192.0.2.44'), 503, ErrorCode.RATE_LIMITED);
     } finally {
       await stack.redis.start();
     }

@@ -147,23 +147,23 @@ describe('timeouts and sizes', () => {
     }
   });
 
-  it('answers bodies over the limit with 413', async () => {
+  it('answers bodies over the limit with code 1007 (413 off the contract, its 400 on a contract operation)', async () => {
     const user = await api.register();
     const big = await api.call('POST', '/post/create', {
       token: user.token,
       body: { text: 'x'.repeat(70_000) },
     });
-    expectCode(big, 413, ErrorCode.PAYLOAD_TOO_LARGE);
+    expectCode(big, 400, ErrorCode.PAYLOAD_TOO_LARGE);
   });
 });
 
 describe('error shape', () => {
-  it('answers 415 for a text/plain body on a JSON route', async () => {
+  it("answers code 1008 for a text/plain body on a JSON route (the contract's 400)", async () => {
     const response = await api.call('POST', '/user/register', {
       body: 'first_name=x',
       headers: { 'content-type': 'text/plain' },
     });
-    expectCode(response, 415, ErrorCode.UNSUPPORTED_MEDIA);
+    expectCode(response, 400, ErrorCode.UNSUPPORTED_MEDIA);
   });
 
   it('does not repeat the path in a 404 or in a refused URL', async () => {
