@@ -25,7 +25,7 @@ export function benchRunbook(words: string[]): RunbookDefinition<typeof flags> {
     name: 'bench',
     summary:
       "The project's benchmarks in one go, with their numbers printed: the HTTP ceiling of one Node process, the users\n" +
-      'generator (1,000,000 users on a throwaway cluster), the ClickHouse load (when its benchmark exists), then the\n' +
+      'generator (1,000,000 users on a throwaway cluster), the ClickHouse load, then the\n' +
       'full WRK report (reports/wrk/<timestamp>/) with all of them in it. Words after -- go to wrk-report.mjs.',
     flags,
     validate: (f) => {

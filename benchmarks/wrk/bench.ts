@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { execa } from 'execa';
 import { repoRoot } from '../../toolkit/inventory/paths.ts';
 import type { Run } from '../../toolkit/procedure/run.ts';
@@ -72,7 +70,7 @@ export interface BenchOptions {
 
 /**
  * The project's benchmarks in one go: the HTTP ceiling, the users generator on a throwaway cluster,
- * the ClickHouse load (when its benchmark exists), then the WRK report with all of them in it.
+ * the ClickHouse load, then the WRK report with all of them in it.
  */
 export async function benchProcedure(run: Run, options: BenchOptions): Promise<BenchResults> {
   const results: BenchResults = {};
@@ -111,9 +109,8 @@ export async function benchProcedure(run: Run, options: BenchOptions): Promise<B
 
   if (wanted('clickhouse'))
     await run.step('clickhouse load', 'throwaway server', async () => {
-      if (!existsSync(resolve(repoRoot, 'scripts/bench-clickhouse-load.mjs')))
-        return { status: 'ok', detail: 'skipped: scripts/bench-clickhouse-load.mjs does not exist yet' };
-      const { code, out } = await zx('bench-clickhouse-load.mjs', options.quick ? ['100000'] : [], 600_000);
+      const users = options.quick ? ['--users', '100000'] : [];
+      const { code, out } = await zx('bench-clickhouse-load.mjs', users, 600_000);
       const parsed = parseClickhouseBench(out);
       if (code !== 0 || !parsed)
         throw new Error(`bench-clickhouse-load.mjs exited ${code} without its total line`);
