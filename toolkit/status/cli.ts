@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { inventorySource } from '../inventory/load.ts';
 import type { Inventory } from '../inventory/schema.ts';
 import { parseArgs, usage } from '../procedure/args.ts';
-import { oneLine, ToolkitError } from '../procedure/errors.ts';
+import { oneLine, ToolkitError, UsageError } from '../procedure/errors.ts';
 import { redact } from '../procedure/redact.ts';
 import { collectStatus } from './collect.ts';
 import { isHealthy, type StatusReport, type StatusRow } from './report.ts';
@@ -67,10 +67,21 @@ export async function statusMain(words: string[], extend?: StatusExtension): Pro
     return 2;
   }
   const { env, json, watch, rounds } = parsed.flags;
+  // An invalid inventory is bad input like a bad name (exit 2); one that cannot be read now is a failed check.
+  let first: Inventory | undefined;
+  try {
+    first = await source.load();
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`status: ${oneLine(error)}\n`);
+      return 2;
+    }
+  }
   const check = async (): Promise<StatusReport> => {
     const checkedAt = new Date().toISOString();
     try {
-      const inventory = await source.load();
+      const inventory = first ?? (await source.load());
+      first = undefined;
       const collect = () => collectStatus(inventory);
       const rows = await (extend?.(inventory)?.(collect) ?? collect());
       return { env, healthy: isHealthy(rows), checkedAt, components: rows };

@@ -18,6 +18,7 @@ let cluster: TestCluster;
 let redis: TestRedis;
 let env: NodeJS.ProcessEnv;
 let adminPassword: string;
+let environmentsDir: string;
 // ajv-formats is CommonJS: its default export is the module object under ESM (as in app/test-support/contract.ts).
 const addFormats = addFormatsModule as unknown as typeof addFormatsModule.default;
 const validReport = addFormats(new Ajv({ strict: false })).compile(StatusReport);
@@ -29,6 +30,7 @@ beforeAll(async () => {
   adminPassword = readLocalSecrets()['mysql-admin']!;
   const node = (n: { name: string; port: number }) => `{ name: ${n.name}, host: 127.0.0.1, port: ${n.port} }`;
   const dir = makeTempDir('toolkit-status-env-');
+  environmentsDir = dir;
   writeFileSync(
     join(dir, 'st.yaml'),
     `mysql:
@@ -146,10 +148,15 @@ describe('npm run status -- --env <name>', () => {
     });
   }, 60_000);
 
-  it('a bad or unknown environment name: one line, exit 2', async () => {
+  it('a bad or unknown environment name, or an invalid inventory: one line, exit 2', async () => {
+    writeFileSync(join(environmentsDir, 'broken.yaml'), 'mysql:\n  database: app\n');
     for (const [name, message] of [
+      ['broken', /^status: inventory .*broken\.yaml: \/redis: is required$/],
       ['Bad!', /^status: environment name 'Bad!' is not valid/],
-      ['nosuch', /^status: unknown environment 'nosuch': no .*nosuch\.yaml \(known: local, st\)$/],
+      [
+        'nosuch',
+        /^status: unknown environment 'nosuch': no .*nosuch\.yaml \(known: local, [a-z, ]*\bst\b[a-z, ]*\)$/,
+      ],
     ] as const) {
       const result = await status(['--env', name]);
       expect(result.exitCode).toBe(2);
