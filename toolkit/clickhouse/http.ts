@@ -5,6 +5,8 @@ export interface ClickHouseEndpoint {
   port: number;
   user?: string;
   password?: string;
+  /** How long a request may go unanswered (a load's INSERT takes minutes; a status check must not). */
+  timeoutMs?: number;
 }
 
 export class ClickHouseError extends Error {
@@ -94,7 +96,8 @@ export class ClickHouseHttp {
         { host: this.endpoint.host, port: this.endpoint.port, method, path, headers: this.authHeader() },
         (res) => collect(res, resolve, reject),
       );
-      req.setTimeout(600_000, () => req.destroy(new Error('no answer within 600 s')));
+      const timeoutMs = this.endpoint.timeoutMs ?? 600_000;
+      req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs / 1000} s`)));
       req.on('error', (error) => reject(new ClickHouseError(`${this.address}: ${error.message}`)));
       req.end(body);
     });

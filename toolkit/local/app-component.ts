@@ -13,7 +13,8 @@ import { resolveSecret } from '../inventory/secrets.ts';
 import { MysqlSession } from '../mysql/session.ts';
 import { ToolkitError } from '../procedure/errors.ts';
 import type { Run } from '../procedure/run.ts';
-import type { LocalComponent, StatusRow } from './component.ts';
+import { readiness as appReadiness } from '../status/services.ts';
+import type { LocalComponent } from './component.ts';
 import { localHost, localInventory } from './inventory.ts';
 import { loadState, updateState } from './state.ts';
 
@@ -121,19 +122,9 @@ export function appEnvironment(inventory: Inventory, instance: LocalAppInstance)
   return env;
 }
 
-/** 'ready', 'down' (no answer), or 'not ready' with the checks that failed (the writer read-only, say). */
-export async function readiness(port: number): Promise<string> {
-  try {
-    const response = await fetch(`http://${localHost}:${port}/ready`, { signal: AbortSignal.timeout(2000) });
-    if (response.status === 200) return 'ready';
-    const body = (await response.json().catch(() => ({}))) as { checks?: Record<string, boolean> };
-    const failing = Object.entries(body.checks ?? {})
-      .filter(([, ok]) => !ok)
-      .map(([name]) => (name === 'mysql' ? 'mysql master not writable' : name));
-    return `not ready${failing.length ? ` (${failing.join(', ')})` : ''}`;
-  } catch {
-    return 'down';
-  }
+/** An instance's (or nginx's) /ready on this machine: 'ready', 'down' or 'not ready (…)' (toolkit/status). */
+export function readiness(port: number): Promise<string> {
+  return appReadiness(`http://${localHost}:${port}`);
 }
 
 /** The app's schema, and demo users in an empty database: once, before any instance starts. */
@@ -180,10 +171,6 @@ export const appDataComponent: LocalComponent = {
   },
 
   async down(): Promise<void> {},
-
-  async status(): Promise<StatusRow[]> {
-    return [];
-  },
 };
 
 /** One app instance on its own port, kept running; an instance left on another port is moved. */
@@ -273,18 +260,6 @@ export function appInstanceComponent(instance: LocalAppInstance): LocalComponent
         verify: async () =>
           isOurs(known?.pid, marker) ? Promise.reject(new Error('still running')) : 'stopped',
       });
-    },
-
-    async status(): Promise<StatusRow[]> {
-      const known = current();
-      const ready = await readiness(port);
-      const ours = isOurs(known?.pid, marker);
-      const health = ready === 'ready' ? 'up' : ready === 'down' ? 'down' : 'degraded';
-      const detail =
-        ready === 'down'
-          ? 'not answering'
-          : `${ours ? `ours, pid ${known?.pid}` : 'not started by up'}, /ready: ${ready}`;
-      return [{ component: 'app', name, address: `${localHost}:${port}`, health, detail }];
     },
   };
 }

@@ -5,11 +5,13 @@ import { redact } from '../procedure/redact.ts';
 import { createReporter, outputModeFor } from '../procedure/reporter.ts';
 import { Run } from '../procedure/run.ts';
 import { packagesForLocalUp } from '../setup/local-up.ts';
-import type { StatusRow } from './component.ts';
+import { statusMain } from '../status/cli.ts';
+import type { StatusRow } from '../status/report.ts';
+import { renderStatusTable } from '../status/table.ts';
 import { localComponents } from './components.ts';
 import { ensureLocalSecrets } from './secrets-file.ts';
 import { hasState, loadState, saveState } from './state.ts';
-import { renderStatusTable } from './table.ts';
+import { localStatus, localStatusFor } from './status.ts';
 
 const flags = {
   json: { type: 'boolean', description: 'print one JSON object', default: false },
@@ -46,7 +48,8 @@ export async function localMain(words: string[]): Promise<number> {
     process.stderr.write(`local: unknown command '${parsed.positionals.join(' ')}' (up, down or status)\n`);
     return 2;
   }
-  if (command === 'status') return status(parsed.flags.json);
+  if (command === 'status')
+    return statusMain(parsed.flags.json ? ['--env', 'local', '--json'] : ['--env', 'local'], localStatusFor);
   const reporter = createReporter(outputModeFor(parsed.flags.json));
   const run = new Run({ runbook: command, env: 'local', dryRun: parsed.flags['dry-run'], reporter });
   let failure: string | undefined;
@@ -61,7 +64,10 @@ export async function localMain(words: string[]): Promise<number> {
   }
   reporter.finished(run.report(), failure);
   if (!failure && command === 'up' && !parsed.flags.json && !parsed.flags['dry-run']) {
-    process.stdout.write(`\n${renderStatusTable(await collectStatus(), outputModeFor(false) === 'tty')}\n`);
+    const rows = await localStatus().catch((error): StatusRow[] => [
+      { component: 'status', name: '-', address: '-', health: 'down', detail: redact(oneLine(error)) },
+    ]);
+    process.stdout.write(`\n${redact(renderStatusTable(rows, outputModeFor(false) === 'tty'))}\n`);
   }
   return failure ? 1 : 0;
 }
@@ -80,35 +86,4 @@ async function down(run: Run, wipe: boolean): Promise<void> {
     return;
   }
   for (const component of [...localComponents].reverse()) await component.down(run, { wipe });
-}
-
-async function collectStatus(): Promise<StatusRow[]> {
-  const rows: StatusRow[] = [];
-  for (const component of localComponents) {
-    try {
-      rows.push(...(await component.status()));
-    } catch (error) {
-      rows.push({
-        component: component.name,
-        name: component.name,
-        address: '-',
-        health: 'down',
-        detail: redact(oneLine(error)),
-      });
-    }
-  }
-  return rows;
-}
-
-async function status(json: boolean): Promise<number> {
-  if (!hasState()) {
-    if (json) process.stdout.write(`${JSON.stringify({ env: 'local', healthy: false, components: [] })}\n`);
-    else process.stdout.write('the local environment is not set up: run npm run up\n');
-    return 1;
-  }
-  const rows = await collectStatus();
-  const healthy = rows.every((r) => r.health === 'up' || r.health === 'skipped');
-  if (json) process.stdout.write(`${redact(JSON.stringify({ env: 'local', healthy, components: rows }))}\n`);
-  else process.stdout.write(`${redact(renderStatusTable(rows, outputModeFor(false) === 'tty'))}\n`);
-  return healthy ? 0 : 1;
 }

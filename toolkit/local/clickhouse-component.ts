@@ -9,7 +9,7 @@ import { findBinary } from '../host/binaries.ts';
 import { localSecretsFile, readLocalSecrets, resolveSecret } from '../inventory/secrets.ts';
 import { ToolkitError } from '../procedure/errors.ts';
 import type { Run } from '../procedure/run.ts';
-import type { LocalComponent, StatusRow } from './component.ts';
+import type { LocalComponent } from './component.ts';
 import { localHost } from './inventory.ts';
 import { serviceDir } from './service.ts';
 import { loadState, updateState } from './state.ts';
@@ -108,46 +108,5 @@ export const clickhouseComponent: LocalComponent = {
         rmSync(dir(), { recursive: true, force: true });
         return undefined;
       });
-  },
-
-  async status(): Promise<StatusRow[]> {
-    const known = loadState().services.clickhouse;
-    const address = `${localHost}:${httpPort()}`;
-    if (!findBinary(['clickhouse-server', 'clickhouse']))
-      return [
-        {
-          component: 'clickhouse',
-          name: 'clickhouse',
-          address: '-',
-          health: 'skipped',
-          detail: 'clickhouse-server is not installed (apt-get install clickhouse-server)',
-        },
-      ];
-    if (!known || !clickhouseIsOurs(known.pid, dir()))
-      return [
-        { component: 'clickhouse', name: 'clickhouse', address, health: 'down', detail: 'not running' },
-      ];
-    try {
-      const [count = '0'] = await client().row('SELECT count() FROM default.user');
-      return [
-        {
-          component: 'clickhouse',
-          name: 'clickhouse',
-          address,
-          health: 'up',
-          detail: `pid ${known.pid}, ${count} users loaded`,
-        },
-      ];
-    } catch (error) {
-      return [
-        {
-          component: 'clickhouse',
-          name: 'clickhouse',
-          address,
-          health: 'degraded',
-          detail: (error as Error).message,
-        },
-      ];
-    }
   },
 };

@@ -9,6 +9,7 @@ import { haproxyComponent } from './haproxy-component.ts';
 import { localInventory } from './inventory.ts';
 import { serviceDir } from './service.ts';
 import { loadState } from './state.ts';
+import { localStatus } from './status.ts';
 import { quietRun, runRunbook, startTestCluster, type TestCluster } from './testing.ts';
 
 let cluster: TestCluster;
@@ -80,7 +81,7 @@ describe('the local HAProxy component', () => {
     // A fresh HAProxy spreads its first checks over the 2 s check interval: servers start as "up".
     const rows = await waitFor(
       async () => {
-        const now = await haproxyComponent.status();
+        const now = await localStatus(['haproxy']);
         return now[1]?.detail === '→ db2, db3' ? now : undefined;
       },
       { timeoutMs: 10_000, what: 'the reader endpoint to serve db2 and db3 only' },
@@ -102,7 +103,7 @@ describe('the local HAProxy component', () => {
       timeoutMs: 10_000,
       what: 'the killed processes to exit',
     });
-    const down = await haproxyComponent.status();
+    const down = await localStatus(['haproxy']);
     expect(down.map((r) => r.health)).toEqual(['down', 'down', 'down']);
     const report = await up();
     expect(report.changed).toBe(2);
@@ -132,7 +133,7 @@ describe('the local HAProxy component', () => {
       (s) => s.backend === 'writer' && s.up,
     );
     expect(writers.map((s) => s.server)).toEqual([state.mysql.master]);
-    const rows = await haproxyComponent.status();
+    const rows = await localStatus(['haproxy']);
     expect(rows[0]).toMatchObject({ health: 'up', detail: `→ ${state.mysql.master}` });
   }, 180_000);
 
@@ -145,7 +146,7 @@ describe('the local HAProxy component', () => {
     expect(run.report().changed).toBe(2);
     expect(pids.some(isAlive)).toBe(false);
     expect(localInventory(loadState()).haproxy).toBeUndefined();
-    const rows = await haproxyComponent.status();
+    const rows = await localStatus(['haproxy']);
     expect(rows.map((r) => r.health)).toEqual(['down', 'down', 'down']);
     const again = quietRun('down');
     await haproxyComponent.down(again, { wipe: false });

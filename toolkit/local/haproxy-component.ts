@@ -2,20 +2,11 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { portOpen } from '../../lib/net.ts';
 import { convergeHaproxy, type HaproxySite } from '../haproxy/converge.ts';
-import {
-  agentPid,
-  agentStatus,
-  haproxyFiles,
-  haproxyPid,
-  haproxyStatus,
-  stopAgent,
-  stopHaproxy,
-} from '../haproxy/processes.ts';
-import type { ServerState } from '../haproxy/runtime-api.ts';
+import { agentPid, haproxyFiles, haproxyPid, stopAgent, stopHaproxy } from '../haproxy/processes.ts';
 import { findBinary } from '../host/binaries.ts';
 import { ToolkitError } from '../procedure/errors.ts';
 import type { Run } from '../procedure/run.ts';
-import type { LocalComponent, StatusRow } from './component.ts';
+import type { LocalComponent } from './component.ts';
 import { localHost, localInventory } from './inventory.ts';
 import { serviceDir } from './service.ts';
 import { envInt, type LocalHaproxy, loadState, updateState } from './state.ts';
@@ -101,65 +92,7 @@ export const haproxyComponent: LocalComponent = {
         return undefined;
       });
   },
-
-  async status(): Promise<StatusRow[]> {
-    const layout = loadState().haproxy ?? localHaproxyLayout();
-    const site = siteOf(layout);
-    const agent = `${localHost}:${layout.agentPort}`;
-    const agentRow = await agentStatus(site.agentListen).then(
-      (s): StatusRow => ({
-        component: 'haproxy',
-        name: 'agent',
-        address: agent,
-        health: 'up',
-        detail: `pid ${agentPid(site.files)}, answering for ${Object.keys(s.nodes).join(', ')}`,
-      }),
-      (error: Error): StatusRow => ({
-        component: 'haproxy',
-        name: 'agent',
-        address: agent,
-        health: 'down',
-        detail: `not answering (${error.message}): HAProxy keeps the servers' last state; npm run up restarts it`,
-      }),
-    );
-    const haproxy = await haproxyStatus(site.files);
-    const endpoint = (name: 'writer' | 'reader', port: number): StatusRow => ({
-      component: 'haproxy',
-      name,
-      address: `${localHost}:${port}`,
-      ...(haproxy.error
-        ? { health: 'down', detail: haproxy.error }
-        : describeEndpoint(name, haproxy.servers, agentRow.health === 'up')),
-    });
-    return [endpoint('writer', layout.writerPort), endpoint('reader', layout.readerPort), agentRow];
-  },
 };
-
-/** Which nodes an endpoint serves now; one with no server up is down. */
-export function describeEndpoint(
-  backend: 'writer' | 'reader',
-  servers: ServerState[],
-  agentAnswers: boolean,
-): Pick<StatusRow, 'health' | 'detail'> {
-  const mine = servers.filter((s) => s.backend === backend);
-  const primary = mine.filter((s) => s.up && !s.server.endsWith('-fallback')).map((s) => s.server);
-  const fallback = mine.filter((s) => s.up && s.server.endsWith('-fallback')).map((s) => s.server);
-  if (primary.length === 0 && fallback.length === 0) {
-    const why = mine
-      .filter((s) => !s.maint)
-      .map((s) => `${s.server} ${s.status} ${s.detail}`.trim())
-      .join('; ');
-    return { health: 'down', detail: `no server up${why ? `: ${why}` : ''}` };
-  }
-  const serving = primary.length
-    ? `→ ${primary.join(', ')}`
-    : `→ ${fallback.map((s) => s.replace(/-fallback$/, '')).join(', ')} (master fallback: no slave qualifies)`;
-  const degraded = !agentAnswers || (backend === 'reader' && primary.length === 0);
-  return {
-    health: degraded ? 'degraded' : 'up',
-    detail: agentAnswers ? serving : `${serving}, agent not answering`,
-  };
-}
 
 /** A port someone else listens on would make HAProxy (or the agent) exit at start: say which, up front. */
 async function refuseTakenPorts(layout: LocalHaproxy, checkAgent: boolean): Promise<void> {

@@ -7,7 +7,7 @@ import { semisyncProcedure } from '../mysql/semisync.ts';
 import { MysqlSession } from '../mysql/session.ts';
 import { ToolkitError } from '../procedure/errors.ts';
 import type { Run } from '../procedure/run.ts';
-import type { LocalComponent, StatusRow } from './component.ts';
+import type { LocalComponent } from './component.ts';
 import { localInventory, localMysqlNode } from './inventory.ts';
 import {
   ensureDataDir,
@@ -59,91 +59,7 @@ export const mysqlComponent: LocalComponent = {
         });
     }
   },
-
-  async status(): Promise<StatusRow[]> {
-    const state = loadState();
-    const inventory = localInventory(state);
-    const rows: StatusRow[] = [];
-    for (const node of state.mysql.nodes) {
-      const role =
-        node.name === state.mysql.master
-          ? 'master'
-          : state.mysql.fenced.includes(node.name)
-            ? 'fenced'
-            : 'slave';
-      const address = `127.0.0.1:${node.port}`;
-      if (!nodeIsRunning(node)) {
-        rows.push({
-          component: `mysql ${role}`,
-          name: node.name,
-          address,
-          health: 'down',
-          detail: 'not running',
-        });
-        continue;
-      }
-      try {
-        const session = await MysqlSession.open(localMysqlNode(state, node.name), inventory.mysql.admin, {
-          timeoutMs: 2000,
-        });
-        try {
-          rows.push({
-            component: `mysql ${role}`,
-            name: node.name,
-            address,
-            ...(await describeHealth(session, role, state.mysql.slaves.length)),
-          });
-        } finally {
-          await session.close();
-        }
-      } catch (error) {
-        rows.push({
-          component: `mysql ${role}`,
-          name: node.name,
-          address,
-          health: 'down',
-          detail: (error as Error).message,
-        });
-      }
-    }
-    return rows;
-  },
 };
-
-async function describeHealth(
-  session: MysqlSession,
-  role: string,
-  slaveCount: number,
-): Promise<Pick<StatusRow, 'health' | 'detail'>> {
-  const names = session.flavor.semisync;
-  if (role === 'master') {
-    const s = await session.status([names.sourceStatus, names.sourceClients]);
-    const semi = `semi-sync ${s[names.sourceStatus]}, ${s[names.sourceClients]}/${slaveCount} clients`;
-    const ok = s[names.sourceStatus] === 'ON' && Number(s[names.sourceClients]) === slaveCount;
-    return { health: ok ? 'up' : 'degraded', detail: `${session.flavor.label}, ${semi}` };
-  }
-  if (role === 'fenced') {
-    const readOnly = (await session.value('SELECT @@GLOBAL.read_only')) === '1';
-    return readOnly
-      ? {
-          health: 'up',
-          detail: `fenced former master, read_only; rejoin: npx zx scripts/replication.mjs --rejoin ${session.node.name}`,
-        }
-      : {
-          health: 'degraded',
-          detail: 'fenced former master is WRITABLE: run npx zx scripts/failover.mjs to fence it',
-        };
-  }
-  const row = await session.one(session.flavor.showReplicaStatus);
-  if (!row) return { health: 'degraded', detail: 'not replicating' };
-  const r = session.flavor.parseReplicaStatus(row);
-  const ok = r.ioState === 'Yes' && r.sqlRunning;
-  const semi = (await session.status([names.replicaStatus]))[names.replicaStatus];
-  return {
-    health: ok ? 'up' : 'degraded',
-    detail: `from ${r.sourceHost}:${r.sourcePort}, io ${r.ioState}, sql ${r.sqlRunning ? 'Yes' : 'No'}, lag ${r.secondsBehind ?? '?'} s, semi-sync ${semi}${r.ioError || r.sqlError ? `, ${r.ioError || r.sqlError}` : ''}`,
-  };
-}
 
 /** Every node initialised, running and with the admin user: servers, not yet a topology. */
 export async function startMysqlNodes(run: Run): Promise<void> {

@@ -14,7 +14,7 @@ import {
 import { ToolkitError } from '../procedure/errors.ts';
 import type { Run } from '../procedure/run.ts';
 import { appPort, localAppInstances, localProxyAddress, readiness } from './app-component.ts';
-import type { LocalComponent, StatusRow } from './component.ts';
+import type { LocalComponent } from './component.ts';
 import { localHost } from './inventory.ts';
 import { serviceDir } from './service.ts';
 import { loadState, updateState } from './state.ts';
@@ -96,24 +96,5 @@ export const nginxComponent: LocalComponent = {
         await stopNginx(files(), pid);
       },
     });
-  },
-
-  async status(): Promise<StatusRow[]> {
-    const pid = running();
-    const address = `${localHost}:${appPort()}`;
-    if (!pid) return [{ component: 'nginx', name: 'nginx', address, health: 'down', detail: 'not running' }];
-    const ready = await readiness(appPort());
-    const instances = localAppInstances()
-      .map((i) => i.name)
-      .join(', ');
-    return [
-      {
-        component: 'nginx',
-        name: 'nginx',
-        address,
-        health: ready === 'ready' ? 'up' : ready === 'down' ? 'down' : 'degraded',
-        detail: `pid ${pid}, over ${instances}; /ready through nginx: ${ready}`,
-      },
-    ];
   },
 };

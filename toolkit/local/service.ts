@@ -6,7 +6,7 @@ import { isOurs, spawnDetached, stopProcess } from '../host/process.ts';
 import { stateDir } from '../inventory/paths.ts';
 import { ToolkitError } from '../procedure/errors.ts';
 import type { Run } from '../procedure/run.ts';
-import type { LocalComponent, StatusRow } from './component.ts';
+import type { LocalComponent } from './component.ts';
 import { type LocalState, loadState, updateState } from './state.ts';
 
 type ServiceName = keyof LocalState['services'];
@@ -111,22 +111,6 @@ export function serviceComponent(def: ServiceDefinition): LocalComponent {
           isOurs(known?.pid, marker()) ? Promise.reject(new Error('still running')) : 'stopped',
       });
       if (wipe && known?.owned) rmSync(serviceDir(def.name), { recursive: true, force: true });
-    },
-
-    async status(): Promise<StatusRow[]> {
-      const known = current();
-      const address = `${def.host}:${def.port}`;
-      const answering = await def.probe(def.host, def.port);
-      const owner = known?.owned ? `ours, pid ${known.pid}` : 'reused';
-      return [
-        {
-          component: def.name,
-          name: def.name,
-          address,
-          health: answering ? 'up' : 'down',
-          detail: answering ? owner : 'not answering',
-        },
-      ];
     },
   };
 }

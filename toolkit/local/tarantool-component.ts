@@ -3,7 +3,6 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { dirname, join } from 'node:path';
 import { portOpen } from '../../lib/net.ts';
 import { waitFor } from '../../lib/poll.ts';
-import type { TarantoolClient } from '../../lib/tarantool/iproto.ts';
 import { findBinary } from '../host/binaries.ts';
 import { isOurs, stopProcess } from '../host/process.ts';
 import type { Inventory } from '../inventory/schema.ts';
@@ -28,7 +27,7 @@ import {
   stopTarantool,
   tarantoolIsOurs,
 } from '../tarantool/server.ts';
-import type { LocalComponent, StatusRow } from './component.ts';
+import type { LocalComponent } from './component.ts';
 import { localHost, localInventory } from './inventory.ts';
 import { serviceDir } from './service.ts';
 import { loadState, updateState } from './state.ts';
@@ -281,67 +280,5 @@ export const tarantoolComponent: LocalComponent = {
         rmSync(tarantoolDir(), { recursive: true, force: true });
         return undefined;
       });
-  },
-
-  async status(): Promise<StatusRow[]> {
-    const state = loadState();
-    const t = state.services.tarantool;
-    const address = `${localHost}:${port()}`;
-    if (!findBinary(['tarantool']))
-      return [
-        {
-          component: 'tarantool',
-          name: 'tarantool',
-          address: '-',
-          health: 'skipped',
-          detail: 'tarantool is not installed (apt-get install tarantool)',
-        },
-      ];
-    if (!t || !tarantoolIsOurs(t.pid, tarantoolDir()))
-      return [
-        { component: 'tarantool', name: 'tarantool', address, health: 'down', detail: 'not running' },
-        { component: 'tarantool', name: 'replicator', address: '-', health: 'down', detail: 'not running' },
-      ];
-    const rows: StatusRow[] = [];
-    const inventory = localInventory(state);
-    let admin: TarantoolClient | undefined;
-    try {
-      admin = await connectAdmin(inventory);
-      const [count] = await admin.call('user_count');
-      rows.push({
-        component: 'tarantool',
-        name: 'tarantool',
-        address,
-        health: 'up',
-        detail: `pid ${t.pid}, ${count} users`,
-      });
-      const running = isOurs(state.services.replicator?.pid, replicatorMarker);
-      const master = await MysqlSession.open(inventory.mysql.master, inventory.mysql.admin, {
-        timeoutMs: 2000,
-      });
-      try {
-        const lag = await measureLag(master, admin, 0);
-        rows.push({
-          component: 'tarantool',
-          name: 'replicator',
-          address: `${inventory.mysql.master.name} → tarantool`,
-          health: running ? (lag.caughtUp || lag.lagSeconds < 5 ? 'up' : 'degraded') : 'down',
-          detail: `${running ? `pid ${state.services.replicator?.pid}` : 'not running'}; ${describeLag(lag)}`,
-        });
-      } finally {
-        await master.close();
-      }
-    } catch (error) {
-      rows.push({
-        component: 'tarantool',
-        name: 'tarantool',
-        address,
-        health: 'degraded',
-        detail: (error as Error).message,
-      });
-    } finally {
-      admin?.close();
-    }
-    return rows;
   },
 };

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePorts } from '../../lib/net.ts';
 import { clickhouseComponent } from '../local/clickhouse-component.ts';
 import { loadState } from '../local/state.ts';
+import { localStatus } from '../local/status.ts';
 import { tarantoolComponent } from '../local/tarantool-component.ts';
 import { quietRun, startTestCluster, type TestCluster } from '../local/testing.ts';
 import { MysqlSession } from '../mysql/session.ts';
@@ -45,7 +46,7 @@ describe('local environment components', () => {
   }, 240_000);
 
   it('status reports the replica caught up with 1,000 users and ClickHouse up', async () => {
-    const rows = [...(await tarantoolComponent.status()), ...(await clickhouseComponent.status())];
+    const rows = await localStatus(['tarantool', 'clickhouse']);
     expect(rows.map((r) => [r.name, r.health])).toEqual([
       ['tarantool', 'up'],
       ['replicator', 'up'],
@@ -64,7 +65,7 @@ describe('local environment components', () => {
       ['tarantool', 'changed'],
       ['clickhouse', 'changed'],
     ]);
-    const rows = [...(await tarantoolComponent.status()), ...(await clickhouseComponent.status())];
+    const rows = await localStatus(['tarantool', 'clickhouse']);
     expect(rows.every((r) => r.health === 'down')).toBe(true);
   }, 120_000);
 });

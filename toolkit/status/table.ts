@@ -1,5 +1,5 @@
 import chalk from 'chalk';
-import type { Health, StatusRow } from './component.ts';
+import type { Health, StatusRow } from './report.ts';
 
 const paint: Record<Health, (s: string) => string> = {
   up: chalk.green,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ServerState } from '../haproxy/runtime-api.ts';
-import { describeEndpoint } from './haproxy-component.ts';
+import { describeEndpoint } from './haproxy.ts';
 
 function server(backend: string, name: string, up: boolean, maint = false, detail = ''): ServerState {
   return {
