@@ -46,8 +46,14 @@ export class MysqlSession {
     } catch (error) {
       throw connectError(node, user, passwordRef, error);
     }
-    const [rows] = await conn.query<RowDataPacket[]>('SELECT VERSION() AS v');
-    return new MysqlSession(node, conn, flavorFor(String(rows[0]?.v)));
+    try {
+      const [rows] = await conn.query<RowDataPacket[]>('SELECT VERSION() AS v');
+      return new MysqlSession(node, conn, flavorFor(String(rows[0]?.v)));
+    } catch (error) {
+      // The connection is ours until a session holds it: a failure here must not leave it open.
+      conn.destroy();
+      throw queryError(node, error);
+    }
   }
 
   async query(sql: string, values: SqlValue[] = []): Promise<Row[]> {
