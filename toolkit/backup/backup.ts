@@ -42,7 +42,12 @@ export function assertLocal(node: MysqlNode): void {
  * every table checksummed at that same GTID, then the SQL thread resumed. The manifest is written
  * last; retention removes what is past both limits.
  */
-export async function backupProcedure(run: Run, inventory: Inventory, env: string, options: BackupOptions): Promise<BackupManifest | undefined> {
+export async function backupProcedure(
+  run: Run,
+  inventory: Inventory,
+  env: string,
+  options: BackupOptions,
+): Promise<BackupManifest | undefined> {
   const slave = await chooseSource(run, inventory, options.from);
   const session = await MysqlSession.open(slave, inventory.mysql.admin);
   run.onClose(() => session.close());
@@ -54,11 +59,16 @@ export async function backupProcedure(run: Run, inventory: Inventory, env: strin
     const datadir = String(await session.value('SELECT @@GLOBAL.datadir'));
     const status = await session.one(session.flavor.showReplicaStatus);
     const replica = status ? session.flavor.parseReplicaStatus(status) : undefined;
-    if (!replica?.sqlRunning) throw new ToolkitError(`${slave.name} is not replicating: back up a healthy slave`);
+    if (!replica?.sqlRunning)
+      throw new ToolkitError(`${slave.name} is not replicating: back up a healthy slave`);
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const totalMiB = Math.max(1, Math.round(dataSize(datadir) / 1048576));
     const meter = run.meter(`backup ${slave.name}`, totalMiB, 'MiB');
-    const login = clientOptionFile(slave, inventory.mysql.admin.user, resolveSecret(inventory.mysql.admin.password));
+    const login = clientOptionFile(
+      slave,
+      inventory.mysql.admin.user,
+      resolveSecret(inventory.mysql.admin.password),
+    );
     await session.exec('STOP SLAVE SQL_THREAD');
     try {
       const gtid = String(await session.value(session.flavor.executedGtidSql));
@@ -75,7 +85,12 @@ export async function backupProcedure(run: Run, inventory: Inventory, env: strin
       manifest = {
         id,
         env,
-        source: { node: slave.name, host: slave.host, port: slave.port, master: `${replica.sourceHost}:${replica.sourcePort}` },
+        source: {
+          node: slave.name,
+          host: slave.host,
+          port: slave.port,
+          master: `${replica.sourceHost}:${replica.sourcePort}`,
+        },
         server: session.flavor.label,
         tool: session.flavor.physicalBackup.backup[0]!,
         startedAt: started.toISOString(),
@@ -112,7 +127,10 @@ async function chooseSource(run: Run, inventory: Inventory, from: string | undef
             : `--from ${from}: not a slave of the inventory (slaves: ${slaves.map((s) => s.name).join(', ') || 'none'})`,
         );
     } else chosen = slaves.at(-1);
-    if (!chosen) throw new ToolkitError('the inventory has no slave to back up from (the master is never stopped for a backup)');
+    if (!chosen)
+      throw new ToolkitError(
+        'the inventory has no slave to back up from (the master is never stopped for a backup)',
+      );
     assertLocal(chosen);
     return `${chosen.name} (${chosen.host}:${chosen.port}), a slave of ${master.name}`;
   });
@@ -123,12 +141,16 @@ async function applyRetention(run: Run, dir: string, retention: Retention): Prom
   await run.converge({
     name: 'retention',
     host: 'local',
-    read: async () => ({ expired: expiredBackups(listBackups(dir), retention, new Date()), broken: incompleteBackups(dir) }),
+    read: async () => ({
+      expired: expiredBackups(listBackups(dir), retention, new Date()),
+      broken: incompleteBackups(dir),
+    }),
     diff: (s) =>
       s.expired.length || s.broken.length
         ? `remove ${[...s.expired.map((b) => b.manifest.id), ...s.broken.map((d) => `${d} (incomplete)`)].join(', ')}`
         : null,
-    describe: () => `${listBackups(dir).length} backup(s) kept (keep ${retention.keep}, ${retention.days} days)`,
+    describe: () =>
+      `${listBackups(dir).length} backup(s) kept (keep ${retention.keep}, ${retention.days} days)`,
     apply: async (s) => {
       for (const b of s.expired) removeBackup(b.dir);
       for (const d of s.broken) removeBackup(d);

@@ -13,7 +13,8 @@ export interface EventGroup extends Gtid {
   statements: string[];
 }
 
-const header = /^#(\d{2})(\d{2})(\d{2}) {1,2}(\d{1,2}):(\d{2}):(\d{2}) server id (\d+)\s+end_log_pos \d+(?:\s+CRC32 0x[0-9a-f]+)?\s+(\w+)(.*)$/;
+const header =
+  /^#(\d{2})(\d{2})(\d{2}) {1,2}(\d{1,2}):(\d{2}):(\d{2}) server id (\d+)\s+end_log_pos \d+(?:\s+CRC32 0x[0-9a-f]+)?\s+(\w+)(.*)$/;
 
 /**
  * Reads mariadb-binlog's text output (run with TZ=UTC, so the header times are UTC) into event groups.
@@ -43,7 +44,9 @@ export class BinlogTextParser {
             domain: Number(g[1]),
             serverId: Number(g[2] ?? serverId),
             seq: Number(g[3]),
-            at: Date.UTC(2000 + Number(yy), Number(mo) - 1, Number(dd), Number(hh), Number(mi), Number(ss)) / 1000,
+            at:
+              Date.UTC(2000 + Number(yy), Number(mo) - 1, Number(dd), Number(hh), Number(mi), Number(ss)) /
+              1000,
             statements: [],
           };
           this.groups.push(this.current);
@@ -56,7 +59,7 @@ export class BinlogTextParser {
       this.current?.statements.push(line.slice(4));
       return;
     }
-    if (line.startsWith('BINLOG \'')) {
+    if (line.startsWith("BINLOG '")) {
       this.inBase64 = !line.endsWith("'/*!*/;");
       return;
     }
@@ -67,7 +70,10 @@ export class BinlogTextParser {
     }
     if (!this.inQuery) return;
     if (/^(SET |use |\/\*!)/.test(line) || /^(BEGIN|COMMIT)\s*$/.test(line)) return;
-    if (line === '/*!*/;') return this.endQuery();
+    if (line === '/*!*/;') {
+      this.endQuery();
+      return;
+    }
     this.query.push(line.replace(/\/\*!\*\/;$/, ''));
   }
 
@@ -107,11 +113,19 @@ export interface IndexedFile {
 }
 
 /** The event groups of one binlog file; a file that no longer grows is indexed once (cached by size and time). */
-export async function indexBinlogFile(binlogTool: string, path: string, cacheDir: string): Promise<EventGroup[]> {
+export async function indexBinlogFile(
+  binlogTool: string,
+  path: string,
+  cacheDir: string,
+): Promise<EventGroup[]> {
   const stat = statSync(path);
   const cacheFile = join(cacheDir, `${basename(path)}.json`);
   if (existsSync(cacheFile)) {
-    const cached = JSON.parse(readFileSync(cacheFile, 'utf8')) as { size: number; mtimeMs: number; groups: EventGroup[] };
+    const cached = JSON.parse(readFileSync(cacheFile, 'utf8')) as {
+      size: number;
+      mtimeMs: number;
+      groups: EventGroup[];
+    };
     if (cached.size === stat.size && cached.mtimeMs === stat.mtimeMs) return cached.groups;
   }
   const parser = new BinlogTextParser();
@@ -152,7 +166,12 @@ export async function indexArchive(binlogTool: string, archiveDir: string): Prom
     const dir = join(archiveDir, source.name);
     for (const file of binlogFiles(dir)) {
       const path = join(dir, file);
-      indexed.push({ source: source.name, file, path, groups: await indexBinlogFile(binlogTool, path, join(dir, '.index')) });
+      indexed.push({
+        source: source.name,
+        file,
+        path,
+        groups: await indexBinlogFile(binlogTool, path, join(dir, '.index')),
+      });
     }
   }
   return indexed;

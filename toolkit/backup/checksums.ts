@@ -1,5 +1,5 @@
-import type { MysqlSession } from '../mysql/session.ts';
 import { systemDatabases } from '../mysql/seed.ts';
+import type { MysqlSession } from '../mysql/session.ts';
 import type { TableChecksum } from './manifest.ts';
 
 /** CHECKSUM TABLE and a row count of every base table outside the server's own databases, by name. */

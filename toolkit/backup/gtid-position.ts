@@ -15,7 +15,10 @@ export function parseGtid(text: string): Gtid {
 
 export function parsePosition(text: string): Position {
   const position: Position = new Map();
-  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const g = parseGtid(part);
     position.set(g.domain, { serverId: g.serverId, seq: g.seq });
   }
@@ -45,6 +48,7 @@ export function samePosition(a: Position, b: Position): boolean {
 
 export function advance(position: Position, gtid: Gtid): Position {
   const next = new Map(position);
-  if ((next.get(gtid.domain)?.seq ?? -1) < gtid.seq) next.set(gtid.domain, { serverId: gtid.serverId, seq: gtid.seq });
+  if ((next.get(gtid.domain)?.seq ?? -1) < gtid.seq)
+    next.set(gtid.domain, { serverId: gtid.serverId, seq: gtid.seq });
   return next;
 }

@@ -33,7 +33,12 @@ export function restoredPaths(dir: string): NodePaths {
 }
 
 export function restoredNode(server: Pick<RestoredServer, 'name' | 'host' | 'port' | 'dir'>): MysqlNode {
-  return { name: server.name, host: server.host, port: server.port, optionsDir: restoredPaths(server.dir).optionsDir };
+  return {
+    name: server.name,
+    host: server.host,
+    port: server.port,
+    optionsDir: restoredPaths(server.dir).optionsDir,
+  };
 }
 
 /**
@@ -46,7 +51,9 @@ export async function startRestoredServer(dir: string, port: number, serverId: n
   const paths = restoredPaths(dir);
   for (const d of [paths.optionsDir, paths.tmp, paths.files]) mkdirSync(d, { recursive: true, mode: 0o700 });
   const config = renderNodeConfig({ name: 'restored', port, serverId }, paths, process.getuid?.() === 0);
-  writeFileSync(paths.config, config.replace('[mysqld]\n', '[mysqld]\nskip_slave_start = ON\n'), { mode: 0o600 });
+  writeFileSync(paths.config, config.replace('[mysqld]\n', '[mysqld]\nskip_slave_start = ON\n'), {
+    mode: 0o600,
+  });
   if (await mysqlGreeting('127.0.0.1', port))
     throw new ToolkitError(`port ${port} is taken by another server: choose another with --port`);
   const pid = spawnDetached(binaries.server, [`--defaults-file=${paths.config}`], {

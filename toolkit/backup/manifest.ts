@@ -48,7 +48,10 @@ export function listBackups(dir: string): StoredBackup[] {
     if (!entry.isDirectory()) continue;
     const file = join(dir, entry.name, manifestFile);
     if (!existsSync(file)) continue;
-    found.push({ dir: join(dir, entry.name), manifest: JSON.parse(readFileSync(file, 'utf8')) as BackupManifest });
+    found.push({
+      dir: join(dir, entry.name),
+      manifest: JSON.parse(readFileSync(file, 'utf8')) as BackupManifest,
+    });
   }
   return found.sort((a, b) => a.manifest.startedAt.localeCompare(b.manifest.startedAt));
 }

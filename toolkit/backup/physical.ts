@@ -75,7 +75,13 @@ export async function streamBackup(options: {
   });
   const exit = exitOf(child);
   // Level 1: on two shared cores the backup must not be held up by its own compression.
-  await pipeline(child.stdout, count, createGzip({ level: 1 }), digest, createWriteStream(options.archive, { mode: 0o600 }));
+  await pipeline(
+    child.stdout,
+    count,
+    createGzip({ level: 1 }),
+    digest,
+    createWriteStream(options.archive, { mode: 0o600 }),
+  );
   const code = await exit;
   const text = await log;
   if (code !== 0 || !/completed OK!/.test(text))
@@ -114,10 +120,15 @@ export async function extractBackup(options: {
   const exit = exitOf(unpack);
   await pipeline(createReadStream(options.archive), createGunzip(), unpack.stdin);
   const code = await exit;
-  if (code !== 0) throw new ToolkitError(`unpacking ${options.archive} failed: ${lastMeaningfulLine(await log)}`);
-  const prepared = await execa(backupTool(options.tools, 'backup'), ['--prepare', `--target-dir=${options.dir}`], {
-    reject: false,
-  });
+  if (code !== 0)
+    throw new ToolkitError(`unpacking ${options.archive} failed: ${lastMeaningfulLine(await log)}`);
+  const prepared = await execa(
+    backupTool(options.tools, 'backup'),
+    ['--prepare', `--target-dir=${options.dir}`],
+    {
+      reject: false,
+    },
+  );
   if (prepared.exitCode !== 0)
     throw new ToolkitError(`preparing ${options.dir} failed: ${lastMeaningfulLine(prepared.stderr)}`);
   return { gtid: positionGtid(readFileSync(join(options.dir, options.tools.positionFile), 'utf8')) };
@@ -148,6 +159,9 @@ function exitOf(child: ReturnType<typeof spawn>): Promise<number> {
 }
 
 function lastMeaningfulLine(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines.reverse().find((l) => /error|fail|denied|cannot/i.test(l)) ?? lines[0] ?? 'no output';
 }

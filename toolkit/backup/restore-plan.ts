@@ -1,6 +1,13 @@
 import { ToolkitError } from '../procedure/errors.ts';
 import { type EventGroup, type IndexedFile, statementMatches } from './binlog-index.ts';
-import { advance, atOrBefore, contains, formatPosition, type Position, parsePosition } from './gtid-position.ts';
+import {
+  advance,
+  atOrBefore,
+  contains,
+  formatPosition,
+  type Position,
+  parsePosition,
+} from './gtid-position.ts';
 import type { BackupManifest } from './manifest.ts';
 
 export type RestoreTarget =
@@ -27,11 +34,13 @@ export function uniqueGroups(files: IndexedFile[]): EventGroup[] {
   return groups;
 }
 
-const utc = (seconds: number) => `${new Date(seconds * 1000).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
+const utc = (seconds: number) =>
+  `${new Date(seconds * 1000).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 
 /** Where replay must stop for the target: a GTID position (every transaction up to it, none after). */
 export function stopPoint(groups: EventGroup[], target: RestoreTarget): StopPoint {
-  if (target.kind === 'gtid') return { stop: parsePosition(target.position), description: `at GTID ${target.position}` };
+  if (target.kind === 'gtid')
+    return { stop: parsePosition(target.position), description: `at GTID ${target.position}` };
   let position: Position = new Map();
   if (target.kind === 'time') {
     let last: EventGroup | undefined;
@@ -40,7 +49,8 @@ export function stopPoint(groups: EventGroup[], target: RestoreTarget): StopPoin
       position = advance(position, group);
       last = group;
     }
-    if (!last) throw new ToolkitError(`no archived transaction at or before ${target.text}: the archive starts later`);
+    if (!last)
+      throw new ToolkitError(`no archived transaction at or before ${target.text}: the archive starts later`);
     return { stop: position, description: `at ${target.text}: up to ${last.gtid} (${utc(last.at)})` };
   }
   let match = -1;
@@ -62,7 +72,10 @@ export function stopPoint(groups: EventGroup[], target: RestoreTarget): StopPoin
 }
 
 /** The newest backup the stop point can be reached from, or a one-line error. */
-export function chooseBackup<T extends { manifest: Pick<BackupManifest, 'gtid' | 'id'> }>(backups: T[], stop: Position): T {
+export function chooseBackup<T extends { manifest: Pick<BackupManifest, 'gtid' | 'id'> }>(
+  backups: T[],
+  stop: Position,
+): T {
   const usable = backups.filter((b) => atOrBefore(parsePosition(b.manifest.gtid), stop));
   const chosen = usable.at(-1);
   if (!chosen)
@@ -82,7 +95,9 @@ export function checkCoverage(groups: EventGroup[], from: Position, stop: Positi
   let needed = 0;
   for (const [domain, { seq: last }] of stop) {
     const start = from.get(domain)?.seq ?? 0;
-    const have = new Set(groups.filter((g) => g.domain === domain && g.seq > start && g.seq <= last).map((g) => g.seq));
+    const have = new Set(
+      groups.filter((g) => g.domain === domain && g.seq > start && g.seq <= last).map((g) => g.seq),
+    );
     for (let seq = start + 1; seq <= last; seq++)
       if (!have.has(seq)) {
         const archived = groups.filter((g) => g.domain === domain).map((g) => g.seq);
@@ -99,7 +114,11 @@ export function checkCoverage(groups: EventGroup[], from: Position, stop: Positi
 }
 
 /** The archive files that hold transactions after `from` up to `stop`, grouped by source, in order. */
-export function replayFiles(files: IndexedFile[], from: Position, stop: Position): Array<{ source: string; paths: string[] }> {
+export function replayFiles(
+  files: IndexedFile[],
+  from: Position,
+  stop: Position,
+): Array<{ source: string; paths: string[] }> {
   const plan: Array<{ source: string; paths: string[] }> = [];
   let covered = from;
   for (const file of files) {

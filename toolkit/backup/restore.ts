@@ -5,12 +5,19 @@ import { ToolkitError } from '../procedure/errors.ts';
 import type { Run } from '../procedure/run.ts';
 import { indexArchive } from './binlog-index.ts';
 import { formatPosition, parsePosition } from './gtid-position.ts';
+import type { RestoredServer } from './instance.ts';
 import { binlogArchiveDir, fullBackupsDir, restoresDir } from './layout.ts';
 import { listBackups } from './manifest.ts';
 import { backupTool } from './physical.ts';
-import { type RestoreTarget, checkCoverage, chooseBackup, replayFiles, stopPoint, uniqueGroups } from './restore-plan.ts';
+import {
+  checkCoverage,
+  chooseBackup,
+  type RestoreTarget,
+  replayFiles,
+  stopPoint,
+  uniqueGroups,
+} from './restore-plan.ts';
 import { appliedPosition, bringUpBackup, replayArchive } from './restored.ts';
-import type { RestoredServer } from './instance.ts';
 
 /** Puts a restored data dir in place of a fenced node's (the local environment provides it). */
 export interface NodeReplacer {
@@ -30,11 +37,17 @@ export interface RestoreOptions {
  * Restores the newest backup before the moment into a new server and replays the binlog archive up
  * to it; verifies the position reached; with --replace, puts it in place of a fenced node.
  */
-export async function restoreProcedure(run: Run, inventory: Inventory, options: RestoreOptions): Promise<RestoredServer | undefined> {
+export async function restoreProcedure(
+  run: Run,
+  inventory: Inventory,
+  options: RestoreOptions,
+): Promise<RestoredServer | undefined> {
   if (options.replace) checkReplaceable(inventory, options.replace, options.replacer);
   const offset = await serverOffset(inventory);
   const target = options.target(offset);
-  const master = await MysqlSession.open(inventory.mysql.master, inventory.mysql.admin).catch(() => undefined);
+  const master = await MysqlSession.open(inventory.mysql.master, inventory.mysql.admin).catch(
+    () => undefined,
+  );
   const tools = (master?.flavor ?? (await anyFlavor(inventory))).physicalBackup;
   await master?.close();
   const binlog = backupTool(tools, 'binlog');
@@ -46,11 +59,23 @@ export async function restoreProcedure(run: Run, inventory: Inventory, options: 
   const name = `restore-${new Date().toISOString().replace(/[:.]/g, '-')}`;
   const dir = join(restoresDir(options.stateDir), name);
   let brought: Awaited<ReturnType<typeof bringUpBackup>> | undefined;
-  await run.action('restored server', name, `unpack ${plan!.backup.manifest.id} into ${dir} and start it`, async () => {
-    brought = await bringUpBackup({ backup: plan!.backup, tools, dir, name, port: options.port, admin: inventory.mysql.admin });
-    run.onClose(() => brought?.session.close());
-    return `127.0.0.1:${brought.server.port}, pid ${brought.server.pid}, at GTID ${plan!.backup.manifest.gtid}`;
-  });
+  await run.action(
+    'restored server',
+    name,
+    `unpack ${plan!.backup.manifest.id} into ${dir} and start it`,
+    async () => {
+      brought = await bringUpBackup({
+        backup: plan!.backup,
+        tools,
+        dir,
+        name,
+        port: options.port,
+        admin: inventory.mysql.admin,
+      });
+      run.onClose(() => brought?.session.close());
+      return `127.0.0.1:${brought.server.port}, pid ${brought.server.pid}, at GTID ${plan!.backup.manifest.gtid}`;
+    },
+  );
   if (!brought) return undefined;
   const { session, server } = brought;
   await run.action('replay', name, `replay the archive to ${formatPosition(plan!.stop)}`, async () => {
@@ -68,8 +93,12 @@ export async function restoreProcedure(run: Run, inventory: Inventory, options: 
   });
   await run.verify('restore point reached', name, async () => {
     const reached = formatPosition(await appliedPosition(session));
-    if (reached !== formatPosition(plan!.stop)) throw new ToolkitError(`the server is at ${reached}, not ${formatPosition(plan!.stop)}`);
-    const tables = await session.value("SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?", [inventory.mysql.database]);
+    if (reached !== formatPosition(plan!.stop))
+      throw new ToolkitError(`the server is at ${reached}, not ${formatPosition(plan!.stop)}`);
+    const tables = await session.value(
+      'SELECT COUNT(*) FROM information_schema.TABLES WHERE TABLE_SCHEMA = ?',
+      [inventory.mysql.database],
+    );
     return `GTID ${reached}; ${tables} table(s) in ${inventory.mysql.database}`;
   });
   server.gtid = formatPosition(plan!.stop);
@@ -77,12 +106,23 @@ export async function restoreProcedure(run: Run, inventory: Inventory, options: 
     await session.close();
     await options.replacer!.replace(run, options.replace, server);
   } else {
-    run.note(`read from it: mariadb -h 127.0.0.1 -P ${server.port} -u ${inventory.mysql.admin.user} -p ${inventory.mysql.database}`);
+    run.note(
+      `read from it: mariadb -h 127.0.0.1 -P ${server.port} -u ${inventory.mysql.admin.user} -p ${inventory.mysql.database}`,
+    );
     run.note(
       `promote it: fence a node (failover.mjs), then npx zx scripts/restore.mjs … --replace <fenced node>; discard it: npx zx scripts/restore.mjs --discard ${server.name}`,
     );
   }
-  run.setResult({ name: server.name, host: server.host, port: server.port, gtid: server.gtid, backup: server.backup, pid: server.pid, dir: server.dir, ...(options.replace ? { replaced: options.replace } : {}) });
+  run.setResult({
+    name: server.name,
+    host: server.host,
+    port: server.port,
+    gtid: server.gtid,
+    backup: server.backup,
+    pid: server.pid,
+    dir: server.dir,
+    ...(options.replace ? { replaced: options.replace } : {}),
+  });
   return server;
 }
 
@@ -105,13 +145,18 @@ function checkReplaceable(inventory: Inventory, node: string, replacer: NodeRepl
     throw new ToolkitError(
       `--replace ${node}: only a fenced node is replaced (fenced: ${fenced.map((n) => n.name).join(', ') || 'none'}); a running master or slave never is`,
     );
-  if (!replacer) throw new ToolkitError(`--replace: this environment cannot swap a node's data dir from here (local only)`);
+  if (!replacer)
+    throw new ToolkitError(
+      `--replace: this environment cannot swap a node's data dir from here (local only)`,
+    );
 }
 
 /** The server's NOW() minus UTC, in seconds, from the first node that answers (0 when none does). */
 async function serverOffset(inventory: Inventory): Promise<number> {
   for (const node of [inventory.mysql.master, ...inventory.mysql.slaves]) {
-    const session = await MysqlSession.open(node, inventory.mysql.admin, { timeoutMs: 2000 }).catch(() => undefined);
+    const session = await MysqlSession.open(node, inventory.mysql.admin, { timeoutMs: 2000 }).catch(
+      () => undefined,
+    );
     if (!session) continue;
     try {
       return Number(await session.value('SELECT TIMESTAMPDIFF(SECOND, UTC_TIMESTAMP(), NOW())'));
@@ -124,7 +169,9 @@ async function serverOffset(inventory: Inventory): Promise<number> {
 
 async function anyFlavor(inventory: Inventory) {
   for (const node of inventory.mysql.slaves) {
-    const session = await MysqlSession.open(node, inventory.mysql.admin, { timeoutMs: 2000 }).catch(() => undefined);
+    const session = await MysqlSession.open(node, inventory.mysql.admin, { timeoutMs: 2000 }).catch(
+      () => undefined,
+    );
     if (session) {
       await session.close();
       return session.flavor;

@@ -9,9 +9,15 @@ import type { PhysicalBackupTools } from '../mysql/flavor.ts';
 import { MysqlSession } from '../mysql/session.ts';
 import { ToolkitError } from '../procedure/errors.ts';
 import { advance, formatPosition, type Position, parsePosition, samePosition } from './gtid-position.ts';
-import { type RestoredServer, restoredNode, restoredPaths, saveRestoredServer, startRestoredServer } from './instance.ts';
+import {
+  type RestoredServer,
+  restoredNode,
+  restoredPaths,
+  saveRestoredServer,
+  startRestoredServer,
+} from './instance.ts';
 import { archiveFile, type StoredBackup } from './manifest.ts';
-import { extractBackup, backupTool } from './physical.ts';
+import { backupTool, extractBackup } from './physical.ts';
 
 /**
  * A backup unpacked, prepared and started as a new server in `dir`, positioned at the backup's
@@ -74,7 +80,12 @@ export async function replayArchive(options: {
       const from = formatPosition(await appliedPosition(session));
       const reader = spawn(
         backupTool(options.tools, 'binlog'),
-        ['--no-defaults', `--start-position=${from}`, `--stop-position=${formatPosition(options.stop)}`, ...segment.paths],
+        [
+          '--no-defaults',
+          `--start-position=${from}`,
+          `--stop-position=${formatPosition(options.stop)}`,
+          ...segment.paths,
+        ],
         { stdio: ['ignore', 'pipe', 'pipe'] },
       );
       const loader = spawn(clientTool(), [`--defaults-extra-file=${login.path}`, '--binary-mode'], {
@@ -87,15 +98,21 @@ export async function replayArchive(options: {
         // Either side's exit code below says which failed and why.
       });
       const [readCode, loadCode] = await exits;
-      if (loadCode !== 0) throw new ToolkitError(`replaying ${segment.source} failed: ${firstLine(await loaderErr)}`);
-      if (readCode !== 0) throw new ToolkitError(`reading the archive of ${segment.source} failed: ${firstLine(await readerErr)}`);
+      if (loadCode !== 0)
+        throw new ToolkitError(`replaying ${segment.source} failed: ${firstLine(await loaderErr)}`);
+      if (readCode !== 0)
+        throw new ToolkitError(
+          `reading the archive of ${segment.source} failed: ${firstLine(await readerErr)}`,
+        );
     }
   } finally {
     login.remove();
   }
   const reached = await appliedPosition(session);
   if (!samePosition(reached, options.stop))
-    throw new ToolkitError(`replay ended at ${formatPosition(reached)}, not at ${formatPosition(options.stop)}`);
+    throw new ToolkitError(
+      `replay ended at ${formatPosition(reached)}, not at ${formatPosition(options.stop)}`,
+    );
   // So that it can later replicate from a master with MASTER_USE_GTID = slave_pos.
   await session.exec('SET GLOBAL gtid_slave_pos = ?', [formatPosition(reached)]);
   return reached;
@@ -106,7 +123,9 @@ export async function replayArchive(options: {
  * to its binlog. gtid_current_pos would not say it: it trusts the binlog only for this server's own id.
  */
 export async function appliedPosition(session: MysqlSession): Promise<Position> {
-  const row = await session.one('SELECT @@GLOBAL.gtid_slave_pos AS slave, @@GLOBAL.gtid_binlog_pos AS binlog');
+  const row = await session.one(
+    'SELECT @@GLOBAL.gtid_slave_pos AS slave, @@GLOBAL.gtid_binlog_pos AS binlog',
+  );
   let position = parsePosition(String(row?.slave ?? ''));
   for (const [domain, gtid] of parsePosition(String(row?.binlog ?? '')))
     position = advance(position, { domain, ...gtid });
@@ -132,5 +151,10 @@ function exitOf(child: ReturnType<typeof spawn>): Promise<number> {
 }
 
 function firstLine(text: string): string {
-  return text.split('\n').find((l) => l.trim() && !/^Warning/i.test(l))?.trim() ?? 'no message';
+  return (
+    text
+      .split('\n')
+      .find((l) => l.trim() && !/^Warning/i.test(l))
+      ?.trim() ?? 'no message'
+  );
 }

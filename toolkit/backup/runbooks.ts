@@ -1,6 +1,6 @@
 import type { Inventory } from '../inventory/schema.ts';
-import type { RunbookDefinition } from '../procedure/main.ts';
 import { ToolkitError, UsageError } from '../procedure/errors.ts';
+import type { RunbookDefinition } from '../procedure/main.ts';
 import { backupProcedure } from './backup.ts';
 import { discardRestoredServer, listRestoredServers, restoredServerRunning } from './instance.ts';
 import { backupRoot, fullBackupsDir, restoresDir } from './layout.ts';
@@ -14,8 +14,16 @@ const backupFlags = {
   dir: { type: 'string', description: 'where backups live (default: <state dir>/backups)' },
   keep: { type: 'number', description: 'retention: always keep this many newest backups', default: 7 },
   'keep-days': { type: 'number', description: 'retention: keep every backup younger than this', default: 14 },
-  verify: { type: 'boolean', description: 'restore the newest backup into a throwaway server and compare table checksums', default: false },
-  'verify-only': { type: 'boolean', description: 'with --verify: take no new backup, verify the newest', default: false },
+  verify: {
+    type: 'boolean',
+    description: 'restore the newest backup into a throwaway server and compare table checksums',
+    default: false,
+  },
+  'verify-only': {
+    type: 'boolean',
+    description: 'with --verify: take no new backup, verify the newest',
+    default: false,
+  },
 } as const;
 
 export const backupRunbook: RunbookDefinition<typeof backupFlags> = {
@@ -46,12 +54,21 @@ export const backupRunbook: RunbookDefinition<typeof backupFlags> = {
 };
 
 const restoreFlags = {
-  to: { type: 'string', description: "the moment: 'YYYY-MM-DD HH:MM:SS' in the server's time zone, or ISO 8601" },
+  to: {
+    type: 'string',
+    description: "the moment: 'YYYY-MM-DD HH:MM:SS' in the server's time zone, or ISO 8601",
+  },
   'to-gtid': { type: 'string', description: 'the last transaction to include (a GTID position)' },
-  'before-statement': { type: 'string', description: 'stop right before the last archived transaction with this statement' },
+  'before-statement': {
+    type: 'string',
+    description: 'stop right before the last archived transaction with this statement',
+  },
   port: { type: 'number', description: 'port of the restored server (default: a free one)' },
   dir: { type: 'string', description: 'where backups live (default: <state dir>/backups)' },
-  replace: { type: 'string', description: 'put the restored data in place of this FENCED node (operation lock, audit log)' },
+  replace: {
+    type: 'string',
+    description: 'put the restored data in place of this FENCED node (operation lock, audit log)',
+  },
   discard: { type: 'string', description: 'stop a server an earlier restore started and delete its files' },
 } as const;
 
@@ -70,14 +87,22 @@ export function restoreRunbook(
     validate: (f) => {
       if (f.discard !== undefined) return;
       targetFromFlags(f);
-      if (f.port !== undefined && (f.port < 1 || f.port > 65535)) throw new UsageError('--port must be a port number');
+      if (f.port !== undefined && (f.port < 1 || f.port > 65535))
+        throw new UsageError('--port must be a port number');
     },
     procedure: async (run, { inventory, source, flags: f }) => {
       if (f.discard !== undefined) {
         const server = listRestoredServers(restoresDir(source.stateDir)).find((s) => s.name === f.discard);
         if (!server) throw new ToolkitError(`--discard ${f.discard}: no restored server of that name`);
-        await run.action('discarded', server.name, `stop pid ${server.pid}, remove ${server.dir}`, async () =>
-          restoredServerRunning(server) ? await discardRestoredServer(server, true) : (await discardRestoredServer(server, true), 'files removed'),
+        await run.action(
+          'discarded',
+          server.name,
+          `stop pid ${server.pid}, remove ${server.dir}`,
+          async () => {
+            const running = restoredServerRunning(server);
+            await discardRestoredServer(server, true);
+            return running ? `stopped pid ${server.pid}, removed ${server.dir}` : `removed ${server.dir}`;
+          },
         );
         return;
       }

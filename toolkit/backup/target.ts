@@ -31,7 +31,9 @@ export function targetFromFlags(
   if (flags.to !== undefined) return { kind: 'time', at: parseTime(flags.to, offsetSeconds), text: flags.to };
   if (flags['to-gtid'] !== undefined) {
     if (!/^\d+-\d+-\d+(,\d+-\d+-\d+)*$/.test(flags['to-gtid'].trim()))
-      throw new UsageError(`--to-gtid '${flags['to-gtid']}': expected a MariaDB GTID position such as 0-1-42`);
+      throw new UsageError(
+        `--to-gtid '${flags['to-gtid']}': expected a MariaDB GTID position such as 0-1-42`,
+      );
     return { kind: 'gtid', position: flags['to-gtid'].trim() };
   }
   const text = flags['before-statement']!.trim();

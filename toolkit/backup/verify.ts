@@ -15,7 +15,12 @@ import { bringUpBackup } from './restored.ts';
  * what the source had at the backup's GTID (taken while its SQL thread was paused at that GTID).
  * The server and its files are removed afterwards, whatever the outcome.
  */
-export async function verifyBackup(run: Run, inventory: Inventory, stateDir: string, backup: StoredBackup): Promise<void> {
+export async function verifyBackup(
+  run: Run,
+  inventory: Inventory,
+  stateDir: string,
+  backup: StoredBackup,
+): Promise<void> {
   const { manifest } = backup;
   await run.verify('backup restores', manifest.source.node, async () => {
     const flavor = await sourceFlavor(inventory);
@@ -32,7 +37,8 @@ export async function verifyBackup(run: Run, inventory: Inventory, stateDir: str
       if (!samePosition(parsePosition(brought.copyGtid), parsePosition(manifest.gtid)))
         throw new ToolkitError(`the copy says GTID ${brought.copyGtid}, the manifest ${manifest.gtid}`);
       const differences = compareChecksums(manifest.tables, await tableChecksums(brought.session));
-      if (differences.length) throw new ToolkitError(`restored tables differ: ${differences.slice(0, 3).join('; ')}`);
+      if (differences.length)
+        throw new ToolkitError(`restored tables differ: ${differences.slice(0, 3).join('; ')}`);
       const rows = manifest.tables.reduce((sum, t) => sum + t.rows, 0);
       return `${manifest.id} restored in ${((Date.now() - started) / 1000).toFixed(1)} s: ${manifest.tables.length} tables, ${rows} rows, checksums identical at GTID ${manifest.gtid}`;
     } finally {

@@ -1,6 +1,6 @@
 import { renameSync } from 'node:fs';
-import type { NodeReplacer } from '../backup/restore.ts';
 import { discardRestoredServer, restoredPaths } from '../backup/instance.ts';
+import type { NodeReplacer } from '../backup/restore.ts';
 import type { Inventory } from '../inventory/schema.ts';
 import type { Run } from '../procedure/run.ts';
 import { findServerBinaries, nodePaths, startNode, stopNode, waitUntilServing } from './mysql-node.ts';
