@@ -5,7 +5,7 @@ import { ToolkitError } from '../procedure/errors.ts';
 import type { Run } from '../procedure/run.ts';
 import { indexArchive } from './binlog-index.ts';
 import { formatPosition, parsePosition } from './gtid-position.ts';
-import type { RestoredServer } from './instance.ts';
+import { discardRestoredServer, type RestoredServer, restoredPaths } from './instance.ts';
 import { binlogArchiveDir, fullBackupsDir, restoresDir } from './layout.ts';
 import { listBackups } from './manifest.ts';
 import { backupTool } from './physical.ts';
@@ -19,9 +19,10 @@ import {
 } from './restore-plan.ts';
 import { appliedPosition, bringUpBackup, replayArchive } from './restored.ts';
 
-/** Puts a restored data dir in place of a fenced node's (the local environment provides it). */
+/** Puts a prepared data dir in place of a node's, restarting it (the local environment provides it). */
 export interface NodeReplacer {
-  replace(run: Run, node: string, server: RestoredServer): Promise<void>;
+  /** Returns where the node's old data dir was kept. */
+  replaceDataDir(node: string, preparedDataDir: string): Promise<string>;
 }
 
 export interface RestoreOptions {
@@ -104,7 +105,12 @@ export async function restoreProcedure(
   server.gtid = formatPosition(plan!.stop);
   if (options.replace) {
     await session.close();
-    await options.replacer!.replace(run, options.replace, server);
+    const node = options.replace;
+    await run.action('data dir replaced', node, `swap ${node}'s data dir for ${server.name}'s`, async () => {
+      await discardRestoredServer(server, false);
+      const aside = await options.replacer!.replaceDataDir(node, restoredPaths(server.dir).data);
+      return `${node} runs on the restored data (GTID ${server.gtid}), still fenced (read_only); its old data dir is kept in ${aside}`;
+    });
   } else {
     run.note(
       `read from it: mariadb -h 127.0.0.1 -P ${server.port} -u ${inventory.mysql.admin.user} -p ${inventory.mysql.database}`,
