@@ -1,7 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from '../../lib/poll.ts';
-import { archiverState } from '../backup/archive.ts';
 import { backupRoot, binlogArchiveDir } from '../backup/layout.ts';
 import { findBinary } from '../host/binaries.ts';
 import { isOurs, spawnDetached, stopProcess } from '../host/process.ts';
@@ -11,7 +10,7 @@ import { ensureAccount } from '../mysql/account.ts';
 import { MysqlSession } from '../mysql/session.ts';
 import { ToolkitError } from '../procedure/errors.ts';
 import type { Run } from '../procedure/run.ts';
-import type { LocalComponent, StatusRow } from './component.ts';
+import type { LocalComponent } from './component.ts';
 import { localHost, localInventory, localMysqlNode } from './inventory.ts';
 import { serviceDir } from './service.ts';
 import { loadState, updateState } from './state.ts';
@@ -103,28 +102,6 @@ export const binlogArchiveComponent: LocalComponent = {
         await stopProcess(known!.pid!, entry, 30_000);
       },
     });
-  },
-
-  async status(): Promise<StatusRow[]> {
-    const known = loadState().services['binlog-archive'];
-    if (!isOurs(known?.pid, entry))
-      return [
-        { component: 'backup', name: 'binlog-archive', address: '-', health: 'down', detail: 'not running' },
-      ];
-    const inventory = localInventory(loadState());
-    const state = await archiverState(archiveDir(), inventory).catch((error: Error) => ({
-      health: 'degraded' as const,
-      detail: error.message,
-    }));
-    return [
-      {
-        component: 'backup',
-        name: 'binlog-archive',
-        address: archiveDir(),
-        ...state,
-        detail: `pid ${known?.pid}; ${state.detail}`,
-      },
-    ];
   },
 };
 
