@@ -1,4 +1,5 @@
 import { appComponents } from './app-component.ts';
+import { binlogArchiveComponent } from './binlog-archive-component.ts';
 import { clickhouseComponent } from './clickhouse-component.ts';
 import type { LocalComponent } from './component.ts';
 import { haproxyComponent } from './haproxy-component.ts';
@@ -9,11 +10,12 @@ import { tarantoolComponent } from './tarantool-component.ts';
 
 /**
  * In start order; `down` goes through them backwards. The replicator needs the app's user table, so
- * Tarantool follows the app; HAProxy follows MySQL (it needs the monitor account) and precedes every
+ * Tarantool follows the app; the binlog archive starts right after MySQL, so it misses nothing after `up`; HAProxy follows MySQL (it needs the monitor account) and precedes every
  * client of the endpoints; nginx follows the instances it balances over.
  */
 export const localComponents: LocalComponent[] = [
   mysqlComponent,
+  binlogArchiveComponent,
   haproxyComponent,
   redisComponent,
   rabbitmqComponent,

@@ -26,7 +26,15 @@ export interface LocalState {
   mysql: { master: string; slaves: string[]; fenced: string[]; nodes: LocalMysqlNode[] };
   services: Partial<
     Record<
-      'redis' | 'rabbitmq' | 'app' | 'app-2' | 'nginx' | 'tarantool' | 'replicator' | 'clickhouse',
+      | 'redis'
+      | 'rabbitmq'
+      | 'app'
+      | 'app-2'
+      | 'nginx'
+      | 'tarantool'
+      | 'replicator'
+      | 'clickhouse'
+      | 'binlog-archive',
       LocalService
     >
   >;

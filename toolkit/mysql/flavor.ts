@@ -115,6 +115,21 @@ export interface Flavor {
    * load and run at the end instead, for the same crash-safety.
    */
   heldBackStatement?: RegExp;
+  /** The physical backup tools of this server (toolkit/backup): binaries tried in order. */
+  physicalBackup: PhysicalBackupTools;
+}
+
+/**
+ * MariaDB: mariabackup streams xbstream, mbstream unpacks it, mariadb-binlog replays the archive.
+ * MySQL: Percona XtraBackup and mysqlbinlog, the same shapes; they cannot run on this machine (no
+ * MySQL server here), so that branch is exercised only by its unit test.
+ */
+export interface PhysicalBackupTools {
+  backup: string[];
+  extract: string[];
+  binlog: string[];
+  /** Where the tool writes the binlog file, position and GTID its copy is consistent with. */
+  positionFile: string;
 }
 
 export function flavorFor(versionText: string): Flavor {
@@ -195,6 +210,12 @@ function mariadb(version: ServerVersion): Flavor {
     seedPrepare: ['RESET MASTER', "SET GLOBAL gtid_slave_pos = ''"],
     seedPosition: (text) => /^-- SET GLOBAL gtid_slave_pos\s*=\s*'([^']*)'/m.exec(text)?.[1],
     seedPositionSql: 'SET GLOBAL gtid_slave_pos = ?',
+    physicalBackup: {
+      backup: ['mariadb-backup', 'mariabackup'],
+      extract: ['mbstream'],
+      binlog: ['mariadb-binlog', 'mysqlbinlog'],
+      positionFile: 'xtrabackup_binlog_info',
+    },
   };
 }
 
@@ -287,5 +308,12 @@ function mysql(version: ServerVersion): Flavor {
     },
     seedPositionSql: 'SET @@GLOBAL.gtid_purged = ?',
     heldBackStatement: /^SET @@GLOBAL\.GTID_PURGED/i,
+    // Percona XtraBackup (or MySQL Shell's util.dumpInstance for a logical copy): not installable here.
+    physicalBackup: {
+      backup: ['xtrabackup'],
+      extract: ['xbstream'],
+      binlog: ['mysqlbinlog'],
+      positionFile: 'xtrabackup_binlog_info',
+    },
   };
 }

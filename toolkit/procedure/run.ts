@@ -36,6 +36,7 @@ export class Run {
   private readonly reporter: Reporter;
   private readonly steps: StepRecord[] = [];
   private readonly cleanups: Array<() => Promise<void> | void> = [];
+  private outcome: Record<string, unknown> | undefined;
 
   constructor(options: RunOptions) {
     this.runbook = options.runbook;
@@ -135,11 +136,17 @@ export class Run {
     }
   }
 
+  /** Sets what the runbook made (an address, a port), printed as `result` in the --json report. */
+  setResult(result: Record<string, unknown>): void {
+    this.outcome = result;
+  }
+
   report(): RunbookReport {
     return {
       runbook: this.runbook,
       env: this.env,
       changed: this.steps.filter((s) => s.status === 'changed').length,
+      ...(this.outcome ? { result: this.outcome } : {}),
       steps: this.steps.map((s) => ({
         ...s,
         detail: redact(s.detail),

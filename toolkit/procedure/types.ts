@@ -17,4 +17,6 @@ export interface RunbookReport {
   env: string;
   changed: number;
   steps: StepRecord[];
+  /** What the runbook made, for machines (restore.mjs: the restored server's address and port). */
+  result?: Record<string, unknown>;
 }
