@@ -129,7 +129,7 @@ export async function appInstanceDrill(run: Run, options: DrillOptions): Promise
     },
     {
       measure: 'WebSocket feed',
-      result: `${feed.deliveredAcknowledged} of ${result.ops.filter((o) => o.kind === 'post' && o.id).length} acknowledged posts delivered live, ${feed.drops} drops (a socket on the killed instance drops and reconnects)`,
+      result: `${feed.deliveredAcknowledged} of ${result.ops.filter((o) => o.kind === 'post' && o.id).length} acknowledged posts delivered live, ${feed.drops} drops (a socket on the killed instance drops, and the client reconnects)`,
       target: '',
     },
   ];

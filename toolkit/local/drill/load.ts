@@ -165,7 +165,7 @@ export class MixedLoad {
         const body = JSON.parse(answer.body) as string | { user_id: string };
         op.id = typeof body === 'string' ? body : body.user_id;
         op.text = text;
-      } else if (!answer.error) op.error = answer.body.slice(0, 200);
+      } else if (!answer.error) op.error = answer.body.slice(0, 200).trim();
       this.ops.push(op);
       // A refused write is tried again soon, as a client honouring a short retry-after would.
       await sleep(answer.status === 200 ? this.options.pauseMs : 100);
@@ -190,7 +190,9 @@ export class MixedLoad {
         startedAt,
         endedAt: Date.now(),
         status: answer.status,
-        ...(answer.status !== 200 ? { error: `${path}: ${answer.error ?? answer.body.slice(0, 200)}` } : {}),
+        ...(answer.status !== 200
+          ? { error: `${path}: ${(answer.error ?? answer.body.slice(0, 200)).trim()}` }
+          : {}),
       });
       await sleep(this.options.pauseMs);
     }
