@@ -29,6 +29,7 @@ describe('the failover drill on a throwaway environment', () => {
       pidsBefore: Record<string, number>;
       pidsAfter: Record<string, number>;
       timings: Record<string, number | null>;
+      figures: { reads: { failed: number; total: number } };
       requests: Array<{ kind: string }>;
     };
     console.log(readFileSync(join(dir, 'summary.md'), 'utf8').split('\n').slice(4, 18).join('\n'));
@@ -43,6 +44,9 @@ describe('the failover drill on a throwaway environment', () => {
     }
     expect(report.pidsAfter).toEqual(report.pidsBefore);
     expect(report.timings.firstAcceptedWriteMs).not.toBeNull();
+    // The slaves keep serving reads while their master is replaced (the agent's bounded-staleness rule).
+    expect(report.figures.reads.total).toBeGreaterThan(50);
+    expect(report.figures.reads.failed).toBe(0);
     expect(readFileSync(join(dir, 'timeline.svg'), 'utf8')).toMatch(
       /^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/,
     );
