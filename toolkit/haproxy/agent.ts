@@ -188,6 +188,13 @@ class NodePoller {
   }
 
   private record(next: NodeHealth): void {
+    const previous = this.health.get(this.node.name)?.replica?.lastReplicating;
+    const r = next.replica;
+    if (r)
+      r.lastReplicating =
+        r.ioRunning && r.sqlRunning && r.lagSeconds !== null
+          ? { at: next.polledAt, lagSeconds: r.lagSeconds }
+          : previous;
     this.health.set(this.node.name, next);
     const options = {
       now: Date.now(),

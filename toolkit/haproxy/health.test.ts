@@ -40,6 +40,32 @@ describe('judge', () => {
     expect(judge('reader', slave({ sqlRunning: false }), options).reason).toBe('sql thread stopped');
     expect(judge('reader', slave({ ioRunning: false }), options).reason).toBe('io thread stopped');
     expect(judge('reader', master, options).reason).toBe('not replicating');
+  });
+
+  it('keeps a slave whose IO thread stopped (its master died) while its last lag plus the time since is within the limit', () => {
+    const stopped = (lastAt: number, lagSeconds: number) =>
+      slave({ ioRunning: false, lagSeconds: null, lastReplicating: { at: lastAt, lagSeconds } });
+    expect(judge('reader', stopped(now - 2000, 1), options)).toEqual({
+      up: true,
+      reason: 'io thread stopped, at most 3.0 s behind',
+    });
+    expect(judge('reader', stopped(now - 5000, 0), options).up).toBe(true);
+    expect(judge('reader', stopped(now - 5001, 0), options)).toEqual({
+      up: false,
+      reason: 'io thread stopped',
+    });
+    expect(judge('reader', stopped(now - 1000, 5), options).up).toBe(false);
+    expect(
+      judge(
+        'reader',
+        slave({ lagSeconds: null, lastReplicating: { at: now - 1000, lagSeconds: 0 } }),
+        options,
+      ).reason,
+    ).toBe('lag unknown, at most 1.0 s behind');
+    // A stopped SQL thread applies nothing: down at once, whatever it held.
+    expect(
+      judge('reader', slave({ sqlRunning: false, lastReplicating: { at: now, lagSeconds: 0 } }), options).up,
+    ).toBe(false);
     expect(judge('reader', slave({}, { polledAt: now - 1600 }), options).up).toBe(false);
   });
 });

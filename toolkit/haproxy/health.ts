@@ -12,6 +12,8 @@ export interface ReplicaHealth {
   sqlRunning: boolean;
   /** Seconds_Behind_Master; null while the server cannot tell (a thread stopped, just started). */
   lagSeconds: number | null;
+  /** The last poll that saw it replicating (both threads, known lag): when, and its lag then. */
+  lastReplicating?: { at: number; lagSeconds: number };
 }
 
 export interface NodeHealth {
@@ -40,7 +42,8 @@ export interface JudgeOptions {
 
 /**
  * writer and fallback: writable (read_only=0), from a fresh poll. reader: replicating with both
- * threads running and a known lag within maxLagSeconds. Which node is the master in the inventory
+ * threads running and a known lag within maxLagSeconds, or, with its IO thread stopped (or its lag
+ * unknown), for as long as its last known lag plus the time since stays within maxLagSeconds. Which node is the master in the inventory
  * is not the agent's to judge: HAProxy's admin state holds that (rendered config, switchWriter).
  */
 export function judge(role: Role, health: NodeHealth | undefined, options: JudgeOptions): Judgement {
@@ -53,9 +56,18 @@ export function judge(role: Role, health: NodeHealth | undefined, options: Judge
     return health.readOnly ? { up: false, reason: 'read_only' } : { up: true, reason: 'writable' };
   const replica = health.replica;
   if (!replica) return { up: false, reason: 'not replicating' };
-  if (!replica.ioRunning) return { up: false, reason: 'io thread stopped' };
   if (!replica.sqlRunning) return { up: false, reason: 'sql thread stopped' };
-  if (replica.lagSeconds === null) return { up: false, reason: 'lag unknown' };
+  if (!replica.ioRunning || replica.lagSeconds === null) {
+    // Its master died, or a failover stopped its IO thread: what it holds is frozen, and no staler than
+    // its lag when last seen replicating plus the time since. Within the limit it keeps serving reads,
+    // so a failover does not take every reader away with the master.
+    const last = replica.lastReplicating;
+    const bound = last ? last.lagSeconds + (options.now - last.at) / 1000 : Number.POSITIVE_INFINITY;
+    const why = replica.ioRunning ? 'lag unknown' : 'io thread stopped';
+    if (bound <= options.maxLagSeconds)
+      return { up: true, reason: `${why}, at most ${bound.toFixed(1)} s behind` };
+    return { up: false, reason: why };
+  }
   if (replica.lagSeconds > options.maxLagSeconds)
     return { up: false, reason: `lag ${replica.lagSeconds} s > ${options.maxLagSeconds} s` };
   return { up: true, reason: `lag ${replica.lagSeconds} s` };

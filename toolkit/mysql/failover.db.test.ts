@@ -144,6 +144,12 @@ describe('failover.mjs under write load', () => {
     // Every write acknowledged since db2 stopped receiving is one transaction db2 lacks.
     expect(Number(lacks![1])).toBeGreaterThanOrEqual(acked.length - ackedAtStop);
     expect(loadState().mysql.master).toBe('db1');
+    // Refused, it leaves the topology as found: every slave's IO thread running again (regression: they stayed stopped).
+    for (const name of ['db2', 'db3']) {
+      const slave = await open(before, name);
+      const io = slave.flavor.parseReplicaStatus((await slave.one(slave.flavor.showReplicaStatus))!).ioState;
+      expect(io, `${name}'s IO thread after the refusal`).not.toBe('No');
+    }
 
     const result = await runRunbook('failover', ['--json'], cluster.env);
     expect(result.code, result.stderr).toBe(0);
@@ -298,5 +304,25 @@ describe('failover.mjs under write load', () => {
     expect(await countLost(promoted, acked)).toBe(0);
     // ... and the runbook, which can only compare the slaves it reaches, reports none missing.
     expect(missingAcknowledged(result)).toMatch(/^missing_acknowledged=0 /);
+  }, 180_000);
+
+  it('fails over to the last slave standing, which is left with no slave and writes without waiting on semi-sync', async () => {
+    const inventory = localInventory(loadState());
+    expect(inventory.mysql.slaves).toHaveLength(1);
+    await killMaster(inventory.mysql.master.name, []);
+    const result = await runRunbook('failover', ['--json'], cluster.env);
+    // Regression: this failed at "semi-sync verified" waiting for an acknowledgement nobody could send.
+    expect(result.code, result.stderr).toBe(0);
+    const last = inventory.mysql.slaves[0]!.name;
+    expect(loadState().mysql.master).toBe(last);
+    expect(loadState().mysql.slaves).toEqual([]);
+    expect(result.report?.steps.find((s) => s.name === 'semi-sync')?.detail).toMatch(
+      /^not enabled: no slave left/,
+    );
+    const master = await open(localInventory(loadState()), last);
+    const started = Date.now();
+    await master.exec('INSERT INTO app.ledger (writer, n) VALUES (99, 0)');
+    // Well under the 10 s semi-sync timeout that a source side waiting for a slave would cost.
+    expect(Date.now() - started).toBeLessThan(2000);
   }, 180_000);
 });

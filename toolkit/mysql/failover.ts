@@ -81,20 +81,23 @@ export async function failoverProcedure(
     }
   }
 
-  const candidates = await applyRelayLogs(
-    run,
-    reachable,
-    oldMaster === 'down' ? undefined : oldMaster,
-    options,
-  );
-  const chosen = chooseCandidate(candidates, options.candidate);
-  const loss = lossOnPromotion(
-    chosen.executed,
-    await holdersBesides(chosen, candidates, oldMaster === 'down' ? undefined : oldMaster),
-  );
+  let chosen: Candidate;
   try {
+    const candidates = await applyRelayLogs(
+      run,
+      reachable,
+      oldMaster === 'down' ? undefined : oldMaster,
+      options,
+    );
+    chosen = chooseCandidate(candidates, options.candidate);
+    const loss = lossOnPromotion(
+      chosen.executed,
+      await holdersBesides(chosen, candidates, oldMaster === 'down' ? undefined : oldMaster),
+    );
     await checkLoss(run, chosen, loss, master.name, options.force ?? false);
   } catch (error) {
+    // Refused or failed before any promotion (a --candidate that lacks transactions, a broken SQL thread):
+    // the slaves must not be left with their IO threads stopped.
     await restoreUnpromoted(run, inventory, reachable, oldMaster === 'down' ? undefined : oldMaster);
     throw error;
   }
@@ -131,6 +134,17 @@ export async function failoverProcedure(
     mysql: { ...inventory.mysql, master: chosen.session.node },
   };
   for (const follower of followers) await ensureReadOnly(run, follower, true);
+  if (followers.length === 0) {
+    // Semi-sync with nobody to acknowledge would hold every commit for the whole timeout, then fall back
+    // anyway: the last node stands alone, asynchronous, until a slave joins (replication --rejoin, then up or semisync).
+    await run.check(
+      'semi-sync',
+      chosen.session.node.name,
+      async () =>
+        'not enabled: no slave left to acknowledge; writes are asynchronous until a slave joins (replication.mjs --rejoin, then semisync.mjs)',
+    );
+    return;
+  }
   await convergeSemisync(run, promotedInventory, chosen.session, followers);
   await verifyWithMarker(run, chosen.session, followers);
 }

@@ -11,7 +11,7 @@ import { ensureMonitorUser } from './monitor-user.ts';
 import { readOptionFile, renderOptionFile, writeOptionFile } from './option-file.ts';
 import { classifySlave, describeReplica, readSlaveState, type SlaveAction } from './replica-state.ts';
 import { seedFromSnapshot } from './seed.ts';
-import { convergeSemisync } from './semisync.ts';
+import { convergeSemisync, stopSourceSide } from './semisync.ts';
 import type { MysqlSession } from './session.ts';
 
 export const defaultMaxLagSeconds = 5;
@@ -35,6 +35,7 @@ export async function replicationProcedure(
   const masterSession = sessions.get(master.name)!;
   for (const slave of slaves) {
     await ensureReadOnly(run, sessions.get(slave.name)!, true);
+    await stopSourceSide(run, sessions.get(slave.name)!);
     await ensureReplicating(run, inventory, masterSession, sessions.get(slave.name)!);
   }
   const slaveSessions = slaves.map((s) => sessions.get(s.name)!);

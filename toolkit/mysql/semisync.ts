@@ -37,6 +37,17 @@ export async function convergeSemisync(
   await verifySemisync(run, master, slaves);
 }
 
+/**
+ * A former master that comes back as a slave still has semi-sync's source side on: with
+ * log_slave_updates every event it applies waits for an acknowledgement nobody sends (the whole
+ * timeout, seen as a 10 s stall of a rejoin). Turned off, as a slave's settings, before it replicates.
+ */
+export async function stopSourceSide(run: Run, session: MysqlSession): Promise<void> {
+  const name = session.flavor.semisync.sourceEnabled;
+  if ((await session.variables([name]))[name]?.toUpperCase() !== 'ON') return;
+  await ensureSettings(run, session, replicaSettings(session));
+}
+
 type Side = 'source' | 'replica';
 
 function sourceSettings(session: MysqlSession, inventory: Inventory): Record<string, string> {

@@ -1,0 +1,65 @@
+import { type Agent, request } from 'node:http';
+
+export interface Answer {
+  status: number;
+  body: string;
+  /** Set when no HTTP answer came (connection refused or reset, timeout). */
+  error?: string;
+}
+
+/**
+ * One HTTP call to the app through nginx. `from` picks a loopback source address: nginx passes it as
+ * X-Forwarded-For, so each address is a client of its own for the app's per-address limits.
+ */
+export function call(options: {
+  port: number;
+  path: string;
+  method?: string;
+  body?: unknown;
+  token?: string;
+  from?: string;
+  agent?: Agent;
+  timeoutMs?: number;
+}): Promise<Answer> {
+  const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
+  return new Promise((resolve) => {
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port: options.port,
+        path: options.path,
+        method: options.method ?? 'GET',
+        localAddress: options.from,
+        agent: options.agent ?? false,
+        headers: {
+          ...(payload ? { 'content-type': 'application/json' } : {}),
+          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', (error) => resolve({ status: 0, body: '', error: error.message }));
+      },
+    );
+    req.setTimeout(options.timeoutMs ?? 15_000, () => req.destroy(new Error('timed out')));
+    req.on('error', (error) => resolve({ status: 0, body: '', error: error.message }));
+    req.end(payload);
+  });
+}
+
+/** Parses a JSON answer of the app, or throws naming the call (set-up calls must succeed). */
+export function expectJson<T>(answer: Answer, what: string): T {
+  if (answer.status !== 200)
+    throw new Error(`${what}: HTTP ${answer.status} ${answer.error ?? answer.body.slice(0, 200)}`);
+  return JSON.parse(answer.body) as T;
+}
+
+/** A random loopback address outside 127.0.0.0/24 (nginx binds 127.0.0.2 towards the apps). */
+export function randomClientAddress(): string {
+  const byte = () => Math.floor(Math.random() * 254) + 1;
+  return `127.${100 + Math.floor(Math.random() * 100)}.${byte()}.${byte()}`;
+}
