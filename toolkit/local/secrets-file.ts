@@ -5,7 +5,13 @@ import { localSecretsFile, readLocalSecrets } from '../inventory/secrets.ts';
 import type { Run } from '../procedure/run.ts';
 
 /** Secrets the local environment generates once and keeps in .local/secrets.json (mode 0600). */
-export const localSecretKeys = ['mysql-admin', 'mysql-repl', 'mysql-app', 'mysql-migrate', 'mysql-monitor'] as const;
+export const localSecretKeys = [
+  'mysql-admin',
+  'mysql-repl',
+  'mysql-app',
+  'mysql-migrate',
+  'mysql-monitor',
+] as const;
 
 export async function ensureLocalSecrets(run: Run, extra: Record<string, string> = {}): Promise<void> {
   const file = localSecretsFile();
