@@ -2,7 +2,6 @@ import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { mysqlGreeting } from '../host/process.ts';
 import { accountScript } from '../mysql/account.ts';
-import { ensureAppAccounts } from '../mysql/app-accounts.ts';
 import { replicationProcedure } from '../mysql/replication.ts';
 import { semisyncProcedure } from '../mysql/semisync.ts';
 import { MysqlSession } from '../mysql/session.ts';
@@ -151,10 +150,9 @@ async function ensureAdminUser(run: Run, binaries: ServerBinaries, node: LocalMy
 }
 
 /**
- * The app's database (made on the master and replicated) and, on every node, its two accounts: the
- * app's (rows only) and the migrations' (DDL), both on that database only (toolkit/mysql/app-accounts.ts). Users are made with binlogging off on each node, like the
- * replication user: a snapshot that seeds a slave carries data, not accounts, so an account made on
- * the master before a slave attached would be missing there — and a promoted slave needs it too.
+ * The app's database, made on the master and replicated. Its two accounts (the app's, rows only, and
+ * the migrations', DDL) are kept on every node by the replication procedure that follows, like the
+ * replication user (toolkit/mysql/app-accounts.ts).
  */
 async function ensureAppDatabase(run: Run, masterName: string): Promise<void> {
   const state = loadState();
@@ -177,12 +175,4 @@ async function ensureAppDatabase(run: Run, masterName: string): Promise<void> {
       ]);
     },
   });
-  for (const node of state.mysql.nodes) {
-    const session =
-      node.name === masterName
-        ? master
-        : await MysqlSession.open(localMysqlNode(state, node.name), inventory.mysql.admin);
-    if (session !== master) run.onClose(() => session.close());
-    await ensureAppAccounts(run, inventory, session);
-  }
 }

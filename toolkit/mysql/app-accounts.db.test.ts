@@ -1,15 +1,23 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { Connection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateAll } from '../../app/src/ops.ts';
 import { openConnection } from '../../lib/mysql.ts';
 import { generateTargets, migrateTargets } from '../app/generate-runbook.ts';
+import { repoRoot } from '../inventory/paths.ts';
 import type { MysqlNode } from '../inventory/schema.ts';
+import { resolveSecret } from '../inventory/secrets.ts';
 import { mysqlComponent } from '../local/mysql-component.ts';
 import { quietRun, startTestCluster, type TestCluster } from '../local/testing.ts';
 import type { StepRecord } from '../procedure/types.ts';
 import { normalizeGrant } from './account.ts';
+import { ensureAppAccounts } from './app-accounts.ts';
+import { clientOptionFile, clientTool } from './client-tools.ts';
 import type { MysqlSession } from './session.ts';
 
+const run = promisify(execFile);
 let cluster: TestCluster;
 const connections: Connection[] = [];
 
@@ -142,5 +150,52 @@ describe("the app's MySQL accounts on real servers", () => {
     expect(await refusal(app, 'DROP TABLE post')).toBe('ER_TABLEACCESS_DENIED_ERROR');
     // Converged: the next `up` changes nothing.
     expect((await upSteps()).map((s) => s.status)).toEqual(nodes.flatMap(() => ['ok', 'ok']));
+  });
+
+  it("compose's init script (compose/mysql/app-accounts.sh) makes exactly the accounts the toolkit keeps", async () => {
+    const inventory = cluster.inventory();
+    const { master } = inventory.mysql;
+    const admin = await cluster.session(master.name);
+    await admin.exec('SET SESSION sql_log_bin = 0');
+    await admin.exec("DROP USER 'app'@'%', 'app_migrate'@'%'");
+    await admin.exec('SET SESSION sql_log_bin = 1');
+    // As the MySQL image's entrypoint does: source the file with docker_process_sql defined (here: the
+    // client against the test master, as its admin, from a private option file).
+    const options = clientOptionFile(
+      master,
+      inventory.mysql.admin.user,
+      resolveSecret(inventory.mysql.admin.password),
+    );
+    try {
+      await run(
+        'bash',
+        [
+          '-euc',
+          'docker_process_sql() { "$CLIENT" --defaults-extra-file="$CLIENT_OPTIONS" "$@"; }; . "$1"',
+          'init',
+          join(repoRoot, 'compose/mysql/app-accounts.sh'),
+        ],
+        {
+          env: {
+            PATH: process.env.PATH,
+            CLIENT: clientTool(),
+            CLIENT_OPTIONS: options.path,
+            MYSQL_DATABASE: inventory.mysql.database,
+            MYSQL_APP_PASSWORD: resolveSecret(inventory.mysql.app.password),
+            MYSQL_MIGRATE_PASSWORD: resolveSecret(inventory.mysql.migrate!.password),
+          },
+        },
+      );
+    } finally {
+      options.remove();
+    }
+    // The account writer finds nothing to change: same privileges, same passwords.
+    const check = quietRun('accounts');
+    await ensureAppAccounts(check, inventory, admin);
+    await check.close();
+    expect(check.report().steps.map((s) => `${s.name} ${s.status}`)).toEqual([
+      'app user ok',
+      'migrate user ok',
+    ]);
   });
 });
