@@ -43,6 +43,7 @@ describe('compose files', () => {
       'db_slave_2',
       'haproxy',
       'haproxy-agent',
+      'migrate',
       'nginx',
       'rabbitmq',
       'redis',
@@ -92,5 +93,34 @@ describe('compose files', () => {
         encoding: 'utf8',
       }).trim(),
     ).toBe('compose/mysql/replication.cnf');
+  });
+
+  it('give the app instances the rows-only account; the migrate service alone has app_migrate, and runs first', () => {
+    const services = composeServices(['docker-compose.yml']);
+    for (const name of ['app', 'app-2']) {
+      const app = services[name]!;
+      expect(app.environment, name).toMatchObject({ MYSQL_USER: 'app', MIGRATE_ON_START: 'false' });
+      expect(app.depends_on?.migrate, name).toEqual({ condition: 'service_completed_successfully' });
+    }
+    const migrate = services.migrate!;
+    expect(migrate.command).toEqual(['node', '--import', 'tsx', 'app/src/cli.ts', 'migrate']);
+    expect(migrate.environment).toMatchObject({ MYSQL_USER: 'app_migrate', MYSQL_HOST: 'haproxy' });
+    expect(migrate.restart).toBe('on-failure');
+    // The master makes both accounts itself (app-accounts.sh), never the image's MYSQL_USER with ALL.
+    const db = services.db!;
+    expect(db.environment).not.toHaveProperty('MYSQL_USER');
+    expect(db.environment).toHaveProperty('MYSQL_MIGRATE_PASSWORD');
+  });
+
+  it('hand the migrations password to the master and the migrate service only', () => {
+    const services = composeServices(['docker-compose.yml', 'docker-compose-replication.yml'], {
+      ...composeSecrets,
+      MYSQL_MIGRATE_PASSWORD: 'migrate-secret',
+    });
+    const holders = Object.entries(services)
+      .filter(([, s]) => Object.values(s.environment ?? {}).includes('migrate-secret'))
+      .map(([name]) => name)
+      .sort();
+    expect(holders).toEqual(['db', 'migrate']);
   });
 });

@@ -100,6 +100,7 @@ const defaultImages: Omit<ContainerImages, 'app'> = {
 export const secretKeys = [
   'mysqlRootPassword',
   'mysqlAppPassword',
+  'mysqlMigratePassword',
   'mysqlReplicatorPassword',
   'redisPassword',
   'rabbitmqPassword',
@@ -123,6 +124,7 @@ export const stackAppVariables = [
   'MYSQL_USER',
   'MYSQL_PASSWORD',
   'MYSQL_DB',
+  'MIGRATE_ON_START',
   'SLAVE_MYSQL_HOSTS',
   'REDIS_HOST',
   'REDIS_PORT',

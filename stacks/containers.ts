@@ -30,6 +30,11 @@ export interface ServiceSpec {
   dependsOn?: pulumi.Resource[];
   /** Also on the host's edge network (nginx and the app instances only); `address`: a fixed one, and only there. */
   edge?: { address?: string };
+  /**
+   * A job, not a service (the migrations): run once per creation, never restarted, and waited for (attached)
+   * until it exits, so that what depends on it is created after it ran.
+   */
+  runOnce?: boolean;
 }
 
 /**
@@ -143,8 +148,9 @@ export class HostContainers {
             : []),
         ],
         labels: [this.instanceLabel()],
-        restart: 'unless-stopped',
-        mustRun: true,
+        ...(spec.runOnce
+          ? { restart: 'no', mustRun: false, attach: true, logs: true }
+          : { restart: 'unless-stopped', mustRun: true }),
       },
       {
         ...opts,

@@ -153,6 +153,7 @@ describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
       'dev-app-db',
       'dev-app-db-slave-db-slave-1',
       'dev-app-db-slave-db-slave-2',
+      'dev-app-migrate',
       'dev-app-nginx',
       'dev-app-rabbitmq',
       'dev-app-redis',
@@ -203,7 +204,13 @@ describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
       const db = named('container', name).inputs;
       expect(db.command).toEqual(command);
       expect(db.ports).toEqual([{ internal: 3306, external: port }]);
-      expect(db.uploads).toEqual([{ file: '/etc/mysql/conf.d/replication.cnf', content: replication }]);
+      expect(db.uploads).toEqual([
+        { file: '/etc/mysql/conf.d/replication.cnf', content: replication },
+        // The master alone makes the app's two accounts on its first start.
+        ...(name === 'dev-app-db'
+          ? [{ file: sharedFiles.mysqlAppAccounts.target, content: readShared(sharedFiles.mysqlAppAccounts) }]
+          : []),
+      ]);
       expect(db.image).toBe(
         `sha256:${name.startsWith('dev-app-db-slave') ? 'dev-app-db-slave' : 'dev-app'}-image-mysql-8-0`,
       );
@@ -238,9 +245,10 @@ describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
     const db = named('container', 'dev-app-db');
     expect(isSecretValue(db.inputs.envs)).toBe(true);
     expect(db.options.additionalSecretOutputs).toContain('envs');
-    expect(envOf(db)).toMatchObject({
+    expect(envOf(db)).toEqual({
       MYSQL_ROOT_PASSWORD: testSecrets.mysqlRootPassword,
-      MYSQL_PASSWORD: testSecrets.mysqlAppPassword,
+      MYSQL_APP_PASSWORD: testSecrets.mysqlAppPassword,
+      MYSQL_MIGRATE_PASSWORD: testSecrets.mysqlMigratePassword,
       MYSQL_DATABASE: 'app',
     });
     const slaveHost = run.outputs.inventory.mysql.slaves[0]?.replicationHost;
@@ -261,6 +269,32 @@ describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
     ]);
     expect(redis.inputs.ports).toEqual([{ internal: 6379, external: 6379, ip: '127.0.0.1' }]);
     expect(envOf(named('container', 'dev-app-app')).REDIS_PASSWORD).toBe(testSecrets.redisPassword);
+  });
+
+  it('migrates as app_migrate in a run-once container before the app instances, which get the rows-only account', () => {
+    const migrate = named('container', 'dev-app-migrate');
+    expect(migrate.inputs).toMatchObject({
+      command: ['node', '--import', 'tsx', 'app/src/cli.ts', 'migrate'],
+      image: 'sha256:dev-app-image-ghcr-io-highload-social-app-dev',
+      restart: 'no',
+      mustRun: false,
+      attach: true,
+    });
+    expect(envOf(migrate)).toEqual({
+      MYSQL_HOST: 'db',
+      MYSQL_PORT: '3306',
+      MYSQL_USER: 'app_migrate',
+      MYSQL_DB: 'app',
+      MYSQL_PASSWORD: testSecrets.mysqlMigratePassword,
+    });
+    for (const name of ['app', 'app-2']) {
+      const app = named('container', `dev-app-${name}`);
+      expect(envOf(app), name).toMatchObject({ MYSQL_USER: 'app', MIGRATE_ON_START: 'false' });
+      expect(JSON.stringify(unwrapSecrets(app.inputs.envs)), name).not.toContain(
+        testSecrets.mysqlMigratePassword,
+      );
+      expect(app.options.dependencies, name).toContain(migrate.urn);
+    }
   });
 
   it('exports plain (non-secret) outputs without any secret value in them', () => {

@@ -29,10 +29,16 @@ export function deployAppHost(
     name: 'db',
     image: images.mysql,
     command: ['--server-id=1'],
-    env: { MYSQL_DATABASE: settings.mysqlDatabase, MYSQL_USER: 'app' },
-    secretEnv: { MYSQL_ROOT_PASSWORD: secrets.mysqlRootPassword, MYSQL_PASSWORD: secrets.mysqlAppPassword },
+    // No MYSQL_USER (the image would grant it ALL on the schema): app-accounts.sh makes the app's account
+    // (rows only) and app_migrate (DDL) on the first start; replication.mjs keeps both on every node.
+    env: { MYSQL_DATABASE: settings.mysqlDatabase },
+    secretEnv: {
+      MYSQL_ROOT_PASSWORD: secrets.mysqlRootPassword,
+      MYSQL_APP_PASSWORD: secrets.mysqlAppPassword,
+      MYSQL_MIGRATE_PASSWORD: secrets.mysqlMigratePassword,
+    },
     ports: [{ internal: mysqlInternalPort, external: ports.mysqlMaster }],
-    files: [sharedFiles.mysqlReplication],
+    files: [sharedFiles.mysqlReplication, sharedFiles.mysqlAppAccounts],
     dataPaths: ['/var/lib/mysql'],
   });
   const redis = host.addContainer({
@@ -118,6 +124,23 @@ export function deployAppHost(
     throw new Error(
       `appContainerPort must be ${nginxUpstreamPort}: the shared compose/nginx/nginx.conf reaches the app instances there`,
     );
+  // The migrations, as app_migrate (DDL on the schema), run to the end before any app instance is made:
+  // the instances have the rows-only account and never migrate (MIGRATE_ON_START=false).
+  const migrate = host.addContainer({
+    name: 'migrate',
+    image: images.app,
+    command: ['node', '--import', 'tsx', 'app/src/cli.ts', 'migrate'],
+    healthcheck: { tests: ['NONE'] },
+    env: {
+      MYSQL_HOST: 'db',
+      MYSQL_PORT: mysqlInternalPort,
+      MYSQL_USER: 'app_migrate',
+      MYSQL_DB: settings.mysqlDatabase,
+    },
+    secretEnv: { MYSQL_PASSWORD: secrets.mysqlMigratePassword },
+    runOnce: true,
+    dependsOn: [db],
+  });
   const { plain, secret } = appEnv(settings, secrets, slaveEndpoints);
   // readSettings refuses appEnv names the stack sets itself, so nothing here overrides another.
   const extra = Object.fromEntries(Object.entries(settings.appEnv).map(([k, v]) => [k, String(v)]));
@@ -129,7 +152,7 @@ export function deployAppHost(
       env: { ...extra, ...plain, APP_INSTANCE_ID: i + 1, TRUST_PROXY: edgeNginxAddress },
       secretEnv: secret,
       edge: {},
-      dependsOn: [db, redis, rabbitmq, tarantool],
+      dependsOn: [db, migrate, redis, rabbitmq, tarantool],
     }),
   );
   // The seed's load balancer, with the one nginx config compose mounts too; it alone takes the app port.
@@ -173,6 +196,8 @@ function appEnv(
       MYSQL_PORT: mysqlInternalPort,
       MYSQL_USER: 'app',
       MYSQL_DB: settings.mysqlDatabase,
+      // The `migrate` container did it, as app_migrate; this account could not.
+      MIGRATE_ON_START: 'false',
       SLAVE_MYSQL_HOSTS: pulumi.all(slaveEndpoints).apply((endpoints) => endpoints.join(',')),
       REDIS_HOST: 'redis',
       REDIS_PORT: 6379,

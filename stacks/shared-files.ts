@@ -14,6 +14,11 @@ export interface SharedFile {
 
 export const sharedFiles = {
   mysqlReplication: { source: 'mysql/replication.cnf', target: '/etc/mysql/conf.d/replication.cnf' },
+  /** The app's two accounts on the master's first start (sourced by the MySQL image's entrypoint). */
+  mysqlAppAccounts: {
+    source: 'mysql/app-accounts.sh',
+    target: '/docker-entrypoint-initdb.d/app-accounts.sh',
+  },
   tarantoolInit: { source: 'tarantool/init.lua', target: '/opt/tarantool/init.lua' },
   replicatorConfig: { source: 'tarantool/replicator.yml', target: '/etc/replicator.yml' },
   haproxyConfig: { source: 'haproxy/haproxy.cfg', target: '/usr/local/etc/haproxy/haproxy.cfg' },

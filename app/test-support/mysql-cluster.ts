@@ -19,7 +19,10 @@ export interface TestMysqlCluster {
   master: MysqlEndpoint;
   slaves: MysqlEndpoint[];
   admin: Login;
+  /** The app's own account: rows of the schema only, as in every environment. */
   app: Login;
+  /** The migrations' account (DDL on the schema): the stack migrates with it, the app never does. */
+  migrate: Login;
   stop(): Promise<void>;
 }
 

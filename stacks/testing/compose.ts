@@ -9,6 +9,7 @@ import { composeDir } from '../shared-files.ts';
 export const composeSecrets = {
   MYSQL_ROOT_PASSWORD: 'x',
   MYSQL_APP_PASSWORD: 'x',
+  MYSQL_MIGRATE_PASSWORD: 'x',
   MYSQL_REPLICATOR_PASSWORD: 'x',
   MYSQL_MONITOR_PASSWORD: 'x',
   RABBITMQ_PASSWORD: 'x',
@@ -62,6 +63,9 @@ export interface ComposeService {
   ports?: string[];
   volumes?: string[];
   environment?: Record<string, string | null>;
+  /** Short entries are rendered as a map; long ones keep their condition. */
+  depends_on?: Record<string, { condition?: string }>;
+  restart?: string;
   healthcheck?: { disable?: boolean; test?: string[] };
   networks?: Record<string, { aliases?: string[] } | null>;
   build?: { context: string; dockerfile: string };

@@ -13,7 +13,7 @@ import { loadState } from '../local/state.ts';
 import { quietRun, startTestCluster, type TestCluster } from '../local/testing.ts';
 import { failoverProcedure } from '../mysql/failover.ts';
 import { MysqlSession } from '../mysql/session.ts';
-import { generateTargets } from './generate-runbook.ts';
+import { generateTargets, migrateTargets } from './generate-runbook.ts';
 import { type AppProcess, httpCall, spawnAppProcess } from './testing.ts';
 
 let cluster: TestCluster;
@@ -33,7 +33,7 @@ beforeAll(async () => {
   // Three slaves: the promoted node keeps two to acknowledge semi-sync.
   cluster = await startTestCluster({ slaves: 3, mode: 'replicating' });
   const targets = generateTargets(cluster.inventory());
-  await migrateAll(targets);
+  await migrateAll(migrateTargets(cluster.inventory()));
   proxy = await startTestHaproxy(cluster.inventory());
   redis = await startRedis();
   dir = mkdtempSync(join(tmpdir(), 'failover-writes-'));

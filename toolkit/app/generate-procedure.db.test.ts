@@ -28,7 +28,13 @@ const options: GenerateOptions = {
 
 describe('users generator', () => {
   it('fills an empty database, tops up to a target, and keeps the indexes', async () => {
-    const targets = { master: stack.config.master, chat: stack.config.chat, host: 'db1' };
+    // The migrations' account, as the runbook uses: the generator drops and rebuilds indexes (DDL).
+    const { migrate } = stack.cluster;
+    const targets = {
+      master: { ...stack.config.master, ...migrate },
+      chat: { ...stack.config.chat, ...migrate },
+      host: 'db1',
+    };
     const run = quietRun('generate');
     await generateProcedure(run, targets, options);
     await run.close();

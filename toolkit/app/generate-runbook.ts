@@ -1,5 +1,5 @@
 import type { MysqlTarget } from '../../app/src/ops.ts';
-import type { Inventory } from '../inventory/schema.ts';
+import type { Credential, Inventory } from '../inventory/schema.ts';
 import { resolveSecret } from '../inventory/secrets.ts';
 import type { FlagSpecs } from '../procedure/args.ts';
 import { UsageError } from '../procedure/errors.ts';
@@ -30,10 +30,29 @@ const flags = {
 /** The password generated users share, documented in docs/app.md: they exist for load tests and demos. */
 export const defaultGeneratedPassword = 'otus-highload';
 
+/** The master (and chat_message's connection) as the app's own account sees them: rows only. */
 export function generateTargets(inventory: Inventory): GenerateTargets {
-  const { master, database, app } = inventory.mysql;
-  const password = resolveSecret(app.password);
-  const main: MysqlTarget = { host: master.host, port: master.port, user: app.user, password, database };
+  return targetsAs(inventory, inventory.mysql.app);
+}
+
+/**
+ * The same connections as the migrations' account (DDL on the schema), for what changes the schema:
+ * migrations and the users generator (it drops and rebuilds indexes around a bulk load). An inventory
+ * without `mysql.migrate` migrates with the app's account.
+ */
+export function migrateTargets(inventory: Inventory): GenerateTargets {
+  return targetsAs(inventory, inventory.mysql.migrate ?? inventory.mysql.app);
+}
+
+function targetsAs(inventory: Inventory, credential: Credential): GenerateTargets {
+  const { master, database } = inventory.mysql;
+  const main: MysqlTarget = {
+    host: master.host,
+    port: master.port,
+    user: credential.user,
+    password: resolveSecret(credential.password),
+    database,
+  };
   const chatInventory = inventory.chatMysql;
   const chat: MysqlTarget = chatInventory
     ? {
@@ -68,7 +87,7 @@ export const generateRunbook: RunbookDefinition<typeof flags> = {
     const passwordEnv = f['password-env'];
     const password = passwordEnv ? process.env[passwordEnv] : defaultGeneratedPassword;
     if (!password) throw new UsageError(`--password-env ${passwordEnv}: the variable is not set`);
-    await generateProcedure(run, generateTargets(inventory), {
+    await generateProcedure(run, migrateTargets(inventory), {
       target: Number(positionals[0]!.replaceAll('_', '')),
       friendsPerUser: f.friends,
       postsPerUser: f.posts,

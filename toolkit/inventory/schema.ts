@@ -42,7 +42,13 @@ export const MysqlCluster = Type.Object(
     fenced: Type.Optional(Type.Array(MysqlNode)),
     admin: Credential,
     replication: Credential,
+    /** The running app's account: rows of its schema only (SELECT, INSERT, UPDATE, DELETE). */
     app: Credential,
+    /**
+     * The migrations' account (and the users generator's): DDL on the app's schema. Absent: the app's
+     * account migrates, which then needs DDL itself (an inventory from before the split).
+     */
+    migrate: Type.Optional(Credential),
     /** The health agent's account (toolkit/haproxy): reads read_only and replica status, nothing else. */
     monitor: Type.Optional(Credential),
     semisync: Type.Optional(

@@ -5,7 +5,7 @@ import { migrateAll } from '../../app/src/ops.ts';
 import { portOpen } from '../../lib/net.ts';
 import { waitFor } from '../../lib/poll.ts';
 import { generateProcedure } from '../app/generate-procedure.ts';
-import { defaultGeneratedPassword, generateTargets } from '../app/generate-runbook.ts';
+import { defaultGeneratedPassword, generateTargets, migrateTargets } from '../app/generate-runbook.ts';
 import { isOurs, spawnDetached, stopProcess } from '../host/process.ts';
 import { repoRoot, stateDir } from '../inventory/paths.ts';
 import type { Inventory } from '../inventory/schema.ts';
@@ -127,14 +127,17 @@ export function readiness(port: number): Promise<string> {
   return appReadiness(`http://${localHost}:${port}`);
 }
 
-/** The app's schema, and demo users in an empty database: once, before any instance starts. */
+/**
+ * The app's schema, and demo users in an empty database: once, before any instance starts, as the
+ * migrations' account. The instances get the app's account, which has rows only: they never migrate.
+ */
 export const appDataComponent: LocalComponent = {
   name: 'app data',
 
   async up(run: Run): Promise<void> {
     if (run.dryRun) return;
     const inventory = localInventory(loadState());
-    const targets = generateTargets(inventory);
+    const targets = migrateTargets(inventory);
     await run.step('migrations', inventory.mysql.master.name, async () => {
       const applied = (await migrateAll(targets)).flatMap((r) => r.applied.map((a) => `${r.set}/${a}`));
       return applied.length

@@ -26,6 +26,7 @@ export function localInventory(state: LocalState): Inventory {
       admin: { user: 'admin', password: 'local:mysql-admin' },
       replication: { user: 'repl', password: 'local:mysql-repl' },
       app: { user: 'app', password: 'local:mysql-app' },
+      migrate: { user: 'app_migrate', password: 'local:mysql-migrate' },
       monitor: { user: 'monitor', password: 'local:mysql-monitor' },
       semisync: { timeoutMs: 10_000, waitPoint: 'AFTER_SYNC' },
       maxLagSeconds: 5,

@@ -1,7 +1,7 @@
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { mysqlGreeting } from '../host/process.ts';
-import { accountScript, ensureAccount } from '../mysql/account.ts';
+import { accountScript } from '../mysql/account.ts';
 import { replicationProcedure } from '../mysql/replication.ts';
 import { semisyncProcedure } from '../mysql/semisync.ts';
 import { MysqlSession } from '../mysql/session.ts';
@@ -150,15 +150,14 @@ async function ensureAdminUser(run: Run, binaries: ServerBinaries, node: LocalMy
 }
 
 /**
- * The app's database (made on the master and replicated) and its own user on every node, with
- * privileges on that database only. Users are made with binlogging off on each node, like the
- * replication user: a snapshot that seeds a slave carries data, not accounts, so an account made on
- * the master before a slave attached would be missing there — and a promoted slave needs it too.
+ * The app's database, made on the master and replicated. Its two accounts (the app's, rows only, and
+ * the migrations', DDL) are kept on every node by the replication procedure that follows, like the
+ * replication user (toolkit/mysql/app-accounts.ts).
  */
 async function ensureAppDatabase(run: Run, masterName: string): Promise<void> {
   const state = loadState();
   const inventory = localInventory(state);
-  const { database, app } = inventory.mysql;
+  const { database } = inventory.mysql;
   const master = await MysqlSession.open(localMysqlNode(state, masterName), inventory.mysql.admin);
   run.onClose(() => master.close());
   await run.converge({
@@ -176,18 +175,4 @@ async function ensureAppDatabase(run: Run, masterName: string): Promise<void> {
       ]);
     },
   });
-  for (const node of state.mysql.nodes) {
-    const session =
-      node.name === masterName
-        ? master
-        : await MysqlSession.open(localMysqlNode(state, node.name), inventory.mysql.admin);
-    if (session !== master) run.onClose(() => session.close());
-    await ensureAccount(run, session, 'app user', {
-      user: app.user,
-      host: '%',
-      password: app.password,
-      grants: [{ privileges: ['ALL PRIVILEGES'], database }],
-      purpose: `every privilege on ${database} only`,
-    });
-  }
 }

@@ -9,6 +9,7 @@ export const localSecretKeys = [
   'mysql-admin',
   'mysql-repl',
   'mysql-app',
+  'mysql-migrate',
   'mysql-monitor',
   'mysql-binlog-archive',
 ] as const;

@@ -42,6 +42,7 @@ async function main(): Promise<number> {
     slaves: mysql.slaves.map(endpoint),
     admin: login(mysql.admin),
     app: login(mysql.app),
+    migrate: login(mysql.migrate!),
   };
   process.stdout.write(`${JSON.stringify(described)}\n`);
   return 0;

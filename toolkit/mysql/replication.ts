@@ -6,6 +6,7 @@ import { type InventorySource, topologyOf } from '../inventory/source.ts';
 import { ToolkitError } from '../procedure/errors.ts';
 import type { Run } from '../procedure/run.ts';
 import { ensureAccount } from './account.ts';
+import { ensureAppAccounts } from './app-accounts.ts';
 import { checkIdentities, checkReplicationSettings, connectNodes } from './cluster.ts';
 import { ensureMonitorUser } from './monitor-user.ts';
 import { readOptionFile, renderOptionFile, writeOptionFile } from './option-file.ts';
@@ -16,7 +17,10 @@ import type { MysqlSession } from './session.ts';
 
 export const defaultMaxLagSeconds = 5;
 
-/** master → every slave: preflight, a least-privilege replication user, GTID replication, a marker read back. */
+/**
+ * master → every slave: preflight, least-privilege accounts on every node (replication, monitor, the app's
+ * two), GTID replication, a marker read back.
+ */
 export async function replicationProcedure(
   run: Run,
   given: Inventory,
@@ -31,6 +35,9 @@ export async function replicationProcedure(
     await ensureReplicationUser(run, inventory, sessions.get(node.name)!);
     // HAProxy's health agent logs in to every node, a promoted slave included.
     if (inventory.mysql.monitor) await ensureMonitorUser(run, inventory, sessions.get(node.name)!);
+    // The app reads from every slave and writes to whichever node is promoted. Kept only where the
+    // inventory declares the split (mysql.migrate): without it the app's account still migrates.
+    if (inventory.mysql.migrate) await ensureAppAccounts(run, inventory, sessions.get(node.name)!);
   }
   const masterSession = sessions.get(master.name)!;
   for (const slave of slaves) {

@@ -1,6 +1,6 @@
 import { execa } from 'execa';
 import { generateProcedure } from '../../../toolkit/app/generate-procedure.ts';
-import { defaultGeneratedPassword, generateTargets } from '../../../toolkit/app/generate-runbook.ts';
+import { defaultGeneratedPassword, migrateTargets } from '../../../toolkit/app/generate-runbook.ts';
 import type { Inventory } from '../../../toolkit/inventory/schema.ts';
 import { MysqlSession } from '../../../toolkit/mysql/session.ts';
 import { ToolkitError } from '../../../toolkit/procedure/errors.ts';
@@ -38,7 +38,7 @@ export async function prepareData(
 ): Promise<{ before: number; generateSeconds: number }> {
   const before = run.dryRun ? 0 : await countUsers(inventory).catch(() => 0);
   const t0 = Date.now();
-  await generateProcedure(run, generateTargets(inventory), {
+  await generateProcedure(run, migrateTargets(inventory), {
     target: users,
     friendsPerUser: 3,
     postsPerUser: 0.1,
