@@ -54,9 +54,7 @@ describe('compose files', () => {
     expect(ids).toEqual(['--server-id=1', '--server-id=2', '--server-id=3']);
     expect(services['tarantool-replicator']?.command).toEqual([
       'node',
-      '--import',
-      'tsx',
-      'toolkit/tarantool/replicator/main.ts',
+      'toolkit/tarantool/replicator/main.js',
       '--config',
       '/etc/replicator.yml',
     ]);

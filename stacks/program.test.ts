@@ -228,9 +228,7 @@ describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
     expect(replicator.image).toBe('sha256:dev-app-image-ghcr-io-highload-social-app-dev');
     expect(replicator.command).toEqual([
       'node',
-      '--import',
-      'tsx',
-      'toolkit/tarantool/replicator/main.ts',
+      'toolkit/tarantool/replicator/main.js',
       '--config',
       '/etc/replicator.yml',
     ]);

@@ -93,11 +93,10 @@ export function deployAppHost(
   host.addContainer({
     name: 'tarantool-replicator',
     image: images.app,
+    // The image runs the compiled JavaScript (app/Dockerfile's build stage).
     command: [
       'node',
-      '--import',
-      'tsx',
-      'toolkit/tarantool/replicator/main.ts',
+      'toolkit/tarantool/replicator/main.js',
       '--config',
       sharedFiles.replicatorConfig.target,
     ],

@@ -110,10 +110,18 @@ function fromDockerConfig(id: string, sizeBytes: number, config: DockerConfig): 
   };
 }
 
-/** The image's size as its layers take it up unpacked (what `buildah images` shows). */
+/** The image's size unpacked, in bytes: podman reads the same storage and says it exactly; buildah rounds. */
 async function buildahImageSize(engine: Engine, image: string): Promise<number> {
-  const out = await engineOutput(engine, ['images', '--json', image]);
-  const [row] = JSON.parse(out) as Array<{ size: number }>;
-  if (!row) throw new ToolkitError(`buildah images: no image ${image}`);
-  return row.size;
+  const podman = findBinary(['podman']);
+  if (podman) {
+    const size = await execa(podman, ['image', 'inspect', '--format', '{{.Size}}', image], { reject: false });
+    if (size.exitCode === 0 && /^\d+$/.test(size.stdout.trim())) return Number(size.stdout.trim());
+  }
+  const [row] = JSON.parse(await engineOutput(engine, ['images', '--json', image])) as Array<{
+    size: string;
+  }>;
+  const match = /^([\d.]+)\s*([kMG]?B)$/.exec(row?.size ?? '');
+  if (!match) throw new ToolkitError(`buildah images: no size for ${image}`);
+  const unit = { B: 1, kB: 1e3, MB: 1e6, GB: 1e9 }[match[2] as 'B' | 'kB' | 'MB' | 'GB'];
+  return Math.round(Number(match[1]) * unit);
 }
