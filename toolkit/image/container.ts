@@ -3,7 +3,16 @@
 // sandbox; buildah run needs no daemon and no new limits). Secrets go in as files (`NAME_FILE`, read by the
 // app and the replicator alike), so no password is in any process's arguments or in the engine's config.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { chownSync, closeSync, mkdirSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chownSync,
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { waitFor } from '../../lib/poll.ts';
@@ -119,7 +128,7 @@ export async function startContainer(engine: Engine, spec: ContainerSpec): Promi
       if (ended === undefined) {
         if (engine.name === 'docker')
           await execa(engine.binary, ['kill', '--signal', 'TERM', spec.name], { reject: false });
-        else child.kill('SIGTERM');
+        else signalContainerProcess(child.pid, 'SIGTERM');
         try {
           await waitFor(async () => ended, {
             timeoutMs,
@@ -135,6 +144,56 @@ export async function startContainer(engine: Engine, spec: ContainerSpec): Promi
       return result;
     },
   };
+}
+
+/**
+ * buildah run (chroot isolation) forwards no signal: killing it kills the container's process outright. An
+ * orchestrator signals the container's first process, so this does too: the command buildah-chroot-exec
+ * started, found among the run's descendants (chroot isolation shares this host's pid namespace).
+ */
+function signalContainerProcess(runPid: number | undefined, signal: NodeJS.Signals): void {
+  const pid =
+    runPid === undefined
+      ? undefined
+      : descendants(runPid).find((p) => argv0(parentOf(p)) === 'buildah-chroot-exec');
+  if (pid === undefined) throw new ToolkitError(`no container process under buildah run (pid ${runPid})`);
+  process.kill(pid, signal);
+}
+
+function parentOf(pid: number): number {
+  try {
+    // The command name (field 2) may hold spaces and parentheses: the fields after its last ')' are plain.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+  } catch {
+    return -1;
+  }
+}
+
+function argv0(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] ?? '';
+  } catch {
+    return '';
+  }
+}
+
+function descendants(root: number): number[] {
+  const parents = new Map(
+    readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .map((d) => [Number(d), parentOf(Number(d))] as const),
+  );
+  const found: number[] = [];
+  const walk = (parent: number) => {
+    for (const [pid, ppid] of parents) {
+      if (ppid !== parent) continue;
+      found.push(pid);
+      walk(pid);
+    }
+  };
+  walk(root);
+  return found;
 }
 
 /** Runs a one-off command in the image (no network), returning its output: for inspecting what the image holds. */

@@ -96,3 +96,17 @@ function devPackagePaths(): Set<string> {
       .map(([path]) => path),
   );
 }
+
+/**
+ * Whether a package.json `engines` range of `^x[.y[.z]]` alternatives (the only form this project writes)
+ * allows a Node version.
+ */
+export function enginesAllow(range: string, version: string): boolean {
+  const [major, minor, patch] = version.replace(/^v/, '').split('.').map(Number) as [number, number, number];
+  return range.split('||').some((alternative) => {
+    const match = /^\^(\d+)(?:\.(\d+))?(?:\.(\d+))?$/.exec(alternative.trim());
+    if (!match) throw new Error(`engines: cannot read '${alternative.trim()}' (write ^x.y.z alternatives)`);
+    const [want, wantMinor, wantPatch] = [Number(match[1]), Number(match[2] ?? 0), Number(match[3] ?? 0)];
+    return major === want && (minor > wantMinor || (minor === wantMinor && patch >= wantPatch));
+  });
+}
