@@ -61,6 +61,8 @@ export async function startContainer(engine: Engine, spec: ContainerSpec): Promi
     env[`${name}_FILE`] = `/run/secrets/${name}`;
   }
   const logFile = join(spec.workDir, `${spec.name}.log`);
+  // The run command gets a process group of its own (detached): a Ctrl-C at the terminal reaches this
+  // process, which stops the container with SIGTERM, and not buildah, which would kill it outright.
   const log = openSync(logFile, 'a');
   const envArgs = Object.entries(env).flatMap(([k, v]) => ['--env', `${k}=${v}`]);
   const mountArgs = mounts.flatMap((m) => ['--volume', `${m.source}:${m.target}:ro`]);
@@ -82,7 +84,7 @@ export async function startContainer(engine: Engine, spec: ContainerSpec): Promi
           spec.image,
           ...spec.command,
         ],
-        { stdio: ['ignore', log, log] },
+        { stdio: ['ignore', log, log], detached: true },
       );
     } else {
       await execa(engine.binary, ['from', '--name', spec.name, spec.image], { timeout: 120_000 });
@@ -100,7 +102,7 @@ export async function startContainer(engine: Engine, spec: ContainerSpec): Promi
           '--',
           ...spec.command,
         ],
-        { stdio: ['ignore', log, log] },
+        { stdio: ['ignore', log, log], detached: true },
       );
     }
   } finally {
