@@ -279,12 +279,27 @@ describe('/friend and /post', () => {
       body: { id, text: 'исправленный' },
     });
     expect(update.statusCode).toBe(200);
-    expect((await api.call('GET', `/post/get/${id}`)).json<{ text: string }>().text).toBe('исправленный');
+    // GET /post/get reads a slave (the master only for what a slave lacks): it may lag a moment behind.
+    const afterUpdate = await waitFor(
+      async () => {
+        const r = await api.call('GET', `/post/get/${id}`);
+        return r.json<{ text: string }>().text === 'исправленный' ? r : undefined;
+      },
+      { timeoutMs: 10_000, what: 'the updated post on the slaves' },
+    );
+    expect(afterUpdate.json<{ text: string }>().text).toBe('исправленный');
     expectMissing(await api.call('PUT', '/post/update', { token: bob.token, body: { id, text: 'чужой' } }));
     expectMissing(await api.call('PUT', `/post/delete/${id}`, { token: bob.token }));
 
     expect((await api.call('PUT', `/post/delete/${id}`, { token: alice.token })).statusCode).toBe(200);
-    expectMissing(await api.call('GET', `/post/get/${id}`));
+    const afterDelete = await waitFor(
+      async () => {
+        const r = await api.call('GET', `/post/get/${id}`);
+        return r.statusCode === 200 ? undefined : r;
+      },
+      { timeoutMs: 10_000, what: 'the deleted post gone from the slaves' },
+    );
+    expectMissing(afterDelete);
     expectMissing(await api.call('PUT', `/post/delete/${id}`, { token: alice.token }));
     expectError(await api.call('POST', '/post/create', { token: alice.token, body: { text: '' } }), 400);
     expectError(await api.call('POST', '/post/create', { body: { text: 'x' } }), 401);
