@@ -5,7 +5,7 @@
 // image's size and the container's start-to-ready time; IMAGE_REPORT=<file> writes them there too.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startTestStack, type TestStack } from '../../app/test-support/stack.ts';
 import { freePorts } from '../../lib/net.ts';
 import { waitFor } from '../../lib/poll.ts';
@@ -31,6 +31,7 @@ let stack: TestStack;
 let tarantool: TestTarantool;
 let app: StartedApp | undefined;
 const measured: Record<string, string> = {};
+let failures = 0;
 
 describe.skipIf(!engine)('the app image', () => {
   beforeAll(async () => {
@@ -51,6 +52,12 @@ describe.skipIf(!engine)('the app image', () => {
     );
   }, 20 * minutes);
 
+  beforeEach(({ onTestFailed }) => {
+    onTestFailed(() => {
+      failures++;
+    });
+  });
+
   afterAll(async () => {
     await app?.container.stop(15_000);
     await tarantool?.stop();
@@ -58,7 +65,8 @@ describe.skipIf(!engine)('the app image', () => {
     const lines = Object.entries(measured).map(([k, v]) => `${k}: ${v}`);
     console.log(`image measurements:\n  ${lines.join('\n  ')}`);
     const report = process.env.IMAGE_REPORT;
-    if (report) {
+    // A report is a passing run's: a failed one is printed above, never written as a source of figures.
+    if (report && failures === 0) {
       mkdirSync(dirname(report), { recursive: true });
       const header = [
         `# The app image, built and run (${new Date().toISOString()})`,
