@@ -74,6 +74,10 @@ export async function makeBaseImage(
     throw new ToolkitError(
       'making the base image needs debootstrap and podman (npm run setup installs them)',
     );
+  if (process.getuid?.() !== 0)
+    throw new ToolkitError(
+      `making the base image ${base.reference} needs root (debootstrap, chroot): run as root, or give the engine a registry that has it`,
+    );
   const work = mkdtempSync(join(process.env.IMAGE_WORK_DIR ?? tmpdir(), 'base-image-'));
   const rootfs = join(work, 'rootfs');
   try {
