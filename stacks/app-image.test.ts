@@ -96,11 +96,17 @@ function closure(entry: string): { files: string[]; packages: string[]; missing:
 
 const cmd = JSON.parse(/^CMD\s+(\[.*\])\s*$/m.exec(dockerfile)?.[1] ?? '[]') as string[];
 const composeFiles = readdirSync(composeDir).filter((f) => /^docker-compose.*\.ya?ml$/.test(f));
-const replicatorCommand = composeServices(composeFiles)['tarantool-replicator']?.command ?? [];
+const services = composeServices(composeFiles);
+const replicatorCommand = services['tarantool-replicator']?.command ?? [];
+const migrateCommand = services.migrate?.command ?? [];
 /** The image runs compiled JavaScript: each command's `.js` entry is the `.ts` source the build stage compiled. */
 const sourceOf = (command: string[]) =>
   command.find((arg) => arg.endsWith('.js'))?.replace(/\.js$/, '.ts') ?? '';
-const entries = { app: sourceOf(cmd), replicator: sourceOf(replicatorCommand) };
+const entries = {
+  app: sourceOf(cmd),
+  replicator: sourceOf(replicatorCommand),
+  migrate: sourceOf(migrateCommand),
+};
 
 const all = stages(dockerfile);
 const build = all.find((s) => s.name === 'build');
@@ -126,7 +132,11 @@ describe('app/Dockerfile', () => {
     const depsStage = copies(runtime.lines).find((c) => c.source.endsWith('node_modules'))?.from;
     const deps = all.find((s) => s.name === depsStage);
     expect(deps?.lines.join('\n')).toMatch(/^RUN .*npm ci --omit=dev\b/m);
-    expect(entries).toEqual({ app: 'app/src/main.ts', replicator: 'toolkit/tarantool/replicator/main.ts' });
+    expect(entries).toEqual({
+      app: 'app/src/main.ts',
+      replicator: 'toolkit/tarantool/replicator/main.ts',
+      migrate: 'app/src/cli.ts',
+    });
     expect(buildConfig.files).toEqual(expect.arrayContaining(Object.values(entries)));
   });
 

@@ -128,7 +128,7 @@ export function deployAppHost(
   const migrate = host.addContainer({
     name: 'migrate',
     image: images.app,
-    command: ['node', '--import', 'tsx', 'app/src/cli.ts', 'migrate'],
+    command: ['node', 'app/src/cli.js', 'migrate'],
     healthcheck: { tests: ['NONE'] },
     env: {
       MYSQL_HOST: 'db',

@@ -1,5 +1,6 @@
-// The image's two processes started as a deployment starts them: the app (the image's CMD: migrates, then
-// serves) and the Tarantool replicator (same image, other command, the shared replicator.yml mounted).
+// The image's processes started as a deployment starts them: the migrations (its `migrate` command, as the
+// migrations' account, run to the end), the app (the image's CMD, the rows-only account) and the Tarantool
+// replicator (same image, other command, the shared replicator.yml mounted).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from '../../lib/poll.ts';
@@ -7,6 +8,38 @@ import { repoRoot } from '../inventory/paths.ts';
 import { ToolkitError } from '../procedure/errors.ts';
 import { type RunningContainer, startContainer } from './container.ts';
 import type { Engine } from './engine.ts';
+
+/** The migrations' command in the image, as compose's and the stacks' `migrate` container runs it. */
+export const migrateCommand = ['node', 'app/src/cli.js', 'migrate'];
+
+/** Runs the image's migrate command to its end; its output, or a one-line error with the output's tail. */
+export async function runMigrateContainer(
+  engine: Engine,
+  options: { image: string; env: Record<string, string>; workDir: string; name: string },
+): Promise<{ output: string; ms: number }> {
+  const { env, secrets } = split(options.env);
+  const container = await startContainer(engine, {
+    image: options.image,
+    name: options.name,
+    command: migrateCommand,
+    env,
+    secrets,
+    mounts: [],
+    workDir: options.workDir,
+  });
+  let exit: number | string | undefined;
+  void container.exited.then((code) => {
+    exit = code;
+  });
+  try {
+    await waitFor(async () => exit, { timeoutMs: 180_000, what: 'the migrate container to finish' });
+  } finally {
+    await container.stop(10_000);
+  }
+  const output = readFileSync(container.logFile, 'utf8').trim();
+  if (exit !== 0) throw new ToolkitError(`the migrate container exited ${exit}: ${logTail(container)}`);
+  return { output, ms: Date.now() - container.startedAt };
+}
 
 /** The replicator's command in the image; compose and the stacks give the same (stacks/app-image.test.ts). */
 export const replicatorCommand = [
@@ -34,7 +67,7 @@ function split(env: Record<string, string>): {
 export interface StartedApp {
   container: RunningContainer;
   baseUrl: string;
-  /** From the engine's run command to the first 200 of /ready, migrations at start included. */
+  /** From the engine's run command to the first 200 of /ready. */
   startToReadyMs: number;
 }
 

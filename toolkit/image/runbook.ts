@@ -99,7 +99,7 @@ async function start(
     run.onClose(async () => {
       await app.container.stop(20_000);
     });
-    return `${started.baseUrl}: /ready 200 ${started.startToReadyMs} ms after the run command (migrations at start included); log ${started.container.logFile}`;
+    return `${started.baseUrl}: /ready 200 ${started.startToReadyMs} ms after the run command; log ${started.container.logFile}`;
   });
   return started;
 }
