@@ -87,6 +87,7 @@ function replicatorReads(text: string): { names: Set<string>; required: Set<stri
     const password = /^\s*passwordEnv:\s*([A-Z_][A-Z0-9_]*)\s*(#.*)?$/.exec(line)?.[1];
     if (password) {
       names.add(password);
+      names.add(`${password}_FILE`); // or the file it names, as a container secret
       required.add(password); // passwordFrom refuses an unset one
     }
   }

@@ -15,13 +15,37 @@ const packageJson = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf
   devDependencies: Record<string, string>;
 };
 
-/** The repository paths `COPY <src>... <dest>` puts into the image (build context: the repository root). */
-function copiedPaths(text: string): string[] {
-  return text
-    .split('\n')
-    .filter((line) => /^COPY\s/i.test(line) && !line.includes('--from='))
-    .flatMap((line) => line.trim().split(/\s+/).slice(1, -1))
-    .map((source) => source.replace(/^\.\//, '').replace(/\/$/, ''));
+/** The Dockerfile's stages in order: name (`AS x`, or its index) and lines. */
+function stages(text: string): Array<{ name: string; lines: string[] }> {
+  const found: Array<{ name: string; lines: string[] }> = [];
+  for (const line of text.split('\n')) {
+    const from = /^FROM\s+\S+(?:\s+AS\s+(\S+))?/i.exec(line);
+    if (from) found.push({ name: from[1] ?? String(found.length), lines: [] });
+    else found.at(-1)?.lines.push(line);
+  }
+  return found;
+}
+
+/** `COPY [--from=<stage>] <src>... <dest>`: each source with the stage it comes from ('' = the build context). */
+function copies(lines: string[]): Array<{ from: string; source: string; dest: string }> {
+  return lines
+    .filter((line) => /^COPY\s/i.test(line))
+    .flatMap((line) => {
+      const words = line.trim().split(/\s+/).slice(1);
+      const from = /^--from=(\S+)$/.exec(words[0] ?? '')?.[1] ?? '';
+      const paths = from ? words.slice(1) : words;
+      const dest = paths.at(-1)!;
+      return paths
+        .slice(0, -1)
+        .map((source) => ({ from, source: source.replace(/^\.\//, '').replace(/\/$/, ''), dest }));
+    });
+}
+
+/** The repository paths a stage copies from the build context. */
+function copiedPaths(lines: string[]): string[] {
+  return copies(lines)
+    .filter((c) => c.from === '')
+    .map((c) => c.source);
 }
 
 /** Module specifiers that load at run time: no `import type`/`export type` (erased), dynamic imports too. */
@@ -72,38 +96,61 @@ function closure(entry: string): { files: string[]; packages: string[]; missing:
 
 const cmd = JSON.parse(/^CMD\s+(\[.*\])\s*$/m.exec(dockerfile)?.[1] ?? '[]') as string[];
 const composeFiles = readdirSync(composeDir).filter((f) => /^docker-compose.*\.ya?ml$/.test(f));
-const replicatorCommand = composeServices(composeFiles)['tarantool-replicator']?.command ?? [];
+const services = composeServices(composeFiles);
+const replicatorCommand = services['tarantool-replicator']?.command ?? [];
+const migrateCommand = services.migrate?.command ?? [];
+/** The image runs compiled JavaScript: each command's `.js` entry is the `.ts` source the build stage compiled. */
+const sourceOf = (command: string[]) =>
+  command.find((arg) => arg.endsWith('.js'))?.replace(/\.js$/, '.ts') ?? '';
 const entries = {
-  app: cmd.find((arg) => arg.endsWith('.ts')) ?? '',
-  replicator: replicatorCommand.find((arg) => arg.endsWith('.ts')) ?? '',
+  app: sourceOf(cmd),
+  replicator: sourceOf(replicatorCommand),
+  migrate: sourceOf(migrateCommand),
 };
 
+const all = stages(dockerfile);
+const build = all.find((s) => s.name === 'build');
+const runtime = all.at(-1)!;
+const buildConfig = JSON.parse(
+  readFileSync(join(repoRoot, 'tsconfig.build.json'), 'utf8').replace(/^\s*\/\/.*$/gm, ''),
+) as { compilerOptions: { outDir: string; rewriteRelativeImportExtensions?: boolean }; files: string[] };
+/** Repository folders whose compiled output the runtime stage takes from the build stage. */
+const compiledIntoRuntime = copies(runtime.lines)
+  .filter((c) => c.from === 'build')
+  .map((c) => c.source.replace(/^\/src\/build\//, ''));
+
 describe('app/Dockerfile', () => {
-  it('copies the sources, the tsconfig tsx reads, lib/ and the replicator folder', () => {
-    expect(copiedPaths(dockerfile)).toEqual(
-      expect.arrayContaining([
-        'package.json',
-        'package-lock.json',
-        'tsconfig.json',
-        'app/src',
-        'app/contract',
-        'lib',
-        'toolkit/tarantool/replicator',
-      ]),
+  it('compiles in a build stage with the dev dependencies; the runtime stage installs production ones only', () => {
+    expect(build, 'a stage named build').toBeDefined();
+    expect(copiedPaths(build!.lines)).toEqual(
+      expect.arrayContaining(['package.json', 'package-lock.json', 'tsconfig.json', 'tsconfig.build.json']),
     );
-    expect(dockerfile).toMatch(/^RUN npm ci --omit=dev\b/m);
-    expect(entries).toEqual({ app: 'app/src/main.ts', replicator: 'toolkit/tarantool/replicator/main.ts' });
+    expect(build!.lines.join('\n')).toMatch(/^RUN .*npm ci (?!.*--omit=dev)/m);
+    expect(build!.lines.join('\n')).toMatch(/^RUN .*tsc -p tsconfig\.build\.json$/m);
+    expect(buildConfig.compilerOptions.rewriteRelativeImportExtensions).toBe(true);
+    expect(buildConfig.compilerOptions.outDir).toBe('build');
+    const depsStage = copies(runtime.lines).find((c) => c.source.endsWith('node_modules'))?.from;
+    const deps = all.find((s) => s.name === depsStage);
+    expect(deps?.lines.join('\n')).toMatch(/^RUN .*npm ci --omit=dev\b/m);
+    expect(entries).toEqual({
+      app: 'app/src/main.ts',
+      replicator: 'toolkit/tarantool/replicator/main.ts',
+      migrate: 'app/src/cli.ts',
+    });
+    expect(buildConfig.files).toEqual(expect.arrayContaining(Object.values(entries)));
   });
 
-  it('carries no runbook code: only the app, lib/ and the replicator folder, none reaching the toolkit beyond', () => {
-    const copied = copiedPaths(dockerfile);
-    const sourceDirs = copied.filter((c) => !/\.(json|lock)$/.test(c) && !c.startsWith('app/migrations'));
-    expect(
-      // app/contract: the OpenAPI document the app reads at start for the statuses each operation may answer.
-      sourceDirs.filter(
-        (c) => !['app/src', 'app/data', 'app/contract', 'lib', 'toolkit/tarantool/replicator'].includes(c),
-      ),
-    ).toEqual([]);
+  it('carries no runbook code and no TypeScript: compiled app/src, lib/ and the replicator folder, and their data', () => {
+    expect(compiledIntoRuntime.sort()).toEqual(['app/src', 'lib', 'toolkit/tarantool/replicator']);
+    // From the context only what the compiled code reads beside it (app/contract: the OpenAPI document the
+    // app reads at start for the statuses each operation may answer), and package.json ("type": "module").
+    expect(copiedPaths(runtime.lines).sort()).toEqual([
+      'app/contract',
+      'app/data',
+      'app/migrations',
+      'app/src/web/assets',
+      'package.json',
+    ]);
     const runbookCode = [
       'toolkit/procedure',
       'toolkit/local',
@@ -119,12 +166,13 @@ describe('app/Dockerfile', () => {
     ).toEqual([]);
   });
 
-  it.each(Object.entries(entries))('holds every module the %s loads', (_, entry) => {
-    const copied = copiedPaths(dockerfile);
+  it.each(Object.entries(entries))('compiles and ships every module the %s loads', (_, entry) => {
     const { files, missing } = closure(entry);
     expect(missing).toEqual([]);
     expect(files.length).toBeGreaterThan(3);
-    expect(files.filter((f) => !copied.some((c) => f === c || f.startsWith(`${c}/`)))).toEqual([]);
+    const compiled = copiedPaths(build!.lines);
+    expect(files.filter((f) => !compiled.some((c) => f.startsWith(`${c}/`)))).toEqual([]);
+    expect(files.filter((f) => !compiledIntoRuntime.some((c) => f.startsWith(`${c}/`)))).toEqual([]);
   });
 
   it.each(Object.entries(entries))(
@@ -133,10 +181,15 @@ describe('app/Dockerfile', () => {
       const { packages } = closure(entry);
       expect(packages.length).toBeGreaterThan(0);
       expect(packages.filter((p) => !(p in packageJson.dependencies))).toEqual([]);
-      // tsx runs the TypeScript in the container (node --import tsx).
-      expect(packageJson.dependencies).toHaveProperty('tsx');
     },
   );
+
+  it('installs nothing else: every dependency is loaded by the app or the replicator (the rest are devDependencies)', () => {
+    const used = new Set(Object.values(entries).flatMap((entry) => closure(entry).packages));
+    expect(Object.keys(packageJson.dependencies).filter((p) => !used.has(p))).toEqual([]);
+    // The image runs JavaScript: no TypeScript loader in it.
+    expect(packageJson.dependencies).not.toHaveProperty('tsx');
+  });
 
   it('serves on the port it exposes, where its healthcheck asks', () => {
     expect(dockerfile).toMatch(/APP_HOST=0\.0\.0\.0/);

@@ -54,9 +54,7 @@ describe('compose files', () => {
     expect(ids).toEqual(['--server-id=1', '--server-id=2', '--server-id=3']);
     expect(services['tarantool-replicator']?.command).toEqual([
       'node',
-      '--import',
-      'tsx',
-      'toolkit/tarantool/replicator/main.ts',
+      'toolkit/tarantool/replicator/main.js',
       '--config',
       '/etc/replicator.yml',
     ]);
@@ -103,7 +101,7 @@ describe('compose files', () => {
       expect(app.depends_on?.migrate, name).toEqual({ condition: 'service_completed_successfully' });
     }
     const migrate = services.migrate!;
-    expect(migrate.command).toEqual(['node', '--import', 'tsx', 'app/src/cli.ts', 'migrate']);
+    expect(migrate.command).toEqual(['node', 'app/src/cli.js', 'migrate']);
     expect(migrate.environment).toMatchObject({ MYSQL_USER: 'app_migrate', MYSQL_HOST: 'haproxy' });
     expect(migrate.restart).toBe('on-failure');
     // The master makes both accounts itself (app-accounts.sh), never the image's MYSQL_USER with ALL.

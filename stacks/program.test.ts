@@ -228,9 +228,7 @@ describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
     expect(replicator.image).toBe('sha256:dev-app-image-ghcr-io-highload-social-app-dev');
     expect(replicator.command).toEqual([
       'node',
-      '--import',
-      'tsx',
-      'toolkit/tarantool/replicator/main.ts',
+      'toolkit/tarantool/replicator/main.js',
       '--config',
       '/etc/replicator.yml',
     ]);
@@ -274,7 +272,7 @@ describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
   it('migrates as app_migrate in a run-once container before the app instances, which get the rows-only account', () => {
     const migrate = named('container', 'dev-app-migrate');
     expect(migrate.inputs).toMatchObject({
-      command: ['node', '--import', 'tsx', 'app/src/cli.ts', 'migrate'],
+      command: ['node', 'app/src/cli.js', 'migrate'],
       image: 'sha256:dev-app-image-ghcr-io-highload-social-app-dev',
       restart: 'no',
       mustRun: false,

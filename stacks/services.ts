@@ -93,11 +93,10 @@ export function deployAppHost(
   host.addContainer({
     name: 'tarantool-replicator',
     image: images.app,
+    // The image runs the compiled JavaScript (app/Dockerfile's build stage).
     command: [
       'node',
-      '--import',
-      'tsx',
-      'toolkit/tarantool/replicator/main.ts',
+      'toolkit/tarantool/replicator/main.js',
       '--config',
       sharedFiles.replicatorConfig.target,
     ],
@@ -129,7 +128,7 @@ export function deployAppHost(
   const migrate = host.addContainer({
     name: 'migrate',
     image: images.app,
-    command: ['node', '--import', 'tsx', 'app/src/cli.ts', 'migrate'],
+    command: ['node', 'app/src/cli.js', 'migrate'],
     healthcheck: { tests: ['NONE'] },
     env: {
       MYSQL_HOST: 'db',

@@ -1,7 +1,7 @@
 import { ConfigError, loadConfig } from './platform/config.ts';
 import { migrateAll } from './platform/migrations.ts';
 
-const usage = `usage: node --import tsx app/src/cli.ts migrate
+const usage = `usage: node --import tsx app/src/cli.ts migrate (in the image: node app/src/cli.js migrate)
 
   migrate   apply pending migrations to MYSQL_* (main) and CHAT_MYSQL_* (chat_message); forward only`;
 

@@ -26,8 +26,9 @@ export interface TestStack {
 /**
  * Everything one test file needs, real: a master and two slaves (mariadbd), its own redis-server,
  * and the machine's RabbitMQ with exchange and queue names unique to this run (deleted at the end).
+ * `migrate: false` leaves the schema empty, for an app that migrates at its own start (the image).
  */
-export async function startTestStack(): Promise<TestStack> {
+export async function startTestStack(options: { migrate?: boolean } = {}): Promise<TestStack> {
   const cluster = await startTestMysqlCluster();
   const redis = await startRedis();
   const prefix = `test-${randomBytes(5).toString('hex')}`;
@@ -51,10 +52,11 @@ export async function startTestStack(): Promise<TestStack> {
   };
   const config = loadConfig(env);
   // As every environment does it: the migrations' account changes the schema, the app's only uses it.
-  await migrateAll({
-    master: { ...config.master, ...cluster.migrate },
-    chat: { ...config.chat, ...cluster.migrate },
-  });
+  if (options.migrate ?? true)
+    await migrateAll({
+      master: { ...config.master, ...cluster.migrate },
+      chat: { ...config.chat, ...cluster.migrate },
+    });
   const apps: FastifyInstance[] = [];
   return {
     cluster,

@@ -11,7 +11,7 @@ import { repoRoot, stateDir } from '../inventory/paths.ts';
 import type { Inventory } from '../inventory/schema.ts';
 import { resolveSecret } from '../inventory/secrets.ts';
 import { MysqlSession } from '../mysql/session.ts';
-import { ToolkitError } from '../procedure/errors.ts';
+import { ToolkitError, UsageError } from '../procedure/errors.ts';
 import type { Run } from '../procedure/run.ts';
 import { readiness as appReadiness } from '../status/services.ts';
 import type { LocalComponent } from './component.ts';
@@ -119,6 +119,20 @@ export function appEnvironment(inventory: Inventory, instance: LocalAppInstance)
     AUTH_TOKEN_SECRET: tokenSecret(),
   };
   if (inventory.rabbitmq.vhost) env.RABBITMQ_VHOST = inventory.rabbitmq.vhost;
+  return env;
+}
+
+/**
+ * The settings of an app container from the image (scripts/image.mjs run|verify) on this port: the local
+ * servers as the instances reach them, its own APP_INSTANCE_ID (3: chat_message ids of its own), and no
+ * TRUST_PROXY (no nginx in front of it).
+ */
+export function imageAppEnvironment(inventory: Inventory, port: number): Record<string, string> {
+  if (inventory.name !== 'local')
+    throw new UsageError(
+      `image run|verify knows the local environment's app settings only, not ${inventory.name}'s`,
+    );
+  const { TRUST_PROXY: _trusted, ...env } = appEnvironment(inventory, { name: 'app', port, id: 3 });
   return env;
 }
 

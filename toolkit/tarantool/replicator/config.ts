@@ -113,10 +113,21 @@ export function loadReplicatorConfig(path: string, env: NodeJS.ProcessEnv = proc
   return parseReplicatorConfig(text, env);
 }
 
+/** The variable NAME or, for container secrets, the first line of the file NAME_FILE names (as the app reads them). */
 export function passwordFrom(name: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
   if (!name) return undefined;
+  const file = env[`${name}_FILE`];
+  if (file) {
+    try {
+      const line = readFileSync(file, 'utf8').split('\n')[0]?.trim();
+      if (line) return line;
+    } catch {
+      throw new ReplicatorConfigError(`${name}_FILE: cannot read ${file}`);
+    }
+    throw new ReplicatorConfigError(`${name}_FILE: ${file} is empty`);
+  }
   const value = env[name];
   if (value === undefined || value === '')
-    throw new ReplicatorConfigError(`the password variable ${name} is not set`);
+    throw new ReplicatorConfigError(`the password variable ${name} (or ${name}_FILE) is not set`);
   return value;
 }
