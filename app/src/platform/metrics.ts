@@ -110,10 +110,13 @@ export class AppMetrics {
 
 /**
  * Observes every answered request by its route template (`/user/get/:id`, never the URL); a request
- * that matched no route is `unmatched`, so scanners cannot mint a series per path they try.
+ * that matched no route is `unmatched`, so scanners cannot mint a series per path they try. WebSocket
+ * upgrades are left out (their sockets are counted by app_websocket_connections).
  */
 export function installHttpMetrics(app: FastifyInstance, metrics: AppMetrics): void {
   app.addHook('onResponse', async (request, reply) => {
+    // A WebSocket's "response" ends when the socket closes, minutes later: not a request duration.
+    if ((request as { ws?: boolean | null }).ws) return;
     metrics.httpDuration.observe(
       {
         route: request.routeOptions.url ?? 'unmatched',

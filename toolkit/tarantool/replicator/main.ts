@@ -1,9 +1,11 @@
 // The Tarantool replicator as a process: `node --import tsx toolkit/tarantool/replicator/main.ts --config <yml>`.
 // Runs until SIGTERM/SIGINT; logs one line per event worth knowing, and its lag every 10 s while behind.
 import { parseArgs } from 'node:util';
+import { closeMetrics, serveMetrics } from '../../../lib/metrics-server.ts';
 import { loadReplicatorConfig, passwordFrom } from './config.ts';
 import { Replicator } from './engine.ts';
 import { faultHooks, faultVariable, parseFault } from './fault.ts';
+import { replicatorRegistry } from './metrics.ts';
 
 function log(line: string): void {
   process.stdout.write(`${new Date().toISOString()} ${line}\n`);
@@ -27,6 +29,16 @@ async function main(): Promise<number> {
     log,
     hooks,
   );
+  const { metrics } = config;
+  const metricsServer =
+    metrics && metrics.port > 0
+      ? await serveMetrics(
+          replicatorRegistry(() => replicator.status()),
+          metrics.host,
+          metrics.port,
+        )
+      : undefined;
+  if (metricsServer) log(`metrics on http://${metrics!.host}:${metrics!.port}/metrics`);
   const stop = new AbortController();
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
@@ -42,6 +54,7 @@ async function main(): Promise<number> {
   log(`replicating ${config.mappings.map((m) => `${m.database}.${m.table} → space ${m.space}`).join(', ')}`);
   await replicator.run(stop.signal);
   clearInterval(report);
+  if (metricsServer) await closeMetrics(metricsServer);
   log('stopped');
   return 0;
 }
