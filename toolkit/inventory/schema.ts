@@ -51,6 +51,8 @@ export const MysqlCluster = Type.Object(
     migrate: Type.Optional(Credential),
     /** The health agent's account (toolkit/haproxy): reads read_only and replica status, nothing else. */
     monitor: Type.Optional(Credential),
+    /** prometheus-mysqld-exporter's account (toolkit/prometheus): replica status, global status and variables. */
+    exporter: Type.Optional(Credential),
     semisync: Type.Optional(
       Type.Object(
         {

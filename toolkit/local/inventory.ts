@@ -28,6 +28,7 @@ export function localInventory(state: LocalState): Inventory {
       app: { user: 'app', password: 'local:mysql-app' },
       migrate: { user: 'app_migrate', password: 'local:mysql-migrate' },
       monitor: { user: 'monitor', password: 'local:mysql-monitor' },
+      exporter: { user: 'exporter', password: 'local:mysql-exporter' },
       semisync: { timeoutMs: 10_000, waitPoint: 'AFTER_SYNC' },
       maxLagSeconds: 5,
     },
