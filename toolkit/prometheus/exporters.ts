@@ -10,6 +10,16 @@ export interface ExporterCommand {
   readyPath: string;
 }
 
+/** The collectors the exporter account may feed: compose's exporters run the same list (tested). */
+export const mysqldExporterCollectors = [
+  '--collect.global_status',
+  '--collect.global_variables',
+  '--collect.slave_status',
+  '--no-collect.info_schema.innodb_cmp',
+  '--no-collect.info_schema.innodb_cmpmem',
+  '--no-collect.info_schema.query_response_time',
+];
+
 /**
  * prometheus-mysqld-exporter for one node: only the collectors its account's privilege allows (global
  * status and variables, replica status). Its login is in an option file of mode 0600 (`cnf`), never
@@ -19,16 +29,7 @@ export function mysqldExporterCommand(cnf: string, host: string, port: number): 
   return {
     binaries: ['prometheus-mysqld-exporter'],
     debianPackage: 'prometheus-mysqld-exporter',
-    args: [
-      `--config.my-cnf=${cnf}`,
-      `--web.listen-address=${host}:${port}`,
-      '--collect.global_status',
-      '--collect.global_variables',
-      '--collect.slave_status',
-      '--no-collect.info_schema.innodb_cmp',
-      '--no-collect.info_schema.innodb_cmpmem',
-      '--no-collect.info_schema.query_response_time',
-    ],
+    args: [`--config.my-cnf=${cnf}`, `--web.listen-address=${host}:${port}`, ...mysqldExporterCollectors],
     listen: { host, port },
     readyPath: '/metrics',
   };
