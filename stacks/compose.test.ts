@@ -41,6 +41,7 @@ describe('compose files', () => {
       'db',
       'db_slave_1',
       'db_slave_2',
+      'grafana',
       'haproxy',
       'haproxy-agent',
       'migrate',
