@@ -21,10 +21,15 @@ async function main(): Promise<void> {
   const logStream = config.logFile ? openLogFile(config.logFile) : undefined;
   const metrics = new AppMetrics();
   const app = await buildApp(config, { logStream, metrics });
-  // Before the public listener: an instance that cannot serve its metrics fails at start, visibly.
+  // Serving users matters more than being watched: a metrics port that cannot be had is logged (and
+  // Prometheus reports the target down), not fatal.
+  const { host, port } = config.metrics;
   const metricsServer =
-    config.metrics.port > 0
-      ? await serveMetrics(metrics.registry, config.metrics.host, config.metrics.port)
+    port > 0
+      ? await serveMetrics(metrics.registry, host, port).catch((error: Error) => {
+          app.log.error({ err: error.message }, `metrics: cannot listen on ${host}:${port}; serving without`);
+          return undefined;
+        })
       : undefined;
   if (metricsServer) app.addHook('onClose', () => closeMetrics(metricsServer));
   // The file's last lines are flushed before the process goes.

@@ -1,9 +1,11 @@
-import { readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePorts } from '../../lib/net.ts';
 import { waitFor } from '../../lib/poll.ts';
 import { isAlive } from '../host/process.ts';
+import { repoRoot } from '../inventory/paths.ts';
 import { type AlertState, PrometheusApi } from '../prometheus/api.ts';
 import { prometheusComponent as component } from './prometheus-component.ts';
 import { loadState } from './state.ts';
@@ -68,6 +70,30 @@ async function secondsUntilFiring(name: string, labels: Record<string, string>, 
   return (Date.now() - started) / 1000;
 }
 
+/**
+ * Prometheus's own alerts page in headless Chromium, as an operator sees it, into test-results/screenshots/
+ * (gitignored; docs/screenshots/prometheus-alerts.png is the copy the README shows).
+ */
+async function screenshotAlerts(): Promise<void> {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run'],
+  });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    // Debian's Prometheus serves its classic UI only.
+    await page.goto(`${api.base}/classic/alerts`);
+    await page.getByText('Show annotations').click();
+    await page.getByText('ReplicationSqlThreadStopped').first().click();
+    await page.getByText('Slave db2: SQL thread not running').first().waitFor();
+    const dir = join(repoRoot, 'test-results', 'screenshots');
+    mkdirSync(dir, { recursive: true });
+    await page.screenshot({ path: join(dir, 'prometheus-alerts.png'), fullPage: true });
+  } finally {
+    await browser.close();
+  }
+}
+
 async function untilResolved(name: string, deadline: number): Promise<void> {
   await waitFor(async () => ((await api.alerts()).some((a) => a.name === name) ? undefined : true), {
     timeoutMs: deadline * 1000,
@@ -79,7 +105,12 @@ async function untilResolved(name: string, deadline: number): Promise<void> {
 describe('Prometheus in the local environment', () => {
   it('scrapes one mysqld-exporter per node, the Redis exporter and the textfile collector, all up', async () => {
     const targets = await api.targets();
-    expect(targets.filter((t) => t.job === 'mysql').map((t) => t.labels.node)).toEqual(['db1', 'db2', 'db3']);
+    expect(
+      targets
+        .filter((t) => t.job === 'mysql')
+        .map((t) => t.labels.node)
+        .sort(),
+    ).toEqual(['db1', 'db2', 'db3']);
     expect(targets.map((t) => t.job).sort()).toEqual([
       'mysql',
       'mysql',
@@ -137,6 +168,7 @@ describe('Prometheus in the local environment', () => {
     expect(seconds).toBeGreaterThanOrEqual(forSeconds);
     expect(seconds).toBeLessThan(forSeconds + 2 * interval + 8);
     expect((await firing('ReplicationSqlThreadStopped')).map((a) => a.labels.node)).toEqual(['db2']);
+    await screenshotAlerts();
 
     const repaired = await runRunbook('replication', ['--json'], cluster.env);
     expect(repaired.code, repaired.stderr).toBe(0);

@@ -48,6 +48,15 @@ describe('the alert rules (promtool test rules)', () => {
     expect([...new Set(cases.map((c) => c.alertname))].sort()).toEqual([...names].sort());
   });
 
+  it("are each a row of the README's alert table", () => {
+    const readme = readFileSync(join(import.meta.dirname, '../../README.md'), 'utf8');
+    const rows = [...readme.matchAll(/^\| `([A-Za-z0-9]+)` \| (?:critical|warning) \|/gm)].map((m) => m[1]);
+    const names = alertRules({ ...defaultAlertSettings, maxLagSeconds: 5, slaves: 2, semisync: true }).map(
+      (r) => r.alert,
+    );
+    expect(rows).toEqual(names);
+  });
+
   it('fail when a rule is broken: a lag threshold off by a lot makes promtool report the case', async () => {
     const broken = composeAlertRules({ annotations: false }).replace(
       'mysql_slave_status_seconds_behind_master > 5',

@@ -30,13 +30,20 @@ async function main(): Promise<number> {
     hooks,
   );
   const { metrics } = config;
+  // Replicating matters more than being watched: a metrics port that cannot be had is logged (and
+  // Prometheus reports the target down), not fatal.
   const metricsServer =
     metrics && metrics.port > 0
       ? await serveMetrics(
           replicatorRegistry(() => replicator.status()),
           metrics.host,
           metrics.port,
-        )
+        ).catch((error: Error) => {
+          log(
+            `metrics: cannot listen on ${metrics.host}:${metrics.port} (${error.message}); replicating without`,
+          );
+          return undefined;
+        })
       : undefined;
   if (metricsServer) log(`metrics on http://${metrics!.host}:${metrics!.port}/metrics`);
   const stop = new AbortController();
