@@ -138,6 +138,8 @@ export const Inventory = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    /** Prometheus (toolkit/prometheus): its HTTP API, for status. */
+    prometheus: Type.Optional(Endpoint),
     redis: Endpoint,
     rabbitmq: Type.Object(
       { host: Host, port: Port, vhost: Type.Optional(Type.String()), credential: Credential },

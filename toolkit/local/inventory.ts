@@ -60,6 +60,8 @@ export function localInventory(state: LocalState): Inventory {
       replicatorCredential: { user: 'replicator', password: 'local:mysql-replicator' },
     };
   }
+  const prometheus = state.monitoring?.prometheus;
+  if (prometheus) inventory.prometheus = { host: prometheus.host, port: prometheus.port };
   if (services.clickhouse)
     inventory.clickhouse = { host: services.clickhouse.host, httpPort: services.clickhouse.port };
   return inventory;

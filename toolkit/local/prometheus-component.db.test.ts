@@ -9,6 +9,7 @@ import { repoRoot } from '../inventory/paths.ts';
 import { type AlertState, PrometheusApi } from '../prometheus/api.ts';
 import { prometheusComponent as component } from './prometheus-component.ts';
 import { loadState } from './state.ts';
+import { localStatus } from './status.ts';
 import { quietRun, runRunbook, startTestCluster, type TestCluster } from './testing.ts';
 
 // A real local environment's MySQL (master, two semi-sync slaves) with Prometheus and its exporters,
@@ -187,8 +188,8 @@ describe('Prometheus in the local environment', () => {
   }, 180_000);
 
   it('shows as a status row', async () => {
-    const [row] = await component.status();
+    const [row] = await localStatus(['prometheus']);
     expect(row).toMatchObject({ component: 'prometheus', health: 'up' });
-    expect(row?.detail).toMatch(/6\/6 targets up, no alert firing/);
+    expect(row?.detail).toMatch(/^pid \d+, 6\/6 targets up, no alert firing$/);
   });
 });

@@ -22,7 +22,7 @@ import {
 } from '../prometheus/exporters.ts';
 import { promtool } from '../prometheus/promtool.ts';
 import { defaultAlertSettings, renderAlertRules } from '../prometheus/rules.ts';
-import type { LocalComponent, StatusRow } from './component.ts';
+import type { LocalComponent } from './component.ts';
 import { localHost, localInventory } from './inventory.ts';
 import { localMetricsPorts, localPrometheusInterval } from './metrics-ports.ts';
 import { serviceDir } from './service.ts';
@@ -356,44 +356,5 @@ export const prometheusComponent: LocalComponent = {
         rmSync(textfileDir(), { recursive: true, force: true });
         return undefined;
       });
-  },
-
-  async status(): Promise<StatusRow[]> {
-    const port = localMetricsPorts().prometheus;
-    const address = `${localHost}:${port}`;
-    if (!findBinary(['prometheus']))
-      return [
-        { component: 'prometheus', name: 'prometheus', address, health: 'skipped', detail: 'not installed' },
-      ];
-    const api = new PrometheusApi(`http://${address}`);
-    try {
-      const targets = await api.targets();
-      const down = targets.filter((t) => t.health !== 'up');
-      const firing = (await api.alerts()).filter((a) => a.state === 'firing').map((a) => a.name);
-      const detail = [
-        `pid ${known('prometheus')?.pid}`,
-        `${targets.length - down.length}/${targets.length} targets up${down.length ? ` (down: ${down.map((t) => `${t.job} ${t.instance}`).join(', ')})` : ''}`,
-        firing.length ? `firing: ${[...new Set(firing)].join(', ')}` : 'no alert firing',
-      ].join(', ');
-      return [
-        {
-          component: 'prometheus',
-          name: 'prometheus',
-          address,
-          health: down.length ? 'degraded' : 'up',
-          detail,
-        },
-      ];
-    } catch (error) {
-      return [
-        {
-          component: 'prometheus',
-          name: 'prometheus',
-          address,
-          health: 'down',
-          detail: `not answering (${(error as Error).message})`,
-        },
-      ];
-    }
   },
 };
