@@ -30,6 +30,7 @@ import { ErrorBody } from './platform/http.ts';
 import { IdGenerator } from './platform/ids.ts';
 import { acceptEmptyJson } from './platform/json-body.ts';
 import { loggerOptions, requestId } from './platform/logging.ts';
+import { AppMetrics, installHttpMetrics } from './platform/metrics.ts';
 import { registerOpenApi } from './platform/openapi.ts';
 import { openRedis } from './platform/redis.ts';
 import { installTextRule } from './platform/text.ts';
@@ -61,6 +62,8 @@ export interface BuildOptions {
   logStream?: Writable;
   /** How long to wait for RabbitMQ at start. */
   brokerTimeoutMs?: number;
+  /** Where the app's metrics go; main.ts serves this registry on the metrics port. A fresh one without it. */
+  metrics?: AppMetrics;
 }
 
 /**
@@ -102,6 +105,8 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
     reply.header('x-request-id', request.id);
   });
   installErrorHandler(app);
+  const metrics = options.metrics ?? new AppMetrics();
+  installHttpMetrics(app, metrics);
   // Every route but the WebSockets, which live as long as they are open (and whose upgrade fastify's
   // timer cannot watch under app.injectWS).
   app.addHook('onRoute', (route) => {
@@ -126,6 +131,14 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   const redis = openRedis(config.redis);
   const broker = new Broker(config.rabbitmq.url, app.log);
   const sockets = new SocketGuard(config.websocket.maxPerUser, config.websocket.pingIntervalMs);
+  broker.observeDeliveries((queue, seconds) => metrics.deliveryDelay.observe({ queue }, seconds));
+  metrics.watch({
+    pools: () => db.poolUse(),
+    redisUp: () => redis.status === 'ready',
+    rabbitmqUp: () => broker.connected,
+    queueDepths: () => broker.queueDepths(),
+    websockets: () => sockets.open,
+  });
   app.addHook('onClose', async () => {
     sockets.stop();
     await broker.close();
@@ -160,7 +173,9 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
 
   const posts = new PostsService(postsRepo, new PostCache(redis), fanout, live, app.log);
   const feed = new FeedService(feeds, postsRepo, posts, app.log);
-  const counters = new UnreadCounters(new UnreadStore(redis), chats, messages, app.log);
+  const counters = new UnreadCounters(new UnreadStore(redis), chats, messages, app.log, () =>
+    metrics.unreadRebuilds.inc(),
+  );
   const dialogs = new DialogsService(chats, messages, usersRepo, counters, ids, live, app.log);
 
   const generations = new TokenGenerations(new TokenGenerationRepository(db), config.auth.generationCacheMs);

@@ -1,6 +1,8 @@
+import { closeMetrics, serveMetrics } from '../../lib/metrics-server.ts';
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './platform/config.ts';
 import { openLogFile } from './platform/logging.ts';
+import { AppMetrics } from './platform/metrics.ts';
 import { migrateAll } from './platform/migrations.ts';
 
 /** `node --import tsx app/src/main.ts`: config from the environment, optional migration, serve, stop on SIGTERM. */
@@ -17,7 +19,19 @@ async function main(): Promise<void> {
   }
   if (config.migrateOnStart) await migrateAll(config);
   const logStream = config.logFile ? openLogFile(config.logFile) : undefined;
-  const app = await buildApp(config, { logStream });
+  const metrics = new AppMetrics();
+  const app = await buildApp(config, { logStream, metrics });
+  // Serving users matters more than being watched: a metrics port that cannot be had is logged (and
+  // Prometheus reports the target down), not fatal.
+  const { host, port } = config.metrics;
+  const metricsServer =
+    port > 0
+      ? await serveMetrics(metrics.registry, host, port).catch((error: Error) => {
+          app.log.error({ err: error.message }, `metrics: cannot listen on ${host}:${port}; serving without`);
+          return undefined;
+        })
+      : undefined;
+  if (metricsServer) app.addHook('onClose', () => closeMetrics(metricsServer));
   // The file's last lines are flushed before the process goes.
   const flushLog = () =>
     new Promise<void>((resolve) => (logStream ? logStream.end(() => resolve()) : resolve()));

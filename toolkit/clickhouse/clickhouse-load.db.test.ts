@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../lib/poll.ts';
@@ -8,6 +9,7 @@ import { runRunbook, startTestCluster, type TestCluster } from '../local/testing
 import { MysqlSession } from '../mysql/session.ts';
 import { createUserTable, insertUsers } from '../tarantool/test-users.ts';
 import { usersByAgeAndGender, usersByCity } from './analytics.ts';
+import { loadMetricsFile } from './load-metrics.ts';
 import { startTestClickHouse, type TestClickHouse } from './testing.ts';
 import { clickhouseChecksumSql, userColumns } from './user-columns.ts';
 
@@ -121,6 +123,10 @@ describe('clickhouse-load on real ClickHouse 18.16 and MariaDB', () => {
     const second = await load();
     expect(second.code, second.stderr).toBe(0);
     expect(second.report?.changed).toBe(0);
+    // An unchanged table is a successful run too, for the textfile Prometheus reads.
+    const metrics = readFileSync(loadMetricsFile(cluster.stateDir), 'utf8');
+    expect(metrics).toMatch(/^clickhouse_load_rows 1000000$/m);
+    expect(metrics).toMatch(/^clickhouse_load_last_run_success 1$/m);
     expect(second.report?.steps.find((s) => s.name === 'compare with MySQL')?.detail).toMatch(
       /already holds MySQL's 1,000,000 rows/,
     );

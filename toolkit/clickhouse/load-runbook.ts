@@ -1,4 +1,5 @@
 import type { RunbookDefinition } from '../procedure/main.ts';
+import { writeLoadMetrics } from './load-metrics.ts';
 import { clickhouseLoadProcedure } from './user-load.ts';
 
 const flags = {
@@ -18,6 +19,24 @@ export const clickhouseLoadRunbook: RunbookDefinition<typeof flags> = {
     'swaps it in whole (EXCHANGE TABLES, or one RENAME on servers before 20.10). A table that already holds exactly\n' +
     "MySQL's rows is left alone (--force reloads); a failed or killed run leaves the previous table as it was.",
   flags,
-  procedure: (run, { inventory, flags: f }) =>
-    clickhouseLoadProcedure(run, inventory, { source: f.source, force: f.force }),
+  // Each run, failed ones too, leaves its result for Prometheus (docs/observability.md); a dry run none.
+  procedure: async (run, { inventory, source, flags: f }) => {
+    const started = Date.now();
+    const finish = (ok: boolean, rows?: number) =>
+      run.dryRun
+        ? undefined
+        : writeLoadMetrics(source.stateDir, {
+            ok,
+            rows,
+            durationSeconds: (Date.now() - started) / 1000,
+            finishedAt: new Date(),
+          });
+    try {
+      const outcome = await clickhouseLoadProcedure(run, inventory, { source: f.source, force: f.force });
+      await finish(true, outcome.rows);
+    } catch (error) {
+      await finish(false);
+      throw error;
+    }
+  },
 };

@@ -239,7 +239,7 @@ export async function clickhouseLoadProcedure(
   run: Run,
   inventory: Inventory,
   options: LoadOptions = {},
-): Promise<void> {
+): Promise<LoadOutcome> {
   const ch = clickhouseFor(inventory);
   const table = options.table ?? 'user';
   const database = options.database ?? 'default';
@@ -254,7 +254,10 @@ export async function clickhouseLoadProcedure(
     return `ClickHouse ${info.version}, database ${database} (${info.engine}): swap by ${info.exchange ? 'EXCHANGE TABLES' : 'RENAME TABLE'}`;
   });
 
-  if (!options.force && (await alreadyLoaded(run, ch, inventory, node, database, table, columns))) return;
+  if (!options.force) {
+    const rows = await alreadyLoaded(run, ch, inventory, node, database, table, columns);
+    if (rows !== undefined) return { loaded: false, rows };
+  }
 
   const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
   const staging = `${table}_load_${stamp}`;
@@ -340,6 +343,13 @@ export async function clickhouseLoadProcedure(
       throw new ToolkitError(`${table} has ${count} rows, expected ${exported.rows}`);
     return `${database}.${table}: ${Number(count).toLocaleString('en-US')} rows`;
   });
+  return { loaded: true, rows: exported.rows };
+}
+
+/** What a run did: loaded the table anew, or found it already equal to MySQL; its rows either way. */
+export interface LoadOutcome {
+  loaded: boolean;
+  rows: number;
 }
 
 /**
@@ -355,8 +365,8 @@ async function alreadyLoaded(
   database: string,
   table: string,
   columns: LoadColumn[],
-): Promise<boolean> {
-  let same = false;
+): Promise<number | undefined> {
+  let same: number | undefined;
   await run.check('compare with MySQL', `${node.name} → ${ch.address}`, async () => {
     if (!(await tableNames(ch, database)).includes(table)) return `no ${database}.${table} yet: load it`;
     const [count = '0', sum = '0'] = await ch.row(
@@ -369,8 +379,8 @@ async function alreadyLoaded(
       const mysql = await session.one(
         `SELECT COUNT(*) AS n, COALESCE(SUM(${mysqlRowHashSql(columns)}), 0) AS s FROM \`${inventory.mysql.database}\`.\`user\``,
       );
-      same = Number(count) === Number(mysql?.n) && sum === String(mysql?.s);
-      return same
+      same = Number(count) === Number(mysql?.n) && sum === String(mysql?.s) ? Number(count) : undefined;
+      return same !== undefined
         ? `${database}.${table} already holds MySQL's ${Number(count).toLocaleString('en-US')} rows (checksum ${sum}): nothing to load (--force reloads)`
         : `${database}.${table} has ${count} rows, checksum ${sum}; MySQL ${mysql?.n} rows, checksum ${mysql?.s}: reload`;
     } finally {

@@ -51,6 +51,8 @@ export const MysqlCluster = Type.Object(
     migrate: Type.Optional(Credential),
     /** The health agent's account (toolkit/haproxy): reads read_only and replica status, nothing else. */
     monitor: Type.Optional(Credential),
+    /** prometheus-mysqld-exporter's account (toolkit/prometheus): replica status, global status and variables. */
+    exporter: Type.Optional(Credential),
     semisync: Type.Optional(
       Type.Object(
         {
@@ -136,6 +138,8 @@ export const Inventory = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    /** Prometheus (toolkit/prometheus): its HTTP API, for status. */
+    prometheus: Type.Optional(Endpoint),
     redis: Endpoint,
     rabbitmq: Type.Object(
       { host: Host, port: Port, vhost: Type.Optional(Type.String()), credential: Credential },

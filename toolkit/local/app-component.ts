@@ -16,6 +16,7 @@ import type { Run } from '../procedure/run.ts';
 import { readiness as appReadiness } from '../status/services.ts';
 import type { LocalComponent } from './component.ts';
 import { localHost, localInventory } from './inventory.ts';
+import { localMetricsPorts } from './metrics-ports.ts';
 import { loadState, updateState } from './state.ts';
 
 const mainFile = resolve(repoRoot, 'app/src/main.ts');
@@ -97,6 +98,9 @@ export function appEnvironment(inventory: Inventory, instance: LocalAppInstance)
     APP_HOST: localHost,
     APP_PORT: String(instance.port),
     APP_INSTANCE_ID: String(instance.id),
+    // Prometheus's /metrics, on 127.0.0.1 only and never through nginx (toolkit/local/prometheus-component.ts).
+    METRICS_HOST: localHost,
+    METRICS_PORT: String(localMetricsPorts().app[instance.id - 1]),
     TRUST_PROXY: localProxyAddress,
     LOG_LEVEL: 'info',
     MYSQL_HOST: writer.host,

@@ -28,6 +28,7 @@ export function localInventory(state: LocalState): Inventory {
       app: { user: 'app', password: 'local:mysql-app' },
       migrate: { user: 'app_migrate', password: 'local:mysql-migrate' },
       monitor: { user: 'monitor', password: 'local:mysql-monitor' },
+      exporter: { user: 'exporter', password: 'local:mysql-exporter' },
       semisync: { timeoutMs: 10_000, waitPoint: 'AFTER_SYNC' },
       maxLagSeconds: 5,
     },
@@ -59,6 +60,8 @@ export function localInventory(state: LocalState): Inventory {
       replicatorCredential: { user: 'replicator', password: 'local:mysql-replicator' },
     };
   }
+  const prometheus = state.monitoring?.prometheus;
+  if (prometheus) inventory.prometheus = { host: prometheus.host, port: prometheus.port };
   if (services.clickhouse)
     inventory.clickhouse = { host: services.clickhouse.host, httpPort: services.clickhouse.port };
   return inventory;

@@ -20,6 +20,8 @@ let ports: {
   instances: number;
   tarantool: number;
   clickhouse: number;
+  prometheus: number;
+  metrics: number;
 };
 
 // README's form: without --silent, npm prints its own banner lines before the output.
@@ -66,6 +68,7 @@ async function state(): Promise<LocalState> {
 beforeAll(async () => {
   stateDir = makeTempDir('toolkit-local-');
   const base = await freePorts(12);
+  const [metrics, prometheus] = [await freePorts(20), await freePorts(1)];
   // Redis and RabbitMQ on ports nothing answers on, so `up` starts its own instead of reusing the machine's.
   ports = {
     mysql: base,
@@ -75,6 +78,8 @@ beforeAll(async () => {
     instances: base + 10,
     tarantool: base + 7,
     clickhouse: base + 8,
+    prometheus,
+    metrics,
   };
   env = {
     ...process.env,
@@ -89,6 +94,10 @@ beforeAll(async () => {
     // ClickHouse takes this port for HTTP and the next one for its native protocol.
     LOCAL_TARANTOOL_PORT: String(ports.tarantool),
     LOCAL_CLICKHOUSE_PORT: String(ports.clickhouse),
+    LOCAL_PROMETHEUS_PORT: String(ports.prometheus),
+    LOCAL_METRICS_PORT: String(ports.metrics),
+    // Scrapes every 2 s, so the check that every target is up waits seconds, not a 15 s interval.
+    LOCAL_PROMETHEUS_INTERVAL: '2',
   };
 });
 
@@ -134,6 +143,30 @@ describe('npm run up / status / down', () => {
     expect(up.stdout).toMatch(
       new RegExp(`clickhouse\\s+clickhouse\\s+127\\.0\\.0\\.1:${ports.clickhouse}\\s+up`),
     );
+    // Prometheus scrapes both app instances, one exporter per MySQL node, Redis's, the replicator and
+    // the textfile collector, and itself: every target up, seen through its HTTP API.
+    expect(up.stdout).toMatch(
+      new RegExp(
+        `prometheus\\s+prometheus\\s+127\\.0\\.0\\.1:${ports.prometheus}\\s+up\\s+pid \\d+, 9/9 targets up`,
+      ),
+    );
+    const targets = (await (await fetch(`http://127.0.0.1:${ports.prometheus}/api/v1/targets`)).json()) as {
+      data: { activeTargets: Array<{ labels: Record<string, string>; health: string }> };
+    };
+    expect(targets.data.activeTargets.map((t) => `${t.labels.job} ${t.health}`).sort()).toEqual([
+      'app up',
+      'app up',
+      'mysql up',
+      'mysql up',
+      'mysql up',
+      'prometheus up',
+      'redis up',
+      'replicator up',
+      'textfile up',
+    ]);
+    // The app's metrics are on their own port, not on the public one nginx serves.
+    expect((await fetch(`http://127.0.0.1:${ports.app}/metrics`)).status).toBe(404);
+    expect((await fetch(`http://127.0.0.1:${ports.metrics}/metrics`)).status).toBe(200);
     const ready = await fetch(`http://127.0.0.1:${ports.app}/ready`);
     expect(ready.status).toBe(200);
     expect(existsSync(join(stateDir, 'app', 'app.log'))).toBe(true);
@@ -275,6 +308,8 @@ describe('npm run up / status / down', () => {
     expect(isAlive(before.services.nginx?.pid)).toBe(false);
     expect(isAlive(before.services.tarantool?.pid)).toBe(false);
     expect(isAlive(before.services.clickhouse?.pid)).toBe(false);
+    for (const service of Object.values(before.monitoring ?? {})) expect(isAlive(service.pid)).toBe(false);
+    expect(Object.keys(before.monitoring ?? {})).toHaveLength(6);
     expect(await probeRedis('127.0.0.1', ports.redis)).toBe(false);
     expect(existsSync(join(stateDir, 'mysql', 'db1', 'data', 'mysql'))).toBe(true);
     const again = await npmRun('down', '--json');

@@ -12,6 +12,7 @@ export const localSecretKeys = [
   'mysql-migrate',
   'mysql-monitor',
   'mysql-binlog-archive',
+  'mysql-exporter',
 ] as const;
 
 export async function ensureLocalSecrets(run: Run, extra: Record<string, string> = {}): Promise<void> {

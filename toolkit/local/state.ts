@@ -40,6 +40,11 @@ export interface LocalState {
   >;
   /** HAProxy in front of MySQL, once `up` started it (toolkit/local/haproxy-component.ts). */
   haproxy?: LocalHaproxy;
+  /**
+   * Prometheus and its exporters by name (toolkit/local/prometheus-component.ts); Prometheus's `source`
+   * is the hash of the config and rules it last loaded.
+   */
+  monitoring?: Record<string, LocalService>;
 }
 
 export interface LocalHaproxy {

@@ -29,6 +29,7 @@ const notInstalled: Record<string, { binaries: string[]; hint: string }> = {
     binaries: ['clickhouse-server', 'clickhouse'],
     hint: 'clickhouse-server is not installed (apt-get install clickhouse-server)',
   },
+  prometheus: { binaries: ['prometheus'], hint: 'prometheus is not installed (apt-get install prometheus)' },
 };
 
 /**
@@ -78,10 +79,12 @@ function notStarted(row: StatusRow, state: LocalState): StatusRow[] {
     return [...['app', 'app-2'].map((n) => down('app', n)), down('nginx', 'nginx')];
   if (row.component === 'tarantool' && !state.services.tarantool) return [down('tarantool', row.name)];
   if (row.component === 'clickhouse') return [down('clickhouse', 'clickhouse')];
+  if (row.component === 'prometheus') return [down('prometheus', 'prometheus')];
   return [row];
 }
 
 function service(row: StatusRow, state: LocalState): LocalService | undefined {
+  if (row.component === 'prometheus') return state.monitoring?.prometheus;
   const key = row.component === 'tarantool' ? row.name : row.component === 'app' ? row.name : row.component;
   return state.services[key as keyof LocalState['services']];
 }

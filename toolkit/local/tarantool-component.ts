@@ -29,6 +29,7 @@ import {
 } from '../tarantool/server.ts';
 import type { LocalComponent } from './component.ts';
 import { localHost, localInventory } from './inventory.ts';
+import { localMetricsPorts } from './metrics-ports.ts';
 import { serviceDir } from './service.ts';
 import { loadState, updateState } from './state.ts';
 
@@ -91,10 +92,13 @@ export const localReplicatorControl: ReplicatorControl = {
         running: isOurs(known()?.pid, replicatorMarker),
         pid: known()?.pid,
         source: known()?.source,
+        metrics: known()?.configHash,
       }),
       diff: (s) => {
         if (!s.running) return `start the replicator on ${wanted()}`;
         if (restart) return `restart the replicator (pid ${s.pid})`;
+        if (s.metrics !== metricsConfig())
+          return `restart the replicator (pid ${s.pid}) to serve its metrics on ${metricsConfig()}`;
         if (s.source !== wanted())
           return `restart the replicator (pid ${s.pid}) on the writer ${wanted()}: it reads ${s.source ?? 'an unrecorded address'}`;
         return null;
@@ -122,6 +126,7 @@ export const localReplicatorControl: ReplicatorControl = {
             password: resolveSecret(appCredential.password),
           },
           logFile: replicatorLog(),
+          metricsPort: localMetricsPorts().replicator,
         });
         updateState((state) => {
           // No port of its own: it only connects out. Its lag is read from Tarantool (scripts/tarantool.mjs).
@@ -131,6 +136,7 @@ export const localReplicatorControl: ReplicatorControl = {
             owned: true,
             pid,
             source: `${source.host}:${source.port}`,
+            configHash: metricsConfig(),
           };
         });
       },
@@ -153,6 +159,11 @@ export const localReplicatorControl: ReplicatorControl = {
     });
   },
 };
+
+/** Where the replicator serves /metrics: a replicator started with another (or none) is restarted. */
+function metricsConfig(): string {
+  return `${localHost}:${localMetricsPorts().replicator}`;
+}
 
 function lastLine(text: string): string {
   return text.trimEnd().split('\n').pop() ?? '';

@@ -43,6 +43,9 @@ export async function startTestCluster(
     LOCAL_MYSQL_PORT: String(basePort),
     LOCAL_MYSQL_SLAVES: String(slaves),
     LOCAL_MYSQL_BUFFER_POOL: '32M',
+    // Metrics listeners (a replicator's, say) of parallel test files must not meet on the default ports.
+    LOCAL_METRICS_PORT: process.env.LOCAL_METRICS_PORT ?? String(await freePorts(20)),
+    LOCAL_PROMETHEUS_PORT: process.env.LOCAL_PROMETHEUS_PORT ?? String(await freePorts(1)),
   };
   Object.assign(process.env, env);
   saveState(loadState());

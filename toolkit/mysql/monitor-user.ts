@@ -1,11 +1,13 @@
-import type { Inventory } from '../inventory/schema.ts';
+import type { Credential, Inventory } from '../inventory/schema.ts';
 import { UsageError } from '../procedure/errors.ts';
 import type { Run } from '../procedure/run.ts';
 import { ensureAccount } from './account.ts';
 import type { MysqlSession } from './session.ts';
 
 /** The agent holds one connection per node; a few spare for a restart that overlaps the old process. */
-const maxConnections = 4;
+const monitorConnections = 4;
+/** An exporter opens one connection per scrape; two scrapes may overlap when the server is slow. */
+const exporterConnections = 3;
 
 /**
  * The HAProxy health agent's account (toolkit/haproxy/agent.ts) on one node: the flavor's replica-status privilege and nothing else
@@ -19,10 +21,35 @@ export async function ensureMonitorUser(
 ): Promise<void> {
   const monitor = inventory.mysql.monitor;
   if (!monitor) throw new UsageError(`inventory ${inventory.name}: mysql.monitor is not set`);
-  const { user, password } = monitor;
+  await ensureObserverAccount(run, session, monitor, 'monitor user', monitorConnections);
+}
+
+/**
+ * prometheus-mysqld-exporter's account on one node: the same replica-status privilege, nothing else. The
+ * exporter runs only the collectors that need no more (global status and variables, replica status; not
+ * the processlist or InnoDB tables, which PROCESS would open, and with it every session's statement text).
+ */
+export async function ensureExporterUser(
+  run: Run,
+  inventory: Inventory,
+  session: MysqlSession,
+): Promise<void> {
+  const exporter = inventory.mysql.exporter;
+  if (!exporter) throw new UsageError(`inventory ${inventory.name}: mysql.exporter is not set`);
+  await ensureObserverAccount(run, session, exporter, 'exporter user', exporterConnections);
+}
+
+async function ensureObserverAccount(
+  run: Run,
+  session: MysqlSession,
+  credential: Credential,
+  step: string,
+  maxConnections: number,
+): Promise<void> {
+  const { user, password } = credential;
   const host = '%';
   const privilege = session.flavor.monitorPrivilege;
-  await ensureAccount(run, session, 'monitor user', {
+  await ensureAccount(run, session, step, {
     user,
     host,
     password,
@@ -30,7 +57,7 @@ export async function ensureMonitorUser(
     purpose: `${privilege} only`,
   });
   await run.converge({
-    name: 'monitor user connections',
+    name: `${step} connections`,
     host: session.node.name,
     read: () =>
       session.value('SELECT max_user_connections FROM mysql.user WHERE User = ? AND Host = ?', [user, host]),

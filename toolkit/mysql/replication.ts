@@ -8,7 +8,7 @@ import type { Run } from '../procedure/run.ts';
 import { ensureAccount } from './account.ts';
 import { ensureAppAccounts } from './app-accounts.ts';
 import { checkIdentities, checkReplicationSettings, connectNodes } from './cluster.ts';
-import { ensureMonitorUser } from './monitor-user.ts';
+import { ensureExporterUser, ensureMonitorUser } from './monitor-user.ts';
 import { readOptionFile, renderOptionFile, writeOptionFile } from './option-file.ts';
 import { classifySlave, describeReplica, readSlaveState, type SlaveAction } from './replica-state.ts';
 import { seedFromSnapshot } from './seed.ts';
@@ -38,6 +38,8 @@ export async function replicationProcedure(
     // The app reads from every slave and writes to whichever node is promoted. Kept only where the
     // inventory declares the split (mysql.migrate): without it the app's account still migrates.
     if (inventory.mysql.migrate) await ensureAppAccounts(run, inventory, sessions.get(node.name)!);
+    // Prometheus's mysqld-exporter scrapes every node too (toolkit/prometheus).
+    if (inventory.mysql.exporter) await ensureExporterUser(run, inventory, sessions.get(node.name)!);
   }
   const masterSession = sessions.get(master.name)!;
   for (const slave of slaves) {

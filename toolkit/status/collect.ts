@@ -2,6 +2,7 @@ import type { Inventory } from '../inventory/schema.ts';
 import { StatusContext } from './context.ts';
 import { haproxyRows } from './haproxy.ts';
 import { mysqlRows } from './mysql.ts';
+import { prometheusRows } from './prometheus.ts';
 import type { StatusRow } from './report.ts';
 import { appRows, clickhouseRows, rabbitmqRows, redisRows } from './services.ts';
 import { tarantoolRows } from './tarantool.ts';
@@ -14,6 +15,7 @@ const checks = {
   app: appRows,
   tarantool: tarantoolRows,
   clickhouse: clickhouseRows,
+  prometheus: prometheusRows,
 } as const;
 
 export type StatusPart = keyof typeof checks;

@@ -2,6 +2,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePorts } from '../../lib/net.ts';
 import { waitFor } from '../../lib/poll.ts';
 import type { TarantoolClient } from '../../lib/tarantool/iproto.ts';
 import { makeTempDir } from '../../lib/temp-dirs.ts';
@@ -30,6 +31,14 @@ let master: MysqlSession;
 let admin: TarantoolClient;
 let workDir: string;
 let replicatorPid: number | undefined;
+let metricsPort: number;
+
+/** One sample of the replicator's /metrics, by name and (a part of) its labels. */
+async function metric(name: string, labels = ''): Promise<number | undefined> {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(name) && l.includes(labels) && !l.startsWith('#'));
+  return line === undefined ? undefined : Number(line.slice(line.lastIndexOf(' ') + 1));
+}
 
 const mapping = () =>
   loadReplicatorConfig(replicatorConfigFile, {
@@ -47,6 +56,7 @@ function processOptions() {
     },
     tarantool: { host: tarantool.host, port: tarantool.port, user: 'app', password: tarantool.appPassword },
     logFile: join(workDir, 'replicator.log'),
+    metricsPort,
   };
 }
 
@@ -201,6 +211,7 @@ async function crashInsideBatch(
 
 beforeAll(async () => {
   workDir = makeTempDir('replicator-test-');
+  metricsPort = await freePorts(1);
   [cluster, tarantool] = await Promise.all([startTestCluster({ slaves: 1 }), startTestTarantool()]);
   inventory = cluster.inventory();
   master = await masterSession();
@@ -256,6 +267,15 @@ describe('Tarantool replicator on real MariaDB and Tarantool', () => {
     const [gone] = await admin.eval('return box.space.user:get(5) == nil');
     expect(gone).toBe(true);
     expect(rows).toBe(100_000 + 2_000 - 2_727 + 1);
+    // Its metrics say the same: five transactions streamed (the insert of 2,000 is one), caught up, from db1.
+    expect(await metric('replicator_applied_transactions_total')).toBe(5);
+    expect(await metric('replicator_applied_rows_total')).toBeGreaterThan(100_000);
+    expect(await metric('replicator_lag_seconds')).toBe(0);
+    expect(await metric('replicator_lag_transactions')).toBe(0);
+    expect(await metric('replicator_state', 'state="streaming"')).toBe(1);
+    expect(await metric('replicator_source_info', `address="127.0.0.1:${inventory.mysql.master.port}"`)).toBe(
+      1,
+    );
   }, 120_000);
 
   it('killed after Tarantool committed a batch, resumes at its stored position and applies nothing twice', async () => {
@@ -284,6 +304,7 @@ describe('Tarantool replicator on real MariaDB and Tarantool', () => {
     await insertUsers(master, 'app', 400_001, 500);
     await expectIdenticalAfterCatchUp('after a master restart');
     expect(replicatorLog()).toMatch(/session ended: .*reconnecting/);
+    expect(await metric('replicator_reconnects_total')).toBeGreaterThanOrEqual(1);
     expect(isOurs(replicatorPid, replicatorMarker)).toBe(true);
   }, 180_000);
 });

@@ -119,6 +119,8 @@ export interface ReplicatorProcessOptions {
   logFile: string;
   serverId?: number;
   configFile?: string;
+  /** Where it serves /metrics (127.0.0.1); none without it, so test replicators never share a port. */
+  metricsPort?: number;
   /** Tests only: a fault point for the process (see fault.ts). */
   testFault?: string;
 }
@@ -136,6 +138,8 @@ export function replicatorEnv(options: ReplicatorProcessOptions): NodeJS.Process
     TARANTOOL_PORT: String(options.tarantool.port),
     TARANTOOL_USER: options.tarantool.user,
     TARANTOOL_PASSWORD: options.tarantool.password,
+    REPLICATOR_METRICS_HOST: '127.0.0.1',
+    REPLICATOR_METRICS_PORT: String(options.metricsPort ?? 0),
   };
 }
 

@@ -23,6 +23,8 @@ export class UnreadCounters {
     private readonly chats: ChatRepository,
     private readonly messages: MessageRepository,
     private readonly log: FastifyBaseLogger,
+    /** Told of each rebuild from MySQL (the metrics count them). */
+    private readonly onRebuild: () => void = () => {},
   ) {
     this.timer = setInterval(() => void this.dropStale(), 1000);
     this.timer.unref();
@@ -50,6 +52,7 @@ export class UnreadCounters {
     }
     if (!counts) {
       const rebuilt = await this.countInMysql(userId);
+      this.onRebuild();
       await this.store.build(userId, rebuilt).then(
         () => this.stale.delete(userId),
         () => {},

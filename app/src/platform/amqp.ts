@@ -6,6 +6,12 @@ import { DependencyUnavailable } from './errors.ts';
 /** Declares exchanges and queues on a fresh channel; run again after every reconnect. */
 export type Topology = (channel: Channel) => Promise<void>;
 
+/** Told how long each consumed message waited in its queue (from the publisher's timestamp header). */
+export type DeliveryObserver = (queue: string, waitedSeconds: number) => void;
+
+/** The header publish() stamps: milliseconds since the epoch when the message was sent. */
+const publishedAtHeader = 'x-published-at-ms';
+
 export interface ConsumerSpec {
   /** Resolved after the topology ran (a server-named queue gets its name then). */
   queue: () => string;
@@ -24,6 +30,7 @@ export class Broker {
   private readonly consumers: ConsumerSpec[] = [];
   private closing = false;
   private connecting: Promise<void> | undefined;
+  private observer: DeliveryObserver | undefined;
 
   constructor(
     private readonly url: string,
@@ -56,6 +63,34 @@ export class Broker {
     }
   }
 
+  observeDeliveries(observer: DeliveryObserver): void {
+    this.observer = observer;
+  }
+
+  /**
+   * Messages ready in each queue the app consumes, read on a channel of its own (a failed check closes
+   * its channel, which must not be the publisher's); with the broker away, nothing rather than zeros.
+   */
+  async queueDepths(): Promise<Record<string, number>> {
+    const depths: Record<string, number> = {};
+    const model = this.model;
+    if (!model) return depths;
+    const channel = await model.createChannel().catch(() => undefined);
+    if (!channel) return depths;
+    channel.on('error', () => {});
+    try {
+      for (const consumer of this.consumers) {
+        const queue = consumer.queue();
+        depths[queue] = (await channel.checkQueue(queue)).messageCount;
+      }
+    } catch {
+      // A queue that cannot be read now is left out; the next scrape tries again.
+    } finally {
+      await channel.close().catch(() => {});
+    }
+    return depths;
+  }
+
   async publish(exchange: string, routingKey: string, body: unknown): Promise<void> {
     const channel = this.publisher;
     if (!channel) throw new DependencyUnavailable('rabbitmq', new Error('not connected'));
@@ -65,7 +100,11 @@ export class Broker {
         exchange,
         routingKey,
         content,
-        { persistent: true, contentType: 'application/json' },
+        {
+          persistent: true,
+          contentType: 'application/json',
+          headers: { [publishedAtHeader]: Date.now() },
+        },
         (error) => (error ? reject(new DependencyUnavailable('rabbitmq', error)) : resolve()),
       );
     });
@@ -126,6 +165,9 @@ export class Broker {
     await channel.prefetch(spec.prefetch);
     await channel.consume(spec.queue(), (message) => {
       if (!message) return;
+      const publishedAt = Number(message.properties.headers?.[publishedAtHeader]);
+      if (this.observer && Number.isFinite(publishedAt) && publishedAt > 0)
+        this.observer(spec.queue(), Math.max(0, Date.now() - publishedAt) / 1000);
       spec.handle(message, channel).then(
         () => settle(() => channel.ack(message)),
         (error: unknown) => {

@@ -15,6 +15,8 @@ export interface MysqlTarget extends MysqlEndpoint {
 export interface AppConfig {
   host: string;
   port: number;
+  /** Prometheus's /metrics listener (never the public one); port 0: none. */
+  metrics: { host: string; port: number };
   logLevel: string;
   /** Logs go here (rotated by size, 0640) instead of stdout when set. */
   logFile: LogFile | undefined;
@@ -116,6 +118,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
   return {
     host: read.string('APP_HOST', '0.0.0.0'),
     port: read.port('APP_PORT', 5000),
+    metrics: {
+      host: read.string('METRICS_HOST', '127.0.0.1'),
+      port: read.int('METRICS_PORT', 9464, 0, 65535),
+    },
     logLevel: read.choice('LOG_LEVEL', 'info', [
       'fatal',
       'error',

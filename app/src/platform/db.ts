@@ -4,6 +4,7 @@ import { openPool, type Row, type SqlValue } from '../../../lib/mysql.ts';
 import type { MysqlTarget } from './config.ts';
 import { DependencyUnavailable } from './errors.ts';
 import { MasterSql, type Sql, type StatementOptions, statementsOn, type WriteSql } from './master-sql.ts';
+import type { PoolUse } from './metrics.ts';
 import { isUnavailable } from './mysql-failure.ts';
 
 export type { Sql, StatementOptions, WriteSql } from './master-sql.ts';
@@ -12,6 +13,29 @@ export type { Row, SqlValue };
 
 export function createPool(target: MysqlTarget, size: number): Pool {
   return openPool(target, size, 3000);
+}
+
+/** The callback pool under mysql2's promise pool; its queues are not public API, so read defensively. */
+interface PoolInternals {
+  pool?: {
+    _allConnections?: { length: number };
+    _freeConnections?: { length: number };
+    _connectionQueue?: { length: number };
+  };
+}
+
+/** A pool's connections in use and idle, and the requests waiting for one, for the metrics. */
+export function poolUse(pool: Pool, name: string, target: { host: string; port: number }): PoolUse {
+  const inner = (pool as unknown as PoolInternals).pool;
+  const all = inner?._allConnections?.length ?? 0;
+  const idle = inner?._freeConnections?.length ?? 0;
+  return {
+    pool: name,
+    endpoint: `${target.host}:${target.port}`,
+    inUse: all - idle,
+    idle,
+    waiting: inner?._connectionQueue?.length ?? 0,
+  };
 }
 
 /** A replica's statements, its outages as DependencyUnavailable (so the set can skip it). */
@@ -29,6 +53,7 @@ function replicaSql(pool: Pool, name: string): Sql {
 
 interface Replica {
   name: string;
+  target: MysqlTarget;
   pool: Pool;
   downUntil: number;
 }
@@ -50,6 +75,7 @@ export class ReplicaSet implements Sql {
   ) {
     this.replicas = targets.map((t) => ({
       name: `${t.host}:${t.port}`,
+      target: t,
       pool: createPool(t, size),
       downUntil: 0,
     }));
@@ -73,6 +99,10 @@ export class ReplicaSet implements Sql {
   healthy(): string[] {
     const now = Date.now();
     return this.replicas.filter((r) => r.downUntil <= now).map((r) => r.name);
+  }
+
+  poolUse(): PoolUse[] {
+    return this.replicas.map((r) => poolUse(r.pool, 'read', r.target));
   }
 
   async ping(): Promise<Record<string, boolean>> {
@@ -120,6 +150,8 @@ export interface Databases {
   read: ReplicaSet;
   /** chat_message's own connection (CHAT_MYSQL_*). */
   chat: WriteSql;
+  /** Each pool's connections now: write, read (one per slave endpoint), chat. */
+  poolUse(): PoolUse[];
   close(): Promise<void>;
 }
 
@@ -137,6 +169,11 @@ export function openDatabases(
     write,
     read,
     chat: new MasterSql(chatPool, 'chat mysql', log),
+    poolUse: () => [
+      poolUse(masterPool, 'write', config.master),
+      ...read.poolUse(),
+      poolUse(chatPool, 'chat', config.chat),
+    ],
     close: async () => {
       await read.close();
       await chatPool.end().catch(() => {});

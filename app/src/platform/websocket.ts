@@ -50,6 +50,11 @@ export class SocketGuard {
     return true;
   }
 
+  /** Every socket open on this instance now. */
+  get open(): number {
+    return this.state.size;
+  }
+
   openFor(userId: string): number {
     return this.perUser.get(userId) ?? 0;
   }

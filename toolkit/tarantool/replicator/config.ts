@@ -42,6 +42,13 @@ export const ReplicatorConfig = Type.Object(
       },
       { additionalProperties: false },
     ),
+    /** Prometheus's /metrics (toolkit/tarantool/replicator/metrics.ts); absent or port 0: none. */
+    metrics: Type.Optional(
+      Type.Object(
+        { host: Type.String({ minLength: 1 }), port: Type.Integer({ minimum: 0, maximum: 65535 }) },
+        { additionalProperties: false },
+      ),
+    ),
     mappings: Type.Array(
       Type.Object(
         {

@@ -36,6 +36,14 @@ export interface ReplicatorStatus {
   /** Seconds between now and the oldest event received but not yet applied; 0 when caught up. */
   lagSeconds: number;
   appliedRows: number;
+  /** Transactions applied from the binlog since start (the initial load counts none). */
+  appliedTransactions: number;
+  /** Whole transactions received and not yet applied. */
+  queuedTransactions: number;
+  /** Sessions that ended in an error and were started again. */
+  reconnects: number;
+  /** The address read and the server behind it in the current or last session. */
+  source?: { address: string; serverId: number };
   lastError?: string;
 }
 
@@ -91,6 +99,8 @@ export class Replicator {
   private state: ReplicatorState = 'connecting';
   private position: BinlogPosition | undefined;
   private appliedRows = 0;
+  private appliedTransactions = 0;
+  private reconnects = 0;
   private lastError: string | undefined;
   private queue: Item[] = [];
   private readonly targets = new Map<string, TableTarget>();
@@ -117,6 +127,13 @@ export class Replicator {
       position: this.position,
       lagSeconds: oldest === undefined ? 0 : Math.max(0, Date.now() / 1000 - oldest),
       appliedRows: this.appliedRows,
+      appliedTransactions: this.appliedTransactions,
+      queuedTransactions: this.queue.filter((item) => item.kind === 'commit').length,
+      reconnects: this.reconnects,
+      source: this.source && {
+        address: `${this.config.mysql.host}:${this.config.mysql.port}`,
+        serverId: this.source.serverId,
+      },
       lastError: this.lastError,
     };
   }
@@ -130,6 +147,7 @@ export class Replicator {
         if (signal.aborted) break;
         this.lastError = (error as Error).message;
         this.state = 'reconnecting';
+        this.reconnects++;
         const retry = Math.min(
           this.config.mysql.connect_retry ?? 2,
           this.config.tarantool.connect_retry ?? 2,
@@ -404,6 +422,7 @@ export class Replicator {
     this.hooks.afterApply?.(batch);
     this.queue.splice(0, taken);
     this.appliedRows += ops.length;
+    this.appliedTransactions += transactions;
     this.position = committed;
   }
 

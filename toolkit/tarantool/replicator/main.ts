@@ -1,9 +1,11 @@
 // The Tarantool replicator as a process: `node --import tsx toolkit/tarantool/replicator/main.ts --config <yml>`.
 // Runs until SIGTERM/SIGINT; logs one line per event worth knowing, and its lag every 10 s while behind.
 import { parseArgs } from 'node:util';
+import { closeMetrics, serveMetrics } from '../../../lib/metrics-server.ts';
 import { loadReplicatorConfig, passwordFrom } from './config.ts';
 import { Replicator } from './engine.ts';
 import { faultHooks, faultVariable, parseFault } from './fault.ts';
+import { replicatorRegistry } from './metrics.ts';
 
 function log(line: string): void {
   process.stdout.write(`${new Date().toISOString()} ${line}\n`);
@@ -27,6 +29,23 @@ async function main(): Promise<number> {
     log,
     hooks,
   );
+  const { metrics } = config;
+  // Replicating matters more than being watched: a metrics port that cannot be had is logged (and
+  // Prometheus reports the target down), not fatal.
+  const metricsServer =
+    metrics && metrics.port > 0
+      ? await serveMetrics(
+          replicatorRegistry(() => replicator.status()),
+          metrics.host,
+          metrics.port,
+        ).catch((error: Error) => {
+          log(
+            `metrics: cannot listen on ${metrics.host}:${metrics.port} (${error.message}); replicating without`,
+          );
+          return undefined;
+        })
+      : undefined;
+  if (metricsServer) log(`metrics on http://${metrics!.host}:${metrics!.port}/metrics`);
   const stop = new AbortController();
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
@@ -42,6 +61,7 @@ async function main(): Promise<number> {
   log(`replicating ${config.mappings.map((m) => `${m.database}.${m.table} → space ${m.space}`).join(', ')}`);
   await replicator.run(stop.signal);
   clearInterval(report);
+  if (metricsServer) await closeMetrics(metricsServer);
   log('stopped');
   return 0;
 }
