@@ -70,7 +70,7 @@ describe('ClickHouse in the local environment', () => {
     const before = await mysqlUsers();
     // A user with nothing attached (the demo users all have friends and posts).
     await db1.exec(
-      "INSERT INTO app.`user` (name, last_name, email, password_hash) VALUES ('Stale', 'Copy', 'stale@example.test', 'x')",
+      "INSERT INTO app.`user` (first_name, second_name, email, password_hash) VALUES ('Stale', 'Copy', 'stale@example.test', 'x')",
     );
     expect(await statusDetail()).toMatch(
       new RegExp(
