@@ -14,6 +14,20 @@ export interface HaproxyLayout {
   nameserver?: string;
   /** How often HAProxy asks the agent; the agent answers from its cache, so this costs a loopback connect. */
   agentInterMs?: number;
+  /**
+   * Where a reload carries the servers' states over (`server-state-file`; reloadHaproxy writes it
+   * from `show servers state` just before the reload). Set exactly when the toolkit opens the servers
+   * over the runtime API (startClosed).
+   */
+  stateFile?: string;
+  /**
+   * Every server starts `disabled` (maint), and openServers() opens the inventory's ones once HAProxy
+   * runs, each with its agent result down until the agent's first answer: HAProxy 2.6 counts an
+   * enabled server UP from the start until its checks say otherwise, up to ~2 s later (`init-state`
+   * is 3.1+). False (compose, where no toolkit process reaches the runtime API): the inventory's
+   * servers start enabled and that window stays.
+   */
+  startClosed?: boolean;
 }
 
 export const defaultAgentInterMs = 250;
@@ -24,7 +38,7 @@ export const defaultAgentInterMs = 250;
  * (kept in step by compose-config.test.ts).
  *
  * Every node is a server of both backends, so a failover needs no reload:
- * - writer: admin state says which node the inventory makes master (the others start `disabled`,
+ * - writer: admin state says which node the inventory makes master (the others stay in maint,
  *   failover.ts moves the maint flags over the runtime API); the agent says whether it is writable.
  *   A connection goes only where both agree.
  * - reader: every node, up while the agent sees it replicating within maxLagSeconds; behind them, a
@@ -37,7 +51,9 @@ export function renderHaproxyConfig(inventory: MysqlTopology, layout: HaproxyLay
   const server = (name: string, address: string, role: string, flags: string[]) =>
     `    server ${name} ${address} agent-send "${role} ${name.replace(/-fallback$/, '')}\\n"${flags.map((f) => ` ${f}`).join('')}`;
   const address = (n: { host: string; port: number }) => `${n.host}:${n.port}`;
-  const notMaster = (name: string) => (name === master ? [] : ['disabled']);
+  const closed = layout.startClosed ?? false;
+  const notMaster = (name: string) => (name === master && !closed ? [] : ['disabled']);
+  const anyNode = closed ? ['disabled'] : [];
   const resolve = layout.nameserver ? ' init-addr last,libc,none resolvers nodes' : '';
   const defaultServer = (extra: string) =>
     `    default-server check inter 2s fall 2 rise 1 agent-check agent-addr ${layout.agent.host}` +
@@ -47,6 +63,7 @@ export function renderHaproxyConfig(inventory: MysqlTopology, layout: HaproxyLay
     '# Rendered by toolkit/haproxy/config.ts: change the renderer, not this file.',
     'global',
     '    maxconn 2000',
+    ...(layout.stateFile ? [`    server-state-file ${layout.stateFile}`] : []),
     // Only a Unix socket, owner-only; expose-fd lets a reload take over the listeners without a gap.
     `    stats socket ${layout.adminSocket} mode 600 level admin expose-fd listeners`,
     '    stats timeout 10s',
@@ -67,6 +84,7 @@ export function renderHaproxyConfig(inventory: MysqlTopology, layout: HaproxyLay
     '    option clitcpka',
     '    option srvtcpka',
     '    retries 1',
+    ...(layout.stateFile ? ['    load-server-state-from-file global'] : []),
     '',
     ...(layout.nameserver
       ? ['resolvers nodes', `    nameserver dns ${layout.nameserver}`, '    hold valid 10s', '']
@@ -89,13 +107,24 @@ export function renderHaproxyConfig(inventory: MysqlTopology, layout: HaproxyLay
     '    option redispatch 1',
     // A slave coming back takes the reads off the master again: the master's fallback sessions end.
     defaultServer(' on-marked-up shutdown-backup-sessions'),
-    ...nodes.map((n) => server(n.name, address(n), 'reader', [])),
+    ...nodes.map((n) => server(n.name, address(n), 'reader', anyNode)),
     ...nodes.map((n) =>
       server(`${n.name}-fallback`, address(n), 'fallback', ['backup', ...notMaster(n.name)]),
     ),
     '',
   ];
   return lines.join('\n');
+}
+
+/**
+ * The servers the inventory wants open (out of maint): the master's two master-role servers and
+ * every node's reader server. With startClosed, openServers() opens them after a start.
+ */
+export function inventoryOpenServers(inventory: MysqlTopology): Array<{ backend: string; server: string }> {
+  return [
+    ...masterRoleServers(inventory.mysql.master.name),
+    ...inventoryNodes(inventory).map((n) => ({ backend: 'reader', server: n.name })),
+  ];
 }
 
 /** The servers that carry the master role: the writer's and the reader's fallbacks, by backend. */

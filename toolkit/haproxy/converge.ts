@@ -6,7 +6,8 @@ import { UsageError } from '../procedure/errors.ts';
 import type { Run } from '../procedure/run.ts';
 import type { AgentAddress } from './agent-client.ts';
 import { agentConfigOf, renderAgentConfig } from './agent-config.ts';
-import { type HaproxyLayout, renderHaproxyConfig } from './config.ts';
+import { type HaproxyLayout, inventoryOpenServers, renderHaproxyConfig } from './config.ts';
+import { closedServers, openServers } from './open-servers.ts';
 import {
   agentPid,
   agentStatus,
@@ -30,8 +31,9 @@ export interface HaproxySite {
 /**
  * The agent and HAProxy running with configs rendered from the inventory: a config that changed is
  * written, the agent restarted for it, HAProxy reloaded (after `haproxy -c`) without dropping
- * connections; a process that died is started. A second run changes nothing. Ends when HAProxy
- * routes writes to the inventory's master.
+ * connections; a process that died is started; the inventory's servers are opened (a fresh HAProxy
+ * has every server in maint, see config.ts startClosed). A second run changes nothing. Ends when
+ * HAProxy routes writes to the inventory's master.
  */
 export async function convergeHaproxy(run: Run, inventory: Inventory, site: HaproxySite): Promise<void> {
   const { files } = site;
@@ -61,7 +63,12 @@ export async function convergeHaproxy(run: Run, inventory: Inventory, site: Hapr
     verify: async () =>
       `answering for ${Object.keys((await agentStatus(site.agentListen)).nodes).join(', ')}`,
   });
-  const haproxyConfig = renderHaproxyConfig(inventory, site.layout);
+  // A HAProxy the toolkit runs starts with every server in maint and has them opened below.
+  const haproxyConfig = renderHaproxyConfig(inventory, {
+    ...site.layout,
+    stateFile: files.stateFile,
+    startClosed: true,
+  });
   await run.converge({
     name: 'haproxy',
     host: 'haproxy',
@@ -80,6 +87,20 @@ export async function convergeHaproxy(run: Run, inventory: Inventory, site: Hapr
       renameSync(next, files.config);
       if (pid) await reloadHaproxy(files);
       else await startHaproxy(files);
+    },
+  });
+  const wanted = inventoryOpenServers(inventory);
+  await run.converge({
+    name: 'servers open',
+    host: 'haproxy',
+    read: () => showServers(files.adminSocket),
+    diff: (servers) => {
+      const closed = closedServers(servers, wanted);
+      return closed.length ? `open ${closed.join(', ')} (each down until the agent's first answer)` : null;
+    },
+    describe: () => `${wanted.length} server(s) out of maint`,
+    apply: async () => {
+      await openServers(files.adminSocket, wanted);
     },
   });
   const master = inventory.mysql.master.name;

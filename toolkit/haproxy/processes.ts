@@ -9,7 +9,7 @@ import { ToolkitError } from '../procedure/errors.ts';
 import type { AgentStatus } from './agent.ts';
 import { type AgentAddress, agentRequest } from './agent-client.ts';
 import { monitorPasswordEnv } from './agent-config.ts';
-import { type ServerState, showInfo, showServers } from './runtime-api.ts';
+import { type ServerState, serversStateDump, showInfo, showServers } from './runtime-api.ts';
 
 /** The files of one HAProxy and its health agent, all in one directory. */
 export interface HaproxyFiles {
@@ -17,6 +17,8 @@ export interface HaproxyFiles {
   config: string;
   pidFile: string;
   adminSocket: string;
+  /** The servers' states a reload carries over (written just before it, read by the new worker). */
+  stateFile: string;
   log: string;
   agentConfig: string;
   agentPidFile: string;
@@ -29,6 +31,7 @@ export function haproxyFiles(dir: string): HaproxyFiles {
     config: join(dir, 'haproxy.cfg'),
     pidFile: join(dir, 'haproxy.pid'),
     adminSocket: join(dir, 'admin.sock'),
+    stateFile: join(dir, 'servers.state'),
     log: join(dir, 'haproxy.log'),
     agentConfig: join(dir, 'agent.yml'),
     agentPidFile: join(dir, 'agent.pid'),
@@ -69,6 +72,8 @@ export async function startHaproxy(files: HaproxyFiles, timeoutMs = 10_000): Pro
   checkHaproxyConfig(files.config);
   const running = haproxyPid(files);
   if (running) return running;
+  // A fresh process starts from its config alone: states saved for an earlier reload are stale.
+  rmSync(files.stateFile, { force: true });
   const pid = spawnDetached(haproxyBinary(), ['-W', '-f', files.config, '-p', files.pidFile], {
     logFile: files.log,
   });
@@ -92,6 +97,9 @@ export async function reloadHaproxy(files: HaproxyFiles, timeoutMs = 10_000): Pr
   const master = haproxyPid(files);
   if (!master) throw new ToolkitError(`haproxy is not running (${files.pidFile}): start it instead`);
   const before = (await showInfo(files.adminSocket)).Pid;
+  // The new worker loads this (server-state-file): servers keep their maint flags and UP/DOWN
+  // instead of restarting from the config's all-maint.
+  writeFileSync(files.stateFile, await serversStateDump(files.adminSocket), { mode: 0o600 });
   process.kill(master, 'SIGUSR2');
   const after = await waitFor(
     async (why) => {

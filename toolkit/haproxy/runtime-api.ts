@@ -63,6 +63,27 @@ export async function setServerState(
   await changeCommand(socket, `set server ${serverRef(backend, server)} state ${state}`);
 }
 
+/** Forces the agent's last result (HAProxy's own next agent-check replaces it). */
+export async function setAgentResult(
+  socket: string,
+  backend: string,
+  server: string,
+  result: 'up' | 'down',
+): Promise<void> {
+  await changeCommand(socket, `set server ${serverRef(backend, server)} agent ${result}`);
+}
+
+/**
+ * `show servers state`: what a reload's new worker loads (server-state-file) to carry every
+ * server's admin and operational state over. Refused unless it is a version 1 dump.
+ */
+export async function serversStateDump(socket: string): Promise<string> {
+  const text = await runtimeCommand(socket, 'show servers state');
+  if (!text.startsWith('1\n'))
+    throw new ToolkitError(`HAProxy show servers state: unexpected answer '${text.split('\n')[0]}'`);
+  return text;
+}
+
 /** Ends every session already open to the server (new ones are decided by its state). */
 export async function shutdownSessions(socket: string, backend: string, server: string): Promise<void> {
   await changeCommand(socket, `shutdown sessions server ${serverRef(backend, server)}`);

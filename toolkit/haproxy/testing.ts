@@ -25,11 +25,10 @@ export interface TestHaproxy {
 }
 
 /**
- * HAProxy and the health agent as real processes on free ports, in front of a test cluster: the
- * monitor account made on every node, configs rendered from the inventory, both started and
- * waited for until the master serves writes through HAProxy.
+ * A test HAProxy's inventory and files on free ports, in front of a test cluster, the monitor
+ * account made on every node; nothing started yet. stop() stops whatever ran and removes the files.
  */
-export async function startTestHaproxy(
+export async function prepareTestHaproxy(
   base: Inventory,
   options: { maxLagSeconds?: number } = {},
 ): Promise<TestHaproxy> {
@@ -73,6 +72,20 @@ export async function startTestHaproxy(
     await stopAgent(files);
     rmSync(dir, { recursive: true, force: true });
   };
+  return { inventory, files, agentListen, site, stop };
+}
+
+/**
+ * HAProxy and the health agent as real processes on free ports, in front of a test cluster: the
+ * monitor account made on every node, configs rendered from the inventory, both started and
+ * waited for until the master serves writes through HAProxy.
+ */
+export async function startTestHaproxy(
+  base: Inventory,
+  options: { maxLagSeconds?: number } = {},
+): Promise<TestHaproxy> {
+  const proxy = await prepareTestHaproxy(base, options);
+  const { inventory, files, site } = proxy;
   const up = quietRun('test-haproxy-up');
   try {
     await convergeHaproxy(up, inventory, site);
@@ -86,12 +99,12 @@ export async function startTestHaproxy(
       { timeoutMs: 15_000, what: 'HAProxy to see every slave replicating' },
     );
   } catch (error) {
-    await stop();
+    await proxy.stop();
     throw new Error(`${(error as Error).message}; steps: ${JSON.stringify(up.report().steps.slice(-3))}`);
   } finally {
     await up.close();
   }
-  return { inventory, files, agentListen, site, stop };
+  return proxy;
 }
 
 /** One connection through an endpoint, as the app's user: what it landed on. */

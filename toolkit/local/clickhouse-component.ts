@@ -4,13 +4,13 @@ import { dirname } from 'node:path';
 import { portOpen } from '../../lib/net.ts';
 import { ClickHouseHttp } from '../clickhouse/http.ts';
 import { clickhouseIsOurs, startClickHouse, stopClickHouse } from '../clickhouse/server.ts';
-import { createTableSql } from '../clickhouse/user-load.ts';
+import { clickhouseLoadProcedure, createTableSql } from '../clickhouse/user-load.ts';
 import { findBinary } from '../host/binaries.ts';
 import { localSecretsFile, readLocalSecrets, resolveSecret } from '../inventory/secrets.ts';
 import { ToolkitError } from '../procedure/errors.ts';
 import type { Run } from '../procedure/run.ts';
 import type { LocalComponent } from './component.ts';
-import { localHost } from './inventory.ts';
+import { localHost, localInventory } from './inventory.ts';
 import { serviceDir } from './service.ts';
 import { loadState, updateState } from './state.ts';
 
@@ -20,7 +20,10 @@ const tcpPort = () => httpPort() + 1;
 const dir = () => serviceDir('clickhouse');
 const client = () => new ClickHouseHttp({ host: localHost, port: httpPort() });
 
-/** ClickHouse as a plain process with compose/clickhouse/schema.sql applied, when clickhouse-server is installed. */
+/**
+ * ClickHouse as a plain process with compose/clickhouse/schema.sql applied and MySQL's users loaded
+ * (scripts/clickhouse-load.mjs's procedure), when clickhouse-server is installed.
+ */
 export const clickhouseComponent: LocalComponent = {
   name: 'clickhouse',
 
@@ -81,11 +84,16 @@ export const clickhouseComponent: LocalComponent = {
         (await client().rows("SELECT name FROM system.tables WHERE database = 'default' AND name = 'user'"))
           .length > 0,
       diff: (exists) => (exists ? null : 'create default.user from compose/clickhouse/schema.sql'),
-      describe: () => 'default.user (fill it with npx zx scripts/clickhouse-load.mjs)',
+      describe: () => 'default.user',
       apply: async () => {
         await client().query(createTableSql('default', 'user'));
       },
     });
+    // `up` seeds MySQL's users (app data) but ClickHouse's copy is a batch load, not a replica: without
+    // this it stayed empty ("0 users loaded") until someone ran clickhouse-load.mjs. The load leaves a
+    // table that already holds exactly MySQL's rows alone, so a second `up` changes nothing.
+    if (run.dryRun) return;
+    await clickhouseLoadProcedure(run, localInventory(loadState()));
   },
 
   async down(run: Run, { wipe }): Promise<void> {

@@ -106,7 +106,12 @@ describe('the local HAProxy component', () => {
     const down = await localStatus(['haproxy']);
     expect(down.map((r) => r.health)).toEqual(['down', 'down', 'down']);
     const report = await up();
-    expect(report.changed).toBe(2);
+    // A fresh HAProxy starts with every server in maint: opening them is the third change.
+    expect(report.steps.filter((s) => s.status === 'changed').map((s) => s.name)).toEqual([
+      'health agent',
+      'haproxy',
+      'servers open',
+    ]);
     expect(await landing(localInventory(loadState()), ports.writer)).toEqual({
       serverId: serverId('db1'),
       readOnly: false,

@@ -106,6 +106,24 @@ export async function appRows(context: StatusContext): Promise<StatusRow[]> {
   return [...instances, front];
 }
 
+/**
+ * ClickHouse holds a batch load of MySQL's users, not a replica: a count alone ("0 users loaded")
+ * does not say whether that is all of them. MySQL's count beside it does; when MySQL cannot be
+ * asked, the count stands alone.
+ */
+async function comparedWithMysql(context: StatusContext, loaded: number): Promise<string> {
+  const figure = (n: number) => n.toLocaleString('en-US');
+  const { mysql } = context.inventory;
+  const inMysql = await context
+    .session(mysql.master)
+    .then((s) => s.value('SELECT COUNT(*) FROM ??.`user`', [mysql.database]))
+    .then(Number)
+    .catch(() => undefined);
+  if (inMysql === undefined || Number.isNaN(inMysql)) return `${figure(loaded)} users loaded`;
+  if (inMysql === loaded) return `${figure(loaded)} users loaded, as many as MySQL`;
+  return `${figure(loaded)} users loaded, MySQL has ${figure(inMysql)}: a snapshot, reloaded by npm run up or npx zx scripts/clickhouse-load.mjs`;
+}
+
 export async function clickhouseRows(context: StatusContext): Promise<StatusRow[]> {
   const target = context.inventory.clickhouse;
   if (!target)
@@ -121,7 +139,7 @@ export async function clickhouseRows(context: StatusContext): Promise<StatusRow[
         : {}),
     });
     const [count = '0'] = await client.row('SELECT count() FROM default.user');
-    return [{ ...row, health: 'up', detail: `${count} users loaded` }];
+    return [{ ...row, health: 'up', detail: await comparedWithMysql(context, Number(count)) }];
   } catch (error) {
     return [failedRow(row, error)];
   }
