@@ -1,6 +1,6 @@
 // The image's processes started as a deployment starts them: the migrations (its `migrate` command, as the
 // migrations' account, run to the end), the app (the image's CMD, the rows-only account) and the Tarantool
-// replicator (same image, other command, the shared replicator.yml mounted).
+// replicator and the HAProxy health agent (same image, other commands, the shared configs mounted).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from '../../lib/poll.ts';
