@@ -1,10 +1,12 @@
 // app/Dockerfile against what runs from its image: the app (its CMD), its migrations, the Tarantool
-// replicator and HAProxy's health agent (the commands compose and the stacks give those containers). Every module either loads at run time
-// must be copied into the image, and every package it imports must survive `npm ci --omit=dev`.
+// replicator and HAProxy's health agent (the commands compose and the stacks give those containers).
+// Every module any of them loads at run time must be copied into the image, and every package it imports
+// must survive `npm ci --omit=dev`.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import * as imageTest from '../toolkit/image/processes.ts';
 import { composeDir } from './shared-files.ts';
 import { composeServices } from './testing/compose.ts';
 import { repoRoot } from './testing/run-stack.ts';
@@ -194,6 +196,14 @@ describe('app/Dockerfile', () => {
     expect(Object.keys(packageJson.dependencies).filter((p) => !used.has(p))).toEqual([]);
     // The image runs JavaScript: no TypeScript loader in it.
     expect(packageJson.dependencies).not.toHaveProperty('tsx');
+  });
+
+  it("is run by toolkit/image/image.db.test.ts with compose's commands", () => {
+    expect({ replicator: replicatorCommand, migrate: migrateCommand, agent: agentCommand }).toEqual({
+      replicator: imageTest.replicatorCommand,
+      migrate: imageTest.migrateCommand,
+      agent: imageTest.agentCommand,
+    });
   });
 
   it('serves on the port it exposes, where its healthcheck asks', () => {

@@ -139,6 +139,29 @@ export async function startReplicatorContainer(
   });
 }
 
+/** HAProxy's health agent's command in the image; compose gives the same (stacks/app-image.test.ts). */
+export const agentCommand = ['node', 'toolkit/haproxy/agent/main.js', '--config', '/etc/haproxy-agent.yml'];
+
+/**
+ * Starts the health agent from the image with the given config file (rendered by the caller, as compose's
+ * is by toolkit/haproxy/compose-config.ts); the monitor password goes in as a secret file.
+ */
+export async function startAgentContainer(
+  engine: Engine,
+  options: { image: string; config: string; env: Record<string, string>; workDir: string; name: string },
+): Promise<RunningContainer> {
+  const { env, secrets } = split(options.env);
+  return startContainer(engine, {
+    image: options.image,
+    name: options.name,
+    command: agentCommand,
+    env,
+    secrets,
+    mounts: [{ source: options.config, target: agentCommand[3]! }],
+    workDir: options.workDir,
+  });
+}
+
 export function logTail(container: RunningContainer, lines = 5): string {
   try {
     return readFileSync(container.logFile, 'utf8').trim().split('\n').slice(-lines).join(' | ');
