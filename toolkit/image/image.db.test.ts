@@ -222,10 +222,11 @@ describe.skipIf(!engine)('the app image', () => {
   it("runs HAProxy's health agent from the same image: up for the master as writer and a slave as reader", async () => {
     const password = `mon-${Math.random().toString(36).slice(2)}`;
     const admin = await stack.admin('master');
-    // The least-privilege account of toolkit/mysql/monitor-user.ts (MariaDB 10.5.9+: SLAVE MONITOR);
-    // replicated, so the slave has it too.
-    await admin.exec("CREATE USER 'monitor'@'%' IDENTIFIED BY ?", [password]);
-    await admin.exec("GRANT SLAVE MONITOR ON *.* TO 'monitor'@'%'");
+    // The least-privilege grant of toolkit/mysql/monitor-user.ts (MariaDB 10.5.9+: SLAVE MONITOR), to an
+    // account of this test's own (the cluster has its monitor already); replicated, so the slave has it too.
+    const user = 'image_agent';
+    await admin.exec('CREATE USER ?@? IDENTIFIED BY ?', [user, '%', password]);
+    await admin.exec('GRANT SLAVE MONITOR ON *.* TO ?@?', [user, '%']);
     const listen = { host: '127.0.0.1', port: await freePorts(1) };
     const { master, slaves } = stack.cluster;
     const config: AgentConfig = {
@@ -233,7 +234,7 @@ describe.skipIf(!engine)('the app image', () => {
       pollIntervalMs: 500,
       staleAfterMs: 1500,
       maxLagSeconds: 5,
-      monitor: { user: 'monitor', passwordEnv: 'MYSQL_MONITOR_PASSWORD' },
+      monitor: { user, passwordEnv: 'MYSQL_MONITOR_PASSWORD' },
       nodes: [
         { name: 'master', host: master.host, port: master.port },
         { name: 'slave1', host: slaves[0]!.host, port: slaves[0]!.port },
