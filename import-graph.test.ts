@@ -26,6 +26,12 @@ function ruleViolations(graph: Graph): string[] {
   return found;
 }
 
+/** The toolkit's folders compiled into the app image (app/Dockerfile), with what runs from each. */
+const shippedAlone: Array<[folder: string, what: string]> = [
+  ['toolkit/tarantool/replicator', 'the replicator'],
+  ['toolkit/haproxy/agent', 'the health agent'],
+];
+
 function broken(from: string, to: string): string | undefined {
   if (!under(from, 'app') && under(to, 'app') && to !== appPublic) {
     // The app's test kit (its test stack and client) is open to tests elsewhere, nothing else is.
@@ -37,9 +43,10 @@ function broken(from: string, to: string): string | undefined {
   if (under(from, 'toolkit') && under(to, 'benchmarks')) return 'toolkit/ does not import benchmarks/';
   if (under(from, 'toolkit/host') && !under(to, 'toolkit/host') && !under(to, 'lib'))
     return 'toolkit/host/ imports only itself and lib/';
-  const replicator = 'toolkit/tarantool/replicator';
-  if (under(from, replicator) && !isTest(from) && !under(to, replicator) && !under(to, 'lib'))
-    return 'the replicator ships alone: it imports only itself and lib/';
+  for (const [folder, what] of shippedAlone) {
+    if (under(from, folder) && !isTest(from) && !under(to, folder) && !under(to, 'lib'))
+      return `${what} ships alone: it imports only itself and lib/`;
+  }
   return undefined;
 }
 
@@ -139,6 +146,8 @@ describe('the import graph', () => {
       ['lib/z.ts', ['toolkit/host/process.ts']],
       ['toolkit/host/w.ts', ['toolkit/local/state.ts']],
       ['toolkit/tarantool/replicator/v.ts', ['toolkit/procedure/errors.ts']],
+      ['toolkit/haproxy/agent/t.ts', ['toolkit/mysql/session.ts', 'lib/mysql.ts']],
+      ['toolkit/haproxy/agent/t.test.ts', ['toolkit/mysql/flavor.ts']],
       ['benchmarks/u.ts', ['app/src/ops.ts', 'app/test-support/stack.ts']],
       ['benchmarks/u.test.ts', ['app/test-support/stack.ts']],
       ['a.ts', ['b.ts']],
@@ -152,6 +161,7 @@ describe('the import graph', () => {
       'lib/z.ts -> toolkit/host/process.ts: lib/ imports only itself',
       'toolkit/host/w.ts -> toolkit/local/state.ts: toolkit/host/ imports only itself and lib/',
       'toolkit/tarantool/replicator/v.ts -> toolkit/procedure/errors.ts: the replicator ships alone: it imports only itself and lib/',
+      'toolkit/haproxy/agent/t.ts -> toolkit/mysql/session.ts: the health agent ships alone: it imports only itself and lib/',
       'benchmarks/u.ts -> app/test-support/stack.ts: outside app/, import only app/src/ops.ts',
     ]);
     expect(circles(planted)).toEqual([['a.ts', 'b.ts', 'c.ts']]);

@@ -1,10 +1,12 @@
-// app/Dockerfile against what runs from its image: the app (its CMD) and the Tarantool replicator (the
-// command compose and the stacks give the replicator container). Every module either loads at run time
-// must be copied into the image, and every package it imports must survive `npm ci --omit=dev`.
+// app/Dockerfile against what runs from its image: the app (its CMD), its migrations, the Tarantool
+// replicator and HAProxy's health agent (the commands compose and the stacks give those containers).
+// Every module any of them loads at run time must be copied into the image, and every package it imports
+// must survive `npm ci --omit=dev`.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
+import * as imageTest from '../toolkit/image/processes.ts';
 import { composeDir } from './shared-files.ts';
 import { composeServices } from './testing/compose.ts';
 import { repoRoot } from './testing/run-stack.ts';
@@ -99,6 +101,7 @@ const composeFiles = readdirSync(composeDir).filter((f) => /^docker-compose.*\.y
 const services = composeServices(composeFiles);
 const replicatorCommand = services['tarantool-replicator']?.command ?? [];
 const migrateCommand = services.migrate?.command ?? [];
+const agentCommand = services['haproxy-agent']?.command ?? [];
 /** The image runs compiled JavaScript: each command's `.js` entry is the `.ts` source the build stage compiled. */
 const sourceOf = (command: string[]) =>
   command.find((arg) => arg.endsWith('.js'))?.replace(/\.js$/, '.ts') ?? '';
@@ -106,7 +109,10 @@ const entries = {
   app: sourceOf(cmd),
   replicator: sourceOf(replicatorCommand),
   migrate: sourceOf(migrateCommand),
+  agent: sourceOf(agentCommand),
 };
+/** The toolkit's folders that ship in the image, each alone (import-graph.test.ts holds them to lib/). */
+const shippedToolkit = ['toolkit/haproxy/agent', 'toolkit/tarantool/replicator'];
 
 const all = stages(dockerfile);
 const build = all.find((s) => s.name === 'build');
@@ -136,12 +142,13 @@ describe('app/Dockerfile', () => {
       app: 'app/src/main.ts',
       replicator: 'toolkit/tarantool/replicator/main.ts',
       migrate: 'app/src/cli.ts',
+      agent: 'toolkit/haproxy/agent/main.ts',
     });
     expect(buildConfig.files).toEqual(expect.arrayContaining(Object.values(entries)));
   });
 
-  it('carries no runbook code and no TypeScript: compiled app/src, lib/ and the replicator folder, and their data', () => {
-    expect(compiledIntoRuntime.sort()).toEqual(['app/src', 'lib', 'toolkit/tarantool/replicator']);
+  it('carries no runbook code and no TypeScript: compiled app/src, lib/, the replicator and agent folders, and their data', () => {
+    expect(compiledIntoRuntime.sort()).toEqual(['app/src', 'lib', ...shippedToolkit]);
     // From the context only what the compiled code reads beside it (app/contract: the OpenAPI document the
     // app reads at start for the statuses each operation may answer), and package.json ("type": "module").
     expect(copiedPaths(runtime.lines).sort()).toEqual([
@@ -162,7 +169,7 @@ describe('app/Dockerfile', () => {
     const reached = Object.values(entries).flatMap((entry) => closure(entry).files);
     expect(reached.filter((f) => runbookCode.some((r) => f.startsWith(`${r}/`)))).toEqual([]);
     expect(
-      reached.filter((f) => f.startsWith('toolkit/') && !f.startsWith('toolkit/tarantool/replicator/')),
+      reached.filter((f) => f.startsWith('toolkit/') && !shippedToolkit.some((d) => f.startsWith(`${d}/`))),
     ).toEqual([]);
   });
 
@@ -184,11 +191,19 @@ describe('app/Dockerfile', () => {
     },
   );
 
-  it('installs nothing else: every dependency is loaded by the app or the replicator (the rest are devDependencies)', () => {
+  it('installs nothing else: every dependency is loaded by a process of the image (the rest are devDependencies)', () => {
     const used = new Set(Object.values(entries).flatMap((entry) => closure(entry).packages));
     expect(Object.keys(packageJson.dependencies).filter((p) => !used.has(p))).toEqual([]);
     // The image runs JavaScript: no TypeScript loader in it.
     expect(packageJson.dependencies).not.toHaveProperty('tsx');
+  });
+
+  it("is run by toolkit/image/image.db.test.ts with compose's commands", () => {
+    expect({ replicator: replicatorCommand, migrate: migrateCommand, agent: agentCommand }).toEqual({
+      replicator: imageTest.replicatorCommand,
+      migrate: imageTest.migrateCommand,
+      agent: imageTest.agentCommand,
+    });
   });
 
   it('serves on the port it exposes, where its healthcheck asks', () => {

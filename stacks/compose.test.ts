@@ -64,6 +64,13 @@ describe('compose files', () => {
       '--config',
       '/etc/replicator.yml',
     ]);
+    // Compiled, from the app image like the replicator: the image has no tsx and no TypeScript.
+    expect(services['haproxy-agent']?.command).toEqual([
+      'node',
+      'toolkit/haproxy/agent/main.js',
+      '--config',
+      '/etc/haproxy-agent.yml',
+    ]);
   });
 
   it('publish ports on 127.0.0.1 unless BIND_ADDRESS says otherwise', () => {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseAgentConfig } from './agent-config.ts';
+import { parseAgentConfig } from './agent/config.ts';
 import { composeAgentConfig, composeHaproxyConfig } from './compose-config.ts';
 import { renderHaproxyConfig } from './config.ts';
 

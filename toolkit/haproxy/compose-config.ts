@@ -42,7 +42,7 @@ export function composeHaproxyConfig(): string {
 export function composeAgentConfig(): string {
   return renderAgentConfig(
     agentConfigOf(composeTopology, composeAgentListen),
-    "HAProxy's health agent for compose (toolkit/haproxy/agent-main.ts), rendered by\n" +
+    "HAProxy's health agent for compose (toolkit/haproxy/agent/), rendered by\n" +
       'toolkit/haproxy/compose-config.ts: change the renderer, not this file. The password is in the\n' +
       'variable passwordEnv names, never here.',
   );

@@ -6,7 +6,7 @@ import { waitFor } from '../../lib/poll.ts';
 import { findBinary } from '../host/binaries.ts';
 import { isOurs, readPidFile, spawnDetached, stopProcess } from '../host/process.ts';
 import { ToolkitError } from '../procedure/errors.ts';
-import type { AgentStatus } from './agent.ts';
+import type { AgentStatus } from './agent/agent.ts';
 import { type AgentAddress, agentRequest } from './agent-client.ts';
 import { monitorPasswordEnv } from './agent-config.ts';
 import { type ServerState, serversStateDump, showInfo, showServers } from './runtime-api.ts';
@@ -39,7 +39,8 @@ export function haproxyFiles(dir: string): HaproxyFiles {
   };
 }
 
-const agentEntry = resolve(dirname(fileURLToPath(import.meta.url)), 'agent-main.ts');
+// The local environment runs the agent from its TypeScript source; the image runs the compiled agent/main.js.
+const agentEntry = resolve(dirname(fileURLToPath(import.meta.url)), 'agent', 'main.ts');
 
 function haproxyBinary(): string {
   const binary = findBinary(['haproxy']);

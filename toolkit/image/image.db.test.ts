@@ -2,7 +2,8 @@
 // made here when no registry has it), its contents checked, an empty schema migrated by its migrate command
 // (as the migrations' account), the app started from its CMD (the rows-only account) against servers this
 // test starts, the whole contract suite run against it over HTTP,
-// the replicator started from it carrying one user into Tarantool, both stopped with SIGTERM. Prints the
+// the replicator started from it carrying one user into Tarantool, HAProxy's health agent started from it
+// answering for the master and a slave, all stopped with SIGTERM. Prints the
 // image's size and the container's start-to-ready time; IMAGE_REPORT=<file> writes them there too.
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -11,6 +12,9 @@ import { startTestStack, type TestStack } from '../../app/test-support/stack.ts'
 import { freePorts } from '../../lib/net.ts';
 import { waitFor } from '../../lib/poll.ts';
 import { makeTempDir } from '../../lib/temp-dirs.ts';
+import type { AgentConfig } from '../haproxy/agent/config.ts';
+import { agentRequest } from '../haproxy/agent-client.ts';
+import { renderAgentConfig } from '../haproxy/agent-config.ts';
 import { startTestTarantool, type TestTarantool } from '../tarantool/testing.ts';
 import { appImageTag, type BuildResult, buildAppImage } from './build.ts';
 import { type ImageContents, imageProblems, readImageContents } from './contents.ts';
@@ -20,6 +24,7 @@ import {
   logTail,
   runMigrateContainer,
   type StartedApp,
+  startAgentContainer,
   startAppContainer,
   startReplicatorContainer,
 } from './processes.ts';
@@ -92,6 +97,7 @@ describe.skipIf(!engine)('the app image', () => {
     expect(contents.config.cmd).toEqual(['node', 'app/src/main.js']);
     expect(contents.files).toContain('app/src/main.js');
     expect(contents.files).toContain('toolkit/tarantool/replicator/main.js');
+    expect(contents.files).toContain('toolkit/haproxy/agent/main.js');
     measured['image size'] =
       `${(contents.config.sizeBytes / 1e6).toFixed(1)} MB (${contents.config.sizeBytes} bytes)`;
     const made = contents.config.labels['org.opencontainers.image.description'];
@@ -211,6 +217,69 @@ describe.skipIf(!engine)('the app image', () => {
     }
     expect(await replicator.exited).toBe(0);
     expect(readFileSync(replicator.logFile, 'utf8')).toMatch(/SIGTERM: stopping/);
+  });
+
+  it("runs HAProxy's health agent from the same image: up for the master as writer and a slave as reader", async () => {
+    const password = `mon-${Math.random().toString(36).slice(2)}`;
+    const admin = await stack.admin('master');
+    // The least-privilege grant of toolkit/mysql/monitor-user.ts (MariaDB 10.5.9+: SLAVE MONITOR), to an
+    // account of this test's own (the cluster has its monitor already); replicated, so the slave has it too.
+    const user = 'image_agent';
+    await admin.exec('CREATE USER ?@? IDENTIFIED BY ?', [user, '%', password]);
+    await admin.exec('GRANT SLAVE MONITOR ON *.* TO ?@?', [user, '%']);
+    const listen = { host: '127.0.0.1', port: await freePorts(1) };
+    const { master, slaves } = stack.cluster;
+    const config: AgentConfig = {
+      listen,
+      pollIntervalMs: 500,
+      staleAfterMs: 1500,
+      maxLagSeconds: 5,
+      monitor: { user, passwordEnv: 'MYSQL_MONITOR_PASSWORD' },
+      nodes: [
+        { name: 'master', host: master.host, port: master.port },
+        { name: 'slave1', host: slaves[0]!.host, port: slaves[0]!.port },
+      ],
+    };
+    const configFile = join(workDir, 'haproxy-agent.yml');
+    writeFileSync(configFile, renderAgentConfig(config, 'the image test'), { mode: 0o644 });
+    const agent = await startAgentContainer(engine!, {
+      image: build.image,
+      name: `social-agent-test-${process.pid}`,
+      config: configFile,
+      env: { MYSQL_MONITOR_PASSWORD: password },
+      workDir,
+    });
+    let exit: number | string | undefined;
+    void agent.exited.then((code) => {
+      exit = code;
+    });
+    try {
+      const answers = await waitFor(
+        async (why) => {
+          if (exit !== undefined) throw new Error(`the agent exited (${exit}): ${logTail(agent)}`);
+          const asked = await Promise.all(
+            ['writer master', 'reader slave1', 'writer slave1'].map((line) =>
+              agentRequest(listen, line, 2000).catch((error: Error) => error.message),
+            ),
+          );
+          why(asked.join(' | '));
+          return asked[0] === 'up\n' && asked[1] === 'up\n' ? asked : undefined;
+        },
+        { timeoutMs: 60_000, intervalMs: 200, what: "the agent's answers from the image" },
+      );
+      // A slave is read-only: never a writer.
+      expect(answers[2]).toBe('down #read_only\n');
+      measured['health agent'] =
+        `up for master (writer) and slave1 (reader) ${Date.now() - agent.startedAt} ms after its run command`;
+    } finally {
+      const stopped = `exit ${await agent.stop(20_000)} after SIGTERM`;
+      measured['health agent'] = `${measured['health agent'] ?? 'no answer'}; ${stopped}`;
+    }
+    expect(await agent.exited).toBe(0);
+    expect(readFileSync(agent.logFile, 'utf8')).toMatch(
+      /health agent on 127\.0\.0\.1:\d+: 2 node\(s\)[\s\S]*stopped/,
+    );
+    expect(readFileSync(agent.logFile, 'utf8')).not.toContain(password);
   });
 
   it('drains and exits 0 on SIGTERM', async () => {

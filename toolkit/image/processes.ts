@@ -1,6 +1,6 @@
 // The image's processes started as a deployment starts them: the migrations (its `migrate` command, as the
 // migrations' account, run to the end), the app (the image's CMD, the rows-only account) and the Tarantool
-// replicator (same image, other command, the shared replicator.yml mounted).
+// replicator and the HAProxy health agent (same image, other commands, the shared configs mounted).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { waitFor } from '../../lib/poll.ts';
@@ -135,6 +135,29 @@ export async function startReplicatorContainer(
     env,
     secrets,
     mounts: [{ source: replicatorConfig, target: '/etc/replicator.yml' }],
+    workDir: options.workDir,
+  });
+}
+
+/** HAProxy's health agent's command in the image; compose gives the same (stacks/app-image.test.ts). */
+export const agentCommand = ['node', 'toolkit/haproxy/agent/main.js', '--config', '/etc/haproxy-agent.yml'];
+
+/**
+ * Starts the health agent from the image with the given config file (rendered by the caller, as compose's
+ * is by toolkit/haproxy/compose-config.ts); the monitor password goes in as a secret file.
+ */
+export async function startAgentContainer(
+  engine: Engine,
+  options: { image: string; config: string; env: Record<string, string>; workDir: string; name: string },
+): Promise<RunningContainer> {
+  const { env, secrets } = split(options.env);
+  return startContainer(engine, {
+    image: options.image,
+    name: options.name,
+    command: agentCommand,
+    env,
+    secrets,
+    mounts: [{ source: options.config, target: agentCommand[3]! }],
     workDir: options.workDir,
   });
 }

@@ -10,7 +10,7 @@ const monitorConnections = 4;
 const exporterConnections = 3;
 
 /**
- * The HAProxy health agent's account (toolkit/haproxy/agent.ts) on one node: the flavor's replica-status privilege and nothing else
+ * The HAProxy health agent's account (toolkit/haproxy/agent/) on one node: the flavor's replica-status privilege and nothing else
  * (read_only and server_id need none), a few connections at most. Kept by the one account writer (binlog off, on
  * every node, so that a promoted slave has it too); the connection limit is its own step.
  */

@@ -1,10 +1,10 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { MysqlSession } from '../mysql/session.ts';
-import type { AgentConfig } from './agent-config.ts';
+import type { Connection } from 'mysql2/promise';
+import { openConnection } from '../../../lib/mysql.ts';
+import type { AgentConfig, AgentNode } from './config.ts';
 import { agentWord, judge, type NodeHealth, parseRequest, type Role, roles } from './health.ts';
-
-type AgentNode = AgentConfig['nodes'][number];
+import { readReplicaRow, replicaStatusStatement } from './replica.ts';
 
 export interface HealthAgent {
   /** The port it listens on (the config's, or the one the OS chose for port 0). */
@@ -104,8 +104,14 @@ function answer(socket: Socket, { judgeNow, snapshot, pollNow }: Answers, config
   });
 }
 
+/** One monitor login to a node, and the replica-status statement its version takes. */
+interface NodeSession {
+  conn: Connection;
+  showReplicaStatus: string;
+}
+
 class NodePoller {
-  private session: MysqlSession | undefined;
+  private session: NodeSession | undefined;
   private running = false;
   private loop: Promise<void> | undefined;
   private lastJudged = '';
@@ -129,7 +135,7 @@ class NodePoller {
 
   async stop(): Promise<void> {
     this.running = false;
-    this.session?.destroy();
+    this.session?.conn.destroy();
     await this.loop;
   }
 
@@ -153,7 +159,7 @@ class NodePoller {
       const next = await Promise.race([this.read(), timeout]);
       this.record(next);
     } catch (error) {
-      this.session?.destroy();
+      this.session?.conn.destroy();
       this.session = undefined;
       const previous = this.health.get(this.node.name);
       this.record({
@@ -168,22 +174,16 @@ class NodePoller {
   }
 
   private async read(): Promise<NodeHealth> {
-    this.session ??= await MysqlSession.login(this.node, this.config.monitor.user, this.password, {
-      timeoutMs: 1000,
-    });
-    const session = this.session;
-    const row = await session.one('SELECT @@GLOBAL.read_only AS ro, @@GLOBAL.server_id AS id');
-    const status = await session.one(session.flavor.showReplicaStatus);
-    const replica = status ? session.flavor.parseReplicaStatus(status) : undefined;
+    this.session ??= await login(this.node, this.config.monitor.user, this.password);
+    const { conn, showReplicaStatus } = this.session;
+    const row = await firstRow(conn, 'SELECT @@GLOBAL.read_only AS ro, @@GLOBAL.server_id AS id');
+    const status = await firstRow(conn, showReplicaStatus);
+    const replica = status ? readReplicaRow(status) : undefined;
     return {
       polledAt: Date.now(),
       readOnly: String(row?.ro) !== '0',
       serverId: Number(row?.id),
-      replica: replica && {
-        ioRunning: replica.ioState === 'Yes',
-        sqlRunning: replica.sqlRunning,
-        lagSeconds: replica.secondsBehind,
-      },
+      replica,
     };
   }
 
@@ -210,6 +210,39 @@ class NodePoller {
       this.lastJudged = key;
     }
   }
+}
+
+async function login(node: AgentNode, user: string, password: string): Promise<NodeSession> {
+  let conn: Connection;
+  try {
+    conn = await openConnection({ host: node.host, port: node.port, user, password }, 1000);
+  } catch (error) {
+    throw new Error(`cannot connect to ${node.name} at ${node.host}:${node.port}: ${driverMessage(error)}`);
+  }
+  try {
+    const version = await firstRow(conn, 'SELECT VERSION() AS v');
+    return { conn, showReplicaStatus: replicaStatusStatement(String(version?.v)) };
+  } catch (error) {
+    // The connection is ours until a session holds it: a failure here must not leave it open.
+    conn.destroy();
+    throw error;
+  }
+}
+
+async function firstRow(conn: Connection, sql: string): Promise<Record<string, unknown> | undefined> {
+  try {
+    const [rows] = await conn.query(sql);
+    return Array.isArray(rows) ? (rows[0] as Record<string, unknown> | undefined) : undefined;
+  } catch (error) {
+    throw new Error(driverMessage(error));
+  }
+}
+
+/** The driver's message and code only: mysql2 keeps the statement in error.sql, never shown. */
+function driverMessage(error: unknown): string {
+  const e = error as { code?: string; sqlMessage?: string; message?: string };
+  const text = e.sqlMessage ?? e.message ?? String(error);
+  return e.code && !text.includes(e.code) ? `${text} (${e.code})` : text;
 }
 
 function closeServer(server: Server): Promise<void> {

@@ -1,10 +1,10 @@
-// The HAProxy health agent as a process: `node --import tsx toolkit/haproxy/agent-main.ts --config <agent.yml>`.
-// The monitoring password comes from the variable the config names, never from an argument.
+// The HAProxy health agent as a process: `node toolkit/haproxy/agent/main.js --config <agent.yml>` from the
+// app image (compiled; this folder imports only lib/ and itself), `node --import tsx .../main.ts` locally.
+// The monitoring password comes from the variable the config names (or NAME_FILE), never from an argument.
 // Runs until SIGTERM/SIGINT; logs one line whenever a node's answers change.
 import { parseArgs } from 'node:util';
-import { UsageError } from '../procedure/errors.ts';
 import { startHealthAgent } from './agent.ts';
-import { loadAgentConfig } from './agent-config.ts';
+import { loadAgentConfig, passwordFrom } from './config.ts';
 
 function log(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -13,12 +13,11 @@ function log(line: string): void {
 async function main(): Promise<number> {
   const { values } = parseArgs({ options: { config: { type: 'string' } }, strict: true });
   if (!values.config) {
-    process.stderr.write('usage: agent-main.ts --config <agent.yml>\n');
+    process.stderr.write('usage: haproxy/agent/main --config <agent.yml>\n');
     return 2;
   }
   const config = loadAgentConfig(values.config);
-  const password = process.env[config.monitor.passwordEnv];
-  if (!password) throw new UsageError(`the password variable ${config.monitor.passwordEnv} is not set`);
+  const password = passwordFrom(config.monitor.passwordEnv, process.env);
   const agent = await startHealthAgent(config, password, log);
   log(
     `${new Date().toISOString()} health agent on ${config.listen.host}:${agent.port}: ${config.nodes.length} node(s) every ${config.pollIntervalMs} ms`,
