@@ -1,5 +1,5 @@
 #!/usr/bin/env zx
-// A fault under load, measured: the master SIGKILLed (failover) or one app instance (app-instance); a report.
+// A fault under load, measured: the master SIGKILLed (failover), one app instance (app-instance), or a dropped table restored (restore); a report.
 import './lib/typescript.mjs';
 
 const { runbookScript } = await import('../toolkit/procedure/main.ts');

@@ -37,6 +37,7 @@ describe('compose files', () => {
     expect(Object.keys(services).sort()).toEqual([
       'app',
       'app-2',
+      'binlog-archive',
       'clickhouse',
       'db',
       'db_slave_1',
@@ -121,6 +122,27 @@ describe('compose files', () => {
     const db = services.db!;
     expect(db.environment).not.toHaveProperty('MYSQL_USER');
     expect(db.environment).toHaveProperty('MYSQL_MIGRATE_PASSWORD');
+  });
+
+  it('run the binlog archiver into the backups volume, with its password given to the master and to it only', () => {
+    const services = composeServices(composeFiles);
+    const archiver = services['binlog-archive'];
+    expect(archiver?.volumes).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^backups:\/backups(:rw)?$/)]),
+    );
+    expect(archiver?.environment).toMatchObject({ ARCHIVE_HOST: 'db', ARCHIVE_USER: 'binlog_archive' });
+    const holders = Object.entries(services)
+      .filter(
+        ([, s]) =>
+          Object.values(s.environment ?? {}).includes('x') &&
+          JSON.stringify(s.environment).match(/ARCHIVE_PASSWORD/),
+      )
+      .map(([name]) => name)
+      .sort();
+    expect(holders).toEqual(['binlog-archive', 'db']);
+    expect(services.db?.volumes).toEqual(
+      expect.arrayContaining([expect.stringContaining('/docker-entrypoint-initdb.d/archive-account.sh')]),
+    );
   });
 
   it('hand the migrations password to the master and the migrate service only', () => {

@@ -1,5 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import type { StackInventoryOutput } from '../toolkit/inventory/pulumi-outputs.ts';
+import { createBackupBucket } from './backup-bucket.ts';
 import type { StackSettings } from './config.ts';
 import { createSnapshotPolicy } from './data-disk.ts';
 import { createFirewall } from './firewall.ts';
@@ -16,6 +17,8 @@ export interface StackOutputs {
   hosts: pulumi.Output<Record<string, string>>;
   /** The load balancer's address (`https.domain` set): the domain's DNS A record points here. */
   httpsAddress?: pulumi.Output<string>;
+  /** gs:// URL of the backups bucket (docs/backup.md: how backups and the binlog archive get there). */
+  backupBucket: pulumi.Output<string>;
 }
 
 /** The whole environment: hosts, firewall, containers; returns the outputs the runbooks read. */
@@ -42,6 +45,7 @@ export function defineStack(stack: string, settings: StackSettings, secrets: Sec
     return found;
   };
   createFirewall({ ctx, mysqlPorts: topology.mysqlPorts });
+  const backups = createBackupBucket(stack, settings, { dependsOn: network.apis });
 
   // The app reaches the slaves inside the stack's network.
   const slaveEndpoints = topology.slaves.map(
@@ -101,5 +105,5 @@ export function defineStack(stack: string, settings: StackSettings, secrets: Sec
   const hostAddresses = pulumi
     .all([...hosts.entries()].map(([key, h]) => h.address.apply((ip) => [key, ip] as const)))
     .apply((pairs) => Object.fromEntries(pairs));
-  return { inventory, hosts: hostAddresses, httpsAddress: https?.address };
+  return { inventory, hosts: hostAddresses, httpsAddress: https?.address, backupBucket: backups.url };
 }

@@ -4,6 +4,7 @@ import type {
   ResourceValidationArgs,
   ResourceValidationPolicy,
 } from '@pulumi/policy';
+import { bucketsNotPublic } from './bucket-rules.ts';
 import { databaseVolumesOnDataDisks } from './stack-rules.ts';
 
 /** Ports anyone may reach: the app over HTTP(S). Everything else is a database, cache, queue or admin port. */
@@ -226,4 +227,5 @@ export const policies: Policies = [
   approvedBootImages,
   pinnedContainerImages,
   databaseVolumesOnDataDisks,
+  bucketsNotPublic,
 ];

@@ -1,9 +1,7 @@
 import { findBinary } from '../host/binaries.ts';
-import type { Inventory } from '../inventory/schema.ts';
-import { MysqlSession } from '../mysql/session.ts';
 import { ToolkitError } from '../procedure/errors.ts';
 import { indexArchive } from './binlog-index.ts';
-import { advance, atOrBefore, formatPosition, type Position, parsePosition } from './gtid-position.ts';
+import { advance, type Position } from './gtid-position.ts';
 import { uniqueGroups } from './restore-plan.ts';
 
 export interface ArchiveContinuity {
@@ -42,26 +40,4 @@ export async function archiveContinuity(dir: string): Promise<ArchiveContinuity>
     last,
     gaps,
   };
-}
-
-/** For status: the archive has no gap and holds what the master has written (or says how far behind it is). */
-export async function archiverState(
-  dir: string,
-  inventory: Inventory,
-): Promise<{ health: 'up' | 'degraded'; detail: string }> {
-  const continuity = await archiveContinuity(dir);
-  const master = await MysqlSession.open(inventory.mysql.master, inventory.mysql.admin, { timeoutMs: 2000 });
-  let masterPos: Position;
-  try {
-    masterPos = parsePosition(String(await master.value('SELECT @@GLOBAL.gtid_binlog_pos')));
-  } finally {
-    await master.close();
-  }
-  const caughtUp = atOrBefore(masterPos, continuity.last);
-  const text = `${continuity.transactions} transactions from ${continuity.sources.join(', ') || 'nothing yet'}, up to ${formatPosition(continuity.last) || '-'}`;
-  if (continuity.gaps.length)
-    return { health: 'degraded', detail: `${text}; GAP: ${continuity.gaps.join(', ')}` };
-  return caughtUp
-    ? { health: 'up', detail: `${text}, no gap, caught up` }
-    : { health: 'degraded', detail: `${text}; master at ${formatPosition(masterPos)}` };
 }

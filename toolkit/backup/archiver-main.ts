@@ -31,6 +31,7 @@ const user = process.env.ARCHIVER_USER ?? '';
 const password = process.env.ARCHIVER_PASSWORD ?? '';
 const serverId = Number(process.env.ARCHIVER_SERVER_ID ?? 4000);
 const binlogTool = process.env.ARCHIVER_BINLOG_TOOL ?? 'mariadb-binlog';
+const setpriv = ['/usr/bin/setpriv', '/bin/setpriv'].find((p) => existsSync(p));
 
 const log = (text: string) => process.stdout.write(`${new Date().toISOString()} ${text}\n`);
 
@@ -109,19 +110,24 @@ function stream(node: Node, file: string): { child: ChildProcess; done: Promise<
       mode: 0o600,
     },
   );
-  const child = spawn(
-    binlogTool,
-    [
-      `--defaults-extra-file=${cnf}`,
-      '--read-from-remote-server',
-      '--raw',
-      '--stop-never',
-      `--stop-never-slave-server-id=${serverId}`,
-      `--result-file=${dir}/`,
-      file,
-    ],
-    { stdio: ['ignore', 'inherit', 'inherit'] },
-  );
+  const args = [
+    `--defaults-extra-file=${cnf}`,
+    '--read-from-remote-server',
+    '--raw',
+    '--stop-never',
+    `--stop-never-slave-server-id=${serverId}`,
+    `--result-file=${dir}/`,
+    file,
+  ];
+  // A SIGKILLed archiver must not leave its client streaming on: the next archiver would write the
+  // same files beside it. setpriv (util-linux) has the kernel send it SIGKILL when its parent dies.
+  // SIGKILL, as everywhere here: mariadb-binlog --stop-never acts on SIGTERM only at the master's next
+  // event, which a fenced master never sends. A half-written last file is fetched whole again.
+  const child = setpriv
+    ? spawn(setpriv, ['--pdeathsig', 'KILL', '--', binlogTool, ...args], {
+        stdio: ['ignore', 'inherit', 'inherit'],
+      })
+    : spawn(binlogTool, args, { stdio: ['ignore', 'inherit', 'inherit'] });
   const done = new Promise<number>((resolve) => {
     child.on('error', () => resolve(127));
     child.on('close', (code) => resolve(code ?? 1));
@@ -134,7 +140,7 @@ function stream(node: Node, file: string): { child: ChildProcess; done: Promise<
 async function main(): Promise<void> {
   let current: { node: Node; child: ChildProcess; done: Promise<number> } | undefined;
   const stop = () => {
-    current?.child.kill('SIGTERM');
+    current?.child.kill('SIGKILL');
     process.exit(0);
   };
   process.on('SIGTERM', stop);
@@ -146,7 +152,7 @@ async function main(): Promise<void> {
       if (!exited && (master === undefined || master.name === current.node.name)) continue;
       if (!exited && master) log(`${master.name} is the master now: leaving ${current.node.name}`);
       if (exited) log(`streaming from ${current.node.name} ended`);
-      current.child.kill('SIGTERM');
+      current.child.kill('SIGKILL');
       await current.done;
       current = undefined;
     }

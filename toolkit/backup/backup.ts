@@ -147,7 +147,7 @@ async function applyRetention(run: Run, dir: string, retention: Retention): Prom
     }),
     diff: (s) =>
       s.expired.length || s.broken.length
-        ? `remove ${[...s.expired.map((b) => b.manifest.id), ...s.broken.map((d) => `${d} (incomplete)`)].join(', ')}`
+        ? `remove ${[...s.expired.map((b) => b.manifest.id), ...s.broken.map((d) => `${d} (no manifest, untouched for an hour)`)].join(', ')}`
         : null,
     describe: () =>
       `${listBackups(dir).length} backup(s) kept (keep ${retention.keep}, ${retention.days} days)`,

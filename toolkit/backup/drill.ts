@@ -9,6 +9,9 @@ export interface AckedRow {
   id: string;
   writer: number;
   n: number;
+  /** When the insert was sent and when its commit was acknowledged (epoch ms). */
+  startedAt: number;
+  endedAt: number;
 }
 
 /**
@@ -35,11 +38,12 @@ export class WriteLoad {
       try {
         for (let n = 0; this.running; n++) {
           const table = tables[n % tables.length]!;
+          const startedAt = Date.now();
           const [result] = await conn.query<ResultSetHeader>(
             'INSERT INTO ?? (writer, n, body) VALUES (?, ?, ?)',
             [table, writer, n, `w${writer}-${n}`],
           );
-          this.acked.push({ table, id: String(result.insertId), writer, n });
+          this.acked.push({ table, id: String(result.insertId), writer, n, startedAt, endedAt: Date.now() });
         }
       } catch (error) {
         this.errors.push((error as Error).message);

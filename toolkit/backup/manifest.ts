@@ -1,4 +1,13 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 
 /** One table's checksum (CHECKSUM TABLE) and row count at the backup's GTID. */
@@ -56,12 +65,32 @@ export function listBackups(dir: string): StoredBackup[] {
   return found.sort((a, b) => a.manifest.startedAt.localeCompare(b.manifest.startedAt));
 }
 
-/** Directories of backups that never got their manifest (a killed run): safe to delete. */
-export function incompleteBackups(dir: string): string[] {
+/**
+ * A folder without a manifest that nothing has written into for this long is a backup that died: a
+ * running copy writes its archive continuously, so an in-progress backup (this host's or another's
+ * sharing the folder) is never this quiet.
+ */
+export const abandonedAfterMs = 3_600_000;
+
+/**
+ * Directories of backups that never got their manifest and were left alone for `abandonedAfterMs`
+ * (a killed run): safe to delete. A younger one may be a backup in progress, and is kept.
+ */
+export function incompleteBackups(dir: string, now = new Date(), quietMs = abandonedAfterMs): string[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir, { withFileTypes: true })
     .filter((e) => e.isDirectory() && !existsSync(join(dir, e.name, manifestFile)))
-    .map((e) => join(dir, e.name));
+    .map((e) => join(dir, e.name))
+    .filter((path) => now.getTime() - lastWrite(path) >= quietMs);
+}
+
+/** The newest modification time of a folder or anything in it (ms). */
+function lastWrite(path: string): number {
+  const stat = lstatSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let newest = stat.mtimeMs;
+  for (const entry of readdirSync(path)) newest = Math.max(newest, lastWrite(join(path, entry)));
+  return newest;
 }
 
 /** Written last, atomically: a backup counts only once its archive and checksums are all there. */

@@ -2,6 +2,7 @@ import type { Inventory } from '../inventory/schema.ts';
 import { ToolkitError, UsageError } from '../procedure/errors.ts';
 import type { RunbookDefinition } from '../procedure/main.ts';
 import { backupProcedure } from './backup.ts';
+import { takeBackupLock } from './backup-lock.ts';
 import { discardRestoredServer, listRestoredServers, restoredServerRunning } from './instance.ts';
 import { backupRoot, fullBackupsDir, restoresDir } from './layout.ts';
 import { listBackups } from './manifest.ts';
@@ -40,6 +41,7 @@ export const backupRunbook: RunbookDefinition<typeof backupFlags> = {
   },
   procedure: async (run, { inventory, source, flags: f }) => {
     const root = backupRoot(source.stateDir, f.dir);
+    await takeBackupLock(run, fullBackupsDir(root), inventory.name);
     if (!f['verify-only'])
       await backupProcedure(run, inventory, inventory.name, {
         dir: fullBackupsDir(root),

@@ -140,6 +140,20 @@ export const Inventory = Type.Object(
     ),
     /** Prometheus (toolkit/prometheus): its HTTP API, for status. */
     prometheus: Type.Optional(Endpoint),
+    /**
+     * The binlog archive (toolkit/backup): the account its archiver streams the master's binlog as, and
+     * the folder it writes, when that folder can be read from this machine (absent: only whether it
+     * streams from the master is checked).
+     */
+    binlogArchive: Type.Optional(
+      Type.Object(
+        {
+          user: Type.String({ minLength: 1, maxLength: 80 }),
+          dir: Type.Optional(Type.String({ pattern: '^/' })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     redis: Endpoint,
     rabbitmq: Type.Object(
       { host: Host, port: Port, vhost: Type.Optional(Type.String()), credential: Credential },

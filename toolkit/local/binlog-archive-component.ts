@@ -11,14 +11,13 @@ import { MysqlSession } from '../mysql/session.ts';
 import { ToolkitError } from '../procedure/errors.ts';
 import type { Run } from '../procedure/run.ts';
 import type { LocalComponent } from './component.ts';
-import { localHost, localInventory, localMysqlNode } from './inventory.ts';
+import { archiveCredential, localHost, localInventory, localMysqlNode } from './inventory.ts';
 import { serviceDir } from './service.ts';
 import { loadState, updateState } from './state.ts';
 
 const entry = join(repoRoot, 'toolkit', 'backup', 'archiver-main.ts');
 const archiveDir = () => binlogArchiveDir(backupRoot(stateDir()));
 const logFile = () => join(serviceDir('binlog-archive'), 'archiver.log');
-export const archiveCredential = { user: 'binlog_archive', password: 'local:mysql-binlog-archive' };
 
 /**
  * The binlog archive: the archiver process (toolkit/backup/archiver-main.ts) streams the master's
@@ -79,7 +78,8 @@ export const binlogArchiveComponent: LocalComponent = {
           async (why) => {
             if (!isOurs(known()?.pid, entry)) throw new ToolkitError(`the archiver exited: see ${logFile()}`);
             const text = readLog();
-            if (/streaming /.test(text)) return true;
+            // Streaming for certain once the master runs a binlog dump thread for its account.
+            if (/streaming /.test(text) && (await dumpThreads()) > 0) return true;
             why(`its log says: ${text.trimEnd().split('\n').pop() ?? 'nothing yet'}`);
             return undefined;
           },
@@ -104,6 +104,21 @@ export const binlogArchiveComponent: LocalComponent = {
     });
   },
 };
+
+/** The master's binlog dump threads of the archiver's account. */
+async function dumpThreads(): Promise<number> {
+  const inventory = localInventory(loadState());
+  const session = await MysqlSession.open(inventory.mysql.master, inventory.mysql.admin);
+  try {
+    const rows = await session.query(
+      "SELECT ID FROM information_schema.PROCESSLIST WHERE USER = ? AND COMMAND LIKE 'Binlog Dump%'",
+      [archiveCredential.user],
+    );
+    return rows.length;
+  } finally {
+    await session.close();
+  }
+}
 
 function binlogTool(): string {
   const path = findBinary(['mariadb-binlog', 'mysqlbinlog']);

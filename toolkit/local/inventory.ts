@@ -1,4 +1,5 @@
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { backupRoot, binlogArchiveDir } from '../backup/layout.ts';
 import { stateDir } from '../inventory/paths.ts';
 import type { Inventory, MysqlNode } from '../inventory/schema.ts';
 import type { InventorySource, Topology } from '../inventory/source.ts';
@@ -6,6 +7,9 @@ import { validateInventory } from '../inventory/validate.ts';
 import { type LocalState, loadState, nodeDir, stateFile, updateState } from './state.ts';
 
 export const localHost = '127.0.0.1';
+
+/** The binlog archiver's account (toolkit/local/binlog-archive-component.ts). */
+export const archiveCredential = { user: 'binlog_archive', password: 'local:mysql-binlog-archive' };
 
 export function localMysqlNode(state: LocalState, name: string): MysqlNode {
   const node = state.mysql.nodes.find((n) => n.name === name);
@@ -62,6 +66,11 @@ export function localInventory(state: LocalState): Inventory {
   }
   const prometheus = state.monitoring?.prometheus;
   if (prometheus) inventory.prometheus = { host: prometheus.host, port: prometheus.port };
+  if (services['binlog-archive'])
+    inventory.binlogArchive = {
+      user: archiveCredential.user,
+      dir: resolve(binlogArchiveDir(backupRoot(stateDir()))),
+    };
   if (services.clickhouse)
     inventory.clickhouse = { host: services.clickhouse.host, httpPort: services.clickhouse.port };
   return inventory;

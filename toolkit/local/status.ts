@@ -80,6 +80,7 @@ function notStarted(row: StatusRow, state: LocalState): StatusRow[] {
   if (row.component === 'tarantool' && !state.services.tarantool) return [down('tarantool', row.name)];
   if (row.component === 'clickhouse') return [down('clickhouse', 'clickhouse')];
   if (row.component === 'prometheus') return [down('prometheus', 'prometheus')];
+  if (row.component === 'binlog-archive') return [down('binlog-archive', 'archiver')];
   return [row];
 }
 

@@ -25,9 +25,14 @@ const lockFile = 'operation.lock';
  * file exists), so a reader never sees half a holder. A holder whose pid is gone from this host is
  * stale and is taken over, under a second marker file so that two runs cannot both take it over.
  */
-export function acquireOperationLock(dir: string, runbook: string, env: string): LockAttempt {
+export function acquireOperationLock(
+  dir: string,
+  runbook: string,
+  env: string,
+  file = lockFile,
+): LockAttempt {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const path = join(dir, lockFile);
+  const path = join(dir, file);
   const me: LockHolder = {
     runbook,
     env,
@@ -48,7 +53,7 @@ export function acquireOperationLock(dir: string, runbook: string, env: string):
       return { acquired: true, lock: new OperationLock(path, mine), tookOverFrom: held.holder };
     if (takeover !== 'retry') return takeover;
   }
-  throw new ToolkitError(`cannot take the operation lock ${path}: it keeps changing hands`);
+  throw new ToolkitError(`cannot take the lock ${path}: it keeps changing hands`);
 }
 
 /** The held lock; released only by its holder, and only while the file still names it. */
@@ -133,7 +138,7 @@ function readHolder(path: string): Held | undefined {
   try {
     return { holder: JSON.parse(text) as LockHolder, text };
   } catch {
-    throw new ToolkitError(`the operation lock ${path} is unreadable: remove it if no runbook is running`);
+    throw new ToolkitError(`the lock ${path} is unreadable: remove it if no runbook is running`);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Inventory } from '../inventory/schema.ts';
+import { binlogArchiveRows } from './binlog-archive.ts';
 import { StatusContext } from './context.ts';
 import { haproxyRows } from './haproxy.ts';
 import { mysqlRows } from './mysql.ts';
@@ -16,6 +17,7 @@ const checks = {
   tarantool: tarantoolRows,
   clickhouse: clickhouseRows,
   prometheus: prometheusRows,
+  binlogArchive: binlogArchiveRows,
 } as const;
 
 export type StatusPart = keyof typeof checks;

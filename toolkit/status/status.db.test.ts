@@ -96,6 +96,7 @@ describe('npm run status -- --env <name>', () => {
       ['tarantool', 'replicator', 'skipped'],
       ['clickhouse', 'clickhouse', 'skipped'],
       ['prometheus', 'prometheus', 'skipped'],
+      ['binlog-archive', 'archiver', 'skipped'],
     ]);
     expect(row(report, 'db1')?.detail).toMatch(/semi-sync ON, 2\/2 clients/);
     expect(row(report, 'db2')?.detail).toMatch(/io Yes, sql Yes, lag 0 s, semi-sync ON/);

@@ -14,7 +14,7 @@ export interface SummaryRow {
 }
 
 export interface DrillReport {
-  kind: 'failover' | 'app-instance';
+  kind: 'failover' | 'app-instance' | 'restore';
   title: string;
   command: string;
   startedAt: number;
