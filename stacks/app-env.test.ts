@@ -214,10 +214,18 @@ describe('the app container of compose and of both stacks', () => {
       });
       const config = loadConfig(env);
       expect(config.host, name).toBe('0.0.0.0');
-      // Compose writes through HAProxy's writer endpoint; the stacks reach the master container directly.
-      const writer = name === 'compose' ? 'haproxy' : 'db';
-      expect(config.master, name).toMatchObject({ host: writer, port: 3306, user: 'app', database: 'app' });
-      expect(config.chat, name).toMatchObject({ host: writer, port: 3306, database: 'app' });
+      // Compose and the stacks alike write through HAProxy's writer endpoint and read through its reader.
+      expect(config.master, name).toMatchObject({
+        host: 'haproxy',
+        port: 3306,
+        user: 'app',
+        database: 'app',
+      });
+      expect(config.chat, name).toMatchObject({ host: 'haproxy', port: 3306, database: 'app' });
+      expect(
+        config.slaves.map((s) => `${s.host}:${s.port}`),
+        name,
+      ).toEqual(['haproxy:3307']);
       expect(config.redis, name).toMatchObject({ host: 'redis', port: 6379 });
       expect(config.rabbitmq.url, name).toMatch(/^amqp:\/\/app:[^@]+@rabbitmq:5672\/%2F$/);
       expect(config.auth.tokenSecret.length, name).toBeGreaterThanOrEqual(32);
@@ -240,12 +248,12 @@ describe('the app container of compose and of both stacks', () => {
     }
   });
 
-  it('reaches the stack slaves at their hosts, and compose ones when SLAVE_MYSQL_HOSTS names them', () => {
-    // Inside the stack's network: the slave host's internal address.
+  it('reaches the stack slaves through HAProxy at their hosts, and compose ones when SLAVE_MYSQL_HOSTS names them', () => {
+    // HAProxy reaches each slave inside the stack's network: the slave host's internal address.
     const dev = runs.dev.outputs.inventory.mysql.slaves[0]?.replicationHost;
-    expect(
-      loadConfig(containerEnv(runs.dev, 'dev-app-app')).slaves.map((s) => `${s.host}:${s.port}`),
-    ).toEqual([`${dev}:10101`, `${dev}:10102`]);
+    const haproxy = container(runs.dev, 'dev-app-haproxy').inputs.uploads as Array<{ content: string }>;
+    expect(haproxy[0]?.content).toContain(`server db-slave-1 ${dev}:10101 agent-send "reader db-slave-1\\n"`);
+    expect(haproxy[0]?.content).toContain(`server db-slave-2 ${dev}:10102 agent-send "reader db-slave-2\\n"`);
     // Service names with underscores are no host names to the app: the slaves answer to db-slave-N too.
     const services = composeServices(composeFiles);
     for (const n of [1, 2])

@@ -16,6 +16,8 @@ export interface ServiceSpec {
   /** `ip` binds the host port to one address (127.0.0.1: reachable on the host only). */
   ports?: Array<{ internal: number; external: number; ip?: string }>;
   files?: SharedFile[];
+  /** Config files the stack renders (from the same renderer as compose's copy), uploaded like `files`. */
+  generatedFiles?: Array<{ target: string; content: pulumi.Input<string> }>;
   /**
    * Files made of secrets (a config file with a password, a `*_FILE` target): uploaded into the container,
    * so `docker inspect` shows no secret; the uploads become a secret output.
@@ -28,6 +30,11 @@ export interface ServiceSpec {
   /** Overrides the image's HEALTHCHECK; `['NONE']` turns it off. */
   healthcheck?: { tests: string[] };
   dependsOn?: pulumi.Resource[];
+  /**
+   * Shares this container's network namespace instead of joining the host's networks (compose's
+   * `network_mode: service:<name>`): it listens where only that container reaches it.
+   */
+  networkOf?: docker.Container;
   /** Also on the host's edge network (nginx and the app instances only); `address`: a fixed one, and only there. */
   edge?: { address?: string };
   /**
@@ -112,6 +119,15 @@ export class HostContainers {
     return image;
   }
 
+  private networks(spec: ServiceSpec) {
+    return [
+      ...(spec.edge?.address ? [] : [{ name: this.networkName(), aliases: [spec.name] }]),
+      ...(spec.edge
+        ? [{ name: this.edgeNetworkName(), aliases: [spec.name], ipv4Address: spec.edge.address }]
+        : []),
+    ];
+  }
+
   add(spec: ServiceSpec): docker.Container {
     const { prefix, opts, volumeOpts } = this.args;
     const volumes = (spec.dataPaths ?? []).map((containerPath, i) => {
@@ -136,17 +152,15 @@ export class HostContainers {
         hostname: spec.hostname,
         uploads: [
           ...(spec.files ?? []).map((file) => ({ file: file.target, content: readShared(file) })),
+          ...(spec.generatedFiles ?? []).map((file) => ({ file: file.target, content: file.content })),
           ...(spec.secretFiles ?? []).map((file) => ({ file: file.target, content: file.content })),
         ],
         volumes,
         ulimits: spec.ulimits,
         healthcheck: spec.healthcheck,
-        networksAdvanced: [
-          ...(spec.edge?.address ? [] : [{ name: this.networkName(), aliases: [spec.name] }]),
-          ...(spec.edge
-            ? [{ name: this.edgeNetworkName(), aliases: [spec.name], ipv4Address: spec.edge.address }]
-            : []),
-        ],
+        // By id: a replaced namespace owner (a new id) replaces this container too.
+        networkMode: spec.networkOf ? pulumi.interpolate`container:${spec.networkOf.id}` : undefined,
+        networksAdvanced: spec.networkOf ? undefined : this.networks(spec),
         labels: [this.instanceLabel()],
         ...(spec.runOnce
           ? { restart: 'no', mustRun: false, attach: true, logs: true }

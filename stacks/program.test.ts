@@ -153,6 +153,8 @@ describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
       'dev-app-db',
       'dev-app-db-slave-db-slave-1',
       'dev-app-db-slave-db-slave-2',
+      'dev-app-haproxy',
+      'dev-app-haproxy-agent',
       'dev-app-migrate',
       'dev-app-nginx',
       'dev-app-rabbitmq',
@@ -204,12 +206,14 @@ describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
       const db = named('container', name).inputs;
       expect(db.command).toEqual(command);
       expect(db.ports).toEqual([{ internal: 3306, external: port }]);
-      expect(db.uploads).toEqual([
+      expect(unwrapSecrets(db.uploads)).toEqual([
         { file: '/etc/mysql/conf.d/replication.cnf', content: replication },
         // The master alone makes the app's two accounts on its first start.
         ...(name === 'dev-app-db'
           ? [{ file: sharedFiles.mysqlAppAccounts.target, content: readShared(sharedFiles.mysqlAppAccounts) }]
           : []),
+        // Every node makes HAProxy's monitor account (stacks/haproxy.test.ts checks its content).
+        { file: '/docker-entrypoint-initdb.d/monitor-user.sql', content: expect.any(String) },
       ]);
       expect(db.image).toBe(
         `sha256:${name.startsWith('dev-app-db-slave') ? 'dev-app-db-slave' : 'dev-app'}-image-mysql-8-0`,
@@ -252,7 +256,7 @@ describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
     const slaveHost = run.outputs.inventory.mysql.slaves[0]?.replicationHost;
     expect(slaveHost).toMatch(/^10\.10\.0\.\d+$/);
     expect(envOf(named('container', 'dev-app-app'))).toMatchObject({
-      SLAVE_MYSQL_HOSTS: `${slaveHost}:10101,${slaveHost}:10102`,
+      SLAVE_MYSQL_HOSTS: 'haproxy:3307',
       RABBITMQ_PASSWORD: testSecrets.rabbitmqPassword,
     });
     // Redis reads its password from an uploaded config file: no env, no argument shows it.

@@ -43,11 +43,13 @@ export function defineStack(stack: string, settings: StackSettings, secrets: Sec
   };
   createFirewall({ ctx, mysqlPorts: topology.mysqlPorts });
 
-  // The app reaches the slaves inside the stack's network.
-  const slaveEndpoints = topology.slaves.map(
-    (s) => pulumi.interpolate`${host(s.hostKey).internalAddress}:${s.port}`,
-  );
-  deployAppHost(settings, host('app'), secrets, slaveEndpoints);
+  // HAProxy on the app host reaches the slaves inside the stack's network.
+  const slaveAddresses = topology.slaves.map((s) => ({
+    name: s.name,
+    host: host(s.hostKey).internalAddress,
+    port: s.port,
+  }));
+  deployAppHost(stack, settings, host('app'), secrets, slaveAddresses);
   for (const plan of topology.hosts.filter((h) => h.role === 'slave')) {
     deploySlaveHost(
       settings,

@@ -75,14 +75,23 @@ export async function runStack(stack: string, overrides: Record<string, unknown>
 
   const resources: MockedResource[] = [];
   const options = new Map<string, Registration>();
-  let nextAddress = 10;
+  // An address follows from the resource's name, not from registration order: a stack that gains a host
+  // keeps the others' addresses, as GCP keeps reserved ones.
+  const taken = new Set<number>();
+  const addressFor = (name: string): number => {
+    let n = 10 + (createHash('sha256').update(name).digest().readUInt16BE(0) % 240);
+    while (taken.has(n)) n = n === 249 ? 10 : n + 1;
+    taken.add(n);
+    return n;
+  };
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
         const state: Record<string, unknown> = { ...args.inputs };
-        if (args.type === 'gcp:compute/address:Address')
-          state.address =
-            args.inputs.addressType === 'INTERNAL' ? `10.10.0.${nextAddress++}` : `192.0.2.${nextAddress++}`;
+        if (args.type === 'gcp:compute/address:Address') {
+          const prefix = args.inputs.addressType === 'INTERNAL' ? '10.10.0' : '192.0.2';
+          state.address = `${prefix}.${addressFor(args.name)}`;
+        }
         // As in GCP, a new instance (here: another boot image, which replaces it) gets a new id.
         if (args.type === 'gcp:compute/instance:Instance')
           state.instanceId = instanceId(args.name, args.inputs);
