@@ -4,7 +4,7 @@ import { openPool, type Row, type SqlValue } from '../../../lib/mysql.ts';
 import type { MysqlTarget } from './config.ts';
 import { DependencyUnavailable } from './errors.ts';
 import { MasterSql, type Sql, type StatementOptions, statementsOn, type WriteSql } from './master-sql.ts';
-import { isUnavailable } from './mysql-failure.ts';
+import { isNotSeededReplica, isUnavailable } from './mysql-failure.ts';
 
 export type { Sql, StatementOptions, WriteSql } from './master-sql.ts';
 export { isUnavailable } from './mysql-failure.ts';
@@ -14,11 +14,14 @@ export function createPool(target: MysqlTarget, size: number): Pool {
   return openPool(target, size, 3000);
 }
 
-/** A replica's statements, its outages as DependencyUnavailable (so the set can skip it). */
+/**
+ * A replica's statements, its outages as DependencyUnavailable (so the set can skip it); so is a slave
+ * not seeded yet (no app account or database: right after a stack's first `up`).
+ */
 function replicaSql(pool: Pool, name: string): Sql {
   const statements = statementsOn(pool);
   const translate = (error: unknown) =>
-    isUnavailable(error) ? new DependencyUnavailable(name, error) : error;
+    isUnavailable(error) || isNotSeededReplica(error) ? new DependencyUnavailable(name, error) : error;
   return {
     rows: <T extends Row>(sql: string, values?: SqlValue[]) =>
       statements.rows<T>(sql, values).catch((e: unknown) => Promise.reject(translate(e))),
