@@ -25,3 +25,4 @@ const outputs = defineStack(pulumi.getStack(), settings, secrets);
 export const inventory = outputs.inventory;
 export const hosts = outputs.hosts;
 export const httpsAddress = outputs.httpsAddress;
+export const handOver = outputs.handOver;

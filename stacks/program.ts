@@ -14,6 +14,11 @@ export interface StackOutputs {
   inventory: pulumi.Output<StackInventoryOutput>;
   /** Host name → static address, for SSH and for people. */
   hosts: pulumi.Output<Record<string, string>>;
+  /**
+   * What `pulumi up` leaves to the runbooks, printed after every `up`: the slaves start empty (HAProxy
+   * reads from the master until they replicate), the replication runbook seeds and attaches them.
+   */
+  handOver: string;
   /** The load balancer's address (`https.domain` set): the domain's DNS A record points here. */
   httpsAddress?: pulumi.Output<string>;
 }
@@ -103,5 +108,10 @@ export function defineStack(stack: string, settings: StackSettings, secrets: Sec
   const hostAddresses = pulumi
     .all([...hosts.entries()].map(([key, h]) => h.address.apply((ip) => [key, ip] as const)))
     .apply((pairs) => Object.fromEntries(pairs));
-  return { inventory, hosts: hostAddresses, httpsAddress: https?.address };
+  const handOver =
+    `Slaves ${topology.slaves.map((s) => s.name).join(', ')} start empty; until they replicate, HAProxy's ` +
+    `reader sends reads to the master. Seed and attach them from inside adminSourceRanges: ` +
+    `npx zx scripts/replication.mjs --env ${stack} (idempotent: after every up that adds or replaces a slave), ` +
+    `then npx zx scripts/semisync.mjs --env ${stack}.`;
+  return { inventory, hosts: hostAddresses, httpsAddress: https?.address, handOver };
 }

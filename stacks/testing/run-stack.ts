@@ -46,6 +46,8 @@ export interface MockedResource {
 export interface StackRun {
   resources: MockedResource[];
   outputs: { inventory: StackInventoryOutput; hosts: Record<string, string> };
+  /** The plain text `pulumi up` prints for the operator afterwards. */
+  handOver: string;
   secretOutputs: { inventory: boolean; hosts: boolean };
 }
 
@@ -132,6 +134,7 @@ export async function runStack(stack: string, overrides: Record<string, unknown>
   const program = (await import('../index.ts')) as {
     inventory: pulumi.Output<StackInventoryOutput>;
     hosts: pulumi.Output<Record<string, string>>;
+    handOver: string;
   };
   const [inventory, hosts, inventorySecret, hostsSecret] = await Promise.all([
     resolvedValue(program.inventory),
@@ -144,6 +147,7 @@ export async function runStack(stack: string, overrides: Record<string, unknown>
   return {
     resources,
     outputs: { inventory, hosts },
+    handOver: program.handOver,
     secretOutputs: { inventory: inventorySecret, hosts: hostsSecret },
   };
 }
