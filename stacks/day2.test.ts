@@ -12,7 +12,8 @@ const newKey = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINewTeamMemberKeyxxxxxxxxxxx
 const runs: Record<string, StackRun> = {};
 beforeAll(async () => {
   runs.before = await runStack('dev');
-  const keys = (runs.before.resources.find((r) => r.name === 'dev-app-ssh-keys')?.inputs.stdin as string)
+  const sync = runs.before.resources.find((r) => r.name === 'dev-app-ssh-keys');
+  const keys = String(sync?.inputs.stdin ?? '')
     .split('\n')
     .filter((l) => l.startsWith('ssh-'));
   runs.after = await runStack('dev', { 'highload-social:sshPublicKeys': [...keys, newKey] });
