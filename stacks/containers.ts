@@ -108,7 +108,11 @@ export class HostContainers {
   private image(name: string): docker.RemoteImage {
     let image = this.images.get(name);
     if (!image) {
-      const key = name.replace(/[^a-z0-9]+/g, '-').replace(/-+$/, '');
+      // Named after the reference without its digest: a new digest of the same tag keeps the resource name.
+      const key = name
+        .replace(/@sha256:[0-9a-f]+$/, '')
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/-+$/, '');
       image = new docker.RemoteImage(
         `${this.args.prefix}-image-${key}`,
         { name, keepLocally: true, triggers: { instanceId: this.args.instanceId } },

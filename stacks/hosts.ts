@@ -7,6 +7,7 @@ import type { StackSettings } from './config.ts';
 import { HostContainers, type ServiceSpec } from './containers.ts';
 import { createDataDisk } from './data-disk.ts';
 import type { StackNetwork } from './network.ts';
+import type { ImageRegistry } from './registry.ts';
 import type { HostPlan } from './topology.ts';
 
 export interface HostContext {
@@ -17,6 +18,8 @@ export interface HostContext {
   /** The snapshot schedule every data disk of the stack follows. */
   snapshotPolicy: gcp.compute.ResourcePolicy;
   network: StackNetwork;
+  /** The stack's Artifact Registry: every Docker provider logs in to pull the app image from it. */
+  registry: ImageRegistry;
 }
 
 /** The managed authorized_keys file: one key a line, a header saying who writes it. */
@@ -192,6 +195,7 @@ export class Host extends pulumi.ComponentResource {
         ],
         // A preview needs no SSH to the hosts (and CI runners are outside sshSourceRanges).
         disableDockerDaemonCheck: true,
+        registryAuth: [ctx.registry.auth],
       },
       { ...rebuilt, dependsOn: [ready] },
     );

@@ -7,6 +7,7 @@ import { readShared, sharedFiles } from './shared-files.ts';
 import {
   isSecretValue,
   type MockedResource,
+  mockAccessToken,
   repoRoot,
   resourcesOf,
   runStack,
@@ -89,6 +90,24 @@ describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
     )[0];
     expect(nic?.accessConfigs[0]?.natIp).toBe(run.outputs.hosts.app);
     expect(nic?.networkIp).toBe(run.outputs.inventory.mysql.master.replicationHost);
+  });
+
+  it("pulls the app image from the stack's own Artifact Registry with the deployer's access token", () => {
+    const registry = resourcesOf(run, 'gcp:artifactregistry/repository:Repository');
+    expect(registry.map((r) => [r.name, r.inputs.repositoryId, r.inputs.location, r.inputs.format])).toEqual([
+      ['dev-images', 'images', 'europe-west1', 'DOCKER'],
+    ]);
+    expect(registry[0]?.inputs.dockerConfig).toEqual({ immutableTags: true });
+    const apis = resourcesOf(run, 'gcp:projects/service:Service').map((s) => s.inputs.service);
+    expect(apis).toContain('artifactregistry.googleapis.com');
+    for (const provider of resourcesOf(run, 'pulumi:providers:docker')) {
+      // A provider's inputs reach the engine as JSON text.
+      const auth = unwrapSecrets(provider.inputs.registryAuth);
+      expect(typeof auth === 'string' ? JSON.parse(auth) : auth).toEqual([
+        { address: 'europe-west1-docker.pkg.dev', username: 'oauth2accesstoken', password: mockAccessToken },
+      ]);
+      expect(isSecretValue(provider.inputs.registryAuth)).toBe(true);
+    }
   });
 
   it('reaches each host Docker over SSH only after cloud-init finished', () => {
@@ -229,7 +248,9 @@ describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
       { file: '/docker-entrypoint-initdb.d/schema.sql', content: readShared(sharedFiles.clickhouseSchema) },
     ]);
     const replicator = named('container', 'dev-app-tarantool-replicator').inputs;
-    expect(replicator.image).toBe('sha256:dev-app-image-ghcr-io-highload-social-app-dev');
+    expect(replicator.image).toBe(
+      'sha256:dev-app-image-europe-west1-docker-pkg-dev-highload-social-dev-images-app-dev',
+    );
     expect(replicator.command).toEqual([
       'node',
       'toolkit/tarantool/replicator/main.js',

@@ -6,6 +6,7 @@ import { createFirewall } from './firewall.ts';
 import { Host, type HostContext } from './hosts.ts';
 import { HttpsFrontend } from './https.ts';
 import { createNetwork } from './network.ts';
+import { createImageRegistry } from './registry.ts';
 import { deployAppHost, deploySlaveHost, type Secrets } from './services.ts';
 import { planTopology, ports } from './topology.ts';
 
@@ -19,6 +20,8 @@ export interface StackOutputs {
    * reads from the master until they replicate), the replication runbook seeds and attaches them.
    */
   handOver: string;
+  /** Where the image workflow pushes the app image (`<region>-docker.pkg.dev/<project>/images`). */
+  imageRepository: pulumi.Output<string>;
   /** The load balancer's address (`https.domain` set): the domain's DNS A record points here. */
   httpsAddress?: pulumi.Output<string>;
 }
@@ -33,6 +36,7 @@ export function defineStack(stack: string, settings: StackSettings, secrets: Sec
     stackTag: `hs-${stack}`,
     snapshotPolicy: createSnapshotPolicy(stack, settings, network.apis),
     network,
+    registry: createImageRegistry(stack, settings, network.apis),
   };
   // A host that keeps data (every one but Vitess's) is protected as a whole when the stack says so.
   const hosts = new Map<string, Host>(
@@ -113,5 +117,11 @@ export function defineStack(stack: string, settings: StackSettings, secrets: Sec
     `reader sends reads to the master. Seed and attach them from inside adminSourceRanges: ` +
     `npx zx scripts/replication.mjs --env ${stack} (idempotent: after every up that adds or replaces a slave), ` +
     `then npx zx scripts/semisync.mjs --env ${stack}.`;
-  return { inventory, hosts: hostAddresses, httpsAddress: https?.address, handOver };
+  return {
+    inventory,
+    hosts: hostAddresses,
+    httpsAddress: https?.address,
+    handOver,
+    imageRepository: ctx.registry.repository,
+  };
 }

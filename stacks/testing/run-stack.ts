@@ -23,6 +23,8 @@ export const testSecrets = Object.fromEntries(
   secretKeys.map((key) => [key, `s3cr3t-${key}-5b1e-7f3a-90c2-d84e`]),
 );
 
+export const mockAccessToken = 'ya29.mock-access-token-5b1e7f3a';
+
 export interface MockedResource {
   /** As the engine names it: `urn:pulumi:<stack>::<project>::<parent types $ ...>$<type>::<name>`. */
   urn: string;
@@ -117,7 +119,11 @@ export async function runStack(stack: string, overrides: Record<string, unknown>
         });
         return { id: `${args.name}-id`, state };
       },
-      call: (args) => args.inputs,
+      // The credentials' own access token, as GCP would hand it out: what the Docker providers log in with.
+      call: (args) =>
+        args.token === 'gcp:organizations/getClientConfig:getClientConfig'
+          ? { accessToken: mockAccessToken, project: 'mock', region: '', zone: '' }
+          : args.inputs,
     },
     projectName,
     stack,
