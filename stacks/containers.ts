@@ -13,6 +13,11 @@ export interface ServiceSpec {
   env?: Record<string, EnvValue>;
   /** Values taken from `pulumi config --secret`: the whole env list becomes a secret output. */
   secretEnv?: Record<string, pulumi.Output<string>>;
+  /**
+   * Secrets the image reads from a file (`NAME_FILE`): each value is uploaded to `/run/secrets/<name>` and
+   * only the path is in the environment, so `docker inspect` shows no password.
+   */
+  fileSecrets?: Record<string, pulumi.Output<string>>;
   /** `ip` binds the host port to one address (127.0.0.1: reachable on the host only). */
   ports?: Array<{ internal: number; external: number; ip?: string }>;
   files?: SharedFile[];
@@ -143,21 +148,28 @@ export class HostContainers {
       );
       return { volumeName: volume.name, containerPath };
     });
+    const fileSecrets = Object.entries(spec.fileSecrets ?? {}).map(([name, value]) => ({
+      name,
+      target: secretFilePath(name),
+      content: value.apply((v) => `${v}\n`),
+    }));
+    const secretFiles = [...(spec.secretFiles ?? []), ...fileSecrets];
+    const env = { ...spec.env, ...Object.fromEntries(fileSecrets.map((f) => [`${f.name}_FILE`, f.target])) };
     const hasSecrets = Object.keys(spec.secretEnv ?? {}).length > 0;
-    const hasSecretFiles = (spec.secretFiles ?? []).length > 0;
+    const hasSecretFiles = secretFiles.length > 0;
     return new docker.Container(
       `${prefix}-${spec.name}`,
       {
         name: spec.name,
         image: this.image(spec.image).imageId,
         command: spec.command,
-        envs: renderEnv(spec.env ?? {}, spec.secretEnv ?? {}),
+        envs: renderEnv(env, spec.secretEnv ?? {}),
         ports: spec.ports,
         hostname: spec.hostname,
         uploads: [
           ...(spec.files ?? []).map((file) => ({ file: file.target, content: readShared(file) })),
           ...(spec.generatedFiles ?? []).map((file) => ({ file: file.target, content: file.content })),
-          ...(spec.secretFiles ?? []).map((file) => ({ file: file.target, content: file.content })),
+          ...secretFiles.map((file) => ({ file: file.target, content: file.content })),
         ],
         volumes,
         ulimits: spec.ulimits,
@@ -181,6 +193,11 @@ export class HostContainers {
       },
     );
   }
+}
+
+/** Where a `NAME_FILE` secret is uploaded: Docker's and compose's conventional secrets directory. */
+export function secretFilePath(name: string): string {
+  return `/run/secrets/${name.toLowerCase().replace(/_/g, '-')}`;
 }
 
 /** NAME=value lines, sorted so that a reordering in code is no diff. */

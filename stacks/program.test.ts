@@ -233,6 +233,7 @@ describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
           : []),
         // Every node makes HAProxy's monitor account (stacks/haproxy.test.ts checks its content).
         { file: '/docker-entrypoint-initdb.d/monitor-user.sql', content: expect.any(String) },
+        { file: '/run/secrets/mysql-root-password', content: `${testSecrets.mysqlRootPassword}\n` },
       ]);
       expect(db.image).toBe(
         `sha256:${name.startsWith('dev-app-db-slave') ? 'dev-app-db-slave' : 'dev-app'}-image-mysql-8-0`,
@@ -265,20 +266,28 @@ describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
       const plain = JSON.stringify(withoutSecrets(container.inputs));
       for (const secret of Object.values(testSecrets)) expect(plain).not.toContain(secret);
     }
+    // MySQL reads its passwords from files (MYSQL_*_FILE): the env list holds paths, the uploads the values.
     const db = named('container', 'dev-app-db');
-    expect(isSecretValue(db.inputs.envs)).toBe(true);
-    expect(db.options.additionalSecretOutputs).toContain('envs');
     expect(envOf(db)).toEqual({
-      MYSQL_ROOT_PASSWORD: testSecrets.mysqlRootPassword,
+      MYSQL_DATABASE: 'app',
+      MYSQL_ROOT_PASSWORD_FILE: '/run/secrets/mysql-root-password',
+      // app-accounts.sh reads these two from the environment (a secret output, as below).
       MYSQL_APP_PASSWORD: testSecrets.mysqlAppPassword,
       MYSQL_MIGRATE_PASSWORD: testSecrets.mysqlMigratePassword,
-      MYSQL_DATABASE: 'app',
     });
+    expect(isSecretValue(db.inputs.envs)).toBe(true);
+    expect(isSecretValue(db.inputs.uploads)).toBe(true);
+    expect(db.options.additionalSecretOutputs).toEqual(['envs', 'uploads']);
+    expect(unwrapSecrets(db.inputs.uploads)).toEqual(
+      expect.arrayContaining([
+        { file: '/run/secrets/mysql-root-password', content: `${testSecrets.mysqlRootPassword}\n` },
+      ]),
+    );
     const slaveHost = run.outputs.inventory.mysql.slaves[0]?.replicationHost;
     expect(slaveHost).toMatch(/^10\.10\.0\.\d+$/);
     expect(envOf(named('container', 'dev-app-app'))).toMatchObject({
       SLAVE_MYSQL_HOSTS: 'haproxy:3307',
-      RABBITMQ_PASSWORD: testSecrets.rabbitmqPassword,
+      RABBITMQ_PASSWORD_FILE: '/run/secrets/rabbitmq-password',
     });
     // Redis reads its password from an uploaded config file: no env, no argument shows it.
     const redis = named('container', 'dev-app-redis');
@@ -291,14 +300,14 @@ describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
       },
     ]);
     expect(redis.inputs.ports).toEqual([{ internal: 6379, external: 6379, ip: '127.0.0.1' }]);
-    expect(envOf(named('container', 'dev-app-app')).REDIS_PASSWORD).toBe(testSecrets.redisPassword);
+    expect(envOf(named('container', 'dev-app-app')).REDIS_PASSWORD_FILE).toBe('/run/secrets/redis-password');
   });
 
   it('migrates as app_migrate in a run-once container before the app instances, which get the rows-only account', () => {
     const migrate = named('container', 'dev-app-migrate');
     expect(migrate.inputs).toMatchObject({
       command: ['node', 'app/src/cli.js', 'migrate'],
-      image: 'sha256:dev-app-image-ghcr-io-highload-social-app-dev',
+      image: 'sha256:dev-app-image-europe-west1-docker-pkg-dev-highload-social-dev-images-app-dev',
       restart: 'no',
       mustRun: false,
       attach: true,
@@ -308,7 +317,7 @@ describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
       MYSQL_PORT: '3306',
       MYSQL_USER: 'app_migrate',
       MYSQL_DB: 'app',
-      MYSQL_PASSWORD: testSecrets.mysqlMigratePassword,
+      MYSQL_PASSWORD_FILE: '/run/secrets/mysql-password',
     });
     for (const name of ['app', 'app-2']) {
       const app = named('container', `dev-app-${name}`);

@@ -38,8 +38,9 @@ export function deployAppHost(
     // No MYSQL_USER (the image would grant it ALL on the schema): app-accounts.sh makes the app's account
     // (rows only) and app_migrate (DDL) on the first start; replication.mjs keeps both on every node.
     env: { MYSQL_DATABASE: settings.mysqlDatabase },
+    // The image's entrypoint reads MYSQL_ROOT_PASSWORD_FILE; app-accounts.sh reads its two from the env.
+    fileSecrets: { MYSQL_ROOT_PASSWORD: secrets.mysqlRootPassword },
     secretEnv: {
-      MYSQL_ROOT_PASSWORD: secrets.mysqlRootPassword,
       MYSQL_APP_PASSWORD: secrets.mysqlAppPassword,
       MYSQL_MIGRATE_PASSWORD: secrets.mysqlMigratePassword,
     },
@@ -144,7 +145,7 @@ export function deployAppHost(
       MYSQL_USER: 'app_migrate',
       MYSQL_DB: settings.mysqlDatabase,
     },
-    secretEnv: { MYSQL_PASSWORD: secrets.mysqlMigratePassword },
+    fileSecrets: { MYSQL_PASSWORD: secrets.mysqlMigratePassword },
     runOnce: true,
     dependsOn: [db],
   });
@@ -157,7 +158,8 @@ export function deployAppHost(
       image: images.app,
       // Only nginx, at its fixed address on the edge network, is believed about the client's address.
       env: { ...extra, ...plain, APP_INSTANCE_ID: i + 1, TRUST_PROXY: edgeNginxAddress },
-      secretEnv: secret,
+      // The app reads every secret from NAME_FILE too (app/src/platform/config.ts).
+      fileSecrets: secret,
       edge: {},
       dependsOn: [haproxy, migrate, redis, rabbitmq, tarantool],
     }),
@@ -284,7 +286,7 @@ export function deploySlaveHost(
       image: settings.images.mysql,
       // No MYSQL_DATABASE: the replication runbook seeds a slave from the master's snapshot.
       command: [`--server-id=${slave.serverId}`],
-      secretEnv: { MYSQL_ROOT_PASSWORD: secrets.mysqlRootPassword },
+      fileSecrets: { MYSQL_ROOT_PASSWORD: secrets.mysqlRootPassword },
       ports: [{ internal: mysqlInternalPort, external: slave.port }],
       files: [sharedFiles.mysqlReplication],
       secretFiles: [{ target: monitorUserInitPath, content: monitorUserInit(secrets.mysqlMonitorPassword) }],
