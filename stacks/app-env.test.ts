@@ -1,10 +1,11 @@
 // The deployed containers' environment against what the programs in them read: the app
 // (app/src/platform/config.ts) and the Tarantool replicator (compose/tarantool/replicator.yml, expanded by
 // toolkit/tarantool/replicator/config.ts). Fails when compose, the stacks and those drift apart again.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../app/src/ops.ts';
+import { makeTempDir } from '../lib/temp-dirs.ts';
 import { parseReplicatorConfig, passwordFrom } from '../toolkit/tarantool/replicator/config.ts';
 import { StackSettings, secretKeys } from './config.ts';
 import { composeDir, readShared, sharedFiles } from './shared-files.ts';
@@ -107,12 +108,30 @@ function composeEnv(service: string, env: Env = composeSecrets): Env {
   return Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, v ?? '']));
 }
 
+/**
+ * The container's environment as its program sees it: a `NAME_FILE` points at the file the stack uploads
+ * there, written here into a scratch dir (the path rewritten to it), so the real loader reads it.
+ */
 function containerEnv(run: StackRun, name: string): Env {
   const container = resourcesOf(run, 'docker:index/container:Container').find((c) => c.name === name);
   if (!container) throw new Error(`no container ${name}`);
   const lines = unwrapSecrets(container.inputs.envs) as string[];
-  return Object.fromEntries(lines.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  const env: Env = Object.fromEntries(
+    lines.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
+  const uploads = (unwrapSecrets(container.inputs.uploads) ?? []) as Array<{ file: string; content: string }>;
+  for (const [key, path] of Object.entries(env)) {
+    if (!key.endsWith('_FILE') || !path) continue;
+    const upload = uploads.find((u) => u.file === path);
+    if (!upload) throw new Error(`${name}: ${key}=${path} but nothing is uploaded there`);
+    const local = join(secretsDir, `${name}-${key}`);
+    writeFileSync(local, upload.content);
+    env[key] = local;
+  }
+  return env;
 }
+
+const secretsDir = makeTempDir('stack-secret-files-');
 
 function container(run: StackRun, name: string): MockedResource {
   const found = resourcesOf(run, 'docker:index/container:Container').find((c) => c.name === name);
@@ -214,10 +233,18 @@ describe('the app container of compose and of both stacks', () => {
       });
       const config = loadConfig(env);
       expect(config.host, name).toBe('0.0.0.0');
-      // Compose writes through HAProxy's writer endpoint; the stacks reach the master container directly.
-      const writer = name === 'compose' ? 'haproxy' : 'db';
-      expect(config.master, name).toMatchObject({ host: writer, port: 3306, user: 'app', database: 'app' });
-      expect(config.chat, name).toMatchObject({ host: writer, port: 3306, database: 'app' });
+      // Compose and the stacks alike write through HAProxy's writer endpoint and read through its reader.
+      expect(config.master, name).toMatchObject({
+        host: 'haproxy',
+        port: 3306,
+        user: 'app',
+        database: 'app',
+      });
+      expect(config.chat, name).toMatchObject({ host: 'haproxy', port: 3306, database: 'app' });
+      expect(
+        config.slaves.map((s) => `${s.host}:${s.port}`),
+        name,
+      ).toEqual(['haproxy:3307']);
       expect(config.redis, name).toMatchObject({ host: 'redis', port: 6379 });
       expect(config.rabbitmq.url, name).toMatch(/^amqp:\/\/app:[^@]+@rabbitmq:5672\/%2F$/);
       expect(config.auth.tokenSecret.length, name).toBeGreaterThanOrEqual(32);
@@ -240,12 +267,12 @@ describe('the app container of compose and of both stacks', () => {
     }
   });
 
-  it('reaches the stack slaves at their hosts, and compose ones when SLAVE_MYSQL_HOSTS names them', () => {
-    // Inside the stack's network: the slave host's internal address.
+  it('reaches the stack slaves through HAProxy at their hosts, and compose ones when SLAVE_MYSQL_HOSTS names them', () => {
+    // HAProxy reaches each slave inside the stack's network: the slave host's internal address.
     const dev = runs.dev.outputs.inventory.mysql.slaves[0]?.replicationHost;
-    expect(
-      loadConfig(containerEnv(runs.dev, 'dev-app-app')).slaves.map((s) => `${s.host}:${s.port}`),
-    ).toEqual([`${dev}:10101`, `${dev}:10102`]);
+    const haproxy = container(runs.dev, 'dev-app-haproxy').inputs.uploads as Array<{ content: string }>;
+    expect(haproxy[0]?.content).toContain(`server db-slave-1 ${dev}:10101 agent-send "reader db-slave-1\\n"`);
+    expect(haproxy[0]?.content).toContain(`server db-slave-2 ${dev}:10102 agent-send "reader db-slave-2\\n"`);
     // Service names with underscores are no host names to the app: the slaves answer to db-slave-N too.
     const services = composeServices(composeFiles);
     for (const n of [1, 2])
@@ -314,11 +341,15 @@ describe('the app container of compose and of both stacks', () => {
     expect(secretKeys).toContain('authTokenSecret');
     for (const stack of ['dev', 'prod'] as const) {
       const appContainer = container(runs[stack], `${stack}-app-app`);
-      expect(isSecretValue(appContainer.inputs.envs), stack).toBe(true);
-      expect(appContainer.options.additionalSecretOutputs, stack).toContain('envs');
-      expect(containerEnv(runs[stack], `${stack}-app-app`), stack).toMatchObject({
-        AUTH_TOKEN_SECRET: testSecrets.authTokenSecret,
-        MYSQL_PASSWORD: testSecrets.mysqlAppPassword,
+      // Every secret as a file: the env holds paths only, the uploads are a secret input and output.
+      expect(isSecretValue(appContainer.inputs.uploads), stack).toBe(true);
+      expect(appContainer.options.additionalSecretOutputs, stack).toContain('uploads');
+      const env = unwrapSecrets(appContainer.inputs.envs) as string[];
+      for (const secret of Object.values(testSecrets)) expect(env.join('\n')).not.toContain(secret);
+      expect(env).toContain('AUTH_TOKEN_SECRET_FILE=/run/secrets/auth-token-secret');
+      expect(loadConfig(containerEnv(runs[stack], `${stack}-app-app`))).toMatchObject({
+        auth: { tokenSecret: testSecrets.authTokenSecret },
+        master: { password: testSecrets.mysqlAppPassword },
       });
       expect(JSON.stringify(withoutSecrets(appContainer.inputs)), stack).not.toContain(
         testSecrets.authTokenSecret,

@@ -1,6 +1,8 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 
+export const slaveNamePattern = '^db-slave-[1-9][0-9]?$';
+export const slaveHostPattern = '^app-db-slave(-[1-9])?$';
 const Cidr = Type.String({ pattern: '^(\\d{1,3}\\.){3}\\d{1,3}/\\d{1,2}$|^[0-9a-fA-F:]+/\\d{1,3}$' });
 const Port = Type.Integer({ minimum: 1, maximum: 65535 });
 const Image = Type.String({ minLength: 1, pattern: '^[a-z0-9./_:@-]+$' });
@@ -21,6 +23,7 @@ export const ContainerImages = Type.Object(
   {
     app: Image,
     nginx: Image,
+    haproxy: Image,
     mysql: Image,
     redis: Image,
     rabbitmq: Image,
@@ -55,6 +58,17 @@ export const StackSettings = Type.Object(
     machineTypes: MachineTypes,
     slaveHosts: Type.Integer({ minimum: 1, maximum: 8 }),
     slaves: Type.Integer({ minimum: 1, maximum: 16 }),
+    /**
+     * Which slave runs on which host, pinned: slave `db-slave-N` (port 10100+N, server id N+1) → host
+     * `app-db-slave-M` (or `app-db-slave`, the one-host name of stacks made before). Adding a slave or a
+     * host adds resources and moves nothing; without it the numbers above place slaves round-robin.
+     */
+    slavePlacement: Type.Optional(
+      Type.Record(Type.String({ pattern: slaveNamePattern }), Type.String({ pattern: slaveHostPattern }), {
+        additionalProperties: false,
+        minProperties: 1,
+      }),
+    ),
     vitess: Type.Boolean(),
     images: ContainerImages,
     sshUser: Type.String({ pattern: '^[a-z_][a-z0-9_-]{0,31}$' }),
@@ -89,6 +103,7 @@ export const defaultMachineTypes: Static<typeof MachineTypes> = {
 
 const defaultImages: Omit<ContainerImages, 'app'> = {
   nginx: 'nginx:1.22',
+  haproxy: 'haproxy:2.6',
   mysql: 'mysql:8.0',
   redis: 'redis:7.2',
   rabbitmq: 'rabbitmq:3.13-management',
@@ -102,6 +117,7 @@ export const secretKeys = [
   'mysqlAppPassword',
   'mysqlMigratePassword',
   'mysqlReplicatorPassword',
+  'mysqlMonitorPassword',
   'redisPassword',
   'rabbitmqPassword',
   'tarantoolPassword',
@@ -147,6 +163,23 @@ export interface ConfigSource {
   gcp(key: string): string | undefined;
 }
 
+/**
+ * `slaves` and `slaveHosts` as given, or counted from `slavePlacement`, which then is the only truth:
+ * both numbers next to it would be a second one.
+ */
+function slaveCounts(source: ConfigSource): Record<string, unknown> {
+  const placement = source.project('slavePlacement');
+  if (placement === undefined)
+    return { slaveHosts: source.project('slaveHosts') ?? 1, slaves: source.project('slaves') ?? 2 };
+  for (const key of ['slaves', 'slaveHosts'])
+    if (source.project(key) !== undefined)
+      throw new Error(
+        `stack config ${key}: slavePlacement already says where each slave runs; remove ${key} (pulumi config rm ${key})`,
+      );
+  const values = typeof placement === 'object' && placement ? Object.values(placement) : [];
+  return { slavePlacement: placement, slaves: values.length, slaveHosts: new Set(values).size };
+}
+
 /** Reads and checks the settings; the first problem becomes one error naming the config key. */
 export function readSettings(source: ConfigSource): StackSettings {
   const project = source.gcp('project');
@@ -168,8 +201,7 @@ export function readSettings(source: ConfigSource): StackSettings {
       ...(source.project('snapshots') as object | undefined),
     },
     machineTypes: { ...defaultMachineTypes, ...(source.project('machineTypes') as object | undefined) },
-    slaveHosts: source.project('slaveHosts') ?? 1,
-    slaves: source.project('slaves') ?? 2,
+    ...slaveCounts(source),
     vitess: source.project('vitess') ?? true,
     images: { ...defaultImages, ...images },
     sshUser: source.project('sshUser') ?? 'deploy',

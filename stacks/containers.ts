@@ -13,9 +13,16 @@ export interface ServiceSpec {
   env?: Record<string, EnvValue>;
   /** Values taken from `pulumi config --secret`: the whole env list becomes a secret output. */
   secretEnv?: Record<string, pulumi.Output<string>>;
+  /**
+   * Secrets the image reads from a file (`NAME_FILE`): each value is uploaded to `/run/secrets/<name>` and
+   * only the path is in the environment, so `docker inspect` shows no password.
+   */
+  fileSecrets?: Record<string, pulumi.Output<string>>;
   /** `ip` binds the host port to one address (127.0.0.1: reachable on the host only). */
   ports?: Array<{ internal: number; external: number; ip?: string }>;
   files?: SharedFile[];
+  /** Config files the stack renders (from the same renderer as compose's copy), uploaded like `files`. */
+  generatedFiles?: Array<{ target: string; content: pulumi.Input<string> }>;
   /**
    * Files made of secrets (a config file with a password, a `*_FILE` target): uploaded into the container,
    * so `docker inspect` shows no secret; the uploads become a secret output.
@@ -28,6 +35,11 @@ export interface ServiceSpec {
   /** Overrides the image's HEALTHCHECK; `['NONE']` turns it off. */
   healthcheck?: { tests: string[] };
   dependsOn?: pulumi.Resource[];
+  /**
+   * Shares this container's network namespace instead of joining the host's networks (compose's
+   * `network_mode: service:<name>`): it listens where only that container reaches it.
+   */
+  networkOf?: docker.Container;
   /** Also on the host's edge network (nginx and the app instances only); `address`: a fixed one, and only there. */
   edge?: { address?: string };
   /**
@@ -101,7 +113,11 @@ export class HostContainers {
   private image(name: string): docker.RemoteImage {
     let image = this.images.get(name);
     if (!image) {
-      const key = name.replace(/[^a-z0-9]+/g, '-').replace(/-+$/, '');
+      // Named after the reference without its digest: a new digest of the same tag keeps the resource name.
+      const key = name
+        .replace(/@sha256:[0-9a-f]+$/, '')
+        .replace(/[^a-z0-9]+/g, '-')
+        .replace(/-+$/, '');
       image = new docker.RemoteImage(
         `${this.args.prefix}-image-${key}`,
         { name, keepLocally: true, triggers: { instanceId: this.args.instanceId } },
@@ -110,6 +126,15 @@ export class HostContainers {
       this.images.set(name, image);
     }
     return image;
+  }
+
+  private networks(spec: ServiceSpec) {
+    return [
+      ...(spec.edge?.address ? [] : [{ name: this.networkName(), aliases: [spec.name] }]),
+      ...(spec.edge
+        ? [{ name: this.edgeNetworkName(), aliases: [spec.name], ipv4Address: spec.edge.address }]
+        : []),
+    ];
   }
 
   add(spec: ServiceSpec): docker.Container {
@@ -123,30 +148,35 @@ export class HostContainers {
       );
       return { volumeName: volume.name, containerPath };
     });
+    const fileSecrets = Object.entries(spec.fileSecrets ?? {}).map(([name, value]) => ({
+      name,
+      target: secretFilePath(name),
+      content: value.apply((v) => `${v}\n`),
+    }));
+    const secretFiles = [...(spec.secretFiles ?? []), ...fileSecrets];
+    const env = { ...spec.env, ...Object.fromEntries(fileSecrets.map((f) => [`${f.name}_FILE`, f.target])) };
     const hasSecrets = Object.keys(spec.secretEnv ?? {}).length > 0;
-    const hasSecretFiles = (spec.secretFiles ?? []).length > 0;
+    const hasSecretFiles = secretFiles.length > 0;
     return new docker.Container(
       `${prefix}-${spec.name}`,
       {
         name: spec.name,
         image: this.image(spec.image).imageId,
         command: spec.command,
-        envs: renderEnv(spec.env ?? {}, spec.secretEnv ?? {}),
+        envs: renderEnv(env, spec.secretEnv ?? {}),
         ports: spec.ports,
         hostname: spec.hostname,
         uploads: [
           ...(spec.files ?? []).map((file) => ({ file: file.target, content: readShared(file) })),
-          ...(spec.secretFiles ?? []).map((file) => ({ file: file.target, content: file.content })),
+          ...(spec.generatedFiles ?? []).map((file) => ({ file: file.target, content: file.content })),
+          ...secretFiles.map((file) => ({ file: file.target, content: file.content })),
         ],
         volumes,
         ulimits: spec.ulimits,
         healthcheck: spec.healthcheck,
-        networksAdvanced: [
-          ...(spec.edge?.address ? [] : [{ name: this.networkName(), aliases: [spec.name] }]),
-          ...(spec.edge
-            ? [{ name: this.edgeNetworkName(), aliases: [spec.name], ipv4Address: spec.edge.address }]
-            : []),
-        ],
+        // By id: a replaced namespace owner (a new id) replaces this container too.
+        networkMode: spec.networkOf ? pulumi.interpolate`container:${spec.networkOf.id}` : undefined,
+        networksAdvanced: spec.networkOf ? undefined : this.networks(spec),
         labels: [this.instanceLabel()],
         ...(spec.runOnce
           ? { restart: 'no', mustRun: false, attach: true, logs: true }
@@ -163,6 +193,11 @@ export class HostContainers {
       },
     );
   }
+}
+
+/** Where a `NAME_FILE` secret is uploaded: Docker's and compose's conventional secrets directory. */
+export function secretFilePath(name: string): string {
+  return `/run/secrets/${name.toLowerCase().replace(/_/g, '-')}`;
 }
 
 /** NAME=value lines, sorted so that a reordering in code is no diff. */

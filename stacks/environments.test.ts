@@ -66,8 +66,12 @@ describe('dev vs prod (Pulumi.dev.yaml, Pulumi.prod.yaml)', () => {
   it('pins prod images and boots prod from bigger disks', () => {
     const images = (run: StackRun) =>
       resourcesOf(run, 'docker:index/remoteImage:RemoteImage').map((i) => i.inputs.name);
-    expect(images(prod)).toContain('mysql:8.0.40');
-    expect(images(prod)).toContain('ghcr.io/highload-social/app:1.0.0');
+    // Prod takes digests only (policy images-by-digest), the app's from the stack's own registry.
+    expect(new Set(images(prod)).size).toBe(8);
+    for (const image of images(prod)) expect(image).toMatch(/@sha256:[0-9a-f]{64}$/);
+    expect(images(prod)).toContainEqual(
+      expect.stringMatching(/^europe-west1-docker\.pkg\.dev\/highload-social-prod\/images\/app@sha256:/),
+    );
     expect(images(dev)).toContain('mysql:8.0');
     const disk = (run: StackRun, name: string) =>
       (byName(instances(run), name)?.inputs.bootDisk as { initializeParams?: { size?: number } } | undefined)

@@ -7,6 +7,7 @@ import type { StackSettings } from './config.ts';
 import { HostContainers, type ServiceSpec } from './containers.ts';
 import { createDataDisk } from './data-disk.ts';
 import type { StackNetwork } from './network.ts';
+import type { ImageRegistry } from './registry.ts';
 import type { HostPlan } from './topology.ts';
 
 export interface HostContext {
@@ -17,7 +18,31 @@ export interface HostContext {
   /** The snapshot schedule every data disk of the stack follows. */
   snapshotPolicy: gcp.compute.ResourcePolicy;
   network: StackNetwork;
+  /** The stack's Artifact Registry: every Docker provider logs in to pull the app image from it. */
+  registry: ImageRegistry;
 }
+
+/** The managed authorized_keys file: one key a line, a header saying who writes it. */
+export function authorizedKeysFile(keys: string[]): string {
+  return [
+    '# Managed by the highload-social stack (sshPublicKeys): edits here are overwritten.',
+    ...keys,
+    '',
+  ].join('\n');
+}
+
+/**
+ * Replaces the user's authorized_keys with stdin in one rename, so no moment has a half-written file;
+ * refuses an input without a key, which would lock everybody out.
+ */
+export const syncAuthorizedKeys = [
+  'set -eu',
+  'umask 077',
+  'mkdir -p ~/.ssh',
+  'cat > ~/.ssh/authorized_keys.new',
+  "grep -Eq '^(ssh-|ecdsa-)' ~/.ssh/authorized_keys.new || { echo 'no key in the new authorized_keys: kept the old one' >&2; rm -f ~/.ssh/authorized_keys.new; exit 1; }",
+  'mv ~/.ssh/authorized_keys.new ~/.ssh/authorized_keys',
+].join('\n');
 
 export function roleTag(stackTag: string, role: HostPlan['role']): string {
   return `${stackTag}-${role}`;
@@ -46,6 +71,8 @@ export class Host extends pulumi.ComponentResource {
   readonly internalAddress: pulumi.Output<string>;
   readonly instance: gcp.compute.Instance;
   readonly docker: docker.Provider;
+  /** Keeps `sshUser`'s authorized_keys equal to `sshPublicKeys` (day 2: keys change after the first boot). */
+  readonly sshKeys: command.remote.Command;
   private readonly containers: HostContainers;
 
   constructor(ctx: HostContext, plan: HostPlan, opts: pulumi.ComponentResourceOptions = {}) {
@@ -136,6 +163,18 @@ export class Host extends pulumi.ComponentResource {
       },
       { ...rebuilt, dependsOn: [this.instance] },
     );
+    // cloud-init writes the keys at the first boot only: this keeps them in step on every host, new or old.
+    this.sshKeys = new command.remote.Command(
+      `${name}-ssh-keys`,
+      {
+        connection,
+        create: syncAuthorizedKeys,
+        // Public keys, on stdin rather than in the command line.
+        stdin: authorizedKeysFile(settings.sshPublicKeys),
+        triggers: [this.instance.instanceId, ...settings.sshPublicKeys],
+      },
+      { ...rebuilt, dependsOn: [ready] },
+    );
     this.docker = new docker.Provider(
       name,
       {
@@ -156,6 +195,7 @@ export class Host extends pulumi.ComponentResource {
         ],
         // A preview needs no SSH to the hosts (and CI runners are outside sshSourceRanges).
         disableDockerDaemonCheck: true,
+        registryAuth: [ctx.registry.auth],
       },
       { ...rebuilt, dependsOn: [ready] },
     );

@@ -26,3 +26,5 @@ export const inventory = outputs.inventory;
 export const hosts = outputs.hosts;
 export const httpsAddress = outputs.httpsAddress;
 export const backupBucket = outputs.backupBucket;
+export const handOver = outputs.handOver;
+export const imageRepository = outputs.imageRepository;

@@ -9,8 +9,8 @@ export interface StackNetwork {
   subnetwork: gcp.compute.Subnetwork;
 }
 
-/** The APIs a stack calls: Compute for everything it creates. */
-export const requiredApis = ['compute.googleapis.com'];
+/** The APIs a stack calls: Compute for everything it creates, Artifact Registry for the app image. */
+export const requiredApis = ['compute.googleapis.com', 'artifactregistry.googleapis.com'];
 
 /**
  * The stack's own VPC: no `default` network, whose rules (`default-allow-ssh` from anywhere,

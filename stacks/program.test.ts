@@ -7,6 +7,7 @@ import { readShared, sharedFiles } from './shared-files.ts';
 import {
   isSecretValue,
   type MockedResource,
+  mockAccessToken,
   repoRoot,
   resourcesOf,
   runStack,
@@ -91,6 +92,24 @@ describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
     expect(nic?.networkIp).toBe(run.outputs.inventory.mysql.master.replicationHost);
   });
 
+  it("pulls the app image from the stack's own Artifact Registry with the deployer's access token", () => {
+    const registry = resourcesOf(run, 'gcp:artifactregistry/repository:Repository');
+    expect(registry.map((r) => [r.name, r.inputs.repositoryId, r.inputs.location, r.inputs.format])).toEqual([
+      ['dev-images', 'images', 'europe-west1', 'DOCKER'],
+    ]);
+    expect(registry[0]?.inputs.dockerConfig).toEqual({ immutableTags: true });
+    const apis = resourcesOf(run, 'gcp:projects/service:Service').map((s) => s.inputs.service);
+    expect(apis).toContain('artifactregistry.googleapis.com');
+    for (const provider of resourcesOf(run, 'pulumi:providers:docker')) {
+      // A provider's inputs reach the engine as JSON text.
+      const auth = unwrapSecrets(provider.inputs.registryAuth);
+      expect(typeof auth === 'string' ? JSON.parse(auth) : auth).toEqual([
+        { address: 'europe-west1-docker.pkg.dev', username: 'oauth2accesstoken', password: mockAccessToken },
+      ]);
+      expect(isSecretValue(provider.inputs.registryAuth)).toBe(true);
+    }
+  });
+
   it('reaches each host Docker over SSH only after cloud-init finished', () => {
     const providers = resourcesOf(run, 'pulumi:providers:docker');
     expect(providers.map((p) => p.inputs.host)).toEqual([
@@ -153,6 +172,8 @@ describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
       'dev-app-db',
       'dev-app-db-slave-db-slave-1',
       'dev-app-db-slave-db-slave-2',
+      'dev-app-haproxy',
+      'dev-app-haproxy-agent',
       'dev-app-migrate',
       'dev-app-nginx',
       'dev-app-rabbitmq',
@@ -204,12 +225,15 @@ describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
       const db = named('container', name).inputs;
       expect(db.command).toEqual(command);
       expect(db.ports).toEqual([{ internal: 3306, external: port }]);
-      expect(db.uploads).toEqual([
+      expect(unwrapSecrets(db.uploads)).toEqual([
         { file: '/etc/mysql/conf.d/replication.cnf', content: replication },
         // The master alone makes the app's two accounts on its first start.
         ...(name === 'dev-app-db'
           ? [{ file: sharedFiles.mysqlAppAccounts.target, content: readShared(sharedFiles.mysqlAppAccounts) }]
           : []),
+        // Every node makes HAProxy's monitor account (stacks/haproxy.test.ts checks its content).
+        { file: '/docker-entrypoint-initdb.d/monitor-user.sql', content: expect.any(String) },
+        { file: '/run/secrets/mysql-root-password', content: `${testSecrets.mysqlRootPassword}\n` },
       ]);
       expect(db.image).toBe(
         `sha256:${name.startsWith('dev-app-db-slave') ? 'dev-app-db-slave' : 'dev-app'}-image-mysql-8-0`,
@@ -225,7 +249,9 @@ describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
       { file: '/docker-entrypoint-initdb.d/schema.sql', content: readShared(sharedFiles.clickhouseSchema) },
     ]);
     const replicator = named('container', 'dev-app-tarantool-replicator').inputs;
-    expect(replicator.image).toBe('sha256:dev-app-image-ghcr-io-highload-social-app-dev');
+    expect(replicator.image).toBe(
+      'sha256:dev-app-image-europe-west1-docker-pkg-dev-highload-social-dev-images-app-dev',
+    );
     expect(replicator.command).toEqual([
       'node',
       'toolkit/tarantool/replicator/main.js',
@@ -240,20 +266,28 @@ describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
       const plain = JSON.stringify(withoutSecrets(container.inputs));
       for (const secret of Object.values(testSecrets)) expect(plain).not.toContain(secret);
     }
+    // MySQL reads its passwords from files (MYSQL_*_FILE): the env list holds paths, the uploads the values.
     const db = named('container', 'dev-app-db');
-    expect(isSecretValue(db.inputs.envs)).toBe(true);
-    expect(db.options.additionalSecretOutputs).toContain('envs');
     expect(envOf(db)).toEqual({
-      MYSQL_ROOT_PASSWORD: testSecrets.mysqlRootPassword,
+      MYSQL_DATABASE: 'app',
+      MYSQL_ROOT_PASSWORD_FILE: '/run/secrets/mysql-root-password',
+      // app-accounts.sh reads these two from the environment (a secret output, as below).
       MYSQL_APP_PASSWORD: testSecrets.mysqlAppPassword,
       MYSQL_MIGRATE_PASSWORD: testSecrets.mysqlMigratePassword,
-      MYSQL_DATABASE: 'app',
     });
+    expect(isSecretValue(db.inputs.envs)).toBe(true);
+    expect(isSecretValue(db.inputs.uploads)).toBe(true);
+    expect(db.options.additionalSecretOutputs).toEqual(['envs', 'uploads']);
+    expect(unwrapSecrets(db.inputs.uploads)).toEqual(
+      expect.arrayContaining([
+        { file: '/run/secrets/mysql-root-password', content: `${testSecrets.mysqlRootPassword}\n` },
+      ]),
+    );
     const slaveHost = run.outputs.inventory.mysql.slaves[0]?.replicationHost;
     expect(slaveHost).toMatch(/^10\.10\.0\.\d+$/);
     expect(envOf(named('container', 'dev-app-app'))).toMatchObject({
-      SLAVE_MYSQL_HOSTS: `${slaveHost}:10101,${slaveHost}:10102`,
-      RABBITMQ_PASSWORD: testSecrets.rabbitmqPassword,
+      SLAVE_MYSQL_HOSTS: 'haproxy:3307',
+      RABBITMQ_PASSWORD_FILE: '/run/secrets/rabbitmq-password',
     });
     // Redis reads its password from an uploaded config file: no env, no argument shows it.
     const redis = named('container', 'dev-app-redis');
@@ -266,14 +300,14 @@ describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
       },
     ]);
     expect(redis.inputs.ports).toEqual([{ internal: 6379, external: 6379, ip: '127.0.0.1' }]);
-    expect(envOf(named('container', 'dev-app-app')).REDIS_PASSWORD).toBe(testSecrets.redisPassword);
+    expect(envOf(named('container', 'dev-app-app')).REDIS_PASSWORD_FILE).toBe('/run/secrets/redis-password');
   });
 
   it('migrates as app_migrate in a run-once container before the app instances, which get the rows-only account', () => {
     const migrate = named('container', 'dev-app-migrate');
     expect(migrate.inputs).toMatchObject({
       command: ['node', 'app/src/cli.js', 'migrate'],
-      image: 'sha256:dev-app-image-ghcr-io-highload-social-app-dev',
+      image: 'sha256:dev-app-image-europe-west1-docker-pkg-dev-highload-social-dev-images-app-dev',
       restart: 'no',
       mustRun: false,
       attach: true,
@@ -283,7 +317,7 @@ describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
       MYSQL_PORT: '3306',
       MYSQL_USER: 'app_migrate',
       MYSQL_DB: 'app',
-      MYSQL_PASSWORD: testSecrets.mysqlMigratePassword,
+      MYSQL_PASSWORD_FILE: '/run/secrets/mysql-password',
     });
     for (const name of ['app', 'app-2']) {
       const app = named('container', `dev-app-${name}`);

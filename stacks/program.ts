@@ -7,6 +7,7 @@ import { createFirewall } from './firewall.ts';
 import { Host, type HostContext } from './hosts.ts';
 import { HttpsFrontend } from './https.ts';
 import { createNetwork } from './network.ts';
+import { createImageRegistry } from './registry.ts';
 import { deployAppHost, deploySlaveHost, type Secrets } from './services.ts';
 import { planTopology, ports } from './topology.ts';
 
@@ -15,6 +16,13 @@ export interface StackOutputs {
   inventory: pulumi.Output<StackInventoryOutput>;
   /** Host name → static address, for SSH and for people. */
   hosts: pulumi.Output<Record<string, string>>;
+  /**
+   * What `pulumi up` leaves to the runbooks, printed after every `up`: the slaves start empty (HAProxy
+   * reads from the master until they replicate), the replication runbook seeds and attaches them.
+   */
+  handOver: string;
+  /** Where the image workflow pushes the app image (`<region>-docker.pkg.dev/<project>/images`). */
+  imageRepository: pulumi.Output<string>;
   /** The load balancer's address (`https.domain` set): the domain's DNS A record points here. */
   httpsAddress?: pulumi.Output<string>;
   /** gs:// URL of the backups bucket (docs/backup.md: how backups and the binlog archive get there). */
@@ -31,6 +39,7 @@ export function defineStack(stack: string, settings: StackSettings, secrets: Sec
     stackTag: `hs-${stack}`,
     snapshotPolicy: createSnapshotPolicy(stack, settings, network.apis),
     network,
+    registry: createImageRegistry(stack, settings, network.apis),
   };
   // A host that keeps data (every one but Vitess's) is protected as a whole when the stack says so.
   const hosts = new Map<string, Host>(
@@ -47,11 +56,13 @@ export function defineStack(stack: string, settings: StackSettings, secrets: Sec
   createFirewall({ ctx, mysqlPorts: topology.mysqlPorts });
   const backups = createBackupBucket(stack, settings, { dependsOn: network.apis });
 
-  // The app reaches the slaves inside the stack's network.
-  const slaveEndpoints = topology.slaves.map(
-    (s) => pulumi.interpolate`${host(s.hostKey).internalAddress}:${s.port}`,
-  );
-  deployAppHost(settings, host('app'), secrets, slaveEndpoints);
+  // HAProxy on the app host reaches the slaves inside the stack's network.
+  const slaveAddresses = topology.slaves.map((s) => ({
+    name: s.name,
+    host: host(s.hostKey).internalAddress,
+    port: s.port,
+  }));
+  deployAppHost(stack, settings, host('app'), secrets, slaveAddresses);
   for (const plan of topology.hosts.filter((h) => h.role === 'slave')) {
     deploySlaveHost(
       settings,
@@ -105,5 +116,17 @@ export function defineStack(stack: string, settings: StackSettings, secrets: Sec
   const hostAddresses = pulumi
     .all([...hosts.entries()].map(([key, h]) => h.address.apply((ip) => [key, ip] as const)))
     .apply((pairs) => Object.fromEntries(pairs));
-  return { inventory, hosts: hostAddresses, httpsAddress: https?.address, backupBucket: backups.url };
+  const handOver =
+    `Slaves ${topology.slaves.map((s) => s.name).join(', ')} start empty; until they replicate, HAProxy's ` +
+    `reader sends reads to the master. Seed and attach them from inside adminSourceRanges: ` +
+    `npx zx scripts/replication.mjs --env ${stack} (idempotent: after every up that adds or replaces a slave), ` +
+    `then npx zx scripts/semisync.mjs --env ${stack}.`;
+  return {
+    inventory,
+    hosts: hostAddresses,
+    httpsAddress: https?.address,
+    handOver,
+    imageRepository: ctx.registry.repository,
+    backupBucket: backups.url,
+  };
 }

@@ -1,6 +1,8 @@
 import * as pulumi from '@pulumi/pulumi';
+import { composeLayout } from '../toolkit/haproxy/compose-config.ts';
 import type { SecretKey, StackAppVariable, StackSettings } from './config.ts';
 import { type EnvValue, edgeNginxAddress } from './containers.ts';
+import { monitorUserInit, monitorUserInitPath, renderStackHaproxy, type SlaveAddress } from './haproxy.ts';
 import type { Host } from './hosts.ts';
 import { sharedFiles } from './shared-files.ts';
 import { ports, type SlavePlan } from './topology.ts';
@@ -8,6 +10,9 @@ import { ports, type SlavePlan } from './topology.ts';
 export type Secrets = Record<SecretKey, pulumi.Output<string>>;
 
 const mysqlInternalPort = 3306;
+/** HAProxy's endpoints inside its container: compose's layout (toolkit/haproxy/compose-config.ts). */
+const haproxyWriterPort = composeLayout.writerPort;
+const haproxyReaderPort = composeLayout.readerPort;
 const redisConfigPath = '/usr/local/etc/redis/redis.conf';
 const tarantoolPort = 3301;
 
@@ -19,10 +24,11 @@ const nginxUpstreamPort = 5000;
  * tarantool, replicator, clickhouse.
  */
 export function deployAppHost(
+  stack: string,
   settings: StackSettings,
   host: Host,
   secrets: Secrets,
-  slaveEndpoints: pulumi.Output<string>[],
+  slaves: SlaveAddress[],
 ): void {
   const { images } = settings;
   const db = host.addContainer({
@@ -32,15 +38,18 @@ export function deployAppHost(
     // No MYSQL_USER (the image would grant it ALL on the schema): app-accounts.sh makes the app's account
     // (rows only) and app_migrate (DDL) on the first start; replication.mjs keeps both on every node.
     env: { MYSQL_DATABASE: settings.mysqlDatabase },
+    // The image's entrypoint reads MYSQL_ROOT_PASSWORD_FILE; app-accounts.sh reads its two from the env.
+    fileSecrets: { MYSQL_ROOT_PASSWORD: secrets.mysqlRootPassword },
     secretEnv: {
-      MYSQL_ROOT_PASSWORD: secrets.mysqlRootPassword,
       MYSQL_APP_PASSWORD: secrets.mysqlAppPassword,
       MYSQL_MIGRATE_PASSWORD: secrets.mysqlMigratePassword,
     },
     ports: [{ internal: mysqlInternalPort, external: ports.mysqlMaster }],
     files: [sharedFiles.mysqlReplication, sharedFiles.mysqlAppAccounts],
+    secretFiles: [{ target: monitorUserInitPath, content: monitorUserInit(secrets.mysqlMonitorPassword) }],
     dataPaths: ['/var/lib/mysql'],
   });
+  const haproxy = deployHaproxy(stack, settings, host, secrets, slaves, db);
   const redis = host.addContainer({
     name: 'redis',
     image: images.redis,
@@ -136,11 +145,11 @@ export function deployAppHost(
       MYSQL_USER: 'app_migrate',
       MYSQL_DB: settings.mysqlDatabase,
     },
-    secretEnv: { MYSQL_PASSWORD: secrets.mysqlMigratePassword },
+    fileSecrets: { MYSQL_PASSWORD: secrets.mysqlMigratePassword },
     runOnce: true,
     dependsOn: [db],
   });
-  const { plain, secret } = appEnv(settings, secrets, slaveEndpoints);
+  const { plain, secret } = appEnv(settings, secrets);
   // readSettings refuses appEnv names the stack sets itself, so nothing here overrides another.
   const extra = Object.fromEntries(Object.entries(settings.appEnv).map(([k, v]) => [k, String(v)]));
   const instances = (['app', 'app-2'] as const).map((name, i) =>
@@ -149,9 +158,10 @@ export function deployAppHost(
       image: images.app,
       // Only nginx, at its fixed address on the edge network, is believed about the client's address.
       env: { ...extra, ...plain, APP_INSTANCE_ID: i + 1, TRUST_PROXY: edgeNginxAddress },
-      secretEnv: secret,
+      // The app reads every secret from NAME_FILE too (app/src/platform/config.ts).
+      fileSecrets: secret,
       edge: {},
-      dependsOn: [db, migrate, redis, rabbitmq, tarantool],
+      dependsOn: [haproxy, migrate, redis, rabbitmq, tarantool],
     }),
   );
   // The seed's load balancer, with the one nginx config compose mounts too; it alone takes the app port.
@@ -173,16 +183,60 @@ type AppSecretVariable =
   | 'AUTH_TOKEN_SECRET';
 
 /**
+ * HAProxy's writer (3306) and reader (3307) endpoints on the app host, with compose's layout and renderer
+ * (stacks/haproxy.ts), and its health agent in HAProxy's network namespace (compose's
+ * `network_mode: service:haproxy`), so the agent's port is HAProxy's alone. The endpoints are published
+ * on 127.0.0.1 only, as in compose: the app reaches them by container name, an admin over SSH.
+ */
+function deployHaproxy(
+  stack: string,
+  settings: StackSettings,
+  host: Host,
+  secrets: Secrets,
+  slaves: SlaveAddress[],
+  db: pulumi.Resource,
+): pulumi.Resource {
+  const rendered = renderStackHaproxy(stack, slaves);
+  const haproxy = host.addContainer({
+    name: 'haproxy',
+    image: settings.images.haproxy,
+    generatedFiles: [{ target: sharedFiles.haproxyConfig.target, content: rendered.config }],
+    ports: [
+      { internal: haproxyWriterPort, external: ports.haproxyWriter, ip: '127.0.0.1' },
+      { internal: haproxyReaderPort, external: ports.haproxyReader, ip: '127.0.0.1' },
+    ],
+    dependsOn: [db],
+  });
+  host.addContainer({
+    name: 'haproxy-agent',
+    image: settings.images.app,
+    command: [
+      'node',
+      'toolkit/haproxy/agent/main.js',
+      '--config',
+      sharedFiles.haproxyAgentConfig.target,
+    ],
+    networkOf: haproxy,
+    healthcheck: { tests: ['NONE'] },
+    secretEnv: { MYSQL_MONITOR_PASSWORD: secrets.mysqlMonitorPassword },
+    generatedFiles: [{ target: sharedFiles.haproxyAgentConfig.target, content: rendered.agentConfig }],
+    dependsOn: [haproxy],
+  });
+  return haproxy;
+}
+
+/**
  * The app's connections and secrets, under the names app/src/platform/config.ts reads (compose sets the
- * same); `appEnv` in the stack config adds the rest. Slaves are reached at their hosts' addresses with
- * the app user's credentials (the defaults of SLAVE_MYSQL_USER/PASSWORD); everything on the app host by
+ * same); `appEnv` in the stack config adds the rest. MySQL through HAProxy's endpoints, as in compose:
+ * writes to whichever node is the writable master, reads over the slaves that replicate within the lag
+ * limit (the master when none does, so a slave not seeded yet serves nothing); the slaves log in with the
+ * app user's credentials (the defaults of SLAVE_MYSQL_USER/PASSWORD). Everything on the app host by
  * container name. chat_message stays on the master (CHAT_MYSQL_* default to MYSQL_*) until appEnv says
  * otherwise.
  */
 function appEnv(
   settings: StackSettings,
   secrets: Secrets,
-  slaveEndpoints: pulumi.Output<string>[],
 ): {
   plain: Record<Exclude<StackAppVariable, AppSecretVariable | 'APP_INSTANCE_ID' | 'TRUST_PROXY'>, EnvValue>;
   secret: Record<AppSecretVariable, pulumi.Output<string>>;
@@ -191,13 +245,13 @@ function appEnv(
     plain: {
       APP_HOST: '0.0.0.0',
       APP_PORT: settings.appContainerPort,
-      MYSQL_HOST: 'db',
-      MYSQL_PORT: mysqlInternalPort,
+      MYSQL_HOST: 'haproxy',
+      MYSQL_PORT: haproxyWriterPort,
       MYSQL_USER: 'app',
       MYSQL_DB: settings.mysqlDatabase,
       // The `migrate` container did it, as app_migrate; this account could not.
       MIGRATE_ON_START: 'false',
-      SLAVE_MYSQL_HOSTS: pulumi.all(slaveEndpoints).apply((endpoints) => endpoints.join(',')),
+      SLAVE_MYSQL_HOSTS: `haproxy:${haproxyReaderPort}`,
       REDIS_HOST: 'redis',
       REDIS_PORT: 6379,
       RABBITMQ_HOST: 'rabbitmq',
@@ -230,9 +284,10 @@ export function deploySlaveHost(
       image: settings.images.mysql,
       // No MYSQL_DATABASE: the replication runbook seeds a slave from the master's snapshot.
       command: [`--server-id=${slave.serverId}`],
-      secretEnv: { MYSQL_ROOT_PASSWORD: secrets.mysqlRootPassword },
+      fileSecrets: { MYSQL_ROOT_PASSWORD: secrets.mysqlRootPassword },
       ports: [{ internal: mysqlInternalPort, external: slave.port }],
       files: [sharedFiles.mysqlReplication],
+      secretFiles: [{ target: monitorUserInitPath, content: monitorUserInit(secrets.mysqlMonitorPassword) }],
       dataPaths: ['/var/lib/mysql'],
     });
   }

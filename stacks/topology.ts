@@ -9,6 +9,9 @@ export const ports = {
   rabbitmqManagement: 15672,
   tarantool: 3301,
   clickhouseHttp: 8123,
+  /** HAProxy's writer and reader endpoints, on the app host's 127.0.0.1 (compose's defaults). */
+  haproxyWriter: 10110,
+  haproxyReader: 10111,
   vtctldWeb: 15000,
   vtgateWeb: 15001,
   vtgateMysql: 15306,
@@ -40,11 +43,21 @@ export interface Topology {
   mysqlPorts: number[];
 }
 
-/** Which machines exist and which slave runs where; slaves are spread round-robin over the slave hosts. */
+/**
+ * Which machines exist and which slave runs where. `slavePlacement` pins it (names and hosts never move
+ * when slaves or hosts are added); without it, slaves are spread round-robin over `slaveHosts`, named as
+ * stacks made before have them (`app-db-slave` for one host).
+ */
 export function planTopology(settings: StackSettings): Topology {
-  const slaveHostKeys = Array.from({ length: settings.slaveHosts }, (_, i) =>
-    settings.slaveHosts === 1 ? 'app-db-slave' : `app-db-slave-${i + 1}`,
-  );
+  const placement = settings.slavePlacement ?? roundRobin(settings);
+  const slaves = Object.entries(placement)
+    .map(([name, hostKey]): SlavePlan => {
+      // db-slave-N: its port and server id follow from N alone, so no other slave's change moves them.
+      const n = Number(name.slice('db-slave-'.length));
+      return { name, hostKey, port: ports.mysqlMaster + n, serverId: n + 1 };
+    })
+    .sort((a, b) => a.serverId - b.serverId);
+  const slaveHostKeys = [...new Set(slaves.map((s) => s.hostKey))];
   const hosts: HostPlan[] = [
     { key: 'app', role: 'app', machineType: settings.machineTypes.app, keepsData: true },
     ...slaveHostKeys.map(
@@ -59,15 +72,17 @@ export function planTopology(settings: StackSettings): Topology {
       machineType: settings.machineTypes.vitess,
       keepsData: false,
     });
-  // Each slave gets its own port even across hosts, so an address never names two nodes in notes or logs.
-  const slaves = Array.from(
-    { length: settings.slaves },
-    (_, i): SlavePlan => ({
-      name: `db-slave-${i + 1}`,
-      hostKey: slaveHostKeys[i % slaveHostKeys.length]!,
-      port: ports.mysqlFirstSlave + i,
-      serverId: i + 2,
-    }),
-  );
+  // Each slave has its own port even across hosts, so an address never names two nodes in notes or logs.
   return { hosts, slaves, mysqlPorts: [ports.mysqlMaster, ...slaves.map((s) => s.port)] };
+}
+
+/** The placement of stacks without `slavePlacement`: slave i on slave host i mod slaveHosts. */
+export function roundRobin(settings: Pick<StackSettings, 'slaves' | 'slaveHosts'>): Record<string, string> {
+  const hostKey = (i: number) => (settings.slaveHosts === 1 ? 'app-db-slave' : `app-db-slave-${i + 1}`);
+  return Object.fromEntries(
+    Array.from({ length: settings.slaves }, (_, i) => [
+      `db-slave-${i + 1}`,
+      hostKey(i % settings.slaveHosts),
+    ]),
+  );
 }

@@ -8,6 +8,7 @@ import { parse } from 'yaml';
 import { repoRoot } from './testing/run-stack.ts';
 
 interface Step {
+  id?: string;
   uses?: string;
   run?: string;
   if?: string;
@@ -15,6 +16,7 @@ interface Step {
   env?: Record<string, string>;
 }
 interface Job {
+  outputs?: Record<string, string>;
   needs?: string;
   if?: string;
   environment?: string;
@@ -32,6 +34,7 @@ const read = (file: string) => parse(readFileSync(join(dir, file), 'utf8')) as W
 const workflows = Object.fromEntries(readdirSync(dir).map((f) => [f, read(f)]));
 const preview = read('infra-preview.yml');
 const prod = read('infra-prod.yml');
+const image = read('image.yml');
 
 /** Oldest major version accepted per action: the first that runs on a supported Node (24). */
 const minimumMajor: Record<string, number> = {
@@ -40,6 +43,10 @@ const minimumMajor: Record<string, number> = {
   'google-github-actions/auth': 3,
   'pulumi/actions': 6,
   'webfactory/ssh-agent': 0,
+  // Node 24 from these majors on (docker/build-push-action#1470, the 2026-03 docker action train).
+  'docker/login-action': 4,
+  'docker/setup-buildx-action': 4,
+  'docker/build-push-action': 7,
 };
 
 describe('infra workflows', () => {
@@ -116,5 +123,53 @@ describe('infra workflows', () => {
       packages: Record<string, { version: string }>;
     };
     expect(lock.packages['node_modules/@pulumi/pulumi']?.version).toBe('3.248.0');
+  });
+});
+
+describe('image workflow', () => {
+  const build = image.jobs.build!;
+  const record = image.jobs.record!;
+
+  it('runs from main or by hand, never for a pull request', () => {
+    expect(Object.keys(image.on).sort()).toEqual(['push', 'workflow_dispatch']);
+    expect((image.on.push as { branches: string[] }).branches).toEqual(['main']);
+  });
+
+  it('builds linux/amd64 from app/Dockerfile once and pushes it to both stacks registries', () => {
+    const push = build.steps.find((s) => s.uses?.startsWith('docker/build-push-action@'));
+    expect(push?.with).toMatchObject({
+      file: 'app/Dockerfile',
+      platforms: 'linux/amd64',
+      push: true,
+      context: '.',
+    });
+    const tags = String(push?.with?.tags).trim().split('\n');
+    expect(tags.map((t) => t.split('/app:')[0])).toEqual([
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a template literal
+      '${{ vars.DEV_IMAGE_REPOSITORY }}',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a template literal
+      '${{ vars.PROD_IMAGE_REPOSITORY }}',
+    ]);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a template literal
+    expect(build.outputs?.digest).toBe('${{ steps.push.outputs.digest }}');
+    // Pushes with a short-lived token of its own service account: no key, no write on the repository.
+    expect(build.permissions).toEqual({ contents: 'read', 'id-token': 'write' });
+    expect(build.steps.find((s) => s.uses?.startsWith('google-github-actions/auth@'))?.with).toMatchObject({
+      token_format: 'access_token',
+    });
+  });
+
+  it('records the digest in both stack configs through a pull request, no secret in any command line', () => {
+    expect(record.needs).toBe('build');
+    expect(record.permissions).toEqual({ contents: 'write', 'pull-requests': 'write' });
+    const commands = record.steps.map((s) => s.run ?? '').join('\n');
+    for (const stack of ['dev', 'prod'])
+      expect(commands).toContain(`stacks/record-image.ts --stack ${stack} --service app --image`);
+    expect(commands).toContain('gh pr create --base main');
+    expect(commands).not.toMatch(/git push .*main\b/);
+    for (const [file, workflow] of Object.entries(workflows))
+      for (const job of Object.values(workflow.jobs))
+        for (const step of job.steps)
+          expect(step.run ?? '', file).not.toMatch(/\$\{\{\s*(secrets|github\.token)/);
   });
 });

@@ -4,6 +4,7 @@ import { stackViolations, violations } from '../testing/policy-args.ts';
 import { type MockedResource, runStack, type StackRun } from '../testing/run-stack.ts';
 import {
   approvedBootImages,
+  imagesByDigest,
   isWorldRange,
   noDefaultNetwork,
   nonPublicPorts,
@@ -273,3 +274,36 @@ describe('no-default-network', () => {
     }
   });
 });
+
+describe('images-by-digest', () => {
+  const digest = `sha256:${'0123456789abcdef'.repeat(4)}`;
+  const image = (stack: string, name: string) => ({
+    ...resource('docker:index/remoteImage:RemoteImage', 'img', { name }),
+    urn: `urn:pulumi:${stack}::highload-social::social:infra:Host$docker:index/remoteImage:RemoteImage::img`,
+  });
+
+  it('takes nothing but a digest in prod, and leaves other stacks to their tags', async () => {
+    expect(await violations(imagesByDigest, image('prod', 'mysql:8.4.3'))).toEqual([
+      'img: image mysql:8.4.3 is not pinned by digest (name@sha256:<64 hex>) in stack prod',
+    ]);
+    expect(await violations(imagesByDigest, image('prod', 'mysql:8.4.3@sha256:abc'))).toHaveLength(1);
+    expect(await violations(imagesByDigest, image('prod', `mysql:8.4.3@${digest}`))).toEqual([]);
+    expect(
+      await violations(imagesByDigest, image('prod', `europe-west1-docker.pkg.dev/p/images/app@${digest}`)),
+    ).toEqual([]);
+    expect(await violations(imagesByDigest, image('dev', 'mysql:8.4'))).toEqual([]);
+  });
+
+  it('catches the prod stack with one image given by tag', async () => {
+    const run = await runStack('prod', {
+      'highload-social:images': { ...(await prodImages()), redis: 'redis:7.4.2' },
+    });
+    const found = (await allViolations(run)).filter((v) => v.includes('not pinned by digest'));
+    expect(found).toEqual([expect.stringContaining('image redis:7.4.2 is not pinned by digest')]);
+  });
+});
+
+async function prodImages(): Promise<Record<string, string>> {
+  const { stackConfigFile } = await import('../testing/run-stack.ts');
+  return stackConfigFile('prod')['highload-social:images'] as Record<string, string>;
+}

@@ -195,6 +195,36 @@ export const pinnedContainerImages: ResourceValidationPolicy = {
   },
 };
 
+/** Stacks whose images must be digests: a tag can be moved to other bytes after the review. */
+export const defaultDigestStacks = ['prod'];
+const digestRef = /@sha256:[0-9a-f]{64}$/;
+
+/** The stack a URN names: `urn:pulumi:<stack>::<project>::...`. */
+export function stackOfUrn(urn: string): string {
+  return urn.split('::')[0]?.split(':')[2] ?? '';
+}
+
+export const imagesByDigest: ResourceValidationPolicy = {
+  name: 'images-by-digest',
+  description:
+    'In the stacks named (prod by default), every container image is pinned by digest (@sha256:...), so `up` runs exactly the bytes that were built and reviewed.',
+  enforcementLevel: 'mandatory',
+  configSchema: {
+    properties: {
+      digestStacks: { type: 'array', items: { type: 'string' }, default: defaultDigestStacks },
+    },
+  },
+  validateResource: (args: ResourceValidationArgs, report: ReportViolation) => {
+    if (args.type !== 'docker:index/remoteImage:RemoteImage') return;
+    const stacks = args.getConfig<{ digestStacks?: string[] }>().digestStacks ?? defaultDigestStacks;
+    const stack = stackOfUrn(args.urn);
+    if (!stacks.includes(stack)) return;
+    const name = String((args.props as { name?: string }).name ?? '');
+    if (!digestRef.test(name))
+      report(`${args.name}: image ${name} is not pinned by digest (name@sha256:<64 hex>) in stack ${stack}`);
+  },
+};
+
 /** `default`, by name or URL (`.../global/networks/default`). */
 const isDefaultNetwork = (network: string | undefined) =>
   network !== undefined && /(^|\/)default$/.test(network);
@@ -226,6 +256,7 @@ export const policies: Policies = [
   secretsNotInPlainText,
   approvedBootImages,
   pinnedContainerImages,
+  imagesByDigest,
   databaseVolumesOnDataDisks,
   bucketsNotPublic,
 ];

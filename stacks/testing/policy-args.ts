@@ -11,7 +11,8 @@ export function policyArgs(resource: MockedResource, config: object = {}): Resou
   return {
     type: resource.type,
     name: resource.name,
-    urn: `urn:pulumi:test::${projectName}::${resource.type}::${resource.name}`,
+    // The engine's URN (it names the stack, which some policies read), made up for hand-built resources.
+    urn: resource.urn || `urn:pulumi:test::${projectName}::${resource.type}::${resource.name}`,
     props: unwrapSecrets(resource.inputs) as Record<string, unknown>,
     opts: {
       protect: resource.options.protect,

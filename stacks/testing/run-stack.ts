@@ -23,6 +23,8 @@ export const testSecrets = Object.fromEntries(
   secretKeys.map((key) => [key, `s3cr3t-${key}-5b1e-7f3a-90c2-d84e`]),
 );
 
+export const mockAccessToken = 'ya29.mock-access-token-5b1e7f3a';
+
 export interface MockedResource {
   /** As the engine names it: `urn:pulumi:<stack>::<project>::<parent types $ ...>$<type>::<name>`. */
   urn: string;
@@ -46,6 +48,8 @@ export interface MockedResource {
 export interface StackRun {
   resources: MockedResource[];
   outputs: { inventory: StackInventoryOutput; hosts: Record<string, string> };
+  /** The plain text `pulumi up` prints for the operator afterwards. */
+  handOver: string;
   secretOutputs: { inventory: boolean; hosts: boolean };
 }
 
@@ -75,14 +79,23 @@ export async function runStack(stack: string, overrides: Record<string, unknown>
 
   const resources: MockedResource[] = [];
   const options = new Map<string, Registration>();
-  let nextAddress = 10;
+  // An address follows from the resource's name, not from registration order: a stack that gains a host
+  // keeps the others' addresses, as GCP keeps reserved ones.
+  const taken = new Set<number>();
+  const addressFor = (name: string): number => {
+    let n = 10 + (createHash('sha256').update(name).digest().readUInt16BE(0) % 240);
+    while (taken.has(n)) n = n === 249 ? 10 : n + 1;
+    taken.add(n);
+    return n;
+  };
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
         const state: Record<string, unknown> = { ...args.inputs };
-        if (args.type === 'gcp:compute/address:Address')
-          state.address =
-            args.inputs.addressType === 'INTERNAL' ? `10.10.0.${nextAddress++}` : `192.0.2.${nextAddress++}`;
+        if (args.type === 'gcp:compute/address:Address') {
+          const prefix = args.inputs.addressType === 'INTERNAL' ? '10.10.0' : '192.0.2';
+          state.address = `${prefix}.${addressFor(args.name)}`;
+        }
         // As in GCP, a new instance (here: another boot image, which replaces it) gets a new id.
         if (args.type === 'gcp:compute/instance:Instance')
           state.instanceId = instanceId(args.name, args.inputs);
@@ -106,7 +119,11 @@ export async function runStack(stack: string, overrides: Record<string, unknown>
         });
         return { id: `${args.name}-id`, state };
       },
-      call: (args) => args.inputs,
+      // The credentials' own access token, as GCP would hand it out: what the Docker providers log in with.
+      call: (args) =>
+        args.token === 'gcp:organizations/getClientConfig:getClientConfig'
+          ? { accessToken: mockAccessToken, project: 'mock', region: '', zone: '' }
+          : args.inputs,
     },
     projectName,
     stack,
@@ -123,6 +140,7 @@ export async function runStack(stack: string, overrides: Record<string, unknown>
   const program = (await import('../index.ts')) as {
     inventory: pulumi.Output<StackInventoryOutput>;
     hosts: pulumi.Output<Record<string, string>>;
+    handOver: string;
   };
   const [inventory, hosts, inventorySecret, hostsSecret] = await Promise.all([
     resolvedValue(program.inventory),
@@ -135,6 +153,7 @@ export async function runStack(stack: string, overrides: Record<string, unknown>
   return {
     resources,
     outputs: { inventory, hosts },
+    handOver: program.handOver,
     secretOutputs: { inventory: inventorySecret, hosts: hostsSecret },
   };
 }

@@ -5,7 +5,7 @@ import type { MysqlTarget } from './config.ts';
 import { DependencyUnavailable } from './errors.ts';
 import { MasterSql, type Sql, type StatementOptions, statementsOn, type WriteSql } from './master-sql.ts';
 import type { PoolUse } from './metrics.ts';
-import { isUnavailable } from './mysql-failure.ts';
+import { isNotSeededReplica, isUnavailable } from './mysql-failure.ts';
 
 export type { Sql, StatementOptions, WriteSql } from './master-sql.ts';
 export { isUnavailable } from './mysql-failure.ts';
@@ -38,11 +38,14 @@ export function poolUse(pool: Pool, name: string, target: { host: string; port: 
   };
 }
 
-/** A replica's statements, its outages as DependencyUnavailable (so the set can skip it). */
+/**
+ * A replica's statements, its outages as DependencyUnavailable (so the set can skip it); so is a slave
+ * not seeded yet (no app account or database: right after a stack's first `up`).
+ */
 function replicaSql(pool: Pool, name: string): Sql {
   const statements = statementsOn(pool);
   const translate = (error: unknown) =>
-    isUnavailable(error) ? new DependencyUnavailable(name, error) : error;
+    isUnavailable(error) || isNotSeededReplica(error) ? new DependencyUnavailable(name, error) : error;
   return {
     rows: <T extends Row>(sql: string, values?: SqlValue[]) =>
       statements.rows<T>(sql, values).catch((e: unknown) => Promise.reject(translate(e))),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isUnavailable, safeToRetry } from './mysql-failure.ts';
+import { isNotSeededReplica, isUnavailable, safeToRetry } from './mysql-failure.ts';
 
 const err = (code: string) => Object.assign(new Error(code), { code });
 const closed = Object.assign(new Error("Can't add new command when connection is in closed state"), {
@@ -34,5 +34,16 @@ describe('safeToRetry', () => {
     expect(safeToRetry(err('ER_DUP_ENTRY'), 'connect', true)).toBe(false);
     expect(safeToRetry(err('ER_LOCK_WAIT_TIMEOUT'), 'statement', true)).toBe(false);
     expect(safeToRetry(new Error('boom'), 'statement', true)).toBe(false);
+  });
+});
+
+describe('isNotSeededReplica', () => {
+  it('takes a missing account or database for a slave not seeded yet, nothing else', () => {
+    for (const code of ['ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_BAD_DB_ERROR'])
+      expect(isNotSeededReplica(err(code))).toBe(true);
+    for (const code of ['ER_DUP_ENTRY', 'ER_NO_SUCH_TABLE', 'ECONNREFUSED'])
+      expect(isNotSeededReplica(err(code))).toBe(false);
+    // Not an outage of the master: there a missing account is a configuration error, answered as such.
+    expect(isUnavailable(err('ER_ACCESS_DENIED_ERROR'))).toBe(false);
   });
 });

@@ -38,6 +38,18 @@ export function isUnavailable(error: unknown): boolean {
   return (code !== undefined && unavailableCodes.has(code)) || neverWritten(error);
 }
 
+/**
+ * Errors a slave gives before the replication runbook has seeded it (the app's account or database is
+ * not there yet). On a slave that is no answer but an absence: the read goes elsewhere. On the master
+ * they stay errors: there they mean the configuration is wrong.
+ */
+const notSeededCodes = new Set(['ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_BAD_DB_ERROR']);
+
+export function isNotSeededReplica(error: unknown): boolean {
+  const code = codeOf(error);
+  return code !== undefined && notSeededCodes.has(code);
+}
+
 /** The node refused the statement because it is read-only: nothing was done, and the node is no master. */
 export function isReadOnly(error: unknown): boolean {
   return codeOf(error) === 'ER_OPTION_PREVENTS_STATEMENT';
