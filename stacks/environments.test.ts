@@ -81,12 +81,18 @@ describe('dev vs prod (Pulumi.dev.yaml, Pulumi.prod.yaml)', () => {
   });
 
   it('names every cloud resource after its stack, so both fit in one project', () => {
+    // A bucket's name is global across all projects: it leads with the project, then the stack.
+    const isBucket = (r: StackRun['resources'][number]) => r.type === 'gcp:storage/bucket:Bucket';
     const cloud = (run: StackRun) =>
       run.resources
-        .filter((r) => r.type.startsWith('gcp:') && r.inputs.name !== undefined)
+        .filter((r) => r.type.startsWith('gcp:') && r.inputs.name !== undefined && !isBucket(r))
         .map((r) => String(r.inputs.name));
+    const buckets = (run: StackRun) => run.resources.filter(isBucket).map((r) => String(r.inputs.name));
     expect(cloud(dev).every((n) => n.startsWith('dev-'))).toBe(true);
     expect(cloud(prod).every((n) => n.startsWith('prod-'))).toBe(true);
+    expect(buckets(dev).length).toBeGreaterThan(0);
+    expect(buckets(dev).every((n) => n.endsWith('-hs-dev-backups'))).toBe(true);
+    expect(buckets(prod).every((n) => n.endsWith('-hs-prod-backups'))).toBe(true);
   });
 
   it('leaves Vitess out of the inventory when a stack turns it off', async () => {

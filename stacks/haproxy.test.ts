@@ -6,7 +6,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../lib/temp-dirs.ts';
-import { parseAgentConfig } from '../toolkit/haproxy/agent-config.ts';
+import { parseAgentConfig } from '../toolkit/haproxy/agent/config.ts';
 import { readShared, sharedFiles } from './shared-files.ts';
 import {
   isSecretValue,

@@ -210,12 +210,7 @@ function deployHaproxy(
   host.addContainer({
     name: 'haproxy-agent',
     image: settings.images.app,
-    command: [
-      'node',
-      'toolkit/haproxy/agent/main.js',
-      '--config',
-      sharedFiles.haproxyAgentConfig.target,
-    ],
+    command: ['node', 'toolkit/haproxy/agent/main.js', '--config', sharedFiles.haproxyAgentConfig.target],
     networkOf: haproxy,
     healthcheck: { tests: ['NONE'] },
     secretEnv: { MYSQL_MONITOR_PASSWORD: secrets.mysqlMonitorPassword },

@@ -53,6 +53,7 @@ const stackWide = [
   'gcp:compute/network:Network',
   'gcp:compute/subnetwork:Subnetwork',
   'gcp:artifactregistry/repository:Repository',
+  'gcp:storage/bucket:Bucket',
   HttpsFrontend.type,
 ];
 
