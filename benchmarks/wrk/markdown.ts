@@ -1,6 +1,7 @@
+import { bestOf } from './best.ts';
 import type { ReportData } from './report-data.ts';
 import { type PointErrors, totalErrors } from './results.ts';
-import type { SeriesResult } from './series.ts';
+import { limitIds, type SeriesResult } from './series.ts';
 import { type ChartLine, lineChart } from './svg.ts';
 import { judgeTargets } from './targets.ts';
 
@@ -30,7 +31,7 @@ function errorCell(e: PointErrors): string {
 export function resultsTable(data: ReportData): string {
   const byId = new Map(data.series.map((s) => [s.spec.id, s]));
   const rows = [
-    '| series | conns | req/s | p50 ms | p90 ms | p99 ms | errors | unanswered at end | of DB alone |',
+    '| series | conns | req/s | p50 ms | p90 ms | p99 ms | errors | unanswered at end | of best DB alone |',
     '|---|--:|--:|--:|--:|--:|---|--:|--:|',
   ];
   for (const series of data.series) {
@@ -44,9 +45,10 @@ export function resultsTable(data: ReportData): string {
         );
         continue;
       }
-      const limit = series.spec.limitOf
-        ? byId.get(series.spec.limitOf)?.points.find((p) => p.connections === point.connections)?.result
-        : undefined;
+      const limit = bestOf(
+        limitIds(series.spec).map((id) => byId.get(id)),
+        point.connections,
+      );
       const ratio = limit && limit.rps > 0 ? num(r.rps / limit.rps, 2) : '';
       rows.push(
         `| ${series.spec.label} | ${point.connections} | ${num(r.rps)} | ${ms(r.p50Ms)} | ${ms(r.p90Ms)} | ${ms(r.p99Ms)} | ${errorCell(r.errors)} | ${r.unanswered === undefined ? '' : num(r.unanswered)} | ${ratio} |`,
@@ -128,13 +130,13 @@ export function targetsTable(data: ReportData): string {
 
 export function costTable(data: ReportData): string {
   const rows = [
-    '| index | query shape | searches | rows returned | rows examined | examined per row returned | median examined per search | statements |',
-    '|---|---|--:|--:|--:|--:|--:|--:|',
+    '| index | query shape | searches | rows returned | rows examined | examined per row returned | median examined per search | statements | disk reads per search |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|',
   ];
   for (const q of data.queryCosts)
     for (const c of q.costs)
       rows.push(
-        `| ${q.index ? 'yes' : 'no'} | ${c.shape} | ${c.searches} | ${num(c.rows)} | ${num(c.examined)} | ${num(c.examinedPerResult, 1)} | ${num(c.medianExamined)} | ${c.statements} |`,
+        `| ${q.index ? 'yes' : 'no'} | ${c.shape} | ${c.searches} | ${num(c.rows)} | ${num(c.examined)} | ${num(c.examinedPerResult, 1)} | ${num(c.medianExamined)} | ${c.statements} | ${c.diskReadsPerSearch === undefined ? '' : num(c.diskReadsPerSearch, 2)} |`,
       );
   return rows.join('\n');
 }
@@ -184,7 +186,7 @@ export function renderSummary(data: ReportData, chartFiles: string[]): string {
     '## What the query examines',
     '',
     'Handler counters of the server (read_key + read_next + read_prev + read_rnd_next + entries index condition pushdown rejected) ' +
-      "around each search of a sample, on the master. `app` is the app's statement; `expanded` first reads the distinct first names " +
+      "around each search of a sample, on the master, and the buffer pool's reads from disk (Innodb_buffer_pool_reads) over the sample. `single` (`app` in older reports) is the one statement; `expanded` first reads the distinct first names " +
       'of the prefix (a loose index scan) and then asks for `first_name IN (...) AND second_name LIKE ?`, tight ranges on both columns.',
     '',
     costTable(data),

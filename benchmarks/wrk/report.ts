@@ -70,8 +70,20 @@ export async function wrkReportProcedure(
   const { before, generateSeconds } = await prepareData(run, inventory, options.users);
 
   const tarantoolReady = inventory.tarantool !== undefined && appReadsSwitch('SEARCH_BACKEND');
-  const plan = planSeries({ tarantool: tarantoolReady, compareShape: true });
+  const front = (inventory.app?.instances?.length ?? 0) > 0;
+  const plan = planSeries({
+    tarantool: tarantoolReady,
+    front,
+    baseline: options.baseline !== undefined,
+    only: options.series,
+  });
   const notes: string[] = [];
+  if (options.baseline !== undefined)
+    notes.push(`"app before (baseline)" runs the app of ${baselineName(options.baseline)}.`);
+  if (!front)
+    notes.push(
+      "No series through nginx: the inventory's app has no instances behind a front (inventory app.instances).",
+    );
   if (!inventory.tarantool) notes.push('No Tarantool series: the inventory has no Tarantool.');
   else if (!tarantoolReady)
     notes.push(
@@ -156,6 +168,15 @@ export async function wrkReportProcedure(
   writeReport(dir, data);
   await run.verify('report', 'localhost', async () => `${join(dir, 'summary.md')}`);
   return { dir, data };
+}
+
+/** The baseline checkout as the report names it: its commit (a BASELINE_COMMIT file, or git), else its path. */
+function baselineName(dir: string): string {
+  try {
+    return `commit ${readFileSync(join(dir, 'BASELINE_COMMIT'), 'utf8').trim().slice(0, 12)}`;
+  } catch {
+    return dir;
+  }
 }
 
 function mysqlTargets(inventory: Inventory): ReportContext['mysql'] {

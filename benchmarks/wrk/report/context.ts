@@ -16,6 +16,10 @@ export interface WrkReportOptions {
   dbMaxConnections: number;
   appPoolSize: number;
   appLogLevel: string;
+  /** A checkout of the project at an earlier commit: its app is measured beside this one's. */
+  baseline?: string;
+  /** Only these series (ids of series.ts); all when absent. */
+  series?: string[];
   /** Where the report goes; default reports/wrk/<timestamp>[-quick]. */
   outDir?: string;
   rabbitmqPrefix?: string;
