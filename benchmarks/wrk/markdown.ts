@@ -51,7 +51,7 @@ export function resultsTable(data: ReportData): string {
       );
       const ratio = limit && limit.rps > 0 ? num(r.rps / limit.rps, 2) : '';
       rows.push(
-        `| ${series.spec.label} | ${point.connections} | ${num(r.rps)} | ${ms(r.p50Ms)} | ${ms(r.p90Ms)} | ${ms(r.p99Ms)} | ${errorCell(r.errors)} | ${r.unanswered === undefined ? '' : num(r.unanswered)} | ${ratio} |`,
+        `| ${series.spec.label} | ${point.connections} | ${num(r.rps)}${point.rounds ? ` (rounds: ${point.rounds.map((x) => num(x)).join(' / ')})` : ''} | ${ms(r.p50Ms)} | ${ms(r.p90Ms)} | ${ms(r.p99Ms)} | ${errorCell(r.errors)} | ${r.unanswered === undefined ? '' : num(r.unanswered)} | ${ratio} |`,
       );
     }
   }

@@ -17,7 +17,7 @@ import { runSeries } from './report/series-step.ts';
 import { writeReport } from './report/write.ts';
 import type { ReportData } from './report-data.ts';
 import { withoutSearchIndex } from './search-index.ts';
-import { planSeries } from './series.ts';
+import { foldRounds, planSeries } from './series.ts';
 
 export type { WrkReportOptions };
 export { writeReport };
@@ -89,7 +89,9 @@ export async function wrkReportProcedure(
     notes.push(
       "No Tarantool series: the app's config does not read SEARCH_BACKEND yet (app/src/platform/config.ts).",
     );
-  const points = plan.length * options.connections.length;
+  const points =
+    (plan.filter((s) => s.index).length * (options.rounds ?? 1) + plan.filter((s) => !s.index).length) *
+    options.connections.length;
   if (run.dryRun) {
     await run.action(
       'series',
@@ -155,7 +157,10 @@ export async function wrkReportProcedure(
   };
 
   await explainStep(ctx, true);
-  for (const spec of plan.filter((s) => s.index)) await runSeries(ctx, spec);
+  // Every round runs every series once: the machine's load, which moves, falls on all of them alike.
+  for (let round = 0; round < (options.rounds ?? 1); round++)
+    for (const spec of plan.filter((s) => s.index)) await runSeries(ctx, spec);
+  data.series = foldRounds(data.series);
   const noIndex = plan.filter((s) => !s.index);
   if (noIndex.length)
     await withoutSearchIndex(run, inventory, async () => {

@@ -25,6 +25,12 @@ const flags = {
   },
   'app-pool-size': { type: 'number', description: "the app's MySQL pool per server", default: 20 },
   'app-log-level': { type: 'string', description: "our app instances' log level", default: 'warn' },
+  rounds: {
+    type: 'number',
+    description:
+      'rounds of the series with the index, run one after the other; each point shows the median round',
+    default: 1,
+  },
   baseline: {
     type: 'string',
     description:
@@ -62,6 +68,7 @@ export function reportOptions(f: Flags, command: string): WrkReportOptions {
     outDir: f.out,
     series: f.series,
     baseline: f.baseline,
+    rounds: f.rounds,
     rabbitmqPrefix: f['rabbitmq-prefix'],
     benchmarksFile: f.benchmarks,
     command,
@@ -83,6 +90,8 @@ export function validateReportFlags(f: Flags): void {
   if (o.dbMaxConnections < 1 || o.dbMaxConnections > 1000)
     throw new UsageError('--db-max-connections must be 1..1000');
   if (o.appPoolSize < 1 || o.appPoolSize > 1000) throw new UsageError('--app-pool-size must be 1..1000');
+  if (!Number.isInteger(o.rounds) || (o.rounds ?? 1) < 1 || (o.rounds ?? 1) > 20)
+    throw new UsageError('--rounds must be 1..20');
   if (o.baseline !== undefined && !existsSync(`${o.baseline}/app/src/main.ts`))
     throw new UsageError(`--baseline ${o.baseline}: no app/src/main.ts there`);
   for (const id of o.series ?? [])

@@ -44,6 +44,8 @@ export interface PointRecord {
   raw?: string;
   /** Cores each party used during the point: what limits the throughput. */
   cpu?: CpuUse;
+  /** With --rounds: req/s of every round; the point shown is the round with the median req/s. */
+  rounds?: number[];
 }
 
 export interface SeriesResult {
@@ -171,3 +173,24 @@ export function planSeries(options: PlanOptions): SeriesSpec[] {
 
 /** Every series id a plan can hold, for --series's check. */
 export const seriesIds = planSeries({ tarantool: true, front: true, baseline: true }).map((s) => s.id);
+
+/**
+ * Series measured in several rounds (each round runs every series once, so a change of the machine's
+ * load falls on all of them alike) folded into one per id: at each connection count the round with the
+ * median req/s, with every round's req/s kept beside it.
+ */
+export function foldRounds(results: SeriesResult[]): SeriesResult[] {
+  const byId = new Map<string, SeriesResult[]>();
+  for (const r of results) byId.set(r.spec.id, [...(byId.get(r.spec.id) ?? []), r]);
+  return [...byId.values()].map((rounds) => {
+    if (rounds.length === 1) return rounds[0]!;
+    const connections = [...new Set(rounds.flatMap((r) => r.points.map((p) => p.connections)))];
+    const points = connections.map((c) => {
+      const all = rounds.flatMap((r) => r.points.filter((p) => p.connections === c));
+      const measured = all.filter((p) => p.result).sort((a, b) => a.result!.rps - b.result!.rps);
+      const median = measured[Math.floor((measured.length - 1) / 2)] ?? all[0]!;
+      return { ...median, rounds: all.map((p) => p.result?.rps ?? 0) };
+    });
+    return { ...rounds[0]!, points };
+  });
+}

@@ -42,7 +42,7 @@ export type SearchShape = 'auto' | 'single' | 'expanded';
 /** The expansion is used for fewer distinct first names than this (and its name query stops here). */
 export const maxExpandedNames = 1000;
 /** Rows per distinct first name from which the expanded shape pays (measured: docs/app.md). */
-export const expandFromRowsPerName = 20_000;
+export const expandFromRowsPerName = 1000;
 
 const order = 'ORDER BY first_name, second_name, id LIMIT ?';
 /** After the cursor, in index order; written out (not a row comparison) so it stays a range of the index. */
