@@ -25,6 +25,8 @@ export interface SeriesSpec {
    * at each connection count (an old report's single id still reads).
    */
   limitOf?: string | string[];
+  /** app series: settings of its own for the instance (SEARCH_SHAPE...). */
+  appEnv?: Record<string, string>;
   /** app series: run the app from the baseline checkout (--baseline) instead of this one. */
   baseline?: boolean;
   /** env series: the environment's front (inventory app.url, nginx) or its first instance direct. */

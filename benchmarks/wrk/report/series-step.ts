@@ -60,7 +60,7 @@ class SeriesApp {
     const { ctx, spec } = this;
     this.app = await startAppProcess(ctx.inventory, {
       reads: spec.reads,
-      extraEnv: spec.backend === 'tarantool' ? ctx.tarantoolEnv : undefined,
+      extraEnv: { ...(spec.backend === 'tarantool' ? ctx.tarantoolEnv : {}), ...(spec.appEnv ?? {}) },
       logFile: join(ctx.raw, `${spec.id}.app.log`),
       rabbitmqPrefix: ctx.options.rabbitmqPrefix,
       logLevel: ctx.options.appLogLevel,
