@@ -1,5 +1,6 @@
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { CpuSampler, machineBusySeconds, processCpuSeconds } from './cpu.ts';
+import { CpuSampler, exitedChildrenCpuSeconds, machineBusySeconds, processCpuSeconds } from './cpu.ts';
 
 describe('CPU counters', () => {
   it('reads busy time from /proc/stat, leaving idle and iowait out', () => {
@@ -25,5 +26,14 @@ describe('CPU counters', () => {
     expect(use.self).toBeGreaterThan(0.05);
     expect(use.app).toBeUndefined();
     expect(use.mysql).toBeUndefined();
+  });
+
+  it('counts a child that ran and exited within the point as the client', () => {
+    const before = exitedChildrenCpuSeconds()!;
+    execFileSync(process.execPath, [
+      '-e',
+      'const t = Date.now() + 300; let x = 0; while (Date.now() < t) x++;',
+    ]);
+    expect(exitedChildrenCpuSeconds()!).toBeGreaterThan(before);
   });
 });

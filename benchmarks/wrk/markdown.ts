@@ -102,21 +102,49 @@ const cores = (n: number | undefined): string => (n === undefined ? '' : num(n, 
 
 /** Cores each party used per point: the app's single Node thread, the MySQL servers, the load tool, the rest (wrk, others). */
 export function cpuTable(data: ReportData): string {
+  const byId = new Map(data.series.map((s) => [s.spec.id, s]));
   const rows = [
-    '| series | conns | app | MySQL servers | load tool | rest (wrk, others) | machine |',
-    '|---|--:|--:|--:|--:|--:|--:|',
+    '| series | conns | app | MySQL servers | load tool | wrk | rest (others) | machine | CPU ms per answer (ours) | of best DB alone, by CPU |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
   ];
   for (const series of data.series)
     for (const point of series.points) {
       const c = point.cpu;
       if (!c) continue;
+      const db = series.spec.driver === 'db';
       const rest =
-        c.machine === undefined ? undefined : Math.max(0, c.machine - (c.app ?? 0) - (c.mysql ?? 0) - c.self);
+        c.machine === undefined
+          ? undefined
+          : Math.max(0, c.machine - (c.app ?? 0) - (c.mysql ?? 0) - c.self - (db ? 0 : (c.client ?? 0)));
+      const own = cpuPerAnswer(series, point.connections);
+      const limits = limitIds(series.spec)
+        .map((id) => cpuPerAnswer(byId.get(id), point.connections))
+        .filter((x): x is number => x !== undefined);
+      const best = limits.length ? Math.min(...limits) : undefined;
       rows.push(
-        `| ${series.spec.label} | ${point.connections} | ${cores(c.app)} | ${cores(c.mysql)} | ${series.spec.driver === 'db' ? cores(c.self) : ''} | ${cores(rest)} | ${cores(c.machine)} |`,
+        `| ${series.spec.label} | ${point.connections} | ${cores(c.app)} | ${cores(c.mysql)} | ${db ? cores(c.self) : ''} | ${db ? '' : cores(c.client)} | ${cores(rest)} | ${cores(c.machine)} | ${own === undefined ? '' : num(own, 2)} | ${own && best ? num(best / own, 2) : ''} |`,
       );
     }
   return rows.join('\n');
+}
+
+/**
+ * CPU milliseconds our own processes spent per answer at that point: the app, MySQL and wrk for an
+ * app series; the load tool and MySQL for the database alone. Unlike req/s it does not depend on how
+ * much of the machine other work took, so it compares series measured minutes apart on a busy machine.
+ */
+export function cpuPerAnswer(series: SeriesResult | undefined, connections: number): number | undefined {
+  const point = series?.points.find((p) => p.connections === connections);
+  const c = point?.cpu;
+  const r = point?.result;
+  if (!series || !c || !r || r.requests === 0 || c.mysql === undefined) return undefined;
+  const cores =
+    series.spec.driver === 'db'
+      ? c.self + c.mysql
+      : c.app === undefined || c.client === undefined
+        ? undefined
+        : c.app + c.mysql + c.client;
+  return cores === undefined ? undefined : (cores * r.durationS * 1000) / r.requests;
 }
 
 export function targetsTable(data: ReportData): string {
