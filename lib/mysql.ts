@@ -47,9 +47,15 @@ export async function openConnection(
 }
 
 /** A pool of `size` connections with the same options, kept alive between uses. */
-export function openPool(endpoint: MysqlEndpoint, size: number, connectTimeoutMs?: number): Pool {
+export function openPool(
+  endpoint: MysqlEndpoint,
+  size: number,
+  connectTimeoutMs?: number,
+  extra: Pick<ConnectionOptions, 'trace'> = {},
+): Pool {
   return mysql.createPool({
     ...mysqlOptions(endpoint, connectTimeoutMs),
+    ...extra,
     connectionLimit: size,
     enableKeepAlive: true,
   });

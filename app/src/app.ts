@@ -185,7 +185,7 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   );
   const auth = new AuthService(usersRepo, tokens, generations, limits);
   const users = new UsersService(usersRepo, auth, limits);
-  const search = new SearchService(usersRepo);
+  const search = new SearchService(usersRepo, config.searchShape);
   const friends = new FriendsService(friendsRepo, usersRepo, feeds, live, app.log);
 
   await app.register(healthRoutes, { db, redis, broker });

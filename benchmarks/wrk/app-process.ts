@@ -9,7 +9,7 @@ import type { Inventory } from '../../toolkit/inventory/schema.ts';
 import { appEnvironment as localAppEnvironment } from '../../toolkit/local/app-component.ts';
 import { ToolkitError } from '../../toolkit/procedure/errors.ts';
 
-const mainFile = resolve(repoRoot, 'app/src/main.ts');
+const mainFile = 'app/src/main.ts';
 
 /** Where reads go: `master` (no slaves configured) or `slaves` (the inventory's, round-robin). */
 export type ReadPool = 'master' | 'slaves';
@@ -23,6 +23,10 @@ export interface AppProcessOptions {
   rabbitmqPrefix?: string;
   logLevel: string;
   poolSize?: number;
+  /** Another checkout of the project to run the app from (a baseline to compare with); this one by default. */
+  root?: string;
+  /** Node's own flags before the script (`--cpu-prof`...). */
+  nodeArgs?: string[];
 }
 
 export interface AppProcess {
@@ -78,16 +82,21 @@ export async function startAppProcess(inventory: Inventory, options: AppProcessO
   const log = openSync(options.logFile, 'a');
   let child: ChildProcess;
   try {
-    child = spawn(process.execPath, ['--import', 'tsx', mainFile], {
-      cwd: repoRoot,
-      stdio: ['ignore', log, log],
-      env: {
-        PATH: process.env.PATH ?? '',
-        HOME: process.env.HOME ?? '',
-        NODE_ENV: 'production',
-        ...appEnvironment(inventory, port, options),
+    const root = options.root ?? repoRoot;
+    child = spawn(
+      process.execPath,
+      [...(options.nodeArgs ?? []), '--import', 'tsx', resolve(root, mainFile)],
+      {
+        cwd: root,
+        stdio: ['ignore', log, log],
+        env: {
+          PATH: process.env.PATH ?? '',
+          HOME: process.env.HOME ?? '',
+          NODE_ENV: 'production',
+          ...appEnvironment(inventory, port, options),
+        },
       },
-    });
+    );
   } finally {
     closeSync(log);
   }

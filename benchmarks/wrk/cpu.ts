@@ -15,6 +15,20 @@ export function processCpuSeconds(pid: number): number | undefined {
   }
 }
 
+/**
+ * CPU seconds of this process's children that have exited and been waited for (cutime + cstime of
+ * /proc/self/stat): a wrk run that ended within a point is counted here, whole.
+ */
+export function exitedChildrenCpuSeconds(): number | undefined {
+  try {
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[13]) + Number(fields[14])) / ticks;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Busy CPU seconds of the whole machine (all but idle and iowait), from /proc/stat. */
 export function machineBusySeconds(stat = readProcStat()): number | undefined {
   const line = stat?.split('\n')[0];
@@ -41,11 +55,20 @@ export interface CpuUse {
   self: number;
   /** The whole machine: the rest is wrk and whatever else runs here. */
   machine?: number;
+  /** The HTTP client (wrk), from the exited children's counters: the app series only. */
+  client?: number;
 }
 
 /** Samples CPU counters around one point. */
 export class CpuSampler {
-  private readonly started: { at: number; app?: number; mysql?: number; self: number; machine?: number };
+  private readonly started: {
+    at: number;
+    app?: number;
+    mysql?: number;
+    self: number;
+    machine?: number;
+    children?: number;
+  };
 
   constructor(
     private readonly pids: { app?: number; mysql: number[] },
@@ -64,6 +87,7 @@ export class CpuSampler {
         mysql.length && mysql.every((v) => v !== undefined) ? mysql.reduce((a, b) => a! + b!, 0) : undefined,
       self: (usage.user + usage.system) / 1e6,
       machine: machineBusySeconds(),
+      children: exitedChildrenCpuSeconds(),
     };
   }
 
@@ -77,6 +101,7 @@ export class CpuSampler {
       mysql: cores(this.started.mysql, end.mysql),
       self: cores(this.started.self, end.self) ?? 0,
       machine: cores(this.started.machine, end.machine),
+      client: cores(this.started.children, end.children),
     };
   }
 }

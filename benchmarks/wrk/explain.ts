@@ -29,6 +29,8 @@ export interface ScanCost {
   /** Median of the searches' own examined counts: the typical search, not the sum. */
   medianExamined: number;
   statements: number;
+  /** Pages the buffer pool had to read from disk (Innodb_buffer_pool_reads, the server's global counter) per search. */
+  diskReadsPerSearch?: number;
 }
 
 export interface ExplainReport {
@@ -41,6 +43,11 @@ export interface ExplainReport {
   /** EXPLAIN FORMAT=JSON of the expanded shape's second statement, when the index is there. */
   explainExpanded?: string;
   costs: ScanCost[];
+}
+
+async function diskReads(session: MysqlSession): Promise<number> {
+  const rows = await session.query("SHOW GLOBAL STATUS LIKE 'Innodb_buffer_pool_reads'");
+  return Number(rows[0]?.Value ?? 0);
 }
 
 async function handlerCounters(session: MysqlSession): Promise<HandlerCounters> {
@@ -80,10 +87,11 @@ export async function explainSearch(
       const perSearch: number[] = [];
       let rows = 0;
       let statements = 0;
+      const readsBefore = await diskReads(session);
       for (const prefix of prefixes.slice(0, sampleSize)) {
         const before = await handlerCounters(session);
         let examined = 0;
-        if (shape === 'app') {
+        if (shape !== 'expanded') {
           rows += (await session.query(appSearchSql, appSearchValues(prefix, limit))).length;
           statements += 1;
           examined = examinedBetween(before, await handlerCounters(session), overhead);
@@ -105,6 +113,7 @@ export async function explainSearch(
         }
         perSearch.push(examined);
       }
+      const disk = (await diskReads(session)) - readsBefore;
       const examined = perSearch.reduce((x, y) => x + y, 0);
       perSearch.sort((x, y) => x - y);
       costs.push({
@@ -115,6 +124,7 @@ export async function explainSearch(
         examinedPerResult: rows ? examined / rows : examined,
         medianExamined: perSearch[Math.floor(perSearch.length / 2)] ?? 0,
         statements,
+        diskReadsPerSearch: perSearch.length ? disk / perSearch.length : 0,
       });
     }
     return { sample, explain, analyze, explainExpanded, costs };

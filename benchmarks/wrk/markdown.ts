@@ -1,6 +1,7 @@
+import { bestOf } from './best.ts';
 import type { ReportData } from './report-data.ts';
 import { type PointErrors, totalErrors } from './results.ts';
-import type { SeriesResult } from './series.ts';
+import { limitIds, type SeriesResult } from './series.ts';
 import { type ChartLine, lineChart } from './svg.ts';
 import { judgeTargets } from './targets.ts';
 
@@ -30,7 +31,7 @@ function errorCell(e: PointErrors): string {
 export function resultsTable(data: ReportData): string {
   const byId = new Map(data.series.map((s) => [s.spec.id, s]));
   const rows = [
-    '| series | conns | req/s | p50 ms | p90 ms | p99 ms | errors | unanswered at end | of DB alone |',
+    '| series | conns | req/s | p50 ms | p90 ms | p99 ms | errors | unanswered at end | of best DB alone |',
     '|---|--:|--:|--:|--:|--:|---|--:|--:|',
   ];
   for (const series of data.series) {
@@ -44,12 +45,13 @@ export function resultsTable(data: ReportData): string {
         );
         continue;
       }
-      const limit = series.spec.limitOf
-        ? byId.get(series.spec.limitOf)?.points.find((p) => p.connections === point.connections)?.result
-        : undefined;
+      const limit = bestOf(
+        limitIds(series.spec).map((id) => byId.get(id)),
+        point.connections,
+      );
       const ratio = limit && limit.rps > 0 ? num(r.rps / limit.rps, 2) : '';
       rows.push(
-        `| ${series.spec.label} | ${point.connections} | ${num(r.rps)} | ${ms(r.p50Ms)} | ${ms(r.p90Ms)} | ${ms(r.p99Ms)} | ${errorCell(r.errors)} | ${r.unanswered === undefined ? '' : num(r.unanswered)} | ${ratio} |`,
+        `| ${series.spec.label} | ${point.connections} | ${num(r.rps)}${point.rounds ? ` (rounds: ${point.rounds.map((x) => num(x)).join(' / ')})` : ''} | ${ms(r.p50Ms)} | ${ms(r.p90Ms)} | ${ms(r.p99Ms)} | ${errorCell(r.errors)} | ${r.unanswered === undefined ? '' : num(r.unanswered)} | ${ratio} |`,
       );
     }
   }
@@ -100,21 +102,49 @@ const cores = (n: number | undefined): string => (n === undefined ? '' : num(n, 
 
 /** Cores each party used per point: the app's single Node thread, the MySQL servers, the load tool, the rest (wrk, others). */
 export function cpuTable(data: ReportData): string {
+  const byId = new Map(data.series.map((s) => [s.spec.id, s]));
   const rows = [
-    '| series | conns | app | MySQL servers | load tool | rest (wrk, others) | machine |',
-    '|---|--:|--:|--:|--:|--:|--:|',
+    '| series | conns | app | MySQL servers | load tool | wrk | rest (others) | machine | CPU ms per answer (ours) | of best DB alone, by CPU |',
+    '|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|',
   ];
   for (const series of data.series)
     for (const point of series.points) {
       const c = point.cpu;
       if (!c) continue;
+      const db = series.spec.driver === 'db';
       const rest =
-        c.machine === undefined ? undefined : Math.max(0, c.machine - (c.app ?? 0) - (c.mysql ?? 0) - c.self);
+        c.machine === undefined
+          ? undefined
+          : Math.max(0, c.machine - (c.app ?? 0) - (c.mysql ?? 0) - c.self - (db ? 0 : (c.client ?? 0)));
+      const own = cpuPerAnswer(series, point.connections);
+      const limits = limitIds(series.spec)
+        .map((id) => cpuPerAnswer(byId.get(id), point.connections))
+        .filter((x): x is number => x !== undefined);
+      const best = limits.length ? Math.min(...limits) : undefined;
       rows.push(
-        `| ${series.spec.label} | ${point.connections} | ${cores(c.app)} | ${cores(c.mysql)} | ${series.spec.driver === 'db' ? cores(c.self) : ''} | ${cores(rest)} | ${cores(c.machine)} |`,
+        `| ${series.spec.label} | ${point.connections} | ${cores(c.app)} | ${cores(c.mysql)} | ${db ? cores(c.self) : ''} | ${db ? '' : cores(c.client)} | ${cores(rest)} | ${cores(c.machine)} | ${own === undefined ? '' : num(own, 2)} | ${own && best ? num(best / own, 2) : ''} |`,
       );
     }
   return rows.join('\n');
+}
+
+/**
+ * CPU milliseconds our own processes spent per answer at that point: the app, MySQL and wrk for an
+ * app series; the load tool and MySQL for the database alone. Unlike req/s it does not depend on how
+ * much of the machine other work took, so it compares series measured minutes apart on a busy machine.
+ */
+export function cpuPerAnswer(series: SeriesResult | undefined, connections: number): number | undefined {
+  const point = series?.points.find((p) => p.connections === connections);
+  const c = point?.cpu;
+  const r = point?.result;
+  if (!series || !c || !r || r.requests === 0 || c.mysql === undefined) return undefined;
+  const cores =
+    series.spec.driver === 'db'
+      ? c.self + c.mysql
+      : c.app === undefined || c.client === undefined
+        ? undefined
+        : c.app + c.mysql + c.client;
+  return cores === undefined ? undefined : (cores * r.durationS * 1000) / r.requests;
 }
 
 export function targetsTable(data: ReportData): string {
@@ -128,13 +158,13 @@ export function targetsTable(data: ReportData): string {
 
 export function costTable(data: ReportData): string {
   const rows = [
-    '| index | query shape | searches | rows returned | rows examined | examined per row returned | median examined per search | statements |',
-    '|---|---|--:|--:|--:|--:|--:|--:|',
+    '| index | query shape | searches | rows returned | rows examined | examined per row returned | median examined per search | statements | disk reads per search |',
+    '|---|---|--:|--:|--:|--:|--:|--:|--:|',
   ];
   for (const q of data.queryCosts)
     for (const c of q.costs)
       rows.push(
-        `| ${q.index ? 'yes' : 'no'} | ${c.shape} | ${c.searches} | ${num(c.rows)} | ${num(c.examined)} | ${num(c.examinedPerResult, 1)} | ${num(c.medianExamined)} | ${c.statements} |`,
+        `| ${q.index ? 'yes' : 'no'} | ${c.shape} | ${c.searches} | ${num(c.rows)} | ${num(c.examined)} | ${num(c.examinedPerResult, 1)} | ${num(c.medianExamined)} | ${c.statements} | ${c.diskReadsPerSearch === undefined ? '' : num(c.diskReadsPerSearch, 2)} |`,
       );
   return rows.join('\n');
 }
@@ -184,7 +214,7 @@ export function renderSummary(data: ReportData, chartFiles: string[]): string {
     '## What the query examines',
     '',
     'Handler counters of the server (read_key + read_next + read_prev + read_rnd_next + entries index condition pushdown rejected) ' +
-      "around each search of a sample, on the master. `app` is the app's statement; `expanded` first reads the distinct first names " +
+      "around each search of a sample, on the master, and the buffer pool's reads from disk (Innodb_buffer_pool_reads) over the sample. `single` (`app` in older reports) is the one statement; `expanded` first reads the distinct first names " +
       'of the prefix (a loose index scan) and then asks for `first_name IN (...) AND second_name LIKE ?`, tight ranges on both columns.',
     '',
     costTable(data),

@@ -17,7 +17,7 @@ import { runSeries } from './report/series-step.ts';
 import { writeReport } from './report/write.ts';
 import type { ReportData } from './report-data.ts';
 import { withoutSearchIndex } from './search-index.ts';
-import { planSeries } from './series.ts';
+import { foldRounds, planSeries } from './series.ts';
 
 export type { WrkReportOptions };
 export { writeReport };
@@ -70,14 +70,28 @@ export async function wrkReportProcedure(
   const { before, generateSeconds } = await prepareData(run, inventory, options.users);
 
   const tarantoolReady = inventory.tarantool !== undefined && appReadsSwitch('SEARCH_BACKEND');
-  const plan = planSeries({ tarantool: tarantoolReady, compareShape: true });
+  const front = (inventory.app?.instances?.length ?? 0) > 0;
+  const plan = planSeries({
+    tarantool: tarantoolReady,
+    front,
+    baseline: options.baseline !== undefined,
+    only: options.series,
+  });
   const notes: string[] = [];
+  if (options.baseline !== undefined)
+    notes.push(`"app before (baseline)" runs the app of ${baselineName(options.baseline)}.`);
+  if (!front)
+    notes.push(
+      "No series through nginx: the inventory's app has no instances behind a front (inventory app.instances).",
+    );
   if (!inventory.tarantool) notes.push('No Tarantool series: the inventory has no Tarantool.');
   else if (!tarantoolReady)
     notes.push(
       "No Tarantool series: the app's config does not read SEARCH_BACKEND yet (app/src/platform/config.ts).",
     );
-  const points = plan.length * options.connections.length;
+  const points =
+    (plan.filter((s) => s.index).length * (options.rounds ?? 1) + plan.filter((s) => !s.index).length) *
+    options.connections.length;
   if (run.dryRun) {
     await run.action(
       'series',
@@ -143,7 +157,10 @@ export async function wrkReportProcedure(
   };
 
   await explainStep(ctx, true);
-  for (const spec of plan.filter((s) => s.index)) await runSeries(ctx, spec);
+  // Every round runs every series once: the machine's load, which moves, falls on all of them alike.
+  for (let round = 0; round < (options.rounds ?? 1); round++)
+    for (const spec of plan.filter((s) => s.index)) await runSeries(ctx, spec);
+  data.series = foldRounds(data.series);
   const noIndex = plan.filter((s) => !s.index);
   if (noIndex.length)
     await withoutSearchIndex(run, inventory, async () => {
@@ -156,6 +173,15 @@ export async function wrkReportProcedure(
   writeReport(dir, data);
   await run.verify('report', 'localhost', async () => `${join(dir, 'summary.md')}`);
   return { dir, data };
+}
+
+/** The baseline checkout as the report names it: its commit (a BASELINE_COMMIT file, or git), else its path. */
+function baselineName(dir: string): string {
+  try {
+    return `commit ${readFileSync(join(dir, 'BASELINE_COMMIT'), 'utf8').trim().slice(0, 12)}`;
+  } catch {
+    return dir;
+  }
 }
 
 function mysqlTargets(inventory: Inventory): ReportContext['mysql'] {

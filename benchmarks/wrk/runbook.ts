@@ -3,6 +3,7 @@ import type { FlagSpecs, ParsedFlags } from '../../toolkit/procedure/args.ts';
 import { UsageError } from '../../toolkit/procedure/errors.ts';
 import type { commonFlags, RunbookDefinition } from '../../toolkit/procedure/main.ts';
 import { type WrkReportOptions, wrkReportProcedure } from './report.ts';
+import { seriesIds } from './series.ts';
 
 const flags = {
   quick: {
@@ -24,6 +25,18 @@ const flags = {
   },
   'app-pool-size': { type: 'number', description: "the app's MySQL pool per server", default: 20 },
   'app-log-level': { type: 'string', description: "our app instances' log level", default: 'warn' },
+  rounds: {
+    type: 'number',
+    description:
+      'rounds of the series with the index, run one after the other; each point shows the median round',
+    default: 1,
+  },
+  baseline: {
+    type: 'string',
+    description:
+      'a checkout of the project at an earlier commit (with node_modules): its app measured beside this one',
+  },
+  series: { type: 'list', description: `only these series [all]: ${seriesIds.join(', ')}` },
   out: { type: 'string', description: 'report folder [reports/wrk/<timestamp>]' },
   benchmarks: {
     type: 'string',
@@ -53,6 +66,9 @@ export function reportOptions(f: Flags, command: string): WrkReportOptions {
     appPoolSize: f['app-pool-size'],
     appLogLevel: f['app-log-level'],
     outDir: f.out,
+    series: f.series,
+    baseline: f.baseline,
+    rounds: f.rounds,
     rabbitmqPrefix: f['rabbitmq-prefix'],
     benchmarksFile: f.benchmarks,
     command,
@@ -74,6 +90,13 @@ export function validateReportFlags(f: Flags): void {
   if (o.dbMaxConnections < 1 || o.dbMaxConnections > 1000)
     throw new UsageError('--db-max-connections must be 1..1000');
   if (o.appPoolSize < 1 || o.appPoolSize > 1000) throw new UsageError('--app-pool-size must be 1..1000');
+  if (!Number.isInteger(o.rounds) || (o.rounds ?? 1) < 1 || (o.rounds ?? 1) > 20)
+    throw new UsageError('--rounds must be 1..20');
+  if (o.baseline !== undefined && !existsSync(`${o.baseline}/app/src/main.ts`))
+    throw new UsageError(`--baseline ${o.baseline}: no app/src/main.ts there`);
+  for (const id of o.series ?? [])
+    if (!seriesIds.includes(id))
+      throw new UsageError(`--series: unknown series '${id}' (known: ${seriesIds.join(', ')})`);
   if (o.benchmarksFile !== undefined && !existsSync(o.benchmarksFile))
     throw new UsageError(`--benchmarks ${o.benchmarksFile}: no such file`);
   if (o.rabbitmqPrefix !== undefined && !/^[A-Za-z0-9_.-]{1,100}$/.test(o.rabbitmqPrefix))

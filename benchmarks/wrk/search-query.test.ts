@@ -11,7 +11,8 @@ interface Sent {
 
 /** Canned answers: big-table statistics, two first names, no users. */
 function answer(sql: string): unknown[] {
-  if (sql === searchSql.statistics) return [{ table_rows: '1000000', names: '120' }];
+  if (sql === searchSql.statistics) return [{ table_rows: '1000000', indexed: 1 }];
+  if (sql === searchSql.distinctNames) return [{ names: '120' }];
   if (sql.startsWith('SELECT DISTINCT first_name')) return [{ first_name: 'Алла' }, { first_name: 'Алина' }];
   return [];
 }
@@ -47,16 +48,21 @@ describe('the DB-alone search', () => {
     expect(fromTool).toEqual(fromApp);
     expect(fromApp.map((s) => s.sql)).toEqual([
       searchSql.statistics,
+      searchSql.distinctNames,
       searchSql.names(false),
       expandedSearchSql(2),
     ]);
-    expect(fromApp[1]!.values).toEqual(['Ал\\_%']);
-    expect(fromApp[2]!.values).toEqual(['Алла', 'Алина', 'Се\\%%', 10]);
+    expect(fromApp[2]!.values).toEqual(['Ал\\_%']);
+    expect(fromApp[3]!.values).toEqual(['Алла', 'Алина', 'Се\\%%', 10]);
   });
 
   it('sends the single statement, as the app does, when the table is small', async () => {
     const small = (sql: string) =>
-      sql === searchSql.statistics ? [{ table_rows: '3000', names: '120' }] : [];
+      sql === searchSql.statistics
+        ? [{ table_rows: '3000', indexed: 1 }]
+        : sql === searchSql.distinctNames
+          ? [{ names: '120' }]
+          : [];
     const fromApp: Sent[] = [];
     const fromTool: Sent[] = [];
     await new UsersRepository({} as Databases).searchByNamePrefix(

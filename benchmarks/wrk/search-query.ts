@@ -14,15 +14,14 @@ export function appSearchValues(prefix: SearchPrefix, limit: number): [string, s
 }
 
 /**
- * How a search is put to the database. `app`: exactly what the app sends for GET /user/search (its
- * repository's own code runs here over the pool): on a large table, the distinct first names of the
- * prefix first and then `first_name IN (...) AND second_name LIKE ?`; the single statement on small
- * tables, for more than a thousand names, or without the index. `expanded`: the expanded shape always
- * (still falling back to the single statement for a thousand names or more).
+ * How a search is put to the database, always by the app's own repository code over the pool.
+ * `app`: exactly what the app sends for GET /user/search (its `auto` choice). `single`: the one
+ * statement always. `expanded`: the distinct first names of the prefix first, then `first_name IN
+ * (...) AND second_name LIKE ?` (still falling back to the single statement for a thousand names or more).
  */
-export type QueryShape = 'app' | 'expanded';
+export type QueryShape = 'app' | 'single' | 'expanded';
 
-export const queryShapes: QueryShape[] = ['app', 'expanded'];
+export const queryShapes: QueryShape[] = ['app', 'single', 'expanded'];
 
 /** The expanded shape's first statement: the distinct first names of the prefix (a loose index scan). */
 export const distinctFirstNamesSql = searchSql.names(false);
@@ -60,7 +59,7 @@ export async function runSearch(
     entry = { repo: new UsersRepository({} as Databases), sql: sqlOn(on) };
     repositories.set(on, entry);
   }
-  const repoShape: SearchShape = shape === 'app' ? 'auto' : 'expanded';
+  const repoShape: SearchShape = shape === 'app' ? 'auto' : shape;
   const rows = await entry.repo.searchByNamePrefix(
     prefix.first,
     prefix.last,

@@ -57,11 +57,12 @@ describe('npx zx scripts/wrk-report.mjs --quick', () => {
     const data = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as ReportData;
     expect(data.users.count).toBeGreaterThanOrEqual(3000);
     expect(data.series.map((s) => s.spec.id)).toEqual([
-      'db-master',
-      'app-master',
-      'db-slaves',
-      'app-slaves',
+      'db-master-single',
       'db-master-expanded',
+      'app-master',
+      'db-slaves-single',
+      'db-slaves-expanded',
+      'app-slaves',
       'db-master-noindex',
       'app-master-noindex',
     ]);

@@ -42,6 +42,15 @@ describe('TRUST_PROXY', () => {
   });
 });
 
+describe('SEARCH_SHAPE', () => {
+  it('is auto by default, single or expanded when asked, anything else refused', () => {
+    expect(loadConfig(base).searchShape).toBe('auto');
+    expect(loadConfig({ ...base, SEARCH_SHAPE: 'single' }).searchShape).toBe('single');
+    expect(loadConfig({ ...base, SEARCH_SHAPE: 'expanded' }).searchShape).toBe('expanded');
+    expect(() => loadConfig({ ...base, SEARCH_SHAPE: 'fast' })).toThrow(/SEARCH_SHAPE/);
+  });
+});
+
 describe('SEARCH_BACKEND', () => {
   it('is MySQL unless set; tarantool needs its password and takes host, port and user', () => {
     expect(loadConfig(base).search).toEqual({ backend: 'mysql' });

@@ -52,6 +52,11 @@ export interface AppConfig {
   trustProxy: boolean | string[];
   /** Who answers GET /user/search: MySQL (the slaves) or the Tarantool replica of the user table. */
   search: { backend: 'mysql' } | { backend: 'tarantool'; tarantool: TarantoolTarget };
+  /**
+   * How the MySQL search is put to the database (users/repository.ts searchByNamePrefix): `auto`
+   * picks per table size as measured (docs/performance.md); `single` or `expanded` force one shape.
+   */
+  searchShape: 'auto' | 'single' | 'expanded';
 }
 
 export interface LoginLimitSettings {
@@ -175,6 +180,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     instanceId: read.int('APP_INSTANCE_ID', Math.floor(Math.random() * 1024), 0, 1023),
     migrateOnStart: read.bool('MIGRATE_ON_START', false),
     trustProxy: trustProxy(read.string('TRUST_PROXY', 'false')),
+    searchShape: read.choice('SEARCH_SHAPE', 'auto', [
+      'auto',
+      'single',
+      'expanded',
+    ]) as AppConfig['searchShape'],
     search:
       read.choice('SEARCH_BACKEND', 'mysql', ['mysql', 'tarantool']) === 'tarantool'
         ? {

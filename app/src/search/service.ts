@@ -1,11 +1,14 @@
-import type { NameCursor, UsersRepository } from '../users/repository.ts';
+import type { NameCursor, SearchShape, UsersRepository } from '../users/repository.ts';
 import type { User } from '../users/schemas.ts';
 import { toUser } from '../users/service.ts';
 
 export type { NameCursor };
 
 export class SearchService {
-  constructor(private readonly users: UsersRepository) {}
+  constructor(
+    private readonly users: UsersRepository,
+    private readonly shape: SearchShape = 'auto',
+  ) {}
 
   /**
    * Users whose first and last names start with the given prefixes, ordered by first name, last name
@@ -18,6 +21,8 @@ export class SearchService {
     limit: number,
     after?: NameCursor,
   ): Promise<User[]> {
-    return (await this.users.searchByNamePrefix(firstName, lastName, limit, { after })).map(toUser);
+    return (
+      await this.users.searchByNamePrefix(firstName, lastName, limit, { after, shape: this.shape })
+    ).map(toUser);
   }
 }

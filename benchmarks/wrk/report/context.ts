@@ -16,6 +16,12 @@ export interface WrkReportOptions {
   dbMaxConnections: number;
   appPoolSize: number;
   appLogLevel: string;
+  /** A checkout of the project at an earlier commit: its app is measured beside this one's. */
+  baseline?: string;
+  /** Rounds of the series with the index (each round runs all of them once); the median round is shown. */
+  rounds?: number;
+  /** Only these series (ids of series.ts); all when absent. */
+  series?: string[];
   /** Where the report goes; default reports/wrk/<timestamp>[-quick]. */
   outDir?: string;
   rabbitmqPrefix?: string;

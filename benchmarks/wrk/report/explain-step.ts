@@ -1,7 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type ExplainReport, explainSearch } from '../explain.ts';
-import { queryShapes } from '../search-query.ts';
 import type { ReportContext } from './context.ts';
 
 /** EXPLAIN and the real scan cost of the search, with or without the index, into the report. */
@@ -14,7 +13,7 @@ export async function explainStep(ctx: ReportContext, index: boolean): Promise<v
       prefixes,
       options.limit,
       sample,
-      index ? queryShapes : ['app'],
+      index ? ['single', 'expanded'] : ['single'],
     );
     const files = writeExplain(dir, report, index);
     data.queryCosts.push({ index, costs: report.costs, files });

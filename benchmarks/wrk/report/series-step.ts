@@ -17,7 +17,7 @@ export async function runSeries(ctx: ReportContext, spec: SeriesSpec): Promise<v
   const { run, inventory, options, data } = ctx;
   const result: SeriesResult = { spec, points: [] };
   data.series.push(result);
-  await run.step(spec.label, spec.driver === 'app' ? 'app' : inventory.mysql.master.name, async () => {
+  await run.step(spec.label, spec.driver === 'db' ? inventory.mysql.master.name : 'app', async () => {
     const app = new SeriesApp(ctx, spec);
     try {
       for (const connections of options.connections) {
@@ -26,6 +26,7 @@ export async function runSeries(ctx: ReportContext, spec: SeriesSpec): Promise<v
         run.progress(`${spec.id} at ${connections} connections`);
         try {
           if (spec.driver === 'db') await measureDb(ctx, spec, point);
+          else if (spec.driver === 'env') await measureApp(ctx, spec, point, envTarget(ctx, spec));
           else await measureApp(ctx, spec, point, await app.ready());
         } catch (error) {
           point.failure = (error as Error).message.split('\n')[0];
@@ -59,11 +60,12 @@ class SeriesApp {
     const { ctx, spec } = this;
     this.app = await startAppProcess(ctx.inventory, {
       reads: spec.reads,
-      extraEnv: spec.backend === 'tarantool' ? ctx.tarantoolEnv : undefined,
+      extraEnv: { ...(spec.backend === 'tarantool' ? ctx.tarantoolEnv : {}), ...(spec.appEnv ?? {}) },
       logFile: join(ctx.raw, `${spec.id}.app.log`),
       rabbitmqPrefix: ctx.options.rabbitmqPrefix,
       logLevel: ctx.options.appLogLevel,
       poolSize: ctx.options.appPoolSize,
+      root: spec.baseline ? ctx.options.baseline : undefined,
     });
     // Warm-up, not recorded: connections pooled, code compiled, pages cached.
     await runWrk({
@@ -102,7 +104,20 @@ async function measureDb(ctx: ReportContext, spec: SeriesSpec, point: PointRecor
   writeFileSync(join(ctx.raw, point.raw), `${JSON.stringify(point.result, null, 2)}\n`);
 }
 
-async function measureApp(ctx: ReportContext, spec: SeriesSpec, point: PointRecord, app: AppProcess) {
+/** The environment's own app as its users reach it (nginx), or its first instance: not ours, never restarted. */
+function envTarget(ctx: ReportContext, spec: SeriesSpec): Pick<AppProcess, 'url'> & { pid?: number } {
+  const app = ctx.inventory.app;
+  const instance = app?.instances?.[0];
+  if (!app || !instance) throw new Error("the inventory's app has no instances behind a front");
+  return { url: spec.target === 'front' ? app.url : `http://${instance.host}:${instance.port}` };
+}
+
+async function measureApp(
+  ctx: ReportContext,
+  spec: SeriesSpec,
+  point: PointRecord,
+  app: Pick<AppProcess, 'url'> & { pid?: number },
+) {
   const cpu = new CpuSampler({ app: app.pid, mysql: ctx.mysqlPids });
   const wrk = await runWrk({
     url: app.url,
