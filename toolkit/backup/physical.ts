@@ -7,6 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { createGunzip, createGzip } from 'node:zlib';
 import { execa } from 'execa';
 import { findBinary } from '../host/binaries.ts';
+import { collectText, exitOf } from '../host/child-output.ts';
 import type { PhysicalBackupTools } from '../mysql/flavor.ts';
 import { ToolkitError } from '../procedure/errors.ts';
 
@@ -55,7 +56,7 @@ export async function streamBackup(options: {
     ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  const log = tailOf(child.stderr);
+  const log = collectText(child.stderr, { limit: 16384, keep: 'tail' });
   let rawBytes = 0;
   const count = new Transform({
     transform(chunk: Buffer, _enc, done) {
@@ -116,7 +117,7 @@ export async function extractBackup(options: {
   const unpack = spawn(backupTool(options.tools, 'extract'), ['-x', '-C', options.dir], {
     stdio: ['pipe', 'ignore', 'pipe'],
   });
-  const log = tailOf(unpack.stderr);
+  const log = collectText(unpack.stderr, { limit: 16384, keep: 'tail' });
   const exit = exitOf(unpack);
   await pipeline(createReadStream(options.archive), createGunzip(), unpack.stdin);
   const code = await exit;
@@ -138,24 +139,6 @@ export async function extractBackup(options: {
 export function positionGtid(text: string): string {
   const [, , ...rest] = text.trim().split(/\t/);
   return rest.join('').replace(/\s+/g, '');
-}
-
-function tailOf(stream: NodeJS.ReadableStream): Promise<string> {
-  return new Promise((resolve) => {
-    let text = '';
-    stream.on('data', (chunk: Buffer) => {
-      text = (text + chunk.toString('utf8')).slice(-16_384);
-    });
-    stream.on('end', () => resolve(text));
-    stream.on('error', () => resolve(text));
-  });
-}
-
-function exitOf(child: ReturnType<typeof spawn>): Promise<number> {
-  return new Promise((resolve) => {
-    child.on('error', () => resolve(127));
-    child.on('close', (code) => resolve(code ?? 1));
-  });
 }
 
 function lastMeaningfulLine(text: string): string {

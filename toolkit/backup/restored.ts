@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { freePorts } from '../../lib/net.ts';
+import { collectText, exitOf } from '../host/child-output.ts';
 import type { Credential } from '../inventory/schema.ts';
 import { resolveSecret } from '../inventory/secrets.ts';
 import { clientOptionFile, clientTool } from '../mysql/client-tools.ts';
@@ -98,8 +99,8 @@ export async function replayArchive(options: {
       const loader = spawn(clientTool(), [`--defaults-extra-file=${login.path}`, '--binary-mode'], {
         stdio: ['pipe', 'ignore', 'pipe'],
       });
-      const readerErr = collect(reader.stderr);
-      const loaderErr = collect(loader.stderr);
+      const readerErr = collectText(reader.stderr, { limit: 8192, keep: 'head' });
+      const loaderErr = collectText(loader.stderr, { limit: 8192, keep: 'head' });
       const exits = Promise.all([exitOf(reader), exitOf(loader)]);
       await pipeline(reader.stdout, loader.stdin).catch(() => {
         // Either side's exit code below says which failed and why.
@@ -139,24 +140,6 @@ export async function appliedPosition(session: MysqlSession): Promise<Position> 
   for (const [domain, gtid] of parsePosition(String(row?.binlog ?? '')))
     position = advance(position, { domain, ...gtid });
   return position;
-}
-
-function collect(stream: NodeJS.ReadableStream): Promise<string> {
-  return new Promise((resolve) => {
-    let text = '';
-    stream.on('data', (chunk: Buffer) => {
-      if (text.length < 8192) text += chunk.toString('utf8');
-    });
-    stream.on('end', () => resolve(text));
-    stream.on('error', () => resolve(text));
-  });
-}
-
-function exitOf(child: ReturnType<typeof spawn>): Promise<number> {
-  return new Promise((resolve) => {
-    child.on('error', () => resolve(127));
-    child.on('close', (code) => resolve(code ?? 1));
-  });
 }
 
 function firstLine(text: string): string {

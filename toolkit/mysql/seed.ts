@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { collectText, exitOf } from '../host/child-output.ts';
 import type { Credential } from '../inventory/schema.ts';
 import { resolveSecret } from '../inventory/secrets.ts';
 import { clientOptionFile, clientTool, dumpTool } from './client-tools.ts';
@@ -76,8 +77,8 @@ export async function seedFromSnapshot(
         stdio: ['pipe', 'ignore', 'pipe'],
       },
     );
-    const dumpErr = collect(dump.stderr);
-    const loadErr = collect(load.stderr);
+    const dumpErr = collectText(dump.stderr, { limit: 4096, keep: 'head' });
+    const loadErr = collectText(load.stderr, { limit: 4096, keep: 'head' });
     const meter = new Transform({
       transform(chunk: Buffer, _enc, done) {
         bytes += chunk.length;
@@ -114,24 +115,6 @@ export async function seedFromSnapshot(
   // Set last: until the whole snapshot is in, the slave shows no position and counts as unseeded.
   await slave.exec(slave.flavor.seedPositionSql, [gtidPosition]);
   return { databases, bytes, gtidPosition };
-}
-
-function collect(stream: NodeJS.ReadableStream): Promise<string> {
-  return new Promise((resolve) => {
-    let text = '';
-    stream.on('data', (chunk: Buffer) => {
-      if (text.length < 4096) text += chunk.toString('utf8');
-    });
-    stream.on('end', () => resolve(text));
-    stream.on('error', () => resolve(text));
-  });
-}
-
-function exitOf(child: ReturnType<typeof spawn>): Promise<number> {
-  return new Promise((resolve) => {
-    child.on('error', () => resolve(127));
-    child.on('close', (code) => resolve(code ?? 1));
-  });
 }
 
 function firstLine(text: string): string {
