@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { waitFor } from '../../lib/poll.ts';
 import { isOurs, mysqlGreeting, spawnDetached, stopProcess } from '../host/process.ts';
 import type { MysqlNode } from '../inventory/schema.ts';
-import { findServerBinaries, type NodePaths, renderNodeConfig } from '../local/mysql-node.ts';
+import { findServerBinaries, type NodePaths, nodePathsIn, renderNodeConfig } from '../local/mysql-node.ts';
 import { ToolkitError } from '../procedure/errors.ts';
 
 /** A server restore.mjs (or backup --verify) started on a restored data dir; kept in server.json beside it. */
@@ -20,16 +20,7 @@ export interface RestoredServer {
 }
 
 export function restoredPaths(dir: string): NodePaths {
-  return {
-    dir,
-    data: join(dir, 'data'),
-    config: join(dir, 'my.cnf'),
-    optionsDir: join(dir, 'conf.d'),
-    socket: join(dir, 'mysqld.sock'),
-    log: join(dir, 'error.log'),
-    tmp: join(dir, 'tmp'),
-    files: join(dir, 'files'),
-  };
+  return nodePathsIn(dir);
 }
 
 export function restoredNode(server: Pick<RestoredServer, 'name' | 'host' | 'port' | 'dir'>): MysqlNode {

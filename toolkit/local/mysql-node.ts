@@ -50,7 +50,11 @@ export interface NodePaths {
 }
 
 export function nodePaths(name: string): NodePaths {
-  const dir = nodeDir(name);
+  return nodePathsIn(nodeDir(name));
+}
+
+/** A MySQL node's files under `dir` (the local environment's nodes, a restored backup's server). */
+export function nodePathsIn(dir: string): NodePaths {
   return {
     dir,
     data: join(dir, 'data'),
