@@ -162,7 +162,11 @@ async function main(): Promise<void> {
       continue;
     }
     const conn = await connect(master);
-    if (!conn) continue;
+    if (!conn) {
+      // Seen writable a moment ago but refusing now (restarting, failing over): retry, not in a tight loop.
+      await sleep(500);
+      continue;
+    }
     try {
       const file = await startFile(conn, master);
       log(`streaming ${master.name} (${master.host}:${master.port}) from ${file}`);
