@@ -26,7 +26,7 @@ describe('stack settings', () => {
       vitess: 'n1-standard-4',
     });
     expect(settings.bootImage).toBe('projects/ubuntu-os-cloud/global/images/family/ubuntu-2204-lts');
-    expect(settings.images.mysql).toBe('mysql:8.0');
+    expect(settings.images.mysql).toBe('mysql:8.4');
     expect(settings.appSourceRanges).toEqual(['0.0.0.0/0']);
     expect(settings).toMatchObject({
       slaves: 2,

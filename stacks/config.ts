@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { defaultImages } from './default-images.ts';
 
 export const slaveNamePattern = '^db-slave-[1-9][0-9]?$';
 export const slaveHostPattern = '^app-db-slave(-[1-9])?$';
@@ -101,16 +102,6 @@ export const defaultMachineTypes: Static<typeof MachineTypes> = {
   vitess: 'n1-standard-4',
 };
 
-const defaultImages: Omit<ContainerImages, 'app'> = {
-  nginx: 'nginx:1.22',
-  haproxy: 'haproxy:2.6',
-  mysql: 'mysql:8.0',
-  redis: 'redis:7.2',
-  rabbitmq: 'rabbitmq:3.13-management',
-  tarantool: 'tarantool/tarantool:2.11',
-  clickhouse: 'clickhouse/clickhouse-server:23.8',
-};
-
 /** The secrets each stack needs, set with `pulumi config set --secret <key>`. */
 export const secretKeys = [
   'mysqlRootPassword',
@@ -203,7 +194,8 @@ export function readSettings(source: ConfigSource): StackSettings {
     machineTypes: { ...defaultMachineTypes, ...(source.project('machineTypes') as object | undefined) },
     ...slaveCounts(source),
     vitess: source.project('vitess') ?? true,
-    images: { ...defaultImages, ...images },
+    // The third-party images' defaults are compose's (compose/images.yml), read rather than copied.
+    images: { ...defaultImages(), ...images },
     sshUser: source.project('sshUser') ?? 'deploy',
     sshPublicKeys: source.project('sshPublicKeys'),
     sshSourceRanges: source.project('sshSourceRanges'),

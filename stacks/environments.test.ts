@@ -72,7 +72,7 @@ describe('dev vs prod (Pulumi.dev.yaml, Pulumi.prod.yaml)', () => {
     expect(images(prod)).toContainEqual(
       expect.stringMatching(/^europe-west1-docker\.pkg\.dev\/highload-social-prod\/images\/app@sha256:/),
     );
-    expect(images(dev)).toContain('mysql:8.0');
+    expect(images(dev)).toContain('mysql:8.4');
     const disk = (run: StackRun, name: string) =>
       (byName(instances(run), name)?.inputs.bootDisk as { initializeParams?: { size?: number } } | undefined)
         ?.initializeParams?.size;

@@ -236,7 +236,7 @@ describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
         { file: '/run/secrets/mysql-root-password', content: `${testSecrets.mysqlRootPassword}\n` },
       ]);
       expect(db.image).toBe(
-        `sha256:${name.startsWith('dev-app-db-slave') ? 'dev-app-db-slave' : 'dev-app'}-image-mysql-8-0`,
+        `sha256:${name.startsWith('dev-app-db-slave') ? 'dev-app-db-slave' : 'dev-app'}-image-mysql-8-4`,
       );
     }
   });

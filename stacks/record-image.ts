@@ -1,7 +1,7 @@
 // Records an image digest in a stack's config: `node --import tsx stacks/record-image.ts --stack prod
 // --service app --image europe-west1-docker.pkg.dev/<project>/images/app@sha256:<digest>`. The image
 // workflow runs it for the app; for the others, resolve the digest first
-// (`docker buildx imagetools inspect mysql:8.0.40 --format '{{json .Manifest.Digest}}'`).
+// (`docker buildx imagetools inspect mysql:8.4.8 --format '{{json .Manifest.Digest}}'`).
 // Rewrites one value of Pulumi.<stack>.yaml and keeps its comments.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -14,6 +14,12 @@ chmod 700 "$dir"
 [ -f "$dir/since" ] || date -u +%Y-%m-%dT%H:%M:%S.000Z >"$dir/since"
 
 tool=$(command -v mariadb-binlog || command -v mysqlbinlog)
+# The id it streams under: MySQL's mysqlbinlog takes --connection-server-id (8.0.26 deprecated the old
+# option; the 8.4 manual names only the new one), MariaDB's client knows only the old one.
+case "$tool" in
+*mariadb-binlog) server_id_option=--stop-never-slave-server-id ;;
+*) server_id_option=--connection-server-id ;;
+esac
 client=$(command -v mariadb || command -v mysql)
 cnf=$(mktemp)
 chmod 600 "$cnf"
@@ -31,7 +37,7 @@ while :; do
 	if [ -n "$last" ]; then
 		echo "$(date -u +%FT%TZ) streaming ${ARCHIVE_HOST} from $last"
 		"$tool" --defaults-extra-file="$cnf" --read-from-remote-server --raw --stop-never \
-			--stop-never-slave-server-id="${ARCHIVE_SERVER_ID:-4001}" --result-file="$dir/" "$last" || true
+			"$server_id_option=${ARCHIVE_SERVER_ID:-4001}" --result-file="$dir/" "$last" || true
 	fi
 	sleep 2
 done

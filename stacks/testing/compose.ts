@@ -61,6 +61,7 @@ export function composeRun(
 }
 
 export interface ComposeService {
+  image?: string;
   command?: string[];
   /** docker-compose 1.29 renders the short forms: "ip:published:target/proto", "source:target:mode". */
   ports?: string[];

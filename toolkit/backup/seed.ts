@@ -79,7 +79,8 @@ export async function seedSlavesFromBackup(
           try {
             await seeded.exec(seeded.flavor.stopReplica);
             await seeded.exec(seeded.flavor.resetReplicaAll);
-            await seeded.exec('RESET MASTER');
+            // RESET MASTER on MariaDB, RESET BINARY LOGS AND GTIDS on MySQL 8.4 (which removed RESET MASTER).
+            for (const sql of seeded.flavor.seedPrepare) await seeded.exec(sql);
             await seeded.exec(seeded.flavor.seedPositionSql, [backup.manifest.gtid]);
             await pointAt(inventory, seeded, inventory.mysql.master);
             await seeded.exec(seeded.flavor.startReplica);

@@ -18,6 +18,11 @@ function fixture(name: string): StatusFixture {
 const mariadbRow = fixture('mariadb-10.11-show-slave-status.json');
 const mysql57Row = fixture('mysql-5.7-show-slave-status.json');
 const mysql80Row = fixture('mysql-8.0-show-replica-status.json');
+const mysql84Row = fixture('mysql-8.4-show-replica-status.json');
+const mysql84BinlogStatus = fixture('mysql-8.4-show-binary-log-status.json');
+const mysql84Removed = JSON.parse(
+  readFileSync(new URL('./fixtures/mysql-8.4-removed-statements.json', import.meta.url), 'utf8'),
+) as { statements: Record<string, string>; changeSourceOptions: Record<string, string> };
 
 /** A recorded row with only the named columns changed (states no server here can be put into on demand). */
 const variant = (base: StatusFixture, changes: Record<string, unknown>): Record<string, unknown> => ({
@@ -577,5 +582,123 @@ describe('edge cases found by mutation testing', () => {
       Last_SQL_Errno: 1062,
     });
     expect(status).toMatchObject({ sqlError: 'Could not execute Write_rows event', sqlErrno: 1062 });
+  });
+});
+
+describe('MySQL 8.4 (recorded manual outputs and the 8.4.0 removals)', () => {
+  const f = flavorFor(mysql84Row.version);
+  const options = { host: '10.0.0.1', port: 3306, user: 'repl', password: 'S3cret-pa55word' };
+  /** Every statement text the flavor hands the runbooks, as the server would receive it. */
+  const statements = [
+    f.showReplicaStatus,
+    f.startReplica,
+    f.stopReplica,
+    f.stopIoThread,
+    f.startIoThread,
+    f.resetReplicaAll,
+    f.binaryLogStatus,
+    f.changeSource(options).sql,
+    f.executedGtidSql,
+    f.seedPositionSql,
+    ...f.seedPrepare,
+    ...f.fenceStatements,
+    ...f.unfenceStatements,
+    `INSTALL PLUGIN ${f.semisync.sourcePlugin?.name} SONAME '${f.semisync.sourcePlugin?.soname}'`,
+    `INSTALL PLUGIN ${f.semisync.replicaPlugin?.name} SONAME '${f.semisync.replicaPlugin?.soname}'`,
+    `SET GLOBAL ${f.semisync.sourceEnabled} = ON`,
+    `SET GLOBAL ${f.semisync.replicaEnabled} = ON`,
+  ];
+
+  it.each(Object.entries(mysql84Removed.statements))('never issues the removed %s (uses %s)', (removed) => {
+    for (const sql of statements) expect(sql.toUpperCase().startsWith(removed), sql).toBe(false);
+  });
+
+  it('issues the replacements 8.4 documents for the statements the runbooks need', () => {
+    const replacement = (removed: string) => mysql84Removed.statements[removed]!;
+    expect(f.showReplicaStatus).toBe(replacement('SHOW SLAVE STATUS'));
+    expect(f.startReplica).toBe(replacement('START SLAVE'));
+    expect(f.stopReplica).toBe(replacement('STOP SLAVE'));
+    expect(f.resetReplicaAll).toBe(`${replacement('RESET SLAVE')} ALL`);
+    expect(f.binaryLogStatus).toBe(replacement('SHOW MASTER STATUS'));
+    expect(f.seedPrepare).toEqual([replacement('RESET MASTER')]);
+    expect(f.changeSource(options).sql.startsWith(replacement('CHANGE MASTER TO'))).toBe(true);
+  });
+
+  it('names CHANGE REPLICATION SOURCE TO options by their SOURCE_ names only', () => {
+    const { sql } = f.changeSource(options);
+    for (const [removed, current] of Object.entries(mysql84Removed.changeSourceOptions)) {
+      expect(sql).not.toMatch(new RegExp(`\\b${removed}\\b`));
+      expect(sql).toMatch(new RegExp(`\\b${current}\\b`));
+    }
+  });
+
+  it('uses the source/replica semi-sync plugins and the 8.0.26+ GTID variables', () => {
+    expect(f.semisync.sourcePlugin).toEqual({ name: 'rpl_semi_sync_source', soname: 'semisync_source.so' });
+    expect(f.semisync.replicaPlugin).toEqual({
+      name: 'rpl_semi_sync_replica',
+      soname: 'semisync_replica.so',
+    });
+    expect(f.logReplicaUpdatesVar).toBe('log_replica_updates');
+    expect(f.dumpGtidArgs).toEqual(['--source-data=2', '--set-gtid-purged=ON']);
+  });
+
+  it('asks SHOW BINARY LOG STATUS and reads the 8.4 manual example', () => {
+    expect(f.binaryLogStatus).toBe(mysql84BinlogStatus.statement);
+    const status = f.parseBinaryLogStatus(mysql84BinlogStatus.row);
+    expect(status).toEqual({
+      file: 'source-bin.000002',
+      position: 1307,
+      executedGtidSet: '3E11FA47-71CA-11E1-9E33-C80AA9429562:1-5',
+    });
+    // The manual's set is upper-case; the GTID parser folds it onto the lower-case uuids servers report.
+    expect(
+      f
+        .parseGtid(status.executedGtidSet)
+        .missingFrom(f.parseGtid('3e11fa47-71ca-11e1-9e33-c80aa9429562:1-5')),
+    ).toBe(0);
+  });
+
+  it('reads a binary log status without a row (binary log off) as empty, and a wrapped GTID set whole', () => {
+    expect(f.parseBinaryLogStatus(undefined)).toEqual({ file: '', position: 0, executedGtidSet: '' });
+    const wrapped = { ...mysql84BinlogStatus.row, Executed_Gtid_Set: 'a:1-5,\nb:1-3' };
+    expect(f.parseBinaryLogStatus(wrapped).executedGtidSet).toBe('a:1-5,b:1-3');
+  });
+
+  it('still asks SHOW MASTER STATUS before 8.2 and on MariaDB', () => {
+    expect(flavorFor('8.0.46').binaryLogStatus).toBe('SHOW MASTER STATUS');
+    expect(flavorFor('8.1.0').binaryLogStatus).toBe('SHOW MASTER STATUS');
+    expect(flavorFor('8.2.0').binaryLogStatus).toBe('SHOW BINARY LOG STATUS');
+    expect(flavorFor('10.11.19-MariaDB-log').binaryLogStatus).toBe('SHOW MASTER STATUS');
+  });
+
+  it('the 8.4 manual row has the column names and values of the 8.0 example, column for column', () => {
+    for (const [column, value] of Object.entries(mysql84Row.row))
+      expect(mysql80Row.row[column], column).toEqual(value);
+  });
+
+  it('parses the 8.4 manual row (completed from the 8.0 example past its end) as a healthy replica', () => {
+    expect(f.showReplicaStatus).toBe(mysql84Row.statement);
+    const row = { ...mysql80Row.row, ...mysql84Row.row };
+    expect(f.parseReplicaStatus(row)).toEqual({
+      sourceHost: '127.0.0.1',
+      sourcePort: 13000,
+      sourceUser: 'root',
+      ioState: 'Yes',
+      sqlRunning: true,
+      ioError: '',
+      sqlError: '',
+      ioErrno: 0,
+      sqlErrno: 0,
+      secondsBehind: 0,
+      autoPosition: true,
+      received: '73f86016-978b-11ee-ade5-8d2a2a562feb:1-3',
+    });
+    expect(f.parseReplicaStatus(mysql84Row.row)).toMatchObject({
+      sourceHost: '127.0.0.1',
+      sourcePort: 13000,
+      sourceUser: 'root',
+      ioState: 'Yes',
+      sqlRunning: true,
+    });
   });
 });

@@ -48,6 +48,14 @@ export interface ReplicaStatus {
   received: string;
 }
 
+/** Where a source's binary log ends (SHOW MASTER/BINARY LOG STATUS). */
+export interface BinaryLogStatus {
+  file: string;
+  position: number;
+  /** MySQL's Executed_Gtid_Set, whitespace (the line breaks of a long set) removed; '' on MariaDB. */
+  executedGtidSet: string;
+}
+
 export interface SemisyncNames {
   /** Plugin to install, or undefined where the server has it built in (MariaDB 10.3+). */
   sourcePlugin?: { name: string; soname: string };
@@ -81,6 +89,12 @@ export interface Flavor {
   stopIoThread: string;
   startIoThread: string;
   resetReplicaAll: string;
+  /**
+   * The binary log's file, position and (MySQL) executed GTID set on a source: SHOW MASTER STATUS, which
+   * MySQL 8.2 renamed SHOW BINARY LOG STATUS and 8.4 removed. Read its row with parseBinaryLogStatus.
+   */
+  binaryLogStatus: string;
+  parseBinaryLogStatus(row: Record<string, unknown> | undefined): BinaryLogStatus;
   /** The statement that points this server at a source with GTID auto-positioning, with placeholders. */
   changeSource(options: ChangeSourceOptions): { sql: string; values: Array<string | number> };
   parseReplicaStatus(row: Record<string, unknown>): ReplicaStatus;
@@ -147,6 +161,12 @@ const lag = (row: Record<string, unknown>, key: string): number | null =>
 const ioState = (v: string): ReplicaStatus['ioState'] =>
   v === 'Yes' ? 'Yes' : v === 'Connecting' ? 'Connecting' : 'No';
 
+const binaryLogStatusOf = (row: Record<string, unknown> | undefined): BinaryLogStatus => ({
+  file: row ? str(row, 'File') : '',
+  position: row ? num(row, 'Position') : 0,
+  executedGtidSet: row ? str(row, 'Executed_Gtid_Set').replace(/\s/g, '') : '',
+});
+
 function mariadb(version: ServerVersion): Flavor {
   return {
     version,
@@ -157,6 +177,8 @@ function mariadb(version: ServerVersion): Flavor {
     stopIoThread: 'STOP SLAVE IO_THREAD',
     startIoThread: 'START SLAVE IO_THREAD',
     resetReplicaAll: 'RESET SLAVE ALL',
+    binaryLogStatus: 'SHOW MASTER STATUS',
+    parseBinaryLogStatus: binaryLogStatusOf,
     changeSource: (o) => ({
       sql:
         'CHANGE MASTER TO MASTER_HOST = ?, MASTER_PORT = ?, MASTER_USER = ?, MASTER_PASSWORD = ?, ' +
@@ -223,6 +245,8 @@ function mysql(version: ServerVersion): Flavor {
   const replicaWords = atLeast(version, 8, 0, 22);
   const sourceSyntax = atLeast(version, 8, 0, 23);
   const newSemisync = atLeast(version, 8, 0, 26);
+  // 8.2 added SHOW BINARY LOG STATUS for SHOW MASTER STATUS, which 8.4 removed (as it removed RESET MASTER).
+  const binaryLogWords = atLeast(version, 8, 2, 0);
   const is8 = version.major >= 8;
   const col = (oldName: string, newName: string) => (replicaWords ? newName : oldName);
   const semiSource = newSemisync ? 'source' : 'master';
@@ -236,6 +260,8 @@ function mysql(version: ServerVersion): Flavor {
     stopIoThread: replicaWords ? 'STOP REPLICA IO_THREAD' : 'STOP SLAVE IO_THREAD',
     startIoThread: replicaWords ? 'START REPLICA IO_THREAD' : 'START SLAVE IO_THREAD',
     resetReplicaAll: replicaWords ? 'RESET REPLICA ALL' : 'RESET SLAVE ALL',
+    binaryLogStatus: binaryLogWords ? 'SHOW BINARY LOG STATUS' : 'SHOW MASTER STATUS',
+    parseBinaryLogStatus: binaryLogStatusOf,
     changeSource: (o) => {
       const values = [o.host, o.port, o.user, o.password, o.connectRetrySeconds ?? 2];
       if (sourceSyntax) {

@@ -42,10 +42,14 @@ describe('the compose files run what the rendered config scrapes', () => {
     for (const host of hosts) expect(Object.keys(all), host).toContain(host);
     for (const node of composeScrapeTargets.mysql) {
       const exporter = all[`mysqld-exporter-${node.labels.node}`]!;
-      expect(exporter.command).toEqual(mysqldExporterCollectors);
-      expect(exporter.environment?.DATA_SOURCE_NAME).toMatch(
-        new RegExp(`^exporter:\\$\\{MYSQL_EXPORTER_PASSWORD.*@\\(${node.labels.node}:3306\\)/$`),
-      );
+      // mysqld-exporter v0.15+: address and user as flags, the password only in MYSQLD_EXPORTER_PASSWORD.
+      expect(exporter.command).toEqual([
+        `--mysqld.address=${node.labels.node}:3306`,
+        '--mysqld.username=exporter',
+        ...mysqldExporterCollectors,
+      ]);
+      expect(exporter.environment?.MYSQLD_EXPORTER_PASSWORD).toMatch(/^\$\{MYSQL_EXPORTER_PASSWORD:\?/);
+      expect(Object.keys(exporter.environment ?? {})).toEqual(['MYSQLD_EXPORTER_PASSWORD']);
     }
     expect(all.app?.environment).toMatchObject({ METRICS_HOST: '0.0.0.0', METRICS_PORT: '9464' });
   });

@@ -1,3 +1,5 @@
+import { replicaIoRunning, replicaLag, replicaSqlRunning } from './rules.ts';
+
 /** One query of a panel: PromQL and the legend Grafana draws for each of its series. */
 interface Query {
   expr: string;
@@ -43,14 +45,14 @@ export const dashboards: Dashboard[] = [
       {
         title: 'Replication threads running, by slave',
         queries: [
-          { expr: 'mysql_slave_status_slave_io_running', legend: '{{node}} IO' },
-          { expr: 'mysql_slave_status_slave_sql_running', legend: '{{node}} SQL' },
+          { expr: replicaIoRunning, legend: '{{node}} IO' },
+          { expr: replicaSqlRunning, legend: '{{node}} SQL' },
         ],
       },
       {
         title: 'Replication lag',
         unit: 's',
-        queries: [{ expr: 'mysql_slave_status_seconds_behind_master', legend: '{{node}}' }],
+        queries: [{ expr: replicaLag, legend: '{{node}}' }],
       },
       {
         title: 'Semi-sync on the master: status and clients',

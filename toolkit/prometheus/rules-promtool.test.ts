@@ -59,8 +59,8 @@ describe('the alert rules (promtool test rules)', () => {
 
   it('fail when a rule is broken: a lag threshold off by a lot makes promtool report the case', async () => {
     const broken = composeAlertRules({ annotations: false }).replace(
-      'mysql_slave_status_seconds_behind_master > 5',
-      'mysql_slave_status_seconds_behind_master > 500',
+      'mysql_slave_status_seconds_behind_source) > 5',
+      'mysql_slave_status_seconds_behind_source) > 500',
     );
     writeFileSync(join(scratch, 'alerts.yml'), broken);
     copyFileSync(testFile, join(scratch, 'alerts.promtool.yml'));

@@ -38,6 +38,17 @@ const semisyncStatus =
   '(mysql_global_status_rpl_semi_sync_master_status or mysql_global_status_rpl_semi_sync_source_status)';
 const semisyncClients =
   '(mysql_global_status_rpl_semi_sync_master_clients or mysql_global_status_rpl_semi_sync_source_clients)';
+/**
+ * Replica status under the column names of MariaDB and MySQL before 8.0.22 (`slave_io_running`,
+ * `seconds_behind_master`) or of MySQL 8.0.22+ (`replica_io_running`, `seconds_behind_source`): the
+ * exporter (v0.16+ asks MySQL 8.4 SHOW REPLICA STATUS) names each metric after the column it read.
+ */
+export const replicaIoRunning =
+  '(mysql_slave_status_slave_io_running or mysql_slave_status_replica_io_running)';
+export const replicaSqlRunning =
+  '(mysql_slave_status_slave_sql_running or mysql_slave_status_replica_sql_running)';
+export const replicaLag =
+  '(mysql_slave_status_seconds_behind_master or mysql_slave_status_seconds_behind_source)';
 /** The nodes that take writes: read_only off. */
 const writable = 'mysql_global_variables_read_only == 0';
 const requests = 'app_http_request_duration_seconds_count';
@@ -66,7 +77,7 @@ export function alertRules(settings: AlertSettings): AlertRule[] {
     },
     {
       alert: 'ReplicationIoThreadStopped',
-      expr: 'mysql_slave_status_slave_io_running == 0',
+      expr: `${replicaIoRunning} == 0`,
       for: '30s',
       severity: 'critical',
       summary: 'Slave {{ $labels.node }}: IO thread not running',
@@ -76,7 +87,7 @@ export function alertRules(settings: AlertSettings): AlertRule[] {
     },
     {
       alert: 'ReplicationSqlThreadStopped',
-      expr: 'mysql_slave_status_slave_sql_running == 0',
+      expr: `${replicaSqlRunning} == 0`,
       for: '30s',
       severity: 'critical',
       summary: 'Slave {{ $labels.node }}: SQL thread not running',
@@ -86,7 +97,7 @@ export function alertRules(settings: AlertSettings): AlertRule[] {
     },
     {
       alert: 'ReplicationLagHigh',
-      expr: `mysql_slave_status_seconds_behind_master > ${settings.maxLagSeconds}`,
+      expr: `${replicaLag} > ${settings.maxLagSeconds}`,
       for: '1m',
       severity: 'warning',
       summary: 'Slave {{ $labels.node }} is {{ $value }} s behind',

@@ -34,12 +34,14 @@ export async function measureLag(
 ): Promise<ReplicaLag> {
   const [tuple] = await tarantool.call('replicator_position', [stream]);
   const stored = positionFromTuple(tuple);
-  const status = await master.one('SHOW MASTER STATUS');
-  const isMariadb = /mariadb/i.test(String(await master.value('SELECT VERSION()')));
+  // SHOW MASTER STATUS, or SHOW BINARY LOG STATUS on MySQL 8.2+ (8.4 removed the former).
+  const { flavor } = master;
+  const status = flavor.parseBinaryLogStatus(await master.one(flavor.binaryLogStatus));
+  const isMariadb = flavor.version.kind === 'mariadb';
   const gtid = isMariadb
     ? String(await master.value('SELECT @@GLOBAL.gtid_binlog_pos'))
-    : String(status?.Executed_Gtid_Set ?? '').replace(/\s/g, '');
-  const masterPosition = { file: String(status?.File ?? ''), position: Number(status?.Position ?? 0), gtid };
+    : status.executedGtidSet;
+  const masterPosition = { file: status.file, position: status.position, gtid };
   if (!stored) return { caughtUp: false, lagSeconds: Number.POSITIVE_INFINITY, master: masterPosition };
   let behind: number | undefined;
   if (isMariadb) {

@@ -1,5 +1,6 @@
 import mysql, { type Connection, type RowDataPacket } from 'mysql2';
 import { type MysqlEndpoint, mysqlOptions } from '../../../lib/mysql.ts';
+import { binaryLogStatusStatement } from './binlog-status.ts';
 import type { BinlogPosition } from './position.ts';
 
 function query<T extends RowDataPacket[]>(conn: Connection, sql: string, values: unknown[] = []): Promise<T> {
@@ -27,7 +28,7 @@ export class Snapshot {
       const [version] = await query(conn, 'SELECT VERSION() AS v');
       const position = /mariadb/i.test(String(version?.v))
         ? await mariadbStart(conn)
-        : await mysqlStart(conn);
+        : await mysqlStart(conn, String(version?.v));
       return new Snapshot(conn, position);
     } catch (error) {
       conn.destroy();
@@ -79,11 +80,11 @@ async function mariadbStart(conn: Connection): Promise<BinlogPosition> {
   return { file, position, gtid: String(gtid?.gtid ?? ''), eventTime: Date.now() / 1000 };
 }
 
-async function mysqlStart(conn: Connection): Promise<BinlogPosition> {
+async function mysqlStart(conn: Connection, version: string): Promise<BinlogPosition> {
   await query(conn, 'FLUSH TABLES WITH READ LOCK');
   try {
     await query(conn, 'START TRANSACTION WITH CONSISTENT SNAPSHOT');
-    const [status] = await query(conn, 'SHOW MASTER STATUS');
+    const [status] = await query(conn, binaryLogStatusStatement(version));
     if (!status) throw new Error('the master has no binary log (log_bin is off): nothing to replicate from');
     return {
       file: String(status.File),
