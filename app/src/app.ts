@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
 import websocket from '@fastify/websocket';
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { TokenGenerations } from './auth/generations.ts';
 import { FallbackLimitStore, MemoryLimitStore, RedisLimitStore } from './auth/limit-store.ts';
 import { LoginLimits } from './auth/login-limits.ts';
@@ -20,22 +20,13 @@ import { friendsRoutes } from './friends/routes.ts';
 import { FriendsService } from './friends/service.ts';
 import { healthRoutes } from './health/routes.ts';
 import { Broker } from './platform/amqp.ts';
-import { clientErrorHandler } from './platform/client-errors.ts';
 import type { AppConfig } from './platform/config.ts';
-import { installContractStatuses } from './platform/contract-statuses.ts';
 import { openDatabases } from './platform/db.ts';
-import { frameworkErrors, installErrorHandler } from './platform/error-handler.ts';
-import { AppError } from './platform/errors.ts';
-import { ErrorBody } from './platform/http.ts';
+import { createHttpApp } from './platform/http-app.ts';
 import { IdGenerator } from './platform/ids.ts';
-import { acceptEmptyJson } from './platform/json-body.ts';
-import { loggerOptions, requestId } from './platform/logging.ts';
-import { AppMetrics, installHttpMetrics } from './platform/metrics.ts';
+import { AppMetrics } from './platform/metrics.ts';
 import { registerOpenApi } from './platform/openapi.ts';
 import { openRedis } from './platform/redis.ts';
-import { installTextRule } from './platform/text.ts';
-import type { TypeBoxProvider } from './platform/typebox.ts';
-import { coerceOnlyText } from './platform/validation.ts';
 import { SocketGuard } from './platform/websocket.ts';
 import { Fanout } from './posts/fanout.ts';
 import { FeedService } from './posts/feed-service.ts';
@@ -72,59 +63,9 @@ export interface BuildOptions {
  * its own routes, so another (the web pages at `/`) is one more register call.
  */
 export async function buildApp(config: AppConfig, options: BuildOptions = {}): Promise<FastifyInstance> {
-  const { http } = config;
-  const app = Fastify({
-    logger: options.logger === false ? false : loggerOptions(config.logLevel, options.logStream),
-    genReqId: requestId,
-    requestIdHeader: false,
-    bodyLimit: http.bodyLimitBytes,
-    routerOptions: { maxParamLength: 200 },
-    trustProxy: config.trustProxy,
-    // A slow client (a body at a byte every few seconds) is cut off once the whole request took
-    // requestTimeout (408); a slow handler answers 503 after handlerTimeout (set per route below). Node
-    // checks the receive timeouts every connectionsCheckingInterval (30 s by default: too coarse here).
-    requestTimeout: http.requestTimeoutMs,
-    http: {
-      maxHeaderSize: http.maxHeaderBytes,
-      requestTimeout: http.requestTimeoutMs,
-      headersTimeout: http.requestTimeoutMs,
-      connectionsCheckingInterval: Math.min(1000, http.requestTimeoutMs),
-    },
-    clientErrorHandler,
-    frameworkErrors,
-    // Answered by the hook below, in the app's error shape.
-    return503OnClosing: false,
-    ajv: {
-      customOptions: { removeAdditional: true, useDefaults: true, coerceTypes: 'array', allErrors: false },
-    },
-    // ...but bodies are not coerced: a number sent for a string field is a 400 (platform/validation.ts).
-    schemaController: { compilersFactory: { buildValidator: coerceOnlyText() } },
-  }).withTypeProvider<TypeBoxProvider>();
-
-  app.addHook('onSend', async (request, reply) => {
-    reply.header('x-request-id', request.id);
-  });
-  installErrorHandler(app);
   const metrics = options.metrics ?? new AppMetrics();
-  installHttpMetrics(app, metrics);
-  // Every route but the WebSockets, which live as long as they are open (and whose upgrade fastify's
-  // timer cannot watch under app.injectWS).
-  app.addHook('onRoute', (route) => {
-    if (!route.websocket) route.handlerTimeout ??= http.handlerTimeoutMs;
-  });
-  let closing = false;
-  app.addHook('preClose', async () => {
-    closing = true;
-  });
-  app.addHook('onRequest', async (_request, reply) => {
-    if (!closing) return;
-    reply.header('connection', 'close');
-    throw new AppError('SHUTTING_DOWN', 'this instance is shutting down, retry');
-  });
-  installContractStatuses(app);
-  acceptEmptyJson(app);
-  installTextRule(app);
-  for (const schema of [ErrorBody, User, Post, DialogMessage]) app.addSchema(schema);
+  const app = await createHttpApp(config, { ...options, metrics });
+  for (const schema of [User, Post, DialogMessage]) app.addSchema(schema);
   await registerOpenApi(app);
 
   const db = openDatabases(config, app.log);

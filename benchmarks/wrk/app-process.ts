@@ -27,6 +27,8 @@ export interface AppProcessOptions {
   root?: string;
   /** Node's own flags before the script (`--cpu-prof`...). */
   nodeArgs?: string[];
+  /** Another entry than the app's main.ts, relative to the root (the HTTP floor's server). */
+  mainFile?: string;
 }
 
 export interface AppProcess {
@@ -85,7 +87,7 @@ export async function startAppProcess(inventory: Inventory, options: AppProcessO
     const root = options.root ?? repoRoot;
     child = spawn(
       process.execPath,
-      [...(options.nodeArgs ?? []), '--import', 'tsx', resolve(root, mainFile)],
+      [...(options.nodeArgs ?? []), '--import', 'tsx', resolve(root, options.mainFile ?? mainFile)],
       {
         cwd: root,
         stdio: ['ignore', log, log],

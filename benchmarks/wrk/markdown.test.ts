@@ -1,7 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { charts, costTable, cpuTable, ms, renderSummary, resultsTable, targetsTable } from './markdown.ts';
+import {
+  charts,
+  costTable,
+  cpuTable,
+  ms,
+  processCostTable,
+  renderSummary,
+  resultsTable,
+  targetsTable,
+} from './markdown.ts';
 import type { ReportData } from './report-data.ts';
 import { lineChart } from './svg.ts';
 
@@ -117,5 +126,35 @@ describe('renderSummary', () => {
 
   it('formats latencies with precision that fits their size', () => {
     expect([ms(0.8412), ms(12.34), ms(1390.4), ms(Number.NaN)]).toEqual(['0.84', '12.3', '1,390', '–']);
+  });
+});
+
+describe('processCostTable', () => {
+  it("is there only with an HTTP floor series, and gives the serving process's CPU ms per answer", () => {
+    const data = recorded();
+    expect(processCostTable(data)).toBeUndefined();
+    const app = data.series.find((s) => s.spec.id === 'app-master')!;
+    const point = app.points[1]!;
+    point.cpu = { app: 0.5, mysql: 0.3, self: 0.01, client: 0.1, machine: 1 };
+    point.result = { ...point.result!, requests: 5_000, durationS: 10, rps: 500 };
+    data.series.push({
+      spec: {
+        ...app.spec,
+        id: 'http-floor-node',
+        label: 'HTTP floor: bare Node server, fixed answer',
+        floor: 'node',
+      },
+      points: [
+        {
+          connections: 100,
+          result: { ...point.result, requests: 40_000, rps: 4_000 },
+          cpu: { app: 0.8, mysql: 0, self: 0.01, client: 0.6, machine: 1.5 },
+        },
+      ],
+    });
+    const rows = processCostTable(data)!.split('\n');
+    expect(rows).toContain('| app, reads on master | 100 | 500 | 0.50 | 1.000 |');
+    expect(rows).toContain('| HTTP floor: bare Node server, fixed answer | 100 | 4,000 | 0.80 | 0.200 |');
+    expect(renderSummary(data, [])).toContain('## The serving process alone: the HTTP floor');
   });
 });

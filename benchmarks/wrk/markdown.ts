@@ -147,6 +147,29 @@ export function cpuPerAnswer(series: SeriesResult | undefined, connections: numb
   return cores === undefined ? undefined : (cores * r.durationS * 1000) / r.requests;
 }
 
+/**
+ * The serving process's own CPU per answer in each series we start (the app, or the HTTP floor's
+ * server): beside the floor, what the app adds to what any Node server (bare, then with the app's HTTP
+ * layer) spends on an answer here. Undefined when the report has no floor series.
+ */
+export function processCostTable(data: ReportData): string | undefined {
+  if (!data.series.some((s) => s.spec.floor)) return undefined;
+  const rows = [
+    '| series | conns | req/s | process cores | process CPU ms per answer |',
+    '|---|--:|--:|--:|--:|',
+  ];
+  for (const series of data.series.filter((s) => s.spec.driver === 'app'))
+    for (const point of series.points) {
+      const r = point.result;
+      const app = point.cpu?.app;
+      if (!r || app === undefined || r.requests === 0) continue;
+      rows.push(
+        `| ${series.spec.label} | ${point.connections} | ${num(r.rps)} | ${cores(app)} | ${num((app * r.durationS * 1000) / r.requests, 3)} |`,
+      );
+    }
+  return rows.join('\n');
+}
+
 export function targetsTable(data: ReportData): string {
   const rows = ['| target | measured | verdict |', '|---|---|---|'];
   for (const t of judgeTargets(data))
@@ -207,6 +230,7 @@ export function renderSummary(data: ReportData, chartFiles: string[]): string {
     '',
     cpuTable(data),
     '',
+    ...processCostOf(data),
     '## Targets',
     '',
     targetsTable(data),
@@ -229,4 +253,20 @@ export function renderSummary(data: ReportData, chartFiles: string[]): string {
     'Raw wrk outputs and app logs: `raw/` (kept locally, not committed).',
     '',
   ].join('\n');
+}
+
+function processCostOf(data: ReportData): string[] {
+  const table = processCostTable(data);
+  if (!table) return [];
+  return [
+    '## The serving process alone: the HTTP floor',
+    '',
+    'CPU of the one process that answers (our app instance, or the HTTP floor: a bare Node server, then the ' +
+      "app's own fastify layer and search route, both answering a fixed page of ten users with no database) per " +
+      "answer (user and system time: the kernel's work in its own system calls counts; what the kernel does " +
+      'outside them, in interrupts, falls in the CPU table\'s "rest"). The floor is what HTTP costs here whatever the app does.',
+    '',
+    table,
+    '',
+  ];
 }

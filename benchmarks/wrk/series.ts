@@ -1,5 +1,6 @@
 import type { ReadPool } from './app-process.ts';
 import type { CpuUse } from './cpu.ts';
+import type { FloorKind } from './http-floor.ts';
 import type { PointResult } from './results.ts';
 import type { QueryShape } from './search-query.ts';
 
@@ -31,6 +32,8 @@ export interface SeriesSpec {
   baseline?: boolean;
   /** env series: the environment's front (inventory app.url, nginx) or its first instance direct. */
   target?: 'front' | 'instance';
+  /** app series: not the app but the HTTP floor's server of this kind (http-floor-server.ts). */
+  floor?: FloorKind;
 }
 
 export function limitIds(spec: SeriesSpec): string[] {
@@ -70,7 +73,7 @@ export interface PlanOptions {
 /**
  * The series of a report, in the order they run: with the index first (for the master and then the
  * slaves: the database alone with each query shape, then the app reading there, held to the best of
- * them), Tarantool, the environment's front; then without the index (the database alone and the app,
+ * them), the HTTP floor (no database), Tarantool, the environment's front; then without the index (the database alone and the app,
  * on the master).
  */
 export function planSeries(options: PlanOptions): SeriesSpec[] {
@@ -121,6 +124,25 @@ export function planSeries(options: PlanOptions): SeriesSpec[] {
         }),
       );
   }
+  // What HTTP alone costs here, no database: the least a Node server does, then the app's HTTP layer.
+  plan.push(
+    s({
+      id: 'http-floor-node',
+      label: 'HTTP floor: bare Node server, fixed answer',
+      driver: 'app',
+      reads: 'master',
+      index: true,
+      floor: 'node',
+    }),
+    s({
+      id: 'http-floor-fastify',
+      label: "HTTP floor: the app's fastify layer and search route, fixed answer",
+      driver: 'app',
+      reads: 'master',
+      index: true,
+      floor: 'fastify',
+    }),
+  );
   if (options.tarantool)
     plan.push(
       s({

@@ -63,6 +63,8 @@ describe('npx zx scripts/wrk-report.mjs --quick', () => {
       'db-slaves-single',
       'db-slaves-expanded',
       'app-slaves',
+      'http-floor-node',
+      'http-floor-fastify',
       'db-master-noindex',
       'app-master-noindex',
     ]);
@@ -86,6 +88,11 @@ describe('npx zx scripts/wrk-report.mjs --quick', () => {
     const summary = readFileSync(join(out, 'summary.md'), 'utf8');
     expect(summary).toContain('| app, reads on slaves | 10 |');
     expect(summary).toContain('| app, reads on master, no index | 1 |');
+    // The HTTP floor's process answered, and its CPU per answer is beside the app's.
+    expect(summary).toContain('## The serving process alone: the HTTP floor');
+    expect(summary).toMatch(
+      /\| HTTP floor: the app's fastify layer and search route, fixed answer \| 10 \| [\d,]+ \| [\d.]+ \| [\d.]+ \|/,
+    );
     for (const file of [
       'throughput-index.svg',
       'latency-noindex.svg',

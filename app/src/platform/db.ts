@@ -63,6 +63,8 @@ interface Replica {
   name: string;
   target: MysqlTarget;
   pool: Pool;
+  /** Its statements, made once (not per read: the set is on every search's path). */
+  sql: Sql;
   downUntil: number;
 }
 
@@ -81,12 +83,11 @@ export class ReplicaSet implements Sql {
     private readonly log?: FastifyBaseLogger,
     private readonly retryAfterMs = 5000,
   ) {
-    this.replicas = targets.map((t) => ({
-      name: `${t.host}:${t.port}`,
-      target: t,
-      pool: createPool(t, size),
-      downUntil: 0,
-    }));
+    this.replicas = targets.map((t) => {
+      const name = `${t.host}:${t.port}`;
+      const pool = createPool(t, size);
+      return { name, target: t, pool, sql: replicaSql(pool, name), downUntil: 0 };
+    });
   }
 
   rows<T extends Row = Row>(sql: string, values: SqlValue[] = []): Promise<T[]> {
@@ -137,7 +138,7 @@ export class ReplicaSet implements Sql {
       const replica = this.replicas[this.cursor++ % count]!;
       if (replica.downUntil > Date.now()) continue;
       try {
-        return await work(replicaSql(replica.pool, replica.name));
+        return await work(replica.sql);
       } catch (error) {
         if (!(error instanceof DependencyUnavailable)) throw error;
         replica.downUntil = Date.now() + this.retryAfterMs;

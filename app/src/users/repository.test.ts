@@ -56,4 +56,30 @@ describe('the auto search shape', () => {
     );
     expect(noIndex).toEqual([searchSql.statistics, searchSql.single(false)]);
   });
+
+  it('reads the statistics once for a hundred searches at once, and keeps the old value while reading anew', async () => {
+    const sent: string[] = [];
+    let now = 1_000_000;
+    const realNow = Date.now;
+    Date.now = () => now;
+    try {
+      const repo = new UsersRepository({} as Databases, { firstNamesTtlMs: 0 });
+      const db = fake(10_000_000, 1, 117, sent);
+      await Promise.all(Array.from({ length: 100 }, () => repo.searchByNamePrefix('Аг', 'По', 10, {}, db)));
+      expect(sent.filter((s) => s === searchSql.statistics)).toHaveLength(1);
+      expect(sent.filter((s) => s === searchSql.distinctNames)).toHaveLength(1);
+      expect(sent.filter((s) => s === searchSql.expanded(1, false))).toHaveLength(100);
+      now += 60_001;
+      sent.length = 0;
+      // The new reading never comes back: the search goes on with the value it had all the same.
+      const stuck: Sql = {
+        ...db,
+        rows: (sql, values) => (sql === searchSql.statistics ? new Promise(() => {}) : db.rows(sql, values)),
+      };
+      await repo.searchByNamePrefix('Аг', 'По', 10, {}, stuck);
+      expect(sent).toEqual([searchSql.names(false), searchSql.expanded(1, false)]);
+    } finally {
+      Date.now = realNow;
+    }
+  });
 });

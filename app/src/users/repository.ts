@@ -1,4 +1,5 @@
 import type { Databases, Sql, SqlValue } from '../platform/db.ts';
+import { FirstNamesCache } from './first-names-cache.ts';
 
 export interface UserRow {
   id: string;
@@ -79,10 +80,28 @@ export const searchSql = {
   distinctNames: `SELECT COUNT(*) AS names FROM (SELECT DISTINCT first_name FROM \`user\` LIMIT 100000) n`,
 };
 
+/**
+ * How long the expanded search keeps a prefix's distinct first names (FirstNamesCache): short, since a
+ * first name new to the table written through another instance is found only after it.
+ */
+export const firstNamesTtlMs = 2000;
+
+export interface UsersRepositoryOptions {
+  /** FirstNamesCache's time to live; 0 asks the names anew for every search. */
+  firstNamesTtlMs?: number;
+}
+
 export class UsersRepository {
   private density: { value: number; until: number } | undefined;
+  private densityReading: Promise<number> | undefined;
+  private readonly firstNames: FirstNamesCache;
 
-  constructor(private readonly db: Databases) {}
+  constructor(
+    private readonly db: Databases,
+    options: UsersRepositoryOptions = {},
+  ) {
+    this.firstNames = new FirstNamesCache(options.firstNamesTtlMs ?? firstNamesTtlMs);
+  }
 
   async insert(user: NewUser): Promise<string> {
     const result = await this.db.write.execute(
@@ -98,6 +117,8 @@ export class UsersRepository {
         user.password_hash,
       ],
     );
+    // Its first name may be new to the table: searches from here must not miss it (FirstNamesCache).
+    this.firstNames.clear();
     return String(result.insertId);
   }
 
@@ -145,6 +166,7 @@ export class UsersRepository {
       ...entries.map(([, v]) => v as string | null),
       id,
     ]);
+    if (changes.first_name !== undefined) this.firstNames.clear();
   }
 
   /**
@@ -179,12 +201,7 @@ export class UsersRepository {
     if (shape === 'single') return single();
     if (shape === 'auto' && (secondName === '' || (await this.rowsPerFirstName(on)) < expandFromRowsPerName))
       return single();
-    const names = (
-      await on.rows<{ first_name: string }>(
-        searchSql.names(after !== undefined),
-        after ? [first, after.first_name] : [first],
-      )
-    ).map((r) => r.first_name);
+    const names = await this.firstNamesOf(first, after, on);
     if (names.length === 0) return [];
     // As many names as the cap: the list may be incomplete, and so many ranges would not pay either.
     if (names.length >= maxExpandedNames) return single();
@@ -197,13 +214,44 @@ export class UsersRepository {
   }
 
   /**
+   * The distinct first names matching the LIKE pattern, from `after`'s on. A first page's are kept a
+   * moment (FirstNamesCache); a later page's are asked each time (pages are rare, and the cache would
+   * have to compare names as the collation does to cut a list at the cursor).
+   */
+  private async firstNamesOf(pattern: string, after: NameCursor | undefined, on: Sql): Promise<string[]> {
+    const cached = after ? undefined : this.firstNames.get(pattern);
+    if (cached) return cached;
+    const ticket = this.firstNames.ticket();
+    const names = (
+      await on.rows<{ first_name: string }>(
+        searchSql.names(after !== undefined),
+        after ? [pattern, after.first_name] : [pattern],
+      )
+    ).map((r) => r.first_name);
+    if (!after) this.firstNames.set(pattern, names, ticket);
+    return names;
+  }
+
+  /**
    * Rows per distinct first name (cached for a minute): how many entries the single statement may
    * waste per first name. The table's row estimate over the names a loose index scan counts; 0 without
    * the index, which keeps the single statement (without it the expansion would scan the table twice).
    */
-  private async rowsPerFirstName(on: Sql): Promise<number> {
-    const now = Date.now();
-    if (this.density && this.density.until > now) return this.density.value;
+  private rowsPerFirstName(on: Sql): number | Promise<number> {
+    const density = this.density;
+    if (density && density.until > Date.now()) return density.value;
+    // One reading at a time: the hundred searches that find the value missing or old (at start, then
+    // once a minute) share it instead of sending a hundred pairs of statistics statements. Once there is
+    // a value they keep using it while the new one is read.
+    this.densityReading ??= this.readRowsPerFirstName(on).finally(() => {
+      this.densityReading = undefined;
+    });
+    if (!density) return this.densityReading;
+    this.densityReading.catch(() => {});
+    return density.value;
+  }
+
+  private async readRowsPerFirstName(on: Sql): Promise<number> {
     const stats = (
       await on.rows<{ table_rows: string | null; indexed: string | number }>(searchSql.statistics)
     )[0];
@@ -214,7 +262,7 @@ export class UsersRepository {
       );
       value = names > 0 ? Number(stats.table_rows ?? 0) / names : 0;
     }
-    this.density = { value, until: now + 60_000 };
+    this.density = { value, until: Date.now() + 60_000 };
     return value;
   }
 

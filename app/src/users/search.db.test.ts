@@ -168,7 +168,8 @@ describe('the name-prefix search', () => {
 
   it('falls back to the single statement when the prefix has too many first names', async () => {
     const sent: string[] = [];
-    const rows = await repo.searchByNamePrefix('Zz', 'Qq3', 50, { shape: 'expanded' }, recording(sent));
+    const uncached = new UsersRepository(db, { firstNamesTtlMs: 0 });
+    const rows = await uncached.searchByNamePrefix('Zz', 'Qq3', 50, { shape: 'expanded' }, recording(sent));
     expect(sent).toEqual([searchSql.names(false), searchSql.single(false)]);
     expect(ids(rows)).toEqual(ids(await search('Zz', 'Qq3', 50, 'single')));
     expect(rows.every((r) => r.first_name.startsWith('Zz') && r.second_name === 'Qq3')).toBe(true);
@@ -192,7 +193,34 @@ describe('the name-prefix search', () => {
 
   it('asks no second statement when no first name matches', async () => {
     const sent: string[] = [];
-    expect(await repo.searchByNamePrefix('Щщщ', 'А', 10, { shape: 'expanded' }, recording(sent))).toEqual([]);
+    const uncached = new UsersRepository(db, { firstNamesTtlMs: 0 });
+    expect(await uncached.searchByNamePrefix('Щщщ', 'А', 10, { shape: 'expanded' }, recording(sent))).toEqual(
+      [],
+    );
     expect(sent).toEqual([searchSql.names(false)]);
+  });
+
+  it("asks a prefix's first names once a moment, and still finds a user who signs up with a new first name", async () => {
+    const cached = new UsersRepository(db, { firstNamesTtlMs: 60_000 });
+    const sent: string[] = [];
+    const find = () => cached.searchByNamePrefix('Щщ', 'Ю', 10, { shape: 'expanded' }, recording(sent));
+    expect(await find()).toEqual([]);
+    expect(await find()).toEqual([]);
+    expect(sent).toEqual([searchSql.names(false)]);
+    const id = await cached.insert({
+      first_name: 'Щщука',
+      second_name: 'Юрьева',
+      birthdate: '1990-01-01',
+      gender: null,
+      biography: '',
+      city: '',
+      email: null,
+      password_hash: 'x',
+    });
+    expect(ids(await find())).toEqual([id]);
+    expect(sent).toEqual([searchSql.names(false), searchSql.names(false), searchSql.expanded(1, false)]);
+    await cached.update(id, { first_name: 'Щщукина' });
+    expect((await find()).map((r) => r.first_name)).toEqual(['Щщукина']);
+    await db.write.execute('DELETE FROM `user` WHERE id = ?', [id]);
   });
 });

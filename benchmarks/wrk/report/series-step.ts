@@ -66,6 +66,9 @@ class SeriesApp {
       logLevel: ctx.options.appLogLevel,
       poolSize: ctx.options.appPoolSize,
       root: spec.baseline ? ctx.options.baseline : undefined,
+      ...(spec.floor
+        ? { mainFile: 'benchmarks/wrk/http-floor-server.ts', extraEnv: { HTTP_FLOOR: spec.floor } }
+        : {}),
     });
     // Warm-up, not recorded: connections pooled, code compiled, pages cached.
     await runWrk({
