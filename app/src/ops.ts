@@ -31,6 +31,9 @@ export { ConfigError, loadConfig } from './platform/config.ts';
 export type { Databases, Row, Sql, SqlValue } from './platform/db.ts';
 export { createPool } from './platform/db.ts';
 export { ErrorBody } from './platform/http.ts';
+// The app's HTTP layer without the domains (hooks, metrics, error shape), for the WRK report's HTTP floor.
+export { createHttpApp } from './platform/http-app.ts';
+export { AppMetrics } from './platform/metrics.ts';
 // Migrations: the app's schema, applied forward only.
 export type { MigrationReport } from './platform/migrations.ts';
 export { migrateAll } from './platform/migrations.ts';

@@ -9,11 +9,7 @@
  *   fixed page at once.
  */
 import { createServer } from 'node:http';
-import { loadConfig } from '../../app/src/platform/config.ts';
-import { createHttpApp } from '../../app/src/platform/http-app.ts';
-import { AppMetrics } from '../../app/src/platform/metrics.ts';
-import { searchRoutes } from '../../app/src/search/routes.ts';
-import { User } from '../../app/src/users/schemas.ts';
+import { AppMetrics, createHttpApp, loadConfig, searchRoutes, User } from '../../app/src/ops.ts';
 import { floorUsers } from './http-floor.ts';
 
 const config = loadConfig();

@@ -1,4 +1,4 @@
-import type { User } from '../../app/src/users/schemas.ts';
+import type { User } from '../../app/src/ops.ts';
 
 /** Which floor a series measures (http-floor-server.ts). */
 export type FloorKind = 'node' | 'fastify';
