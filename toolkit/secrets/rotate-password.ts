@@ -83,7 +83,8 @@ export async function rotatePasswordProcedure(
   if (!(await store(run, source, account, target, inventory.name))) return;
   faultAfter('stored');
 
-  if (source.env === 'local') await restartLocalConsumers(run, account.name, pending !== undefined);
+  // A local: reference is the local environment's secret, whose consumers are its own processes.
+  if (ref.startsWith('local:')) await restartLocalConsumers(run, account.name, pending !== undefined);
   else run.note(`${account.consumers}: recreated by the \`pulumi up\` above`);
   faultAfter('consumers');
 
