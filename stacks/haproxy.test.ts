@@ -106,8 +106,11 @@ describe.each(['dev', 'prod'] as const)('%s stack: HAProxy in front of MySQL on 
       ...slaves.map((s) => ({ name: s.name, host: s.replicationHost, port: s.port })),
     ]);
     expect(agentConfig.monitor).toEqual({ user: 'monitor', passwordEnv: 'MYSQL_MONITOR_PASSWORD' });
-    expect(isSecretValue(agent.inputs.envs)).toBe(true);
-    expect(envOf(agent)).toEqual({ MYSQL_MONITOR_PASSWORD: testSecrets.mysqlMonitorPassword });
+    expect(isSecretValue(agent.inputs.uploads)).toBe(true);
+    expect(envOf(agent)).toEqual({ MYSQL_MONITOR_PASSWORD_FILE: '/run/secrets/mysql-monitor-password' });
+    expect(upload(agent, '/run/secrets/mysql-monitor-password')).toBe(
+      `${testSecrets.mysqlMonitorPassword}\n`,
+    );
   });
 
   it('gives every MySQL node the monitor account at its first start, outside the binlog', () => {

@@ -234,6 +234,16 @@ describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
         // Every node makes HAProxy's monitor account (stacks/haproxy.test.ts checks its content).
         { file: '/docker-entrypoint-initdb.d/monitor-user.sql', content: expect.any(String) },
         { file: '/run/secrets/mysql-root-password', content: `${testSecrets.mysqlRootPassword}\n` },
+        // app-accounts.sh reads these (file_env) on the master's first start.
+        ...(name === 'dev-app-db'
+          ? [
+              { file: '/run/secrets/mysql-app-password', content: `${testSecrets.mysqlAppPassword}\n` },
+              {
+                file: '/run/secrets/mysql-migrate-password',
+                content: `${testSecrets.mysqlMigratePassword}\n`,
+              },
+            ]
+          : []),
       ]);
       expect(db.image).toBe(
         `sha256:${name.startsWith('dev-app-db-slave') ? 'dev-app-db-slave' : 'dev-app'}-image-mysql-8-4`,
@@ -242,9 +252,12 @@ describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
   });
 
   it('uploads the Tarantool and ClickHouse schemas from compose/ and runs the replicator from the app image', () => {
-    expect(named('container', 'dev-app-tarantool').inputs.uploads).toEqual([
+    const tarantool = named('container', 'dev-app-tarantool');
+    expect(unwrapSecrets(tarantool.inputs.uploads)).toEqual([
       { file: '/opt/tarantool/init.lua', content: readShared(sharedFiles.tarantoolInit) },
+      { file: '/run/secrets/tarantool-user-password', content: `${testSecrets.tarantoolPassword}\n` },
     ]);
+    expect(envOf(tarantool).TARANTOOL_USER_PASSWORD_FILE).toBe('/run/secrets/tarantool-user-password');
     expect(named('container', 'dev-app-clickhouse').inputs.uploads).toEqual([
       { file: '/docker-entrypoint-initdb.d/schema.sql', content: readShared(sharedFiles.clickhouseSchema) },
     ]);
@@ -271,18 +284,26 @@ describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
     expect(envOf(db)).toEqual({
       MYSQL_DATABASE: 'app',
       MYSQL_ROOT_PASSWORD_FILE: '/run/secrets/mysql-root-password',
-      // app-accounts.sh reads these two from the environment (a secret output, as below).
-      MYSQL_APP_PASSWORD: testSecrets.mysqlAppPassword,
-      MYSQL_MIGRATE_PASSWORD: testSecrets.mysqlMigratePassword,
+      // app-accounts.sh reads these two by the entrypoint's file_env.
+      MYSQL_APP_PASSWORD_FILE: '/run/secrets/mysql-app-password',
+      MYSQL_MIGRATE_PASSWORD_FILE: '/run/secrets/mysql-migrate-password',
     });
-    expect(isSecretValue(db.inputs.envs)).toBe(true);
+    // Paths only: the env list is no secret any more, the uploads are.
     expect(isSecretValue(db.inputs.uploads)).toBe(true);
-    expect(db.options.additionalSecretOutputs).toEqual(['envs', 'uploads']);
+    expect(db.options.additionalSecretOutputs).toEqual(['uploads']);
     expect(unwrapSecrets(db.inputs.uploads)).toEqual(
       expect.arrayContaining([
         { file: '/run/secrets/mysql-root-password', content: `${testSecrets.mysqlRootPassword}\n` },
       ]),
     );
+    // No container holds a password in its environment, secret output or not: `docker inspect` on the
+    // host shows every variable (ClickHouse's image reads none from a file: the one exception).
+    for (const container of containers) {
+      if (container.inputs.name === 'clickhouse') continue;
+      const env = JSON.stringify(envOf(container));
+      for (const [key, secret] of Object.entries(testSecrets))
+        expect(env, `${container.inputs.name} has ${key} in its environment`).not.toContain(secret);
+    }
     const slaveHost = run.outputs.inventory.mysql.slaves[0]?.replicationHost;
     expect(slaveHost).toMatch(/^10\.10\.0\.\d+$/);
     expect(envOf(named('container', 'dev-app-app'))).toMatchObject({

@@ -14,6 +14,8 @@ const mysqlInternalPort = 3306;
 const haproxyWriterPort = composeLayout.writerPort;
 const haproxyReaderPort = composeLayout.readerPort;
 const redisConfigPath = '/usr/local/etc/redis/redis.conf';
+/** Read after the image's own conf.d/10-defaults.conf; RabbitMQ creates this user on its first start. */
+const rabbitmqDefaultUserPath = '/etc/rabbitmq/conf.d/20-default-user.conf';
 const tarantoolPort = 3301;
 
 /** Where nginx reaches the app instances: the shared compose/nginx/nginx.conf names app:5000 and app-2:5000. */
@@ -38,9 +40,9 @@ export function deployAppHost(
     // No MYSQL_USER (the image would grant it ALL on the schema): app-accounts.sh makes the app's account
     // (rows only) and app_migrate (DDL) on the first start; replication.mjs keeps both on every node.
     env: { MYSQL_DATABASE: settings.mysqlDatabase },
-    // The image's entrypoint reads MYSQL_ROOT_PASSWORD_FILE; app-accounts.sh reads its two from the env.
-    fileSecrets: { MYSQL_ROOT_PASSWORD: secrets.mysqlRootPassword },
-    secretEnv: {
+    // The image's entrypoint reads MYSQL_ROOT_PASSWORD_FILE; app-accounts.sh its two by the entrypoint's file_env.
+    fileSecrets: {
+      MYSQL_ROOT_PASSWORD: secrets.mysqlRootPassword,
       MYSQL_APP_PASSWORD: secrets.mysqlAppPassword,
       MYSQL_MIGRATE_PASSWORD: secrets.mysqlMigratePassword,
     },
@@ -70,8 +72,13 @@ export function deployAppHost(
     image: images.rabbitmq,
     // RabbitMQ names its data directory after the host name: a fixed one survives container replacement.
     hostname: 'rabbitmq',
-    env: { RABBITMQ_DEFAULT_USER: 'app' },
-    secretEnv: { RABBITMQ_DEFAULT_PASS: secrets.rabbitmqPassword },
+    // The default user from a config file of the image's conf.d (RabbitMQ reads no *_FILE variable).
+    secretFiles: [
+      {
+        target: rabbitmqDefaultUserPath,
+        content: pulumi.interpolate`default_user = app\ndefault_pass = ${secrets.rabbitmqPassword}\n`,
+      },
+    ],
     ports: [
       { internal: 5672, external: ports.rabbitmq },
       { internal: 15672, external: ports.rabbitmqManagement },
@@ -83,7 +90,8 @@ export function deployAppHost(
     image: images.tarantool,
     command: ['tarantool', sharedFiles.tarantoolInit.target],
     env: { TARANTOOL_USER_NAME: 'app' },
-    secretEnv: { TARANTOOL_USER_PASSWORD: secrets.tarantoolPassword },
+    // compose/tarantool/init.lua reads TARANTOOL_USER_PASSWORD_FILE.
+    fileSecrets: { TARANTOOL_USER_PASSWORD: secrets.tarantoolPassword },
     ports: [{ internal: tarantoolPort, external: ports.tarantool }],
     files: [sharedFiles.tarantoolInit],
     dataPaths: ['/var/lib/tarantool'],
@@ -121,7 +129,8 @@ export function deployAppHost(
       TARANTOOL_PORT: tarantoolPort,
       TARANTOOL_USER: 'app',
     },
-    secretEnv: {
+    // The replicator reads NAME_FILE for each password it names (toolkit/tarantool/replicator/config.ts).
+    fileSecrets: {
       REPLICATOR_MYSQL_PASSWORD: secrets.mysqlReplicatorPassword,
       TARANTOOL_PASSWORD: secrets.tarantoolPassword,
     },
@@ -213,7 +222,7 @@ function deployHaproxy(
     command: ['node', 'toolkit/haproxy/agent/main.js', '--config', sharedFiles.haproxyAgentConfig.target],
     networkOf: haproxy,
     healthcheck: { tests: ['NONE'] },
-    secretEnv: { MYSQL_MONITOR_PASSWORD: secrets.mysqlMonitorPassword },
+    fileSecrets: { MYSQL_MONITOR_PASSWORD: secrets.mysqlMonitorPassword },
     generatedFiles: [{ target: sharedFiles.haproxyAgentConfig.target, content: rendered.agentConfig }],
     dependsOn: [haproxy],
   });

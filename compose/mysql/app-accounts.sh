@@ -4,7 +4,11 @@
 # every node (replication.mjs) and whose test runs this file against a real server:
 #   app          rows only (SELECT, INSERT, UPDATE, DELETE) on MYSQL_DATABASE: what the app containers use;
 #   app_migrate  DDL on MYSQL_DATABASE as well: what migrations (the `migrate` service) use.
-# Neither may GRANT or touch another schema. Passwords come from the container's environment.
+# Neither may GRANT or touch another schema. Passwords come from the container's environment, or from the
+# files MYSQL_APP_PASSWORD_FILE and MYSQL_MIGRATE_PASSWORD_FILE name (the stacks' form: docker inspect shows
+# paths), read by the entrypoint's own file_env as it reads MYSQL_ROOT_PASSWORD_FILE.
+file_env 'MYSQL_APP_PASSWORD'
+file_env 'MYSQL_MIGRATE_PASSWORD'
 
 # A SQL string literal's body: backslash, single quote and newline escaped (as the entrypoint's own helper).
 app_accounts_literal() {

@@ -155,7 +155,18 @@ end
 
 -- The user the app and the replicator log in as; without a password set, nobody but admin gets in.
 local name = os.getenv('TARANTOOL_USER_NAME') or 'app'
-local password = os.getenv('TARANTOOL_USER_PASSWORD')
+-- A container secret: the first line of the file TARANTOOL_USER_PASSWORD_FILE names, else the variable.
+local function secret(name)
+  local path = os.getenv(name .. '_FILE')
+  if path == nil or path == '' then
+    return os.getenv(name)
+  end
+  local file = assert(io.open(path, 'r'))
+  local value = file:read('*l')
+  file:close()
+  return value
+end
+local password = secret('TARANTOOL_USER_PASSWORD')
 if password ~= nil and password ~= '' then
   box.schema.user.create(name, { password = password, if_not_exists = true })
   box.schema.user.passwd(name, password)

@@ -194,6 +194,14 @@ export const appDataComponent: LocalComponent = {
   async down(): Promise<void> {},
 };
 
+/** What an instance was started with, as a hash: a running instance whose hash differs is restarted. */
+export function appConfigHash(inventory: Inventory, instance: LocalAppInstance): string {
+  return createHash('sha256')
+    .update(JSON.stringify(appEnvironment(inventory, instance)))
+    .digest('hex')
+    .slice(0, 16);
+}
+
 /** One app instance on its own port, kept running; an instance left on another port is moved. */
 export function appInstanceComponent(instance: LocalAppInstance): LocalComponent {
   const { name, port } = instance;
@@ -204,7 +212,7 @@ export function appInstanceComponent(instance: LocalAppInstance): LocalComponent
     async up(run: Run): Promise<void> {
       const inventory = localInventory(loadState());
       const env = appEnvironment(inventory, instance);
-      const configHash = createHash('sha256').update(JSON.stringify(env)).digest('hex').slice(0, 16);
+      const configHash = appConfigHash(inventory, instance);
       await run.converge({
         name: 'running',
         host: name,

@@ -21,13 +21,21 @@ import { loadState, updateState } from './state.ts';
 
 const files = (): NginxFiles => nginxFiles(serviceDir('nginx'));
 
-/** The config for the local environment, from the same renderer as compose/nginx/nginx.conf. */
-export function localNginxConfig(): string {
+/**
+ * The config for the local environment, from the same renderer as compose/nginx/nginx.conf; a drained
+ * instance is marked `down` (toolkit/secrets/local-consumers.ts restarts it out of rotation).
+ */
+export function localNginxConfig(drained?: string): string {
   const f = files();
   return renderNginxConfig({
     inventory: 'local',
     listen: { host: localHost, port: appPort() },
-    instances: localAppInstances().map((i) => ({ name: i.name, host: localHost, port: i.port })),
+    instances: localAppInstances().map((i) => ({
+      name: i.name,
+      host: localHost,
+      port: i.port,
+      ...(i.name === drained ? { drained: true } : {}),
+    })),
     files: { pid: f.pid, errorLog: f.errorLog, accessLog: f.accessLog, tempDir: f.tempDir },
     proxyBind: localProxyAddress,
     workerProcesses: 1,
@@ -35,6 +43,21 @@ export function localNginxConfig(): string {
 }
 
 const running = () => nginxPid(files(), loadState().services.nginx?.pid);
+
+/**
+ * Takes one instance out of rotation (or, without one, puts every instance back): the config is
+ * tested, swapped in and reloaded; when this returns, no worker that could send it a new request runs.
+ */
+export async function drainNginx(drained?: string): Promise<string> {
+  const f = files();
+  const next = `${f.config}.next`;
+  writeFileSync(next, localNginxConfig(drained));
+  checkNginxConfig(f, next);
+  renameSync(next, f.config);
+  const pid = running();
+  if (!pid) throw new ToolkitError('nginx is not running');
+  return reloadNginx(f, pid);
+}
 
 /** nginx on 127.0.0.1:LOCAL_APP_PORT in front of the app instances: config converged, then kept running. */
 export const nginxComponent: LocalComponent = {

@@ -1,10 +1,12 @@
 import { execFile } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { Connection } from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateAll } from '../../app/src/ops.ts';
 import { openConnection } from '../../lib/mysql.ts';
+import { makeTempDir } from '../../lib/temp-dirs.ts';
 import { generateTargets, migrateTargets } from '../app/generate-runbook.ts';
 import { repoRoot } from '../inventory/paths.ts';
 import type { MysqlNode } from '../inventory/schema.ts';
@@ -159,8 +161,11 @@ describe("the app's MySQL accounts on real servers", () => {
     await admin.exec('SET SESSION sql_log_bin = 0');
     await admin.exec("DROP USER 'app'@'%', 'app_migrate'@'%'");
     await admin.exec('SET SESSION sql_log_bin = 1');
-    // As the MySQL image's entrypoint does: source the file with docker_process_sql defined (here: the
-    // client against the test master, as its admin, from a private option file).
+    // As the MySQL image's entrypoint does: source the file with docker_process_sql and file_env defined
+    // (here: the client against the test master, as its admin, from a private option file; file_env as the
+    // image's: NAME, or the content of the file NAME_FILE names). The app's password comes as a file.
+    const appPasswordFile = join(makeTempDir('app-password-'), 'mysql-app-password');
+    writeFileSync(appPasswordFile, `${resolveSecret(inventory.mysql.app.password)}\n`, { mode: 0o600 });
     const options = clientOptionFile(
       master,
       inventory.mysql.admin.user,
@@ -171,7 +176,11 @@ describe("the app's MySQL accounts on real servers", () => {
         'bash',
         [
           '-euc',
-          'docker_process_sql() { "$CLIENT" --defaults-extra-file="$CLIENT_OPTIONS" "$@"; }; . "$1"',
+          [
+            'docker_process_sql() { "$CLIENT" --defaults-extra-file="$CLIENT_OPTIONS" "$@"; }',
+            'file_env() { local var="$1" file="$1_FILE"; if [ "${!file:-}" ]; then export "$var"="$(< "${!file}")"; fi; unset "$file"; }',
+            '. "$1"',
+          ].join('; '),
           'init',
           join(repoRoot, 'compose/mysql/app-accounts.sh'),
         ],
@@ -181,7 +190,7 @@ describe("the app's MySQL accounts on real servers", () => {
             CLIENT: clientTool(),
             CLIENT_OPTIONS: options.path,
             MYSQL_DATABASE: inventory.mysql.database,
-            MYSQL_APP_PASSWORD: resolveSecret(inventory.mysql.app.password),
+            MYSQL_APP_PASSWORD_FILE: appPasswordFile,
             MYSQL_MIGRATE_PASSWORD: resolveSecret(inventory.mysql.migrate!.password),
           },
         },

@@ -3,6 +3,8 @@ export interface AppInstance {
   name: string;
   host: string;
   port: number;
+  /** Out of rotation (`down`): nginx sends it nothing new while it restarts (a password rotation, say). */
+  drained?: boolean;
 }
 
 /** Where one nginx runs: what differs between the local environment and a container. */
@@ -60,7 +62,8 @@ const gatewayErrors: Record<number, string> = {
 export function renderNginxConfig(layout: NginxLayout): string {
   const { files } = layout;
   const upstream = layout.instances.map(
-    (i) => `        server ${i.host}:${i.port} max_fails=1 fail_timeout=5s;  # ${i.name}`,
+    (i) =>
+      `        server ${i.host}:${i.port} max_fails=1 fail_timeout=5s${i.drained ? ' down' : ''};  # ${i.name}`,
   );
   const proxied = (extra: string[]) => ['proxy_pass http://app;', ...extra].map((l) => `            ${l}`);
   const errorLocation = (status: number) => [
