@@ -1,4 +1,6 @@
 import type { Writable } from 'node:stream';
+// Route options' `websocket` flag is declared by the WebSocket plugin's types.
+import type {} from '@fastify/websocket';
 import Fastify from 'fastify';
 import { clientErrorHandler } from './client-errors.ts';
 import type { AppConfig } from './config.ts';

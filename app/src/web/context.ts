@@ -1,3 +1,5 @@
+// reply.setCookie is declared by the cookie plugin's types.
+import type {} from '@fastify/cookie';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../platform/errors.ts';
 import type { SafeHtml } from './html.ts';

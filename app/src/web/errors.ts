@@ -1,6 +1,8 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppError, ErrorCodeName } from '../platform/errors.ts';
 import { fromFastify } from '../platform/fastify-errors.ts';
+// request.web is declared by the pages' context module.
+import type {} from './context.ts';
 import { html } from './html.ts';
 import { layout } from './layout.ts';
 
