@@ -4,6 +4,7 @@ import { createBackupBucket } from './backup-bucket.ts';
 import type { StackSettings } from './config.ts';
 import { createSnapshotPolicy } from './data-disk.ts';
 import { createFirewall } from './firewall.ts';
+import { StackKnownHosts } from './host-keys.ts';
 import { Host, type HostContext } from './hosts.ts';
 import { HttpsFrontend } from './https.ts';
 import { createNetwork } from './network.ts';
@@ -40,6 +41,7 @@ export function defineStack(stack: string, settings: StackSettings, secrets: Sec
     snapshotPolicy: createSnapshotPolicy(stack, settings, network.apis),
     network,
     registry: createImageRegistry(stack, settings, network.apis),
+    knownHosts: new StackKnownHosts(stack),
   };
   // A host that keeps data (every one but Vitess's) is protected as a whole when the stack says so.
   const hosts = new Map<string, Host>(
