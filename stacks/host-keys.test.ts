@@ -40,14 +40,29 @@ describe('host keys from guest attributes', () => {
         return calls < 4 ? [] : published;
       },
       'dev-app',
-      { timeoutMs: 5000, intervalMs: 5 },
+      { timeoutMs: 5000, intervalMs: 5, attemptTimeoutMs: 1000 },
     );
     expect(calls).toBe(4);
     expect(keys).toHaveLength(3);
   });
 
+  it('gives up on an attempt that hangs and tries again', async () => {
+    let calls = 0;
+    const keys = await readHostKeys(
+      () => {
+        calls += 1;
+        return calls === 1 ? new Promise(() => {}) : Promise.resolve(published);
+      },
+      'dev-app',
+      { timeoutMs: 5000, intervalMs: 5, attemptTimeoutMs: 50 },
+    );
+    expect([calls, keys.length]).toEqual([2, 3]);
+  });
+
   it('fails with one line naming the instance once the deadline passes', async () => {
-    await expect(readHostKeys(async () => [], 'dev-app', { timeoutMs: 50, intervalMs: 10 })).rejects.toThrow(
+    await expect(
+      readHostKeys(async () => [], 'dev-app', { timeoutMs: 50, intervalMs: 10, attemptTimeoutMs: 1000 }),
+    ).rejects.toThrow(
       /^timed out after 0 s waiting for dev-app's SSH host keys \(guest attributes hostkeys\/\): no key under guest attributes hostkeys\/ yet$/,
     );
   });

@@ -59,7 +59,7 @@ export function knownHostsLines(address: string, keys: HostKey[]): string[] {
 }
 
 /** How long the guest agent may take to publish the keys after the instance exists (it boots first). */
-export const hostKeysDeadline = { timeoutMs: 10 * 60_000, intervalMs: 10_000 };
+export const hostKeysDeadline = { timeoutMs: 10 * 60_000, intervalMs: 10_000, attemptTimeoutMs: 30_000 };
 
 /**
  * Reads the instance's host keys, polling until the guest agent has published them: right after
@@ -72,7 +72,15 @@ export async function readHostKeys(
 ): Promise<HostKey[]> {
   return waitFor(
     async (why) => {
-      const keys = hostKeysFrom(await read());
+      // One API call that hangs must not use up the whole deadline.
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`no answer within ${deadline.attemptTimeoutMs / 1000} s`)),
+          deadline.attemptTimeoutMs,
+        );
+      });
+      const keys = hostKeysFrom(await Promise.race([read(), late]).finally(() => clearTimeout(timer)));
       if (keys.length > 0) return keys;
       why('no key under guest attributes hostkeys/ yet');
       return undefined;
