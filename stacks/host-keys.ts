@@ -114,14 +114,16 @@ export function strictHostKeyOptions(file: string): string[] {
 export class StackKnownHosts {
   private readonly lines = new Map<string, string[]>();
 
+  /** Fixed when the program starts: a write that resolves late still lands where the run began. */
+  private readonly dir = join(homedir(), '.ssh');
+
   constructor(readonly stack: string) {}
 
   /** Writes the host's lines into the file; resolves to the file's name for ssh. */
   pin(host: string, address: string, keys: HostKey[]): string {
     this.lines.set(host, knownHostsLines(address, keys));
-    const dir = join(homedir(), '.ssh');
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const path = join(dir, `highload-social-${this.stack}-known_hosts`);
+    mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    const path = join(this.dir, `highload-social-${this.stack}-known_hosts`);
     const body = [
       `# Managed by the highload-social stack ${this.stack} (stacks/host-keys.ts): host keys read from each VM's guest attributes.`,
       ...[...this.lines.keys()].sort().flatMap((h) => this.lines.get(h)!),
