@@ -81,6 +81,8 @@ export const StackSettings = Type.Object(
     appContainerPort: Port,
     appEnv: AppEnv,
     mysqlDatabase: Type.String({ pattern: '^[A-Za-z0-9_]{1,64}$' }),
+    /** The MySQL master (`db`, or the slave a failover promoted): HAProxy's writer and the inventory's master. */
+    mysqlMaster: Type.String({ pattern: '^db(-slave-[1-9][0-9]?)?$' }),
     protectData: Type.Boolean(),
     /** HTTPS in front of the app for this domain (a managed certificate); the app port then takes the load balancer only. */
     https: Type.Optional(
@@ -205,6 +207,7 @@ export function readSettings(source: ConfigSource): StackSettings {
     appContainerPort: source.project('appContainerPort') ?? 5000,
     appEnv: source.project('appEnv') ?? {},
     mysqlDatabase: source.project('mysqlDatabase') ?? 'app',
+    mysqlMaster: source.project('mysqlMaster') ?? 'db',
     protectData: source.project('protectData') ?? false,
     https: source.project('https'),
   };

@@ -1,9 +1,12 @@
 // Data on its own disks: every database host gets a protected (in prod) persistent disk under Docker's
 // volumes with a snapshot schedule, and replacing an instance keeps the disk while that host's containers
 // are made again on the new machine.
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { dockerVolumesDir } from './cloud-init.ts';
 import { instanceLabel } from './containers.ts';
+import { knownHostsFile } from './host-keys.ts';
 import { Host } from './hosts.ts';
 import {
   type MockedResource,
@@ -25,6 +28,16 @@ const types = {
 };
 
 const runs: Record<string, StackRun> = {};
+const knownHostsOf = (run: StackRun, stack: string) =>
+  readFileSync(join(run.home, '.ssh', `highload-social-${stack}-known_hosts`), 'utf8');
+/** What each host's readiness and key-sync commands connect with (the provider keeps it secret). */
+const connectionKeys = (run: StackRun) =>
+  new Map(
+    resourcesOf(run, 'command:remote:Command').map((c) => [
+      c.name,
+      (unwrapSecrets(c.inputs.connection) as { hostKey?: string }).hostKey,
+    ]),
+  );
 beforeAll(async () => {
   runs.dev = await runStack('dev');
   runs.prod = await runStack('prod');
@@ -141,7 +154,69 @@ describe('replacing an instance (another boot image)', () => {
   });
 });
 
+describe('host keys after a replacement', () => {
+  it("pins the new instance's keys in the stack's known_hosts, the old ones gone, in the same run", () => {
+    const before = knownHostsOf(runs.dev!, 'dev');
+    const after = knownHostsOf(runs.newImage!, 'dev');
+    for (const instance of resourcesOf(runs.newImage!, types.instance)) {
+      const name = String(instance.inputs.name);
+      const fresh = runs.newImage!.hostKeys.get(name)!;
+      const stale = runs.dev!.hostKeys.get(name)!;
+      expect(fresh.map((k) => k.key)).not.toEqual(stale.map((k) => k.key));
+      for (const k of fresh) expect(after).toContain(` ${k.type} ${k.key}`);
+      for (const k of stale) {
+        expect(before).toContain(` ${k.type} ${k.key}`);
+        expect(after).not.toContain(k.key);
+      }
+    }
+  });
+
+  it("has the host's readiness and key-sync commands expect the new instance's key", () => {
+    const [before, after] = [connectionKeys(runs.dev!), connectionKeys(runs.newImage!)];
+    expect(after.size).toBe(6);
+    for (const [name, key] of after) {
+      const instance = name.replace(/-(docker-ready|ssh-keys)$/, '');
+      const ecdsa = runs.newImage!.hostKeys.get(instance)!.find((k) => k.type === 'ecdsa-sha2-nistp256')!;
+      expect(key, name).toBe(`ecdsa-sha2-nistp256 ${ecdsa.key}`);
+      expect(key).not.toBe(before.get(name));
+    }
+  });
+});
+
 describe('reaching a host', () => {
+  it.each(['dev', 'prod'])(
+    "%s: Docker's ssh trusts only the stack's known_hosts, which holds each host's keys from its guest attributes",
+    (stack) => {
+      const run = runs[stack]!;
+      const providers = resourcesOf(run, 'pulumi:providers:docker');
+      expect(providers.length).toBe(stack === 'prod' ? 4 : 3);
+      for (const provider of providers) {
+        const opts = JSON.parse(String(provider.inputs.sshOpts)) as string[];
+        expect(opts).toEqual(
+          expect.arrayContaining([
+            'StrictHostKeyChecking=yes',
+            `UserKnownHostsFile=${knownHostsFile(stack)}`,
+            'GlobalKnownHostsFile=/dev/null',
+          ]),
+        );
+        expect(opts.join(' ')).not.toContain('accept-new');
+      }
+      const file = knownHostsOf(run, stack);
+      const path = join(run.home, '.ssh', `highload-social-${stack}-known_hosts`);
+      expect(statSync(path).mode & 0o777).toBe(0o600);
+      const lines = file.split('\n').filter((l) => l && !l.startsWith('#'));
+      const instances = resourcesOf(run, types.instance);
+      expect(lines).toHaveLength(instances.length * 3);
+      for (const instance of instances) {
+        expect((instance.inputs.metadata as Record<string, string>)['enable-guest-attributes']).toBe('TRUE');
+        const name = String(instance.inputs.name);
+        const address = run.outputs.hosts[name.slice(stack.length + 1)]!;
+        for (const k of run.hostKeys.get(name)!) expect(lines).toContain(`${address} ${k.type} ${k.key}`);
+      }
+      for (const [name, key] of connectionKeys(run)) expect(key, name).toMatch(/^ecdsa-sha2-nistp256 \S+$/);
+    },
+  );
+
   it('waits for SSH with retries and a deadline, checks the data disk is mounted, shares one connection', () => {
     const run = runs.prod!;
     const ready = resourcesOf(run, 'command:remote:Command').find((c) => c.name === 'prod-app-docker-ready');

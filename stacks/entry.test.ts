@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { makeTempDir } from '../lib/temp-dirs.ts';
 import { projectName, repoRoot, stackConfigFile, testSecrets } from './testing/run-stack.ts';
 
 const project = parse(readFileSync(join(repoRoot, 'Pulumi.yaml'), 'utf8')) as {
@@ -38,7 +39,14 @@ describe('Pulumi.yaml', () => {
       {
         cwd: repoRoot,
         encoding: 'utf8',
-        env: { ...process.env, STACK_TEST_CONFIG: JSON.stringify(config), STACK_TEST_STACK: 'dev' },
+        // The program writes the stack's known_hosts under HOME: a scratch one.
+        env: {
+          ...process.env,
+          HOME: makeTempDir('entry-home-'),
+          STACK_TEST_CONFIG: JSON.stringify(config),
+          STACK_TEST_STACK: 'dev',
+        },
+        timeout: 120_000,
       },
     );
     expect(result.stderr).toBe('');

@@ -2,6 +2,7 @@ import * as pulumi from '@pulumi/pulumi';
 import { agentConfigOf, type MysqlTopology, renderAgentConfig } from '../toolkit/haproxy/agent-config.ts';
 import { composeAgentListen, composeLayout, composeTopology } from '../toolkit/haproxy/compose-config.ts';
 import { renderHaproxyConfig } from '../toolkit/haproxy/config.ts';
+import { defaultMaster, placeMaster } from './mysql-master.ts';
 
 /** A slave as HAProxy on the app host reaches it: by its host's internal address and its own port. */
 export interface SlaveAddress {
@@ -16,13 +17,18 @@ export const monitorUser = composeTopology.mysql.monitor!.user;
 
 /**
  * The stack's MySQL as HAProxy sees it: compose's topology (its master `db`, lag limit, monitor account)
- * with the stack's slaves in place of compose's, at their hosts' internal addresses.
+ * with the stack's slaves in place of compose's, at their hosts' internal addresses, and `master` (the
+ * stack's `mysqlMaster`) as the one node its writer opens.
  */
 function stackTopology(
   stack: string,
   slaves: Array<{ name: string; host: string; port: number }>,
+  master: string,
 ): MysqlTopology {
-  return { name: stack, mysql: { ...composeTopology.mysql, slaves } };
+  return {
+    name: stack,
+    mysql: { ...composeTopology.mysql, ...placeMaster(masterOnAppHost, slaves, master) },
+  };
 }
 
 /**
@@ -32,10 +38,13 @@ function stackTopology(
 export function renderStackHaproxy(
   stack: string,
   slaves: SlaveAddress[],
+  master: string = defaultMaster,
 ): { config: pulumi.Output<string>; agentConfig: pulumi.Output<string> } {
+  // A master that is no node of the stack fails here, before anything is registered.
+  placeMaster(masterOnAppHost, slaves, master);
   const topology = pulumi
     .all(slaves.map((s) => pulumi.output(s.host).apply((host) => ({ name: s.name, host, port: s.port }))))
-    .apply((resolved) => stackTopology(stack, resolved));
+    .apply((resolved) => stackTopology(stack, resolved, master));
   return {
     config: topology.apply((t) => renderHaproxyConfig(t, composeLayout)),
     agentConfig: topology.apply((t) =>

@@ -6,6 +6,12 @@ import { dataDiskDevice, dockerVolumesDir, renderCloudInit } from './cloud-init.
 import type { StackSettings } from './config.ts';
 import { HostContainers, type ServiceSpec } from './containers.ts';
 import { createDataDisk } from './data-disk.ts';
+import {
+  guestAttributesMetadata,
+  pinHostKeys,
+  type StackKnownHosts,
+  strictHostKeyOptions,
+} from './host-keys.ts';
 import type { StackNetwork } from './network.ts';
 import type { ImageRegistry } from './registry.ts';
 import type { HostPlan } from './topology.ts';
@@ -20,6 +26,8 @@ export interface HostContext {
   network: StackNetwork;
   /** The stack's Artifact Registry: every Docker provider logs in to pull the app image from it. */
   registry: ImageRegistry;
+  /** The stack's known_hosts: every SSH use of every host checks the keys read from the VMs into it. */
+  knownHosts: StackKnownHosts;
 }
 
 /** The managed authorized_keys file: one key a line, a header saying who writes it. */
@@ -139,6 +147,8 @@ export class Host extends pulumi.ComponentResource {
           }),
           // Only the keys in user-data log in, not every project-wide key.
           'block-project-ssh-keys': 'true',
+          // The guest agent publishes the SSH host keys there (hostkeys/): the stack pins them.
+          ...guestAttributesMetadata,
         },
         deletionProtection: opts.protect === true,
         allowStoppingForUpdate: true,
@@ -146,12 +156,22 @@ export class Host extends pulumi.ComponentResource {
       // Its name, static address and data disk are its own: the old one must go before the new one can be.
       { ...child, deleteBeforeReplace: true },
     );
-    // A fresh VM takes a while to answer SSH: up to 60 attempts of 10 s each, not 10 at once.
+    // Read from the VM through the Compute API, again for a replaced instance (a new id, new keys).
+    const pinned = pinHostKeys({
+      knownHosts: ctx.knownHosts,
+      host: plan.key,
+      instance: this.instance,
+      address: address.address,
+      parent: this,
+    });
+    // A fresh VM takes a while to answer SSH: up to 60 attempts of 10 s each, not 10 at once; the
+    // server must show the key read from the VM.
     const connection = {
       host: address.address,
       user: settings.sshUser,
       dialErrorLimit: 60,
       perDialTimeout: 10,
+      hostKey: pinned.connectionKey,
     };
     // GCP reports an instance RUNNING long before cloud-init has installed Docker; 15 minutes at most.
     const ready = new command.remote.Command(
@@ -181,9 +201,9 @@ export class Host extends pulumi.ComponentResource {
         host: pulumi.interpolate`ssh://${settings.sshUser}@${address.address}:22`,
         // One SSH connection per host, shared by every container operation (sshd's MaxStartups would
         // refuse ~20 parallel new ones).
-        sshOpts: [
-          '-o',
-          'StrictHostKeyChecking=accept-new',
+        // Only the keys the stack read from the VM are trusted (written before this provider starts).
+        sshOpts: pinned.knownHosts.apply((file) => [
+          ...strictHostKeyOptions(file),
           '-o',
           'ServerAliveInterval=30',
           '-o',
@@ -192,7 +212,7 @@ export class Host extends pulumi.ComponentResource {
           'ControlPath=~/.ssh/highload-social-%C',
           '-o',
           'ControlPersist=120',
-        ],
+        ]),
         // A preview needs no SSH to the hosts (and CI runners are outside sshSourceRanges).
         disableDockerDaemonCheck: true,
         registryAuth: [ctx.registry.auth],

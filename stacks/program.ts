@@ -4,8 +4,10 @@ import { createBackupBucket } from './backup-bucket.ts';
 import type { StackSettings } from './config.ts';
 import { createSnapshotPolicy } from './data-disk.ts';
 import { createFirewall } from './firewall.ts';
+import { StackKnownHosts } from './host-keys.ts';
 import { Host, type HostContext } from './hosts.ts';
 import { HttpsFrontend } from './https.ts';
+import { placeMaster } from './mysql-master.ts';
 import { createNetwork } from './network.ts';
 import { createImageRegistry } from './registry.ts';
 import { deployAppHost, deploySlaveHost, type Secrets } from './services.ts';
@@ -40,6 +42,7 @@ export function defineStack(stack: string, settings: StackSettings, secrets: Sec
     snapshotPolicy: createSnapshotPolicy(stack, settings, network.apis),
     network,
     registry: createImageRegistry(stack, settings, network.apis),
+    knownHosts: new StackKnownHosts(stack),
   };
   // A host that keeps data (every one but Vitess's) is protected as a whole when the stack says so.
   const hosts = new Map<string, Host>(
@@ -85,16 +88,17 @@ export function defineStack(stack: string, settings: StackSettings, secrets: Sec
     .all([app, pulumi.all(slaveHosts), pulumi.output(vitess), pulumi.all(internal)])
     .apply(([appIp, slaveIps, vitessIp, [appInternal, ...slavesInternal]]): StackInventoryOutput => {
       const out: StackInventoryOutput = {
-        mysql: {
-          // Runbooks connect to `host` from the admin range; replication runs on the internal addresses.
-          master: { name: 'db', host: appIp, port: ports.mysqlMaster, replicationHost: appInternal! },
-          slaves: topology.slaves.map((s, i) => ({
+        // Runbooks connect to `host` from the admin range; replication runs on the internal addresses.
+        mysql: placeMaster(
+          { name: 'db', host: appIp, port: ports.mysqlMaster, replicationHost: appInternal! },
+          topology.slaves.map((s, i) => ({
             name: s.name,
             host: slaveIps[i]!,
             port: s.port,
             replicationHost: slavesInternal[i]!,
           })),
-        },
+          settings.mysqlMaster,
+        ),
         tarantool: { host: appIp, port: ports.tarantool },
         clickhouse: { host: appIp, httpPort: ports.clickhouseHttp },
         app: {

@@ -205,7 +205,7 @@ function deployHaproxy(
   slaves: SlaveAddress[],
   db: pulumi.Resource,
 ): pulumi.Resource {
-  const rendered = renderStackHaproxy(stack, slaves);
+  const rendered = renderStackHaproxy(stack, slaves, settings.mysqlMaster);
   const haproxy = host.addContainer({
     name: 'haproxy',
     image: settings.images.haproxy,

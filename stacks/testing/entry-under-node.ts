@@ -15,7 +15,14 @@ await pulumi.runtime.setMocks(
       state:
         args.type === 'gcp:compute/address:Address' ? { ...args.inputs, address: '192.0.2.1' } : args.inputs,
     }),
-    call: (args) => args.inputs,
+    // The guest agent's host keys (stacks/host-keys.ts waits for them); the test gives a scratch HOME for the file.
+    call: (args) =>
+      args.token === 'gcp:compute/getInstanceGuestAttributes:getInstanceGuestAttributes'
+        ? {
+            ...args.inputs,
+            queryValues: [{ namespace: 'hostkeys', key: 'ssh-ed25519', value: 'AAAAmockkey' }],
+          }
+        : args.inputs,
   },
   'highload-social',
   process.env.STACK_TEST_STACK ?? 'dev',

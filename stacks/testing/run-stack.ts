@@ -9,6 +9,7 @@ import { getMonitor } from '@pulumi/pulumi/runtime/settings.js';
 import * as runtimeState from '@pulumi/pulumi/runtime/state.js';
 import { vi } from 'vitest';
 import { parse } from 'yaml';
+import { makeTempDir } from '../../lib/temp-dirs.ts';
 import type { StackInventoryOutput } from '../../toolkit/inventory/pulumi-outputs.ts';
 import { secretKeys } from '../config.ts';
 
@@ -51,6 +52,16 @@ export interface StackRun {
   /** The plain text `pulumi up` prints for the operator afterwards. */
   handOver: string;
   secretOutputs: { inventory: boolean; hosts: boolean };
+  /** The HOME the program ran with (a scratch dir): where it wrote the stack's known_hosts. */
+  home: string;
+  /** The host keys the mocked guest agent published, by instance name: what a test expects pinned. */
+  hostKeys: Map<string, Array<{ type: string; key: string }>>;
+}
+
+/** What the mocked guest agent of an instance publishes: keys that follow from the instance's id. */
+export function mockHostKeys(instanceId: string): Array<{ type: string; key: string }> {
+  const blob = (type: string) => createHash('sha256').update(`${type}:${instanceId}`).digest('base64');
+  return ['ecdsa-sha2-nistp256', 'ssh-ed25519', 'ssh-rsa'].map((type) => ({ type, key: blob(type) }));
 }
 
 /** The `config:` map of Pulumi.<stack>.yaml, as the CLI hands it to the program. */
@@ -79,6 +90,8 @@ export async function runStack(stack: string, overrides: Record<string, unknown>
 
   const resources: MockedResource[] = [];
   const options = new Map<string, Registration>();
+  const instanceIds = new Map<string, string>();
+  const hostKeys = new Map<string, Array<{ type: string; key: string }>>();
   // An address follows from the resource's name, not from registration order: a stack that gains a host
   // keeps the others' addresses, as GCP keeps reserved ones.
   const taken = new Set<number>();
@@ -97,8 +110,10 @@ export async function runStack(stack: string, overrides: Record<string, unknown>
           state.address = `${prefix}.${addressFor(args.name)}`;
         }
         // As in GCP, a new instance (here: another boot image, which replaces it) gets a new id.
-        if (args.type === 'gcp:compute/instance:Instance')
+        if (args.type === 'gcp:compute/instance:Instance') {
           state.instanceId = instanceId(args.name, args.inputs);
+          instanceIds.set(String(args.inputs.name), String(state.instanceId));
+        }
         if (args.type.startsWith('gcp:') && typeof args.inputs.name === 'string')
           state.selfLink = `https://www.googleapis.com/compute/v1/projects/mock/${args.type.split(':')[2]}/${args.inputs.name}`;
         if (args.type === 'docker:index/remoteImage:RemoteImage') state.imageId = `sha256:${args.name}`;
@@ -120,10 +135,22 @@ export async function runStack(stack: string, overrides: Record<string, unknown>
         return { id: `${args.name}-id`, state };
       },
       // The credentials' own access token, as GCP would hand it out: what the Docker providers log in with.
-      call: (args) =>
-        args.token === 'gcp:organizations/getClientConfig:getClientConfig'
-          ? { accessToken: mockAccessToken, project: 'mock', region: '', zone: '' }
-          : args.inputs,
+      // The guest agent's host keys: those of the instance that now has that name.
+      call: (args) => {
+        if (args.token === 'gcp:organizations/getClientConfig:getClientConfig')
+          return { accessToken: mockAccessToken, project: 'mock', region: '', zone: '' };
+        if (args.token === 'gcp:compute/getInstanceGuestAttributes:getInstanceGuestAttributes') {
+          const name = String(args.inputs.name);
+          const id = instanceIds.get(name);
+          const keys = id ? mockHostKeys(id) : [];
+          if (id) hostKeys.set(name, keys);
+          return {
+            ...args.inputs,
+            queryValues: keys.map((k) => ({ namespace: 'hostkeys', key: k.type, value: k.key })),
+          };
+        }
+        return args.inputs;
+      },
     },
     projectName,
     stack,
@@ -136,26 +163,36 @@ export async function runStack(stack: string, overrides: Record<string, unknown>
     false;
   captureOptions(options);
 
-  vi.resetModules();
-  const program = (await import('../index.ts')) as {
-    inventory: pulumi.Output<StackInventoryOutput>;
-    hosts: pulumi.Output<Record<string, string>>;
-    handOver: string;
-  };
-  const [inventory, hosts, inventorySecret, hostsSecret] = await Promise.all([
-    resolvedValue(program.inventory),
-    resolvedValue(program.hosts),
-    pulumi.isSecret(program.inventory),
-    pulumi.isSecret(program.hosts),
-  ]);
-  // Waits for every registration still in flight (containers are registered inside applies).
-  await pulumi.runtime.disconnect();
-  return {
-    resources,
-    outputs: { inventory, hosts },
-    handOver: program.handOver,
-    secretOutputs: { inventory: inventorySecret, hosts: hostsSecret },
-  };
+  // The program writes the stack's known_hosts under HOME: a scratch one, never the user's ~/.ssh.
+  const home = makeTempDir('stack-home-');
+  const realHome = process.env.HOME;
+  process.env.HOME = home;
+  try {
+    vi.resetModules();
+    const program = (await import('../index.ts')) as {
+      inventory: pulumi.Output<StackInventoryOutput>;
+      hosts: pulumi.Output<Record<string, string>>;
+      handOver: string;
+    };
+    const [inventory, hosts, inventorySecret, hostsSecret] = await Promise.all([
+      resolvedValue(program.inventory),
+      resolvedValue(program.hosts),
+      pulumi.isSecret(program.inventory),
+      pulumi.isSecret(program.hosts),
+    ]);
+    // Waits for every registration still in flight (containers are registered inside applies).
+    await pulumi.runtime.disconnect();
+    return {
+      home,
+      hostKeys,
+      resources,
+      outputs: { inventory, hosts },
+      handOver: program.handOver,
+      secretOutputs: { inventory: inventorySecret, hosts: hostsSecret },
+    };
+  } finally {
+    process.env.HOME = realHome;
+  }
 }
 
 interface Registration {

@@ -13,6 +13,11 @@ export interface InventorySource {
   readonly origin: string;
   /** Where operations on this environment keep their lock and audit log (gitignored). */
   readonly stateDir: string;
+  /**
+   * The Pulumi stack that made the environment's machines, when one did: its config, not a runbook,
+   * says which node HAProxy opens as writer there (stacks/mysql-master.ts).
+   */
+  readonly pulumiStack?: string;
   load(): Promise<Inventory>;
   saveTopology(topology: Topology): Promise<void>;
 }

@@ -31,6 +31,11 @@ export class YamlInventorySource implements InventorySource {
     return resolve(dirname(this.file), '.local', this.env);
   }
 
+  get pulumiStack(): string | undefined {
+    const stack = (this.parse().toJS() as { pulumi?: { stack?: unknown } } | null)?.pulumi?.stack;
+    return typeof stack === 'string' ? stack : undefined;
+  }
+
   private overrideFile(): string {
     return resolve(stateDir(), 'topology', `${this.env}.json`);
   }

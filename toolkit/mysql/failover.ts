@@ -11,6 +11,7 @@ import { readOptionFile, renderOptionFile, writeOptionFile } from './option-file
 import { ensureReadOnly, pointAt, verifyWithMarker } from './replication.ts';
 import { convergeSemisync } from './semisync.ts';
 import { MysqlSession } from './session.ts';
+import { handOverStackWriter } from './stack-writer.ts';
 
 export interface FailoverOptions {
   /** Move the master while it is up (planned maintenance) instead of replacing a dead one. */
@@ -143,10 +144,13 @@ export async function failoverProcedure(
       async () =>
         'not enabled: no slave left to acknowledge; writes are asynchronous until a slave joins (replication.mjs --rejoin, then semisync.mjs)',
     );
+    await handOverStackWriter(run, inventory, source, chosen.session.node.name);
     return;
   }
   await convergeSemisync(run, promotedInventory, chosen.session, followers);
   await verifyWithMarker(run, chosen.session, followers);
+  // Last, so the runbook's closing line is what is left to do.
+  await handOverStackWriter(run, inventory, source, chosen.session.node.name);
 }
 
 /** Only where the inventory has an HAProxy runtime API: elsewhere no step at all. */
