@@ -54,7 +54,7 @@ describe.each(['dev', 'prod'])('%s: exposure', (stack) => {
     const internal = new Set(
       resourcesOf(run, 'gcp:compute/address:Address')
         .filter((a) => a.inputs.addressType === 'INTERNAL')
-        .map((a) => a.state.address),
+        .map((a) => a.state?.address),
     );
     const metricsRule = firewall(run).find((r) => r.name === `${stack}-metrics`)!;
     const metricsPorts = ports(metricsRule);

@@ -54,7 +54,7 @@ function internalAddresses(run: StackRun, stack: string): Record<string, string>
   return Object.fromEntries(
     resourcesOf(run, 'gcp:compute/address:Address')
       .filter((a) => a.inputs.addressType === 'INTERNAL')
-      .map((a) => [a.name.slice(stack.length + 1, -'-internal'.length), a.state.address as string]),
+      .map((a) => [a.name.slice(stack.length + 1, -'-internal'.length), a.state?.address as string]),
   );
 }
 

@@ -62,16 +62,16 @@ export function deployMonitoring(input: MonitoringInput): MonitoringOutputs {
   deployRedisExporter(input, app);
 
   const monitored = pulumi
-    .all({
-      appHost: app.internalAddress,
-      hosts: pulumi.all(Object.fromEntries(topology.hosts.map((h) => [h.key, host(h.key).internalAddress]))),
-      slaves: pulumi.all(
+    .all([
+      app.internalAddress,
+      pulumi.all(Object.fromEntries(topology.hosts.map((h) => [h.key, host(h.key).internalAddress]))),
+      pulumi.all(
         topology.slaves.map((s) =>
           host(s.hostKey).internalAddress.apply((address) => ({ name: s.name, port: s.port, host: address })),
         ),
       ),
-    })
-    .apply((m): MonitoredStack => ({ stack: input.stack, ...m }));
+    ])
+    .apply(([appHost, hosts, slaves]): MonitoredStack => ({ stack: input.stack, appHost, hosts, slaves }));
   const monitoring = host('monitoring');
   const prometheus = monitoring.addContainer({
     name: 'prometheus',

@@ -33,7 +33,7 @@ export interface MockedResource {
   /** Inputs as the engine receives them; a secret is `{[specialSigKey]: specialSecretSig, value}`. */
   inputs: Record<string, unknown>;
   /** What the mocked provider answered: the inputs plus what it computed (an address's `address`). */
-  state: Record<string, unknown>;
+  state?: Record<string, unknown>;
   /** The options the engine (and so the policy analyzer) receives with the registration. */
   options: {
     additionalSecretOutputs: string[];
