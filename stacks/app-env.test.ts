@@ -258,7 +258,14 @@ describe('the app container of compose and of both stacks', () => {
     // In the stacks too: nginx takes the app port, the instances listen where its shared config reaches them.
     for (const stack of ['dev', 'prod'] as const) {
       for (const name of ['app', 'app-2']) {
-        expect(container(runs[stack], `${stack}-app-${name}`).inputs.ports).toBeUndefined();
+        // Their only published port is /metrics, for Prometheus, on the internal address.
+        const published = container(runs[stack], `${stack}-app-${name}`).inputs.ports as Array<{
+          internal: number;
+          ip: string;
+        }>;
+        expect(published.map((p) => [p.internal, p.ip])).toEqual([
+          [9464, runs[stack].outputs.inventory.mysql.master.replicationHost],
+        ]);
         expect(loadConfig(containerEnv(runs[stack], `${stack}-app-${name}`)).port).toBe(5000);
       }
       expect(container(runs[stack], `${stack}-app-nginx`).inputs.ports).toEqual([

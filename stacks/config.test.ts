@@ -24,6 +24,7 @@ describe('stack settings', () => {
       app: 'n1-standard-8',
       slave: 'n1-standard-2',
       vitess: 'n1-standard-4',
+      monitoring: 'n1-standard-1',
     });
     expect(settings.bootImage).toBe('projects/ubuntu-os-cloud/global/images/family/ubuntu-2204-lts');
     expect(settings.images.mysql).toBe('mysql:8.4');
@@ -34,6 +35,7 @@ describe('stack settings', () => {
       vitess: true,
       sshUser: 'deploy',
       protectData: false,
+      metricsRetentionDays: 30,
     });
   });
 
@@ -95,7 +97,12 @@ describe('topology', () => {
     const topology = planTopology(
       readSettings(source({ ...minimal, slaves: 3, slaveHosts: 2, vitess: false })),
     );
-    expect(topology.hosts.map((h) => h.key)).toEqual(['app', 'app-db-slave-1', 'app-db-slave-2']);
+    expect(topology.hosts.map((h) => h.key)).toEqual([
+      'app',
+      'app-db-slave-1',
+      'app-db-slave-2',
+      'monitoring',
+    ]);
     expect(topology.slaves).toEqual([
       { name: 'db-slave-1', hostKey: 'app-db-slave-1', port: 10101, serverId: 2 },
       { name: 'db-slave-2', hostKey: 'app-db-slave-2', port: 10102, serverId: 3 },

@@ -16,7 +16,7 @@ const AppEnv = Type.Record(
 );
 
 export const MachineTypes = Type.Object(
-  { app: MachineType, slave: MachineType, vitess: MachineType },
+  { app: MachineType, slave: MachineType, vitess: MachineType, monitoring: MachineType },
   { additionalProperties: false },
 );
 
@@ -30,6 +30,11 @@ export const ContainerImages = Type.Object(
     rabbitmq: Image,
     tarantool: Image,
     clickhouse: Image,
+    prometheus: Image,
+    grafana: Image,
+    mysqldExporter: Image,
+    redisExporter: Image,
+    nodeExporter: Image,
   },
   { additionalProperties: false },
 );
@@ -84,6 +89,8 @@ export const StackSettings = Type.Object(
     /** The MySQL master (`db`, or the slave a failover promoted): HAProxy's writer and the inventory's master. */
     mysqlMaster: Type.String({ pattern: '^db(-slave-[1-9][0-9]?)?$' }),
     protectData: Type.Boolean(),
+    /** How long Prometheus keeps samples on the monitoring host's data disk. */
+    metricsRetentionDays: Type.Integer({ minimum: 1, maximum: 3650 }),
     /** HTTPS in front of the app for this domain (a managed certificate); the app port then takes the load balancer only. */
     https: Type.Optional(
       Type.Object(
@@ -102,7 +109,11 @@ export const defaultMachineTypes: Static<typeof MachineTypes> = {
   app: 'n1-standard-8',
   slave: 'n1-standard-2',
   vitess: 'n1-standard-4',
+  monitoring: 'n1-standard-1',
 };
+
+/** compose runs no node_exporter (compose/images.yml has none): the stacks' one image of their own. */
+const nodeExporterImage = 'prom/node-exporter:v1.5.0';
 
 /** The secrets each stack needs, set with `pulumi config set --secret <key>`. */
 export const secretKeys = [
@@ -111,11 +122,13 @@ export const secretKeys = [
   'mysqlMigratePassword',
   'mysqlReplicatorPassword',
   'mysqlMonitorPassword',
+  'mysqlExporterPassword',
   'redisPassword',
   'rabbitmqPassword',
   'tarantoolPassword',
   'clickhousePassword',
   'authTokenSecret',
+  'grafanaAdminPassword',
 ] as const;
 export type SecretKey = (typeof secretKeys)[number];
 
@@ -147,6 +160,8 @@ export const stackAppVariables = [
   'TARANTOOL_PORT',
   'TARANTOOL_USER',
   'TARANTOOL_PASSWORD',
+  'METRICS_HOST',
+  'METRICS_PORT',
 ] as const;
 export type StackAppVariable = (typeof stackAppVariables)[number];
 
@@ -197,7 +212,7 @@ export function readSettings(source: ConfigSource): StackSettings {
     ...slaveCounts(source),
     vitess: source.project('vitess') ?? true,
     // The third-party images' defaults are compose's (compose/images.yml), read rather than copied.
-    images: { ...defaultImages(), ...images },
+    images: { ...defaultImages(), nodeExporter: nodeExporterImage, ...images },
     sshUser: source.project('sshUser') ?? 'deploy',
     sshPublicKeys: source.project('sshPublicKeys'),
     sshSourceRanges: source.project('sshSourceRanges'),
@@ -209,6 +224,7 @@ export function readSettings(source: ConfigSource): StackSettings {
     mysqlDatabase: source.project('mysqlDatabase') ?? 'app',
     mysqlMaster: source.project('mysqlMaster') ?? 'db',
     protectData: source.project('protectData') ?? false,
+    metricsRetentionDays: source.project('metricsRetentionDays') ?? 30,
     https: source.project('https'),
   };
   const first = Value.Errors(StackSettings, settings).First();

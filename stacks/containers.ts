@@ -8,7 +8,7 @@ export interface ServiceSpec {
   /** Container name on the host, as in compose (db, redis, ...): containers find each other by it. */
   name: string;
   image: string;
-  command?: string[];
+  command?: pulumi.Input<string>[];
   /** Plain settings, visible in previews and state. */
   env?: Record<string, EnvValue>;
   /** Values taken from `pulumi config --secret`: the whole env list becomes a secret output. */
@@ -19,7 +19,7 @@ export interface ServiceSpec {
    */
   fileSecrets?: Record<string, pulumi.Output<string>>;
   /** `ip` binds the host port to one address (127.0.0.1: reachable on the host only). */
-  ports?: Array<{ internal: number; external: number; ip?: string }>;
+  ports?: Array<{ internal: number; external: number; ip?: pulumi.Input<string> }>;
   files?: SharedFile[];
   /** Config files the stack renders (from the same renderer as compose's copy), uploaded like `files`. */
   generatedFiles?: Array<{ target: string; content: pulumi.Input<string> }>;
@@ -27,7 +27,13 @@ export interface ServiceSpec {
    * Files made of secrets (a config file with a password, a `*_FILE` target): uploaded into the container,
    * so `docker inspect` shows no secret; the uploads become a secret output.
    */
-  secretFiles?: Array<{ target: string; content: pulumi.Output<string> }>;
+  secretFiles?: Array<{
+    target: string;
+    content: pulumi.Output<string>;
+    /** Numeric uid and mode (`0400`): a file only the image's own user reads. Default root, 0644. */
+    owner?: string;
+    permissions?: string;
+  }>;
   /** Container paths that keep data across container replacement, in a named volume each. */
   dataPaths?: string[];
   hostname?: string;
@@ -40,6 +46,11 @@ export interface ServiceSpec {
    * `network_mode: service:<name>`): it listens where only that container reaches it.
    */
   networkOf?: docker.Container;
+  /**
+   * The machine's view rather than a container's (node_exporter): the host's network and PID namespaces,
+   * and the host's / mounted read-only at `rootfs`. Joins no container network.
+   */
+  hostView?: { rootfs: string };
   /** Also on the host's edge network (nginx and the app instances only); `address`: a fixed one, and only there. */
   edge?: { address?: string };
   /**
@@ -169,14 +180,36 @@ export class HostContainers {
         uploads: [
           ...(spec.files ?? []).map((file) => ({ file: file.target, content: readShared(file) })),
           ...(spec.generatedFiles ?? []).map((file) => ({ file: file.target, content: file.content })),
-          ...secretFiles.map((file) => ({ file: file.target, content: file.content })),
+          ...secretFiles.map((file) => ({
+            file: file.target,
+            content: file.content,
+            ...('owner' in file ? { owner: file.owner, permissions: file.permissions } : {}),
+          })),
         ],
         volumes,
         ulimits: spec.ulimits,
         healthcheck: spec.healthcheck,
         // By id: a replaced namespace owner (a new id) replaces this container too.
-        networkMode: spec.networkOf ? pulumi.interpolate`container:${spec.networkOf.id}` : undefined,
-        networksAdvanced: spec.networkOf ? undefined : this.networks(spec),
+        networkMode: spec.hostView
+          ? 'host'
+          : spec.networkOf
+            ? pulumi.interpolate`container:${spec.networkOf.id}`
+            : undefined,
+        networksAdvanced: spec.networkOf || spec.hostView ? undefined : this.networks(spec),
+        ...(spec.hostView
+          ? {
+              pidMode: 'host',
+              mounts: [
+                {
+                  type: 'bind',
+                  source: '/',
+                  target: spec.hostView.rootfs,
+                  readOnly: true,
+                  bindOptions: { propagation: 'rslave' },
+                },
+              ],
+            }
+          : {}),
         labels: [this.instanceLabel()],
         ...(spec.runOnce
           ? { restart: 'no', mustRun: false, attach: true, logs: true }

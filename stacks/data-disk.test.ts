@@ -69,7 +69,8 @@ describe.each(['dev', 'prod'])('%s: a data disk per database host', (stack) => {
     });
     const hosts = resourcesOf(run, Host.type);
     const dataHosts = hosts.filter((h) => !h.name.endsWith('-vitess'));
-    expect(dataHosts.length).toBe(stack === 'prod' ? 3 : 2);
+    // The app host, the slave hosts and the monitoring host (Prometheus's samples).
+    expect(dataHosts.length).toBe(stack === 'prod' ? 4 : 3);
     for (const host of dataHosts) {
       const children = childrenOf(run, host);
       const disk = only(children, types.disk);

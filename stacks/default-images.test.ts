@@ -25,7 +25,12 @@ describe('default images: compose/images.yml is the one place', () => {
     } as Record<string, unknown>;
     const read = (project: Record<string, unknown>) =>
       readSettings({ project: (k) => project[k], gcp: (k) => ({ project: 'p', region: 'europe-west1' })[k] });
-    expect(read(base).images).toEqual({ app: 'ghcr.io/x/app:1', ...defaultImages() });
+    // node_exporter is the stacks' alone (compose runs none), so not in compose/images.yml.
+    expect(read(base).images).toEqual({
+      app: 'ghcr.io/x/app:1',
+      ...defaultImages(),
+      nodeExporter: 'prom/node-exporter:v1.5.0',
+    });
     const pinned = read({ ...base, images: { app: 'ghcr.io/x/app:1', mysql: 'mysql:8.4.8' } });
     expect(pinned.images.mysql).toBe('mysql:8.4.8');
     expect(pinned.images.clickhouse).toBe(defaultImages().clickhouse);
@@ -45,6 +50,11 @@ describe('default images: compose/images.yml is the one place', () => {
       rabbitmq: images.rabbitmq,
       tarantool: images.tarantool,
       clickhouse: images.clickhouse,
+      prometheus: images.prometheus,
+      grafana: images.grafana,
+      'mysqld-exporter-db': images.mysqldExporter,
+      'mysqld-exporter-db-slave-2': images.mysqldExporter,
+      'redis-exporter': images.redisExporter,
     };
     for (const [name, image] of Object.entries(expected)) expect(services[name]?.image, name).toBe(image);
   });

@@ -12,8 +12,18 @@ export const defaultImageKeys = [
   'rabbitmq',
   'tarantool',
   'clickhouse',
+  'prometheus',
+  'grafana',
+  'mysqldExporter',
+  'redisExporter',
 ] as const;
 export type DefaultImageKey = (typeof defaultImageKeys)[number];
+
+/** The keys whose compose service has another name. */
+const serviceOf: Partial<Record<DefaultImageKey, string>> = {
+  mysqldExporter: 'mysqld-exporter',
+  redisExporter: 'redis-exporter',
+};
 
 /** `${VARIABLE:-default}`: compose's override variable and the default both sides share. */
 const withDefault = /^\$\{([A-Z][A-Z0-9_]*):-([^}]+)\}$/;
@@ -25,11 +35,11 @@ const withDefault = /^\$\{([A-Z][A-Z0-9_]*):-([^}]+)\}$/;
 export function parseDefaultImages(text: string): Record<DefaultImageKey, string> {
   const services = (parse(text) as { services?: Record<string, { image?: unknown }> } | null)?.services ?? {};
   const entries = defaultImageKeys.map((key) => {
-    const image = services[key]?.image;
+    const image = services[serviceOf[key] ?? key]?.image;
     const m = typeof image === 'string' ? withDefault.exec(image) : null;
     if (!m)
       throw new Error(
-        `compose/images.yml: services.${key}.image must be \${NAME_IMAGE:-<image>}, got ${JSON.stringify(image)}`,
+        `compose/images.yml: services.${serviceOf[key] ?? key}.image must be \${NAME_IMAGE:-<image>}, got ${JSON.stringify(image)}`,
       );
     return [key, m[2]!] as const;
   });

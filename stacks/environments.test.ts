@@ -18,10 +18,12 @@ describe('dev vs prod (Pulumi.dev.yaml, Pulumi.prod.yaml)', () => {
       ['prod-app', 'n1-standard-8'],
       ['prod-app-db-slave-1', 'n1-standard-2'],
       ['prod-app-db-slave-2', 'n1-standard-2'],
+      ['prod-monitoring', 'n1-standard-1'],
       ['prod-vitess', 'n1-standard-4'],
     ]);
     expect(instances(dev).map((i) => i.inputs.machineType)).toEqual([
       'n1-standard-2',
+      'n1-standard-1',
       'n1-standard-1',
       'n1-standard-2',
     ]);
@@ -67,7 +69,8 @@ describe('dev vs prod (Pulumi.dev.yaml, Pulumi.prod.yaml)', () => {
     const images = (run: StackRun) =>
       resourcesOf(run, 'docker:index/remoteImage:RemoteImage').map((i) => i.inputs.name);
     // Prod takes digests only (policy images-by-digest), the app's from the stack's own registry.
-    expect(new Set(images(prod)).size).toBe(8);
+    // The seed's eight and the monitoring's five (Prometheus, Grafana, three exporters).
+    expect(new Set(images(prod)).size).toBe(13);
     for (const image of images(prod)) expect(image).toMatch(/@sha256:[0-9a-f]{64}$/);
     expect(images(prod)).toContainEqual(
       expect.stringMatching(/^europe-west1-docker\.pkg\.dev\/highload-social-prod\/images\/app@sha256:/),

@@ -30,11 +30,46 @@ describe.each(['dev', 'prod'])('%s: exposure', (stack) => {
         expect([ports(rule), rule.inputs.sourceRanges]).toEqual([['22'], setting(stack, 'sshSourceRanges')]);
       } else if (name === 'app-http') {
         expect(ports(rule)).toEqual(['80']);
+      } else if (name === 'metrics') {
+        // The exporters and metrics listeners answer Prometheus's host and the admin range only.
+        expect(rule.inputs.sourceRanges).toEqual(admin);
+        expect(rule.inputs.sourceTags).toEqual([`hs-${stack}-monitoring`]);
+      } else if (name === 'monitoring') {
+        // Prometheus and Grafana: the admin range alone, on the monitoring host alone.
+        expect([ports(rule), rule.inputs.sourceRanges, rule.inputs.sourceTags]).toEqual([
+          ['9090', '3000'],
+          admin,
+          undefined,
+        ]);
+        expect(rule.inputs.targetTags).toEqual([`hs-${stack}-monitoring`]);
       } else {
         expect(rule.inputs.sourceRanges, rule.name).toEqual(admin);
         expect(rule.inputs.sourceTags, rule.name).toEqual([`hs-${stack}`]);
       }
     }
+  });
+
+  it('publishes every exporter and metrics port on an internal address, Prometheus and Grafana on the monitoring host', () => {
+    const run = runs[stack]!;
+    const internal = new Set(
+      resourcesOf(run, 'gcp:compute/address:Address')
+        .filter((a) => a.inputs.addressType === 'INTERNAL')
+        .map((a) => a.state?.address),
+    );
+    const metricsRule = firewall(run).find((r) => r.name === `${stack}-metrics`)!;
+    const metricsPorts = ports(metricsRule);
+    for (const c of resourcesOf(run, 'docker:index/container:Container')) {
+      for (const p of (c.inputs.ports as Array<{ external: number; ip?: string }> | undefined) ?? []) {
+        const covered = metricsPorts.some((range) => {
+          const [first, last = first] = range.split('-').map(Number);
+          return p.external >= first! && p.external <= last!;
+        });
+        // A port in the metrics rule is published on the host's internal address, never on all of them.
+        if (covered) expect(internal.has(p.ip), `${c.name}:${p.external}`).toBe(true);
+        if ([9090, 3000].includes(p.external)) expect(c.name, `${p.external}`).toMatch(/-monitoring-/);
+      }
+    }
+    expect(metricsPorts).toEqual(['9100', '9121', '9464', '9465', '9466', '9200-9202']);
   });
 
   it('lets nothing outside the host reach Redis: no rule names 6379, the port binds to loopback', () => {

@@ -2,7 +2,8 @@ import * as gcp from '@pulumi/gcp';
 import type { HostContext } from './hosts.ts';
 import { roleTag } from './hosts.ts';
 import { googleFrontEndRanges } from './https.ts';
-import { ports } from './topology.ts';
+import { metricsPorts } from './monitoring-config.ts';
+import { type HostRole, ports } from './topology.ts';
 
 export interface FirewallInput {
   ctx: HostContext;
@@ -13,7 +14,9 @@ export interface FirewallInput {
  * Ingress for the stack's hosts, in the stack's own network (no other rule applies there). Database,
  * queue and admin ports accept the configured admin ranges and the stack's own hosts only (by network tag:
  * they talk over internal addresses); SSH only the configured SSH ranges; only the app port takes the
- * configured public ranges. Redis has no rule: only the app, on the same host, reaches it.
+ * configured public ranges. Redis has no rule: only the app, on the same host, reaches it. Metrics
+ * listeners take the admin ranges and the monitoring host (Prometheus) only; Prometheus and Grafana the
+ * admin ranges only.
  */
 export function createFirewall({ ctx, mysqlPorts }: FirewallInput): gcp.compute.Firewall[] {
   const { settings, stack, stackTag } = ctx;
@@ -22,9 +25,10 @@ export function createFirewall({ ctx, mysqlPorts }: FirewallInput): gcp.compute.
     key: string,
     description: string,
     tcpPorts: string[],
-    targetRoles: Array<'app' | 'slave' | 'vitess'>,
+    targetRoles: HostRole[],
     sourceRanges: string[],
-    fromStackHosts: boolean,
+    /** true: every host of the stack; a list: the hosts with these tags only. */
+    fromStackHosts: boolean | string[],
   ) =>
     new gcp.compute.Firewall(`${stack}-${key}`, {
       name: `${stack}-${key}`,
@@ -33,24 +37,26 @@ export function createFirewall({ ctx, mysqlPorts }: FirewallInput): gcp.compute.
       direction: 'INGRESS',
       allows: [{ protocol: 'tcp', ports: tcpPorts }],
       sourceRanges,
-      sourceTags: fromStackHosts ? [stackTag] : undefined,
+      sourceTags: Array.isArray(fromStackHosts) ? fromStackHosts : fromStackHosts ? [stackTag] : undefined,
       targetTags: targetRoles.map((role) => roleTag(stackTag, role)),
     });
 
+  const range = (first: number, last: number) => (first === last ? `${first}` : `${first}-${last}`);
   const [firstMysql, lastMysql] = [Math.min(...mysqlPorts), Math.max(...mysqlPorts)];
+  const exporters = mysqlPorts.map(metricsPorts.mysqldExporter);
   const rules = [
     rule(
       'ssh',
       'SSH from the configured SSH ranges',
       ['22'],
-      ['app', 'slave', 'vitess'],
+      ['app', 'slave', 'vitess', 'monitoring'],
       settings.sshSourceRanges,
       false,
     ),
     rule(
       'mysql',
       'MySQL master and slaves: admin ranges and the stack hosts (replication)',
-      [firstMysql === lastMysql ? `${firstMysql}` : `${firstMysql}-${lastMysql}`],
+      [range(firstMysql, lastMysql)],
       ['app', 'slave'],
       trusted,
       true,
@@ -71,6 +77,30 @@ export function createFirewall({ ctx, mysqlPorts }: FirewallInput): gcp.compute.
       [String(settings.appPort)],
       ['app'],
       settings.https ? googleFrontEndRanges : settings.appSourceRanges,
+      false,
+    ),
+    rule(
+      'metrics',
+      'Exporters and metrics listeners (node, mysqld, Redis, app, replicator): admin ranges and Prometheus',
+      [
+        metricsPorts.nodeExporter,
+        metricsPorts.redisExporter,
+        metricsPorts.app.app,
+        metricsPorts.replicator,
+        metricsPorts.app['app-2'],
+      ]
+        .map(String)
+        .concat(range(Math.min(...exporters), Math.max(...exporters))),
+      ['app', 'slave', 'vitess', 'monitoring'],
+      trusted,
+      [roleTag(stackTag, 'monitoring')],
+    ),
+    rule(
+      'monitoring',
+      'Prometheus and Grafana: admin ranges only (or an SSH tunnel)',
+      [metricsPorts.prometheus, metricsPorts.grafana].map(String),
+      ['monitoring'],
+      trusted,
       false,
     ),
   ];

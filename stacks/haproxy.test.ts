@@ -115,7 +115,7 @@ describe.each(['dev', 'prod'] as const)('%s stack: HAProxy in front of MySQL on 
 
   it('gives every MySQL node the monitor account at its first start, outside the binlog', () => {
     const nodes = resourcesOf(run(), 'docker:index/container:Container').filter((c) =>
-      /-(db|db-slave-\d+)$/.test(c.name),
+      /^(db|db-slave-\d+)$/.test(c.inputs.name as string),
     );
     expect(nodes.length).toBe(3);
     for (const node of nodes) {

@@ -28,3 +28,4 @@ export const httpsAddress = outputs.httpsAddress;
 export const backupBucket = outputs.backupBucket;
 export const handOver = outputs.handOver;
 export const imageRepository = outputs.imageRepository;
+export const monitoring = outputs.monitoring;

@@ -34,8 +34,16 @@ describe('slave placement pinned in the stack config', () => {
       .filter(([urn, r]) => stable(r) !== stable(after.get(urn)!))
       .map(([, r]) => r.name)
       .sort();
-    // HAProxy and its agent list every node; the MySQL rule's port range takes 10103.
-    expect(changed).toEqual(['dev-app-haproxy', 'dev-app-haproxy-agent', 'dev-mysql']);
+    // HAProxy and its agent list every node, so does Prometheus's scrape config (the new host's
+    // node_exporter, the new slave's mysqld-exporter); the MySQL and metrics rules' port ranges take
+    // 10103 and its exporter's 9203.
+    expect(changed).toEqual([
+      'dev-app-haproxy',
+      'dev-app-haproxy-agent',
+      'dev-metrics',
+      'dev-monitoring-prometheus',
+      'dev-mysql',
+    ]);
     const added = [...after.values()].filter((r) => !before.has(r.urn)).map((r) => r.name);
     expect(added).toContain('dev-app-db-slave-2');
     expect(added).toContain('dev-app-db-slave-2-db-slave-3');

@@ -53,6 +53,7 @@ describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
     expect(instances.map((i) => [i.name, i.inputs.machineType, i.inputs.zone])).toEqual([
       ['dev-app', 'n1-standard-2', 'europe-west1-b'],
       ['dev-app-db-slave', 'n1-standard-1', 'europe-west1-b'],
+      ['dev-monitoring', 'n1-standard-1', 'europe-west1-b'],
       ['dev-vitess', 'n1-standard-2', 'europe-west1-b'],
     ]);
     for (const instance of instances) {
@@ -79,6 +80,8 @@ describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
       ['dev-app-db-slave', 'europe-west1', 'EXTERNAL'],
       ['dev-app-db-slave-internal', 'europe-west1', 'INTERNAL'],
       ['dev-app-internal', 'europe-west1', 'INTERNAL'],
+      ['dev-monitoring', 'europe-west1', 'EXTERNAL'],
+      ['dev-monitoring-internal', 'europe-west1', 'INTERNAL'],
       ['dev-vitess', 'europe-west1', 'EXTERNAL'],
       ['dev-vitess-internal', 'europe-west1', 'INTERNAL'],
     ]);
@@ -115,6 +118,7 @@ describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
     expect(providers.map((p) => p.inputs.host)).toEqual([
       `ssh://deploy@${run.outputs.hosts.app}:22`,
       `ssh://deploy@${run.outputs.hosts['app-db-slave']}:22`,
+      `ssh://deploy@${run.outputs.hosts.monitoring}:22`,
       `ssh://deploy@${run.outputs.hosts.vitess}:22`,
     ]);
     for (const provider of providers) {
@@ -161,7 +165,7 @@ describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
     }
   });
 
-  it('runs the seed containers: app host and slave host', () => {
+  it("runs the seed containers (app host and slave host) and the monitoring's", () => {
     const containers = resourcesOf(run, 'docker:index/container:Container')
       .map((c) => c.name)
       .sort();
@@ -172,14 +176,24 @@ describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
       'dev-app-db',
       'dev-app-db-slave-db-slave-1',
       'dev-app-db-slave-db-slave-2',
+      'dev-app-db-slave-mysqld-exporter-db-slave-1',
+      'dev-app-db-slave-mysqld-exporter-db-slave-2',
+      'dev-app-db-slave-node-exporter',
       'dev-app-haproxy',
       'dev-app-haproxy-agent',
       'dev-app-migrate',
+      'dev-app-mysqld-exporter-db',
       'dev-app-nginx',
+      'dev-app-node-exporter',
       'dev-app-rabbitmq',
       'dev-app-redis',
+      'dev-app-redis-exporter',
       'dev-app-tarantool',
       'dev-app-tarantool-replicator',
+      'dev-monitoring-grafana',
+      'dev-monitoring-node-exporter',
+      'dev-monitoring-prometheus',
+      'dev-vitess-node-exporter',
     ]);
   });
 
@@ -196,12 +210,15 @@ describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
     expect(nginx.networksAdvanced).toEqual([
       { name: 'highload-social-edge', aliases: ['nginx'], ipv4Address: '172.31.250.2' },
     ]);
-    for (const [name, id] of [
-      ['app', '1'],
-      ['app-2', '2'],
+    for (const [name, id, metricsPort] of [
+      ['app', '1', 9464],
+      ['app-2', '2', 9466],
     ] as const) {
       const app = named('container', `dev-app-${name}`);
-      expect(app.inputs.ports).toBeUndefined();
+      // Only nginx publishes the app port; an instance publishes its metrics, on the internal address.
+      expect(app.inputs.ports).toEqual([
+        { internal: 9464, external: metricsPort, ip: run.outputs.inventory.mysql.master.replicationHost },
+      ]);
       expect(app.inputs.networksAdvanced).toEqual([
         { name: 'highload-social', aliases: [name] },
         { name: 'highload-social-edge', aliases: [name] },

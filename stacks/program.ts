@@ -7,6 +7,7 @@ import { createFirewall } from './firewall.ts';
 import { StackKnownHosts } from './host-keys.ts';
 import { Host, type HostContext } from './hosts.ts';
 import { HttpsFrontend } from './https.ts';
+import { deployMonitoring, type MonitoringOutputs } from './monitoring.ts';
 import { placeMaster } from './mysql-master.ts';
 import { createNetwork } from './network.ts';
 import { createImageRegistry } from './registry.ts';
@@ -29,6 +30,8 @@ export interface StackOutputs {
   httpsAddress?: pulumi.Output<string>;
   /** gs:// URL of the backups bucket (docs/backup.md: how backups and the binlog archive get there). */
   backupBucket: pulumi.Output<string>;
+  /** Prometheus's and Grafana's URLs, open to adminSourceRanges (docs/observability.md: or an SSH tunnel). */
+  monitoring: MonitoringOutputs;
 }
 
 /** The whole environment: hosts, firewall, containers; returns the outputs the runbooks read. */
@@ -74,6 +77,8 @@ export function defineStack(stack: string, settings: StackSettings, secrets: Sec
       topology.slaves.filter((s) => s.hostKey === plan.key),
     );
   }
+
+  const monitoring = deployMonitoring({ stack, settings, secrets, topology, host });
 
   const https = settings.https
     ? new HttpsFrontend(stack, settings, host('app'), settings.https.domain)
@@ -132,5 +137,6 @@ export function defineStack(stack: string, settings: StackSettings, secrets: Sec
     handOver,
     imageRepository: ctx.registry.repository,
     backupBucket: backups.url,
+    monitoring,
   };
 }

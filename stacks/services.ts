@@ -4,6 +4,7 @@ import type { SecretKey, StackAppVariable, StackSettings } from './config.ts';
 import { type EnvValue, edgeNginxAddress } from './containers.ts';
 import { monitorUserInit, monitorUserInitPath, renderStackHaproxy, type SlaveAddress } from './haproxy.ts';
 import type { Host } from './hosts.ts';
+import { metricsPorts } from './monitoring-config.ts';
 import { sharedFiles } from './shared-files.ts';
 import { ports, type SlavePlan } from './topology.ts';
 
@@ -128,12 +129,18 @@ export function deployAppHost(
       TARANTOOL_HOST: 'tarantool',
       TARANTOOL_PORT: tarantoolPort,
       TARANTOOL_USER: 'app',
+      // Its /metrics on every interface of its container, published on the internal address for Prometheus.
+      REPLICATOR_METRICS_HOST: '0.0.0.0',
+      REPLICATOR_METRICS_PORT: metricsPorts.replicator,
     },
     // The replicator reads NAME_FILE for each password it names (toolkit/tarantool/replicator/config.ts).
     fileSecrets: {
       REPLICATOR_MYSQL_PASSWORD: secrets.mysqlReplicatorPassword,
       TARANTOOL_PASSWORD: secrets.tarantoolPassword,
     },
+    ports: [
+      { internal: metricsPorts.replicator, external: metricsPorts.replicator, ip: host.internalAddress },
+    ],
     files: [sharedFiles.replicatorConfig],
     dependsOn: [db, tarantool],
   });
@@ -169,6 +176,10 @@ export function deployAppHost(
       env: { ...extra, ...plain, APP_INSTANCE_ID: i + 1, TRUST_PROXY: edgeNginxAddress },
       // The app reads every secret from NAME_FILE too (app/src/platform/config.ts).
       fileSecrets: secret,
+      // /metrics has its own listener, never proxied by nginx: published on the internal address for Prometheus.
+      ports: [
+        { internal: metricsPorts.appContainer, external: metricsPorts.app[name], ip: host.internalAddress },
+      ],
       edge: {},
       dependsOn: [haproxy, migrate, redis, rabbitmq, tarantool],
     }),
@@ -264,6 +275,8 @@ function appEnv(
       TARANTOOL_HOST: 'tarantool',
       TARANTOOL_PORT: tarantoolPort,
       TARANTOOL_USER: 'app',
+      METRICS_HOST: '0.0.0.0',
+      METRICS_PORT: metricsPorts.appContainer,
     },
     secret: {
       MYSQL_PASSWORD: secrets.mysqlAppPassword,

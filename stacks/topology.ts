@@ -18,7 +18,7 @@ export const ports = {
   vtctldGrpc: 15999,
 } as const;
 
-export type HostRole = 'app' | 'slave' | 'vitess';
+export type HostRole = 'app' | 'slave' | 'vitess' | 'monitoring';
 
 export interface HostPlan {
   /** The seed's machine name (app, app-db-slave, vitess), unique within a stack. */
@@ -64,6 +64,14 @@ export function planTopology(settings: StackSettings): Topology {
       (key): HostPlan => ({ key, role: 'slave', machineType: settings.machineTypes.slave, keepsData: true }),
     ),
   ];
+  // Prometheus and Grafana on a machine of their own: they must outlive the app host (the master, Redis,
+  // the replicator), whose loss is the alert that matters most, and not take its CPU or disk.
+  hosts.push({
+    key: 'monitoring',
+    role: 'monitoring',
+    machineType: settings.machineTypes.monitoring,
+    keepsData: true,
+  });
   // The Vitess processes are the vitess/ scripts' job; this host runs nothing of the stack's yet.
   if (settings.vitess)
     hosts.push({

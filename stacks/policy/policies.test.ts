@@ -69,6 +69,8 @@ describe('policy pack against the mocked stacks', () => {
     const widened = await runStack('dev', { 'highload-social:adminSourceRanges': ['0.0.0.0/0'] });
     const found = await allViolations(widened);
     expect(found.sort()).toEqual([
+      expect.stringContaining('dev-metrics lets 0.0.0.0/0 reach tcp 9100, 9121, 9464, 9465, 9466, 9200-9202'),
+      expect.stringContaining('dev-monitoring lets 0.0.0.0/0 reach tcp 9090, 3000'),
       expect.stringContaining('dev-mysql lets 0.0.0.0/0 reach tcp 10100-10102'),
       expect.stringContaining('dev-services lets 0.0.0.0/0 reach tcp 5672, 15672, 3301, 8123'),
       expect.stringContaining('dev-vitess lets 0.0.0.0/0 reach tcp 15000, 15001, 15306, 15999'),
@@ -78,7 +80,8 @@ describe('policy pack against the mocked stacks', () => {
   it('catches a stack whose image was not an approved one', async () => {
     const debian = await runStack('dev', { 'highload-social:bootImage': 'debian-cloud/debian-12' });
     const found = await allViolations(debian);
-    expect(found.filter((m) => m.includes('is not approved'))).toHaveLength(3);
+    // One per instance: app, slave, monitoring, Vitess.
+    expect(found.filter((m) => m.includes('is not approved'))).toHaveLength(4);
   });
 });
 

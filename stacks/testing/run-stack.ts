@@ -33,6 +33,8 @@ export interface MockedResource {
   name: string;
   /** Inputs as the engine receives them; a secret is `{[specialSigKey]: specialSecretSig, value}`. */
   inputs: Record<string, unknown>;
+  /** What the mocked provider answered: the inputs plus what it computed (an address's `address`). */
+  state?: Record<string, unknown>;
   /** The options the engine (and so the policy analyzer) receives with the registration. */
   options: {
     additionalSecretOutputs: string[];
@@ -123,6 +125,7 @@ export async function runStack(stack: string, overrides: Record<string, unknown>
           type: args.type,
           name: args.name,
           inputs: args.inputs as Record<string, unknown>,
+          state,
           options: registered?.options ?? {
             additionalSecretOutputs: [],
             protect: false,

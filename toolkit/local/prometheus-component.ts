@@ -83,6 +83,8 @@ export function localScrapeTargets(state: LocalState, inventory: Inventory): Scr
     redis: [{ address: address(ports.redisExporter), labels: {} }],
     replicator: inventory.tarantool ? [{ address: address(ports.replicator), labels: {} }] : [],
     textfile: [{ address: address(ports.textfile), labels: {} }],
+    // The operator's own machine: its CPU and disks are not the environment's to alert on.
+    node: [],
   };
 }
 

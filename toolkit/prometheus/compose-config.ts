@@ -19,6 +19,8 @@ export const composeScrapeTargets: ScrapeTargets = {
   replicator: [{ address: 'tarantool-replicator:9465', labels: {} }],
   // The ClickHouse load runs where the operator runs runbooks, not in compose: its textfile stays there.
   textfile: [],
+  // compose shares one machine with whatever else runs there: its CPU and disks are not compose's to alert on.
+  node: [],
 };
 
 const header = (what: string) =>

@@ -18,6 +18,8 @@ export interface ScrapeTargets {
   textfile: Target[];
   /** Prometheus itself. */
   prometheus: Target[];
+  /** node_exporter with its default collectors, one per machine (the stacks' hosts), label `host`. */
+  node: Target[];
 }
 
 export interface PrometheusSettings {
@@ -27,7 +29,7 @@ export interface PrometheusSettings {
   ruleFiles: string[];
 }
 
-export const jobs = ['prometheus', 'app', 'mysql', 'redis', 'replicator', 'textfile'] as const;
+export const jobs = ['prometheus', 'app', 'mysql', 'redis', 'replicator', 'textfile', 'node'] as const;
 
 /**
  * prometheus.yml: one job per kind of target, static targets rendered from the inventory (a changed

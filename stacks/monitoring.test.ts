@@ -1,0 +1,224 @@
+// The stacks' Prometheus and Grafana: their files are the shared renderers' output for the stack's
+// topology (and pass promtool), every target is a listener the stack publishes on an internal address, and
+// no secret reaches an environment or a plain input.
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { makeTempDir } from '../lib/temp-dirs.ts';
+import { dashboards } from '../toolkit/prometheus/dashboards.ts';
+import { mysqldExporterCollectors } from '../toolkit/prometheus/exporters.ts';
+import { promtool } from '../toolkit/prometheus/promtool.ts';
+import { readSettings } from './config.ts';
+import { renderStackAlertRules, renderStackPrometheusConfig } from './monitoring-config.ts';
+import { composeDir } from './shared-files.ts';
+import {
+  isSecretValue,
+  type MockedResource,
+  resourcesOf,
+  runStack,
+  type StackRun,
+  stackConfigFile,
+  testSecrets,
+  unwrapSecrets,
+  withoutSecrets,
+} from './testing/run-stack.ts';
+import { planTopology } from './topology.ts';
+
+const runs: Record<string, StackRun> = {};
+beforeAll(async () => {
+  runs.dev = await runStack('dev');
+  runs.prod = await runStack('prod');
+});
+const scratch = makeTempDir('stack-prometheus-');
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+const containers = (run: StackRun) => resourcesOf(run, 'docker:index/container:Container');
+function container(run: StackRun, name: string): MockedResource {
+  const found = containers(run).find((c) => c.name === name);
+  if (!found) throw new Error(`no container ${name}`);
+  return found;
+}
+function uploads(resource: MockedResource): Array<{ file: string; content: string; permissions?: string }> {
+  return unwrapSecrets(resource.inputs.uploads) as Array<{ file: string; content: string }>;
+}
+function upload(resource: MockedResource, file: string): string {
+  const found = uploads(resource).find((u) => u.file === file);
+  if (!found) throw new Error(`${resource.name} uploads no ${file}`);
+  return found.content;
+}
+const envOf = (resource: MockedResource) => unwrapSecrets(resource.inputs.envs) as string[];
+
+/** Host key → internal address, as the mocked GCP handed them out. */
+function internalAddresses(run: StackRun, stack: string): Record<string, string> {
+  return Object.fromEntries(
+    resourcesOf(run, 'gcp:compute/address:Address')
+      .filter((a) => a.inputs.addressType === 'INTERNAL')
+      .map((a) => [a.name.slice(stack.length + 1, -'-internal'.length), a.state?.address as string]),
+  );
+}
+
+function settingsOf(stack: string) {
+  const config = stackConfigFile(stack);
+  return readSettings({
+    project: (key) => config[`highload-social:${key}`],
+    gcp: (key) => config[`gcp:${key}`] as string | undefined,
+  });
+}
+
+describe.each(['dev', 'prod'])('%s: Prometheus', (stack) => {
+  const prometheus = () => container(runs[stack]!, `${stack}-monitoring-prometheus`);
+  const config = () => upload(prometheus(), '/etc/prometheus/prometheus.yml');
+  const rules = () => upload(prometheus(), '/etc/prometheus/alerts.yml');
+
+  it("runs on the monitoring host with the renderer's config for this stack's topology", () => {
+    const topology = planTopology(settingsOf(stack));
+    const hosts = internalAddresses(runs[stack]!, stack);
+    expect(Object.keys(hosts).sort()).toEqual(topology.hosts.map((h) => h.key).sort());
+    const monitored = {
+      stack,
+      appHost: hosts.app!,
+      hosts,
+      slaves: topology.slaves.map((s) => ({ name: s.name, port: s.port, host: hosts[s.hostKey]! })),
+    };
+    expect(config()).toBe(renderStackPrometheusConfig(monitored));
+    // compose's intervals and timeout: the same renderer (toolkit/prometheus/config.ts), the same settings.
+    const composeGlobal = parse(readFileSync(join(composeDir, 'prometheus/prometheus.yml'), 'utf8')).global;
+    const rendered = parse(config());
+    expect(rendered.global).toEqual(composeGlobal);
+    // Every MySQL node, both app instances, every host's node_exporter; internal addresses only.
+    const jobs = Object.fromEntries(
+      (
+        rendered.scrape_configs as Array<{ job_name: string; static_configs: Array<{ targets: string[] }> }>
+      ).map((j) => [j.job_name, j.static_configs.flatMap((c) => c.targets)]),
+    );
+    expect(jobs.mysql).toHaveLength(1 + topology.slaves.length);
+    expect(jobs.app).toHaveLength(2);
+    expect(jobs.node).toHaveLength(topology.hosts.length);
+    for (const address of Object.values(jobs).flat())
+      expect(address).toMatch(/^(localhost|10\.10\.0\.\d+):\d+$/);
+  });
+
+  it('has the alert rules compose has (the same slave count and lag limit), only the header differs', () => {
+    const body = (text: string) => text.replace(/^(#.*\n)+/, '');
+    expect(rules()).toBe(renderStackAlertRules(stack, 2));
+    expect(body(rules())).toBe(body(readFileSync(join(composeDir, 'prometheus/alerts.yml'), 'utf8')));
+  });
+
+  it('passes promtool check config and check rules', async () => {
+    const dir = join(scratch, stack);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'prometheus.yml'), config());
+    writeFileSync(join(dir, 'alerts.yml'), rules());
+    const checked = await promtool(['check', 'config', 'prometheus.yml'], dir);
+    expect(checked.output).toMatch(/SUCCESS: 1 rule files found/);
+    expect(checked.ok).toBe(true);
+    const ruleCheck = await promtool(['check', 'rules', 'alerts.yml'], dir);
+    expect(ruleCheck).toMatchObject({ ok: true });
+    expect(ruleCheck.output).toMatch(/SUCCESS: 15 rules found/);
+  });
+
+  it('scrapes only what the stack publishes: each target is a listener on that internal address and port', () => {
+    const run = runs[stack]!;
+    const published = new Set<string>();
+    for (const c of containers(run)) {
+      for (const p of (c.inputs.ports as Array<{ external: number; ip?: string }> | undefined) ?? [])
+        if (p.ip) published.add(`${p.ip}:${p.external}`);
+      // node_exporter shares the host's network: its listen address is in its arguments.
+      for (const arg of (c.inputs.command as string[] | undefined) ?? [])
+        if (arg.startsWith('--web.listen-address=')) published.add(arg.split('=')[1]!);
+    }
+    const targets = (
+      parse(config()).scrape_configs as Array<{ static_configs: Array<{ targets: string[] }> }>
+    ).flatMap((j) => j.static_configs.flatMap((c) => c.targets));
+    for (const target of targets.filter((t) => !t.startsWith('localhost:')))
+      expect([...published], target).toContain(target);
+  });
+
+  it('keeps its samples on the data disk for metricsRetentionDays (30 by default)', () => {
+    expect(prometheus().inputs.command).toContain('--storage.tsdb.retention.time=30d');
+    expect(prometheus().inputs.volumes).toEqual([
+      { volumeName: 'prometheus-data', containerPath: '/prometheus' },
+    ]);
+    const disks = resourcesOf(runs[stack]!, 'gcp:compute/disk:Disk').map((d) => d.name);
+    expect(disks).toContain(`${stack}-monitoring-data`);
+  });
+});
+
+describe.each(['dev', 'prod'])('%s: Grafana and the exporters', (stack) => {
+  it("provisions Grafana with compose's data source and dashboards, byte for byte", () => {
+    const grafana = container(runs[stack]!, `${stack}-monitoring-grafana`);
+    const files = [
+      'grafana/provisioning/datasources/prometheus.yml',
+      'grafana/provisioning/dashboards/dashboards.yml',
+    ];
+    for (const file of files)
+      expect(upload(grafana, `/etc/${file}`)).toBe(readFileSync(join(composeDir, file), 'utf8'));
+    // dashboards.yml points Grafana where the dashboards are uploaded.
+    const provider = parse(readFileSync(join(composeDir, files[1]!), 'utf8')).providers[0];
+    expect(dashboards.length).toBe(3);
+    for (const { uid } of dashboards)
+      expect(upload(grafana, `${provider.options.path}/${uid}.json`)).toBe(
+        readFileSync(join(composeDir, `grafana/dashboards/${uid}.json`), 'utf8'),
+      );
+  });
+
+  it('gives Grafana its admin password as a file only it reads, never in its environment', () => {
+    const grafana = container(runs[stack]!, `${stack}-monitoring-grafana`);
+    expect(envOf(grafana)).toContain('GF_SECURITY_ADMIN_PASSWORD__FILE=/run/secrets/grafana-admin-password');
+    expect(JSON.stringify(envOf(grafana))).not.toContain(testSecrets.grafanaAdminPassword);
+    expect(isSecretValue(grafana.inputs.uploads)).toBe(true);
+    expect(uploads(grafana).find((u) => u.file === '/run/secrets/grafana-admin-password')).toMatchObject({
+      content: testSecrets.grafanaAdminPassword,
+      owner: '472',
+      permissions: '0400',
+    });
+  });
+
+  it("runs a mysqld-exporter beside each MySQL node, as the exporter account, with compose's collectors", () => {
+    const exporters = containers(runs[stack]!).filter((c) =>
+      (c.inputs.name as string).startsWith('mysqld-exporter-'),
+    );
+    expect(exporters.map((c) => c.inputs.name).sort()).toEqual([
+      'mysqld-exporter-db',
+      'mysqld-exporter-db-slave-1',
+      'mysqld-exporter-db-slave-2',
+    ]);
+    for (const exporter of exporters) {
+      const node = (exporter.inputs.name as string).slice('mysqld-exporter-'.length);
+      expect(exporter.inputs.command).toEqual([
+        '--config.my-cnf=/run/secrets/mysqld-exporter.cnf',
+        ...mysqldExporterCollectors,
+      ]);
+      expect(envOf(exporter).join('\n')).not.toMatch(/DATA_SOURCE_NAME|PASSWORD/);
+      expect(upload(exporter, '/run/secrets/mysqld-exporter.cnf')).toBe(
+        `[client]\nuser="exporter"\npassword="${testSecrets.mysqlExporterPassword}"\nhost=${node}\nport=3306\n`,
+      );
+      expect(exporter.options.additionalSecretOutputs).toContain('uploads');
+      // Beside its node: the same host, so it reaches the node by its container name.
+      const nodeContainer = containers(runs[stack]!).find((c) => c.inputs.name === node)!;
+      expect(exporter.options.parent).toBe(nodeContainer.options.parent);
+    }
+  });
+
+  it('puts node_exporter on every host, seeing the host rather than a container', () => {
+    const hosts = resourcesOf(runs[stack]!, 'social:infra:Host');
+    const nodeExporters = containers(runs[stack]!).filter((c) => c.inputs.name === 'node-exporter');
+    expect(nodeExporters.map((c) => c.options.parent).sort()).toEqual(hosts.map((h) => h.urn).sort());
+    for (const c of nodeExporters)
+      expect(c.inputs).toMatchObject({
+        networkMode: 'host',
+        pidMode: 'host',
+        mounts: [{ type: 'bind', source: '/', target: '/host', readOnly: true }],
+      });
+  });
+
+  it('keeps every secret out of plain inputs and environments', () => {
+    const plain = JSON.stringify(
+      containers(runs[stack]!)
+        .filter((c) => /exporter|prometheus|grafana/.test(c.inputs.name as string))
+        .map((c) => withoutSecrets(c.inputs)),
+    );
+    for (const secret of Object.values(testSecrets)) expect(plain).not.toContain(secret);
+  });
+});
