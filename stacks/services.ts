@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { composeLayout } from '../toolkit/haproxy/compose-config.ts';
 import type { SecretKey, StackAppVariable, StackSettings } from './config.ts';
@@ -13,6 +14,9 @@ const mysqlInternalPort = 3306;
 /** HAProxy's endpoints inside its container: compose's layout (toolkit/haproxy/compose-config.ts). */
 const haproxyWriterPort = composeLayout.writerPort;
 const haproxyReaderPort = composeLayout.readerPort;
+const haproxyRunDir = dirname(composeLayout.adminSocket);
+/** The official haproxy image's user, who owns the admin socket; the agent runs as it. */
+const haproxyImageUser = '99:99';
 const redisConfigPath = '/usr/local/etc/redis/redis.conf';
 const tarantoolPort = 3301;
 
@@ -205,6 +209,8 @@ function deployHaproxy(
       { internal: haproxyWriterPort, external: ports.haproxyWriter, ip: '127.0.0.1' },
       { internal: haproxyReaderPort, external: ports.haproxyReader, ip: '127.0.0.1' },
     ],
+    // The admin socket's directory, a volume so that the agent reaches the socket (compose's haproxy-run).
+    dataPaths: [haproxyRunDir],
     dependsOn: [db],
   });
   host.addContainer({
@@ -212,6 +218,9 @@ function deployHaproxy(
     image: settings.images.app,
     command: ['node', 'toolkit/haproxy/agent/main.js', '--config', sharedFiles.haproxyAgentConfig.target],
     networkOf: haproxy,
+    // It opens a fresh HAProxy's servers over the admin socket (mode 600, HAProxy's user), as in compose.
+    volumesOf: haproxy,
+    user: haproxyImageUser,
     healthcheck: { tests: ['NONE'] },
     secretEnv: { MYSQL_MONITOR_PASSWORD: secrets.mysqlMonitorPassword },
     generatedFiles: [{ target: sharedFiles.haproxyAgentConfig.target, content: rendered.agentConfig }],
