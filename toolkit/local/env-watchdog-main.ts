@@ -43,5 +43,6 @@ if (!stopped) {
   });
   log(`down exited ${down.exitCode}`);
   rmSync(stateDir, { recursive: true, force: true });
-  rmSync(`${stateDir}.watchdog.log`, { force: true });
 }
+// Stopped after a normal close, or done: its log has nothing left to explain.
+rmSync(`${stateDir}.watchdog.log`, { force: true });
