@@ -51,6 +51,10 @@ export interface ServiceSpec {
    * and the host's / mounted read-only at `rootfs`. Joins no container network.
    */
   hostView?: { rootfs: string };
+  /** Mounts that container's volumes at their paths too (compose's `volumes_from`). */
+  volumesOf?: docker.Container;
+  /** Runs as this `uid:gid` instead of the image's user (compose's `user`). */
+  user?: string;
   /** Also on the host's edge network (nginx and the app instances only); `address`: a fixed one, and only there. */
   edge?: { address?: string };
   /**
@@ -157,8 +161,9 @@ export class HostContainers {
         { name: `${spec.name}-${key}` },
         volumeOpts,
       );
-      return { volumeName: volume.name, containerPath };
+      return { volumeName: volume.name, containerPath } as docker.types.input.ContainerVolume;
     });
+    if (spec.volumesOf) volumes.push({ fromContainer: spec.volumesOf.name });
     const fileSecrets = Object.entries(spec.fileSecrets ?? {}).map(([name, value]) => ({
       name,
       target: secretFilePath(name),
@@ -177,6 +182,7 @@ export class HostContainers {
         envs: renderEnv(env, spec.secretEnv ?? {}),
         ports: spec.ports,
         hostname: spec.hostname,
+        user: spec.user,
         uploads: [
           ...(spec.files ?? []).map((file) => ({ file: file.target, content: readShared(file) })),
           ...(spec.generatedFiles ?? []).map((file) => ({ file: file.target, content: file.content })),

@@ -60,7 +60,8 @@ describe.each(['dev', 'prod'] as const)('%s stack: HAProxy in front of MySQL on 
     for (const slave of slaves)
       expected = expected.replaceAll(`${slave.name}:3306`, `${slave.replicationHost}:${slave.port}`);
     expect(config()).toBe(expected);
-    expect(config()).toMatch(/^ {4}server db db:3306 agent-send "writer db\\n"$/m);
+    // Closed at start like compose's: the agent opens the servers (agent/server-opener.ts).
+    expect(config()).toMatch(/^ {4}server db db:3306 agent-send "writer db\\n" disabled$/m);
   });
 
   it('passes haproxy -c, its runtime API a Unix socket, not a port', () => {
@@ -111,6 +112,14 @@ describe.each(['dev', 'prod'] as const)('%s stack: HAProxy in front of MySQL on 
     expect(upload(agent, '/run/secrets/mysql-monitor-password')).toBe(
       `${testSecrets.mysqlMonitorPassword}\n`,
     );
+    // It opens a fresh HAProxy's servers over the admin socket: HAProxy's volume, HAProxy's user.
+    expect(agentConfig.openServers?.socket).toBe('/var/lib/haproxy/admin.sock');
+    expect(agentConfig.openServers?.servers).toContainEqual({ backend: 'writer', server: master.name });
+    expect(agent.inputs.user).toBe('99:99');
+    expect(agent.inputs.volumes).toEqual([{ fromContainer: 'haproxy' }]);
+    expect(container(run(), `${stack}-app-haproxy`).inputs.volumes).toEqual([
+      expect.objectContaining({ containerPath: '/var/lib/haproxy' }),
+    ]);
   });
 
   it('gives every MySQL node the monitor account at its first start, outside the binlog', () => {

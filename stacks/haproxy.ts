@@ -1,6 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
-import { agentConfigOf, type MysqlTopology, renderAgentConfig } from '../toolkit/haproxy/agent-config.ts';
-import { composeAgentListen, composeLayout, composeTopology } from '../toolkit/haproxy/compose-config.ts';
+import { type MysqlTopology, renderAgentConfig } from '../toolkit/haproxy/agent-config.ts';
+import { composeAgentConfigOf, composeLayout, composeTopology } from '../toolkit/haproxy/compose-config.ts';
 import { renderHaproxyConfig } from '../toolkit/haproxy/config.ts';
 import { defaultMaster, placeMaster } from './mysql-master.ts';
 
@@ -49,7 +49,7 @@ export function renderStackHaproxy(
     config: topology.apply((t) => renderHaproxyConfig(t, composeLayout)),
     agentConfig: topology.apply((t) =>
       renderAgentConfig(
-        agentConfigOf(t, composeAgentListen),
+        composeAgentConfigOf(t),
         `HAProxy's health agent for stack ${stack} (toolkit/haproxy/agent/), rendered by stacks/haproxy.ts.\n` +
           'The password is in the variable passwordEnv names, never here.',
       ),

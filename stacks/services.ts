@@ -1,3 +1,4 @@
+import { dirname } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { composeLayout } from '../toolkit/haproxy/compose-config.ts';
 import type { SecretKey, StackAppVariable, StackSettings } from './config.ts';
@@ -14,6 +15,9 @@ const mysqlInternalPort = 3306;
 /** HAProxy's endpoints inside its container: compose's layout (toolkit/haproxy/compose-config.ts). */
 const haproxyWriterPort = composeLayout.writerPort;
 const haproxyReaderPort = composeLayout.readerPort;
+const haproxyRunDir = dirname(composeLayout.adminSocket);
+/** The official haproxy image's user, who owns the admin socket; the agent runs as it. */
+const haproxyImageUser = '99:99';
 const redisConfigPath = '/usr/local/etc/redis/redis.conf';
 /** Read after the image's own conf.d/10-defaults.conf; RabbitMQ creates this user on its first start. */
 const rabbitmqDefaultUserPath = '/etc/rabbitmq/conf.d/20-default-user.conf';
@@ -225,6 +229,8 @@ function deployHaproxy(
       { internal: haproxyWriterPort, external: ports.haproxyWriter, ip: '127.0.0.1' },
       { internal: haproxyReaderPort, external: ports.haproxyReader, ip: '127.0.0.1' },
     ],
+    // The admin socket's directory, a volume so that the agent reaches the socket (compose's haproxy-run).
+    dataPaths: [haproxyRunDir],
     dependsOn: [db],
   });
   host.addContainer({
@@ -232,6 +238,9 @@ function deployHaproxy(
     image: settings.images.app,
     command: ['node', 'toolkit/haproxy/agent/main.js', '--config', sharedFiles.haproxyAgentConfig.target],
     networkOf: haproxy,
+    // It opens a fresh HAProxy's servers over the admin socket (mode 600, HAProxy's user), as in compose.
+    volumesOf: haproxy,
+    user: haproxyImageUser,
     healthcheck: { tests: ['NONE'] },
     fileSecrets: { MYSQL_MONITOR_PASSWORD: secrets.mysqlMonitorPassword },
     generatedFiles: [{ target: sharedFiles.haproxyAgentConfig.target, content: rendered.agentConfig }],

@@ -1,6 +1,7 @@
+import type { AgentConfig } from './agent/config.ts';
 import type { MysqlTopology } from './agent-config.ts';
 import { agentConfigOf, renderAgentConfig } from './agent-config.ts';
-import { type HaproxyLayout, renderHaproxyConfig } from './config.ts';
+import { type HaproxyLayout, inventoryOpenServers, renderHaproxyConfig } from './config.ts';
 
 /**
  * compose's MySQL topology: docker-compose.yml's `db` and docker-compose-replication.yml's slaves on
@@ -33,7 +34,21 @@ export const composeLayout: HaproxyLayout = {
   agent: composeAgentListen,
   // Docker's DNS: a slave whose container is not up yet starts in maint and joins once it resolves.
   nameserver: '127.0.0.11:53',
+  // Every server starts in maint; the health agent opens them over the admin socket (a volume it
+  // mounts too, running as HAProxy's user) once its first answers are in: agent/server-opener.ts.
+  startClosed: true,
 };
+
+/**
+ * The agent's config beside compose's layout (compose and the stacks): it listens where HAProxy asks
+ * it and opens the topology's servers of a fresh HAProxy over the shared admin socket.
+ */
+export function composeAgentConfigOf(topology: MysqlTopology): AgentConfig {
+  return {
+    ...agentConfigOf(topology, composeAgentListen),
+    openServers: { socket: composeLayout.adminSocket, servers: inventoryOpenServers(topology) },
+  };
+}
 
 export function composeHaproxyConfig(): string {
   return renderHaproxyConfig(composeTopology, composeLayout);
@@ -41,7 +56,7 @@ export function composeHaproxyConfig(): string {
 
 export function composeAgentConfig(): string {
   return renderAgentConfig(
-    agentConfigOf(composeTopology, composeAgentListen),
+    composeAgentConfigOf(composeTopology),
     "HAProxy's health agent for compose (toolkit/haproxy/agent/), rendered by\n" +
       'toolkit/haproxy/compose-config.ts: change the renderer, not this file. The password is in the\n' +
       'variable passwordEnv names, never here.',

@@ -4,10 +4,10 @@ import type { Inventory } from '../inventory/schema.ts';
 import { resolveSecret } from '../inventory/secrets.ts';
 import { UsageError } from '../procedure/errors.ts';
 import type { Run } from '../procedure/run.ts';
+import { closedServers, openServers } from './agent/open-servers.ts';
 import type { AgentAddress } from './agent-client.ts';
 import { agentConfigOf, renderAgentConfig } from './agent-config.ts';
 import { type HaproxyLayout, inventoryOpenServers, renderHaproxyConfig } from './config.ts';
-import { closedServers, openServers } from './open-servers.ts';
 import {
   agentPid,
   agentStatus,
@@ -19,7 +19,7 @@ import {
   startHaproxy,
   stopAgent,
 } from './processes.ts';
-import { showServers } from './runtime-api.ts';
+import { showServers, toolkitRuntimeApi } from './runtime-api.ts';
 
 /** One HAProxy with its agent on this machine: its files and where it listens. */
 export interface HaproxySite {
@@ -100,7 +100,7 @@ export async function convergeHaproxy(run: Run, inventory: Inventory, site: Hapr
     },
     describe: () => `${wanted.length} server(s) out of maint`,
     apply: async () => {
-      await openServers(files.adminSocket, wanted);
+      await openServers(toolkitRuntimeApi, files.adminSocket, wanted);
     },
   });
   const master = inventory.mysql.master.name;

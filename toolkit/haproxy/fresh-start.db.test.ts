@@ -1,14 +1,18 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { portOpen } from '../../lib/net.ts';
 import { waitFor } from '../../lib/poll.ts';
 import type { Inventory } from '../inventory/schema.ts';
+import { resolveSecret } from '../inventory/secrets.ts';
 import { quietRun, startTestCluster, type TestCluster } from '../local/testing.ts';
 import { MysqlSession } from '../mysql/session.ts';
+import { openServers } from './agent/open-servers.ts';
+import { renderAgentConfig } from './agent-config.ts';
+import { composeAgentConfigOf, composeLayout } from './compose-config.ts';
 import { inventoryOpenServers, renderHaproxyConfig } from './config.ts';
 import { convergeHaproxy } from './converge.ts';
-import { openServers } from './open-servers.ts';
-import { startHaproxy, stopAgent, stopHaproxy } from './processes.ts';
+import { startAgent, startHaproxy, stopAgent, stopHaproxy } from './processes.ts';
+import { toolkitRuntimeApi } from './runtime-api.ts';
 import { landing, prepareTestHaproxy, type TestHaproxy } from './testing.ts';
 
 // HAProxy 2.6 counts an enabled server UP from its start until a check says otherwise (`init-state`
@@ -103,7 +107,9 @@ describe('a fresh HAProxy never routes writes to a node no check has vouched for
     writeConfig(true);
     const poll = pollWriter();
     await startHaproxy(proxy.files);
-    expect((await openServers(proxy.files.adminSocket, inventoryOpenServers(inventory))).length).toBe(5);
+    expect(
+      (await openServers(toolkitRuntimeApi, proxy.files.adminSocket, inventoryOpenServers(inventory))).length,
+    ).toBe(5);
     await new Promise((resolve) => setTimeout(resolve, 3000));
     const { attempts, landed } = await poll.stop();
     expect(attempts).toBeGreaterThan(10);
@@ -140,4 +146,46 @@ describe('a fresh HAProxy never routes writes to a node no check has vouched for
     expect(afterwards.landed.every((l) => l.serverId === 1 && !l.readOnly)).toBe(true);
     expect(run.report().steps.find((s) => s.name === 'servers open')?.status).toBe('changed');
   });
+
+  it("compose's way: HAProxy with compose's layout starts closed and the agent alone opens it, again after a restart", async () => {
+    await db1.exec('SET GLOBAL read_only = ON');
+    // compose's layout and agent config, with this machine's ports and socket in place of the container's.
+    const layout = { ...composeLayout, ...proxy.site.layout, nameserver: undefined };
+    writeFileSync(proxy.files.config, renderHaproxyConfig(inventory, layout));
+    const agentConfig = composeAgentConfigOf(inventory);
+    agentConfig.listen = proxy.agentListen;
+    agentConfig.openServers!.socket = proxy.files.adminSocket;
+    writeFileSync(proxy.files.agentConfig, renderAgentConfig(agentConfig, 'compose-like test agent'));
+    // HAProxy first, the agent after: nothing but the agent ever touches the runtime API here.
+    const poll = pollWriter();
+    await startHaproxy(proxy.files);
+    await startAgent(proxy.files, proxy.agentListen, resolveSecret(inventory.mysql.monitor!.password));
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const whileReadOnly = await poll.stop();
+    await db1.exec('SET GLOBAL read_only = OFF');
+    const firstLanding = await timeToLanding();
+    await stopHaproxy(proxy.files);
+    await startHaproxy(proxy.files);
+    const afterRestart = await timeToLanding();
+    const log = readFileSync(proxy.files.agentLog, 'utf8');
+    console.log(
+      `compose-like: 3 s read-only: ${whileReadOnly.attempts} attempts, ${whileReadOnly.landed.length} landed; writable: landed after ${firstLanding} ms; restarted: after ${afterRestart} ms`,
+    );
+    expect(whileReadOnly.attempts).toBeGreaterThan(10);
+    expect(whileReadOnly.landed).toEqual([]);
+    expect(log.match(/opened writer\/db1, reader\/db1-fallback/g)?.length).toBe(2);
+  });
 });
+
+/** Milliseconds until a connection through the writer endpoint lands on db1, writable (10 s at most). */
+async function timeToLanding(): Promise<number> {
+  const started = Date.now();
+  await waitFor(
+    async () => {
+      const hit = await landing(inventory, inventory.haproxy!.writerPort).catch(() => undefined);
+      return hit?.serverId === 1 && !hit.readOnly ? true : undefined;
+    },
+    { timeoutMs: 10_000, intervalMs: 20, what: 'a write connection on db1 through HAProxy' },
+  );
+  return Date.now() - started;
+}

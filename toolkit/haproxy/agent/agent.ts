@@ -5,6 +5,7 @@ import { openConnection } from '../../../lib/mysql.ts';
 import type { AgentConfig, AgentNode } from './config.ts';
 import { agentWord, judge, type NodeHealth, parseRequest, type Role, roles } from './health.ts';
 import { readReplicaRow, replicaStatusStatement } from './replica.ts';
+import { startServerOpener } from './server-opener.ts';
 
 export interface HealthAgent {
   /** The port it listens on (the config's, or the one the OS chose for port 0). */
@@ -57,11 +58,19 @@ export async function startHealthAgent(
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.listen.port;
   for (const poller of pollers) poller.start();
+  const opener =
+    config.openServers &&
+    startServerOpener(
+      config.openServers,
+      Promise.all(pollers.map((p) => p.firstPoll)).then(() => {}),
+      log,
+    );
   return {
     port,
     snapshot,
     close: async () => {
       await Promise.all(pollers.map((p) => p.stop()));
+      await opener?.stop();
       await closeServer(server);
     },
   };
@@ -115,6 +124,11 @@ class NodePoller {
   private running = false;
   private loop: Promise<void> | undefined;
   private lastJudged = '';
+  private polledOnce: () => void = () => {};
+  /** Resolves after the first poll has ended, answered or failed. */
+  readonly firstPoll = new Promise<void>((resolve) => {
+    this.polledOnce = resolve;
+  });
 
   get name(): string {
     return this.node.name;
@@ -143,6 +157,7 @@ class NodePoller {
     while (this.running) {
       const started = Date.now();
       await this.pollOnce();
+      this.polledOnce();
       const wait = this.config.pollIntervalMs - (Date.now() - started);
       if (wait > 0 && this.running) await sleep(wait);
     }

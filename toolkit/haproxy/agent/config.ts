@@ -37,6 +37,28 @@ export const AgentConfig = Type.Object(
       ),
       { minItems: 1 },
     ),
+    /**
+     * Where no toolkit process reaches HAProxy's runtime API (compose, the stacks): the agent opens a
+     * fresh HAProxy's servers over this admin socket (server-opener.ts).
+     */
+    openServers: Type.Optional(
+      Type.Object(
+        {
+          socket: Type.String({ minLength: 1, maxLength: 200, pattern: '^/[A-Za-z0-9._/-]+$' }),
+          servers: Type.Array(
+            Type.Object(
+              {
+                backend: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }),
+                server: Type.String({ pattern: '^[A-Za-z0-9_.-]{1,64}$' }),
+              },
+              { additionalProperties: false },
+            ),
+            { minItems: 1 },
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

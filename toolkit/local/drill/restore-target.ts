@@ -5,6 +5,7 @@ import { discardRestoredServer, listRestoredServers } from '../../backup/instanc
 import { restoresDir } from '../../backup/layout.ts';
 import type { Run } from '../../procedure/run.ts';
 import { binlogArchiveComponent } from '../binlog-archive-component.ts';
+import { startEnvWatchdog } from '../env-watchdog.ts';
 import { mysqlComponent } from '../mysql-component.ts';
 import { ensureLocalSecrets } from '../secrets-file.ts';
 import { loadState, saveState } from '../state.ts';
@@ -26,12 +27,15 @@ export async function openRestoreTarget(run: Run): Promise<DrillTarget> {
     LOCAL_MYSQL_BUFFER_POOL: '64M',
   });
   saveState(loadState());
+  // Takes the cluster down if this process dies without close() (a test timeout's SIGKILL).
+  const watchdog = startEnvWatchdog(stateDir);
   const close = async () => {
     for (const server of listRestoredServers(restoresDir(stateDir)))
       await discardRestoredServer(server, true).catch(() => {});
     await binlogArchiveComponent.down(run, { wipe: true }).catch(() => {});
     await mysqlComponent.down(run, { wipe: true }).catch(() => {});
     rmSync(stateDir, { recursive: true, force: true });
+    watchdog.stop();
   };
   try {
     await ensureLocalSecrets(run, { 'rabbitmq-password': 'guest' });

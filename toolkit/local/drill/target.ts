@@ -6,6 +6,7 @@ import { repoRoot } from '../../inventory/paths.ts';
 import { ToolkitError } from '../../procedure/errors.ts';
 import type { Run } from '../../procedure/run.ts';
 import { appPort } from '../app-component.ts';
+import { startEnvWatchdog } from '../env-watchdog.ts';
 import { hasState, loadState } from '../state.ts';
 
 export interface DrillTarget {
@@ -60,10 +61,13 @@ export async function openTarget(run: Run, throwaway: boolean): Promise<DrillTar
     LOCAL_TARANTOOL_PORT: String(base + 11),
     LOCAL_CLICKHOUSE_PORT: String(base + 12),
   });
+  // Takes the environment down if this process dies without close() (a test timeout's SIGKILL).
+  const watchdog = startEnvWatchdog(stateDir);
   const close = async () => {
     const down = await local('down', '--wipe', '--json');
     if (down.code !== 0) run.note(`throwaway environment: down failed: ${down.output.slice(-500)}`);
     rmSync(stateDir, { recursive: true, force: true });
+    watchdog.stop();
   };
   try {
     await run.action(

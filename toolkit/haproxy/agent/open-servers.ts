@@ -1,4 +1,4 @@
-import { type ServerState, setAgentResult, setServerState, showServers } from './runtime-api.ts';
+import type { HaproxyRuntimeApi, ServerState } from './runtime-api.ts';
 
 export interface ServerRef {
   backend: string;
@@ -18,12 +18,16 @@ export function closedServers(current: ServerState[], wanted: ServerRef[]): stri
  * here, before any agent answer); this way it stays DOWN (agent) until HAProxy's own next
  * agent-check (≤ agent-inter) answers `up`. Returns the servers it opened.
  */
-export async function openServers(socket: string, wanted: ServerRef[]): Promise<string[]> {
-  const closed = closedServers(await showServers(socket), wanted);
+export async function openServers(
+  api: HaproxyRuntimeApi,
+  socket: string,
+  wanted: ServerRef[],
+): Promise<string[]> {
+  const closed = closedServers(await api.showServers(socket), wanted);
   for (const ref of closed) {
     const [backend, server] = ref.split('/') as [string, string];
-    await setAgentResult(socket, backend, server, 'down');
-    await setServerState(socket, backend, server, 'ready');
+    await api.setAgentResult(socket, backend, server, 'down');
+    await api.setServerState(socket, backend, server, 'ready');
   }
   return closed;
 }
