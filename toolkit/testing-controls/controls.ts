@@ -53,31 +53,6 @@ export const controls: Control[] = [
     ],
   },
   {
-    name: 'semisync-off-during-fault',
-    claim:
-      'semi-sync holds every commit while no slave can acknowledge, so killing the master then loses none',
-    files: [failover],
-    mutations: [
-      {
-        file: failover,
-        find: '    // The fault: no slave receives anything more, so no acknowledgement can arrive.',
-        replace: `    ${semisyncOff}\n    // The fault: no slave receives anything more, so no acknowledgement can arrive.`,
-      },
-    ],
-  },
-  {
-    name: 'semisync-runbook-off',
-    claim: 'the cluster the failover tests start (replication and semi-sync runbooks) runs semi-sync',
-    files: [failover, 'toolkit/mysql/failover-safe.db.test.ts'],
-    mutations: [
-      {
-        file: 'toolkit/mysql/semisync.ts',
-        find: "    [names.sourceEnabled]: 'ON',",
-        replace: "    [names.sourceEnabled]: 'OFF',",
-      },
-    ],
-  },
-  {
     name: 'replicator-position-before-rows',
     claim: 'killed inside a batch, the replicator resumes at its stored position and loses nothing',
     files: [replicator],
@@ -114,19 +89,6 @@ export const controls: Control[] = [
     ],
   },
   {
-    name: 'replicator-resume-from-start',
-    claim: 'a restarted replicator resumes after its stored position',
-    files: [replicator],
-    mutations: [
-      {
-        // The stored position is ignored: every restart reloads from a fresh snapshot.
-        file: engine,
-        find: 'let start: StoredPosition | BinlogPosition | undefined = positionFromTuple(stored);',
-        replace: 'let start: StoredPosition | BinlogPosition | undefined = undefined;',
-      },
-    ],
-  },
-  {
     name: 'replicator-double-apply',
     claim: 'the replicator applies every binlog row once',
     files: [replicator],
@@ -157,6 +119,44 @@ export const controls: Control[] = [
           '',
         ].join('\n'),
         replace: '',
+      },
+    ],
+  },
+  {
+    name: 'semisync-runbook-off',
+    claim: 'the cluster the failover tests start (replication and semi-sync runbooks) runs semi-sync',
+    files: [failover, 'toolkit/mysql/failover-safe.db.test.ts'],
+    mutations: [
+      {
+        file: 'toolkit/mysql/semisync.ts',
+        find: "    [names.sourceEnabled]: 'ON',",
+        replace: "    [names.sourceEnabled]: 'OFF',",
+      },
+    ],
+  },
+  {
+    name: 'replicator-resume-from-start',
+    claim: 'a restarted replicator resumes after its stored position',
+    files: [replicator],
+    mutations: [
+      {
+        // The stored position is ignored: every restart reloads from a fresh snapshot.
+        file: engine,
+        find: 'let start: StoredPosition | BinlogPosition | undefined = positionFromTuple(stored);',
+        replace: 'let start: StoredPosition | BinlogPosition | undefined = undefined;',
+      },
+    ],
+  },
+  {
+    name: 'semisync-off-during-fault',
+    claim:
+      'semi-sync holds every commit while no slave can acknowledge, so killing the master then loses none',
+    files: [failover],
+    mutations: [
+      {
+        file: failover,
+        find: '    // The fault: no slave receives anything more, so no acknowledgement can arrive.',
+        replace: `    ${semisyncOff}\n    // The fault: no slave receives anything more, so no acknowledgement can arrive.`,
       },
     ],
   },

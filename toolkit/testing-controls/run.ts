@@ -177,15 +177,17 @@ export async function runControls(
   const all = [unmutated, ...selected];
   print(`test controls: ${all.length} runs, report in ${relative(repoRoot, dir)}`);
   const results: ControlResult[] = [];
+  const meta = { when: when.toISOString().slice(0, 16).replace('T', ' '), commit };
   for (const [i, control] of all.entries()) {
     print(`[${i + 1}/${all.length}] ${control.name}: running ${control.files.join(', ')}`);
     const result = await runControl(control, rawDir, print);
     results.push(result);
     print(progressLine(i + 1, all.length, result));
+    // Written after every control: an interrupted run still leaves what it found.
+    const pending = all.length - results.length;
+    writeFileSync(join(dir, 'summary.md'), renderSummary(results, { ...meta, pending }));
+    writeFileSync(join(dir, 'summary.json'), `${JSON.stringify({ ...meta, pending, results }, null, 2)}\n`);
   }
-  const meta = { when: when.toISOString().slice(0, 16).replace('T', ' '), commit };
-  writeFileSync(join(dir, 'summary.md'), renderSummary(results, meta));
-  writeFileSync(join(dir, 'summary.json'), `${JSON.stringify({ ...meta, results }, null, 2)}\n`);
   print(`${relative(repoRoot, join(dir, 'summary.md'))} written`);
   return { proven: allProven(results), report: { ...meta, results } };
 }

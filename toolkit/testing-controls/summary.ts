@@ -61,14 +61,24 @@ export function progressLine(index: number, total: number, result: ControlResult
   return `[${index}/${total}] ${result.name}: ${result.verdict}, ${failingOf(result).length} failing${problem} in ${result.seconds.toFixed(1)} s`;
 }
 
-export function renderSummary(results: ControlResult[], meta: { when: string; commit: string }): string {
+export function renderSummary(
+  results: ControlResult[],
+  meta: { when: string; commit: string; pending?: number },
+): string {
+  const pending = meta.pending ?? 0;
+  const verdict =
+    pending > 0
+      ? `INCOMPLETE: ${pending} control(s) not run yet`
+      : allProven(results)
+        ? 'every mutation killed, the unmutated tests passed'
+        : 'NOT PROVEN: see the verdicts below';
   const lines = [
     `# Test controls, ${meta.when}`,
     '',
     `Command: \`npx zx scripts/test-controls.mjs\` on commit ${meta.commit} (a copy of the tree per control).`,
     'Each control applies one small mutation and runs the named test files with vitest (`--bail 1`: one',
     'failing test is enough to kill it); the unmutated run of every named file must pass.',
-    `Result: ${allProven(results) ? 'every mutation killed, the unmutated tests passed' : 'NOT PROVEN: see the verdicts below'}.`,
+    `Result: ${verdict}.`,
     '',
     '| control | verdict | failing tests | test files | time (s) |',
     '|---|---|--:|---|--:|',
