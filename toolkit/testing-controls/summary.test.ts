@@ -86,6 +86,11 @@ describe('renderSummary', () => {
     expect(text).toContain('| x | survived | 0 |');
   });
 
+  it('says INCOMPLETE while controls are still to run, whatever those run so far found', () => {
+    const text = renderSummary([result('unmutated', false, 5, [])], { when: 'w', commit: 'c', pending: 3 });
+    expect(text).toContain('Result: INCOMPLETE: 3 control(s) not run yet.');
+  });
+
   it('prints one progress line per control with its elapsed time', () => {
     expect(progressLine(2, 10, result('sort-reversed', true, 4, ['t']))).toBe(
       '[2/10] sort-reversed: killed, 1 failing in 12.3 s',
