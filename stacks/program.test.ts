@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeTempDir } from '../lib/temp-dirs.ts';
 import { YamlInventorySource } from '../toolkit/inventory/yaml-source.ts';
+import { clickhouseUserPath } from './clickhouse-user.ts';
 import { readShared, sharedFiles } from './shared-files.ts';
 import {
   isSecretValue,
@@ -275,9 +276,14 @@ describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
       { file: '/run/secrets/tarantool-user-password', content: `${testSecrets.tarantoolPassword}\n` },
     ]);
     expect(envOf(tarantool).TARANTOOL_USER_PASSWORD_FILE).toBe('/run/secrets/tarantool-user-password');
-    expect(named('container', 'dev-app-clickhouse').inputs.uploads).toEqual([
+    const clickhouse = named('container', 'dev-app-clickhouse');
+    expect(unwrapSecrets(clickhouse.inputs.uploads)).toEqual([
       { file: '/docker-entrypoint-initdb.d/schema.sql', content: readShared(sharedFiles.clickhouseSchema) },
+      { file: clickhouseUserPath, content: expect.stringContaining('<password_sha256_hex>') },
     ]);
+    // The app user comes from that file: no user or password variable for the image's own set-up.
+    expect(envOf(clickhouse)).not.toHaveProperty('CLICKHOUSE_PASSWORD');
+    expect(envOf(clickhouse)).not.toHaveProperty('CLICKHOUSE_USER');
     const replicator = named('container', 'dev-app-tarantool-replicator').inputs;
     expect(replicator.image).toBe(
       'sha256:dev-app-image-europe-west1-docker-pkg-dev-highload-social-dev-images-app-dev',
@@ -314,9 +320,8 @@ describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
       ]),
     );
     // No container holds a password in its environment, secret output or not: `docker inspect` on the
-    // host shows every variable (ClickHouse's image reads none from a file: the one exception).
+    // host shows every variable.
     for (const container of containers) {
-      if (container.inputs.name === 'clickhouse') continue;
       const env = JSON.stringify(envOf(container));
       for (const [key, secret] of Object.entries(testSecrets))
         expect(env, `${container.inputs.name} has ${key} in its environment`).not.toContain(secret);

@@ -1,6 +1,7 @@
 import { dirname } from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { composeLayout } from '../toolkit/haproxy/compose-config.ts';
+import { clickhouseUserFile, clickhouseUserPath } from './clickhouse-user.ts';
 import type { SecretKey, StackAppVariable, StackSettings } from './config.ts';
 import { type EnvValue, edgeNginxAddress } from './containers.ts';
 import { monitorUserInit, monitorUserInitPath, renderStackHaproxy, type SlaveAddress } from './haproxy.ts';
@@ -105,8 +106,7 @@ export function deployAppHost(
   host.addContainer({
     name: 'clickhouse',
     image: images.clickhouse,
-    env: { CLICKHOUSE_USER: 'app', CLICKHOUSE_DB: 'default' },
-    secretEnv: { CLICKHOUSE_PASSWORD: secrets.clickhousePassword },
+    secretFiles: [{ target: clickhouseUserPath, content: clickhouseUserFile(secrets.clickhousePassword) }],
     ports: [{ internal: 8123, external: ports.clickhouseHttp }],
     files: [sharedFiles.clickhouseSchema],
     dataPaths: ['/var/lib/clickhouse'],
