@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
+import { reapWithThisProcess } from '../../lib/child-reaper.ts';
 import { waitFor } from '../../lib/poll.ts';
 import { repoRoot } from '../../toolkit/inventory/paths.ts';
 import type { Inventory } from '../../toolkit/inventory/schema.ts';
@@ -76,7 +77,8 @@ export function freePort(): Promise<number> {
 
 /**
  * Starts one app instance of our own (node app/src/main.ts) for a series and waits for its /ready.
- * It is our child: stop() ends it by its pid (SIGTERM, then SIGKILL after 15 s).
+ * It is our child: stop() ends it by its pid (SIGTERM, then SIGKILL after 15 s), and so does this
+ * process's own end (an interrupted report leaves no instance running).
  */
 export async function startAppProcess(inventory: Inventory, options: AppProcessOptions): Promise<AppProcess> {
   const port = await freePort();
@@ -104,6 +106,7 @@ export async function startAppProcess(inventory: Inventory, options: AppProcessO
   }
   const pid = child.pid;
   if (pid === undefined) throw new ToolkitError('could not start the app');
+  reapWithThisProcess(child);
   let exited: number | null | undefined;
   child.once('exit', (code) => {
     exited = code;
