@@ -34,9 +34,11 @@ describe('SSH keys on existing hosts', () => {
       [
         'Instance dev-app',
         'Instance dev-app-db-slave',
+        'Instance dev-monitoring',
         'Instance dev-vitess',
         'Command dev-app-ssh-keys',
         'Command dev-app-db-slave-ssh-keys',
+        'Command dev-monitoring-ssh-keys',
         'Command dev-vitess-ssh-keys',
       ].sort(),
     );

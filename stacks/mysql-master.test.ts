@@ -1,6 +1,7 @@
 // The master after a failover in a stack (issue 20): `mysqlMaster` moves HAProxy's writer and the
 // inventory's master to the promoted slave, and a `pulumi up` with it recreates HAProxy alone.
 import { beforeAll, describe, expect, it } from 'vitest';
+import { parseAgentConfig } from '../toolkit/haproxy/agent/config.ts';
 import { sharedFiles } from './shared-files.ts';
 import {
   type MockedResource,
@@ -16,30 +17,39 @@ beforeAll(async () => {
   runs.after = await runStack('prod', { 'highload-social:mysqlMaster': 'db-slave-1' });
 });
 
-const haproxyConfig = (run: StackRun) => {
-  const haproxy = resourcesOf(run, 'docker:index/container:Container').find(
-    (c) => c.name === 'prod-app-haproxy',
-  )!;
-  const uploads = unwrapSecrets(haproxy.inputs.uploads) as Array<{ file: string; content: string }>;
-  return uploads.find((u) => u.file === sharedFiles.haproxyConfig.target)!.content;
+const uploadOf = (run: StackRun, container: string, file: string) => {
+  const found = resourcesOf(run, 'docker:index/container:Container').find((c) => c.name === container)!;
+  const uploads = unwrapSecrets(found.inputs.uploads) as Array<{ file: string; content: string }>;
+  return uploads.find((u) => u.file === file)!.content;
 };
-/** The writer backend's server lines by node: `disabled` is admin maint. */
-const writerServers = (config: string): Record<string, { address: string; open: boolean }> => {
+/**
+ * The writer backend's servers by node, and whether each is opened: every server starts in maint and
+ * the health agent opens the ones its config lists (openServers), the master's writer among them.
+ */
+const writerServers = (run: StackRun): Record<string, { address: string; open: boolean }> => {
+  const config = uploadOf(run, 'prod-app-haproxy', sharedFiles.haproxyConfig.target);
+  const agent = parseAgentConfig(
+    uploadOf(run, 'prod-app-haproxy-agent', sharedFiles.haproxyAgentConfig.target),
+    'prod',
+  );
+  const opened = new Set(
+    (agent.openServers?.servers ?? []).filter((s) => s.backend === 'writer').map((s) => s.server),
+  );
   const section = config
     .split(/\n(?=backend |frontend |listen )/)
     .find((s) => s.startsWith('backend writer'))!;
   return Object.fromEntries(
     [...section.matchAll(/^\s+server (\S+) (\S+) .*$/gm)].map((m) => [
       m[1],
-      { address: m[2], open: !/ disabled\b/.test(m[0]) },
+      { address: m[2], open: opened.has(m[1]!) },
     ]),
   );
 };
 
 describe('mysqlMaster after a failover', () => {
   it("opens HAProxy's writer on the promoted slave only, at its internal address, and keeps db as a node", () => {
-    const before = writerServers(haproxyConfig(runs.before!));
-    const after = writerServers(haproxyConfig(runs.after!));
+    const before = writerServers(runs.before!);
+    const after = writerServers(runs.after!);
     expect(
       Object.entries(before)
         .filter(([, s]) => s.open)
