@@ -119,7 +119,8 @@ describe('failover.mjs under write load', () => {
   }, 180_000);
 
   it('promotes the slave that holds the most when the other lags, and refuses --candidate <lagging>', async () => {
-    const writers = startWriters(4, acked, before);
+    const writerCount = 4;
+    const writers = startWriters(writerCount, acked, before);
     await untilAcked(acked, 200);
     // db2 is first in inventory order: making it the one that lags means a choice by order alone fails.
     const lagging = await open(before, 'db2');
@@ -141,8 +142,10 @@ describe('failover.mjs under write load', () => {
     const db2 = await lagging.executedGtid();
     const db3 = await (await open(before, 'db3')).executedGtid();
     expect(Number(lacks![1])).toBe(db2.missingFrom(db3));
-    // Every write acknowledged since db2 stopped receiving is one transaction db2 lacks.
-    expect(Number(lacks![1])).toBeGreaterThanOrEqual(acked.length - ackedAtStop);
+    // Every write acknowledged since db2 stopped receiving is one transaction db2 lacks, but for those in
+    // flight at the stop (one per writer at most): db2 may have received them before its IO thread
+    // stopped while their acknowledgements reached the client after.
+    expect(Number(lacks![1])).toBeGreaterThanOrEqual(acked.length - ackedAtStop - writerCount);
     expect(loadState().mysql.master).toBe('db1');
     // Refused, it leaves the topology as found: every slave's IO thread running again (regression: they stayed stopped).
     for (const name of ['db2', 'db3']) {

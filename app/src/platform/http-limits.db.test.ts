@@ -332,11 +332,15 @@ describe('log file', () => {
       expect(statSync(path).mode & 0o777).toBe(0o640);
       for (let n = 0; n < 40; n++)
         await info.inject({ url: `/user/search?first_name=Тайное${n}&last_name=Имя` });
-      await waitFor(async () => (existsSync(`${path}.2`) ? true : undefined), {
-        timeoutMs: 10_000,
-        what: 'two rotations of app.log',
-      });
       const files = [path, `${path}.1`, `${path}.2`];
+      // A rotation renames .1 to .2, then the log to .1: all three exist only between rotations, and
+      // seen so on two polls in a row, the last rotation the writes caused is over.
+      let seen = 0;
+      const settled = async () => {
+        seen = files.every((f) => existsSync(f)) ? seen + 1 : 0;
+        return seen >= 2 ? true : undefined;
+      };
+      await waitFor(settled, { timeoutMs: 10_000, what: 'two rotations of app.log' });
       for (const file of files) expect(statSync(file).mode & 0o777).toBe(0o640);
       expect(existsSync(`${path}.3`)).toBe(false);
       const logged = files.map((f) => readFileSync(f, 'utf8')).join('');
