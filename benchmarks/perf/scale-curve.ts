@@ -1,8 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
-import { generateProcedure } from '../../toolkit/app/generate-procedure.ts';
-import { defaultGeneratedPassword, generateTargets } from '../../toolkit/app/generate-runbook.ts';
+import { generateTargets } from '../../toolkit/app/generate-runbook.ts';
 import { repoRoot } from '../../toolkit/inventory/paths.ts';
 import type { Inventory } from '../../toolkit/inventory/schema.ts';
 import { MysqlSession } from '../../toolkit/mysql/session.ts';
@@ -11,10 +10,9 @@ import { explainSearch, type ScanCost } from '../wrk/explain.ts';
 import { searchPrefixes, writePrefixFile } from '../wrk/prefixes.ts';
 import type { ReportContext } from '../wrk/report/context.ts';
 import { localMysqlPids, machineInfo } from '../wrk/report/machine.ts';
-import { checkWrk, countUsers } from '../wrk/report/prepare.ts';
+import { checkWrk, countUsers, topUpUsers } from '../wrk/report/prepare.ts';
 import { runSeries } from '../wrk/report/series-step.ts';
 import type { ReportData } from '../wrk/report-data.ts';
-import { ensureSearchIndex } from '../wrk/search-index.ts';
 import type { SeriesSpec } from '../wrk/series.ts';
 import { type CurveData, type CurveStep, curveCharts, curveMarkdown } from './scale-curve-render.ts';
 
@@ -112,20 +110,11 @@ export async function scaleCurveProcedure(run: Run, inventory: Inventory, option
   };
   const master = generateTargets(inventory).master;
   for (const size of options.sizes) {
-    const before = await countUsers(inventory);
-    const t0 = Date.now();
-    await generateProcedure(run, generateTargets(inventory), {
-      target: size,
+    const { before, generateSeconds } = await topUpUsers(run, inventory, generateTargets(inventory), size, {
       friendsPerUser: 0,
       postsPerUser: 0,
       dialogsPerUser: 0,
-      chunkRows: 100_000,
-      password: defaultGeneratedPassword,
-      deferIndex: true,
-      seed: 42,
     });
-    const generateSeconds = (Date.now() - t0) / 1000;
-    await ensureSearchIndex(run, inventory);
     const users = await countUsers(inventory);
     const step: CurveStep = {
       users,

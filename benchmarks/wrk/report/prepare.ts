@@ -26,6 +26,35 @@ export async function countUsers(inventory: Inventory): Promise<number> {
   }
 }
 
+/** How much else the generator adds per new user (the scale curve adds users alone). */
+export type PerUser = { friendsPerUser: number; postsPerUser: number; dialogsPerUser: number };
+
+/**
+ * Users topped up to `users` by the generator's own procedure (the same code as scripts/generate-users.mjs),
+ * timed, and the search index checked (restored if an earlier run left it dropped).
+ */
+export async function topUpUsers(
+  run: Run,
+  inventory: Inventory,
+  targets: Parameters<typeof generateProcedure>[1],
+  users: number,
+  perUser: PerUser,
+): Promise<{ before: number; generateSeconds: number }> {
+  const before = run.dryRun ? 0 : await countUsers(inventory).catch(() => 0);
+  const t0 = Date.now();
+  await generateProcedure(run, targets, {
+    target: users,
+    ...perUser,
+    chunkRows: 100_000,
+    password: defaultGeneratedPassword,
+    deferIndex: true,
+    seed: 42,
+  });
+  const generateSeconds = (Date.now() - t0) / 1000;
+  await ensureSearchIndex(run, inventory);
+  return { before, generateSeconds };
+}
+
 /**
  * Users topped up by the generator's own procedure (the same code as scripts/generate-users.mjs),
  * timed; the search index checked (restored if an earlier run left it dropped); the app's account
@@ -36,20 +65,11 @@ export async function prepareData(
   inventory: Inventory,
   users: number,
 ): Promise<{ before: number; generateSeconds: number }> {
-  const before = run.dryRun ? 0 : await countUsers(inventory).catch(() => 0);
-  const t0 = Date.now();
-  await generateProcedure(run, migrateTargets(inventory), {
-    target: users,
+  const { before, generateSeconds } = await topUpUsers(run, inventory, migrateTargets(inventory), users, {
     friendsPerUser: 3,
     postsPerUser: 0.1,
     dialogsPerUser: 0.01,
-    chunkRows: 100_000,
-    password: defaultGeneratedPassword,
-    deferIndex: true,
-    seed: 42,
   });
-  const generateSeconds = (Date.now() - t0) / 1000;
-  await ensureSearchIndex(run, inventory);
   for (const slave of inventory.mysql.slaves)
     await run.check('app user on slave', slave.name, async () => {
       const s = await MysqlSession.open(slave, inventory.mysql.app, { timeoutMs: 5000 }).catch(
