@@ -85,7 +85,7 @@ describe('rotate-password on the local environment', () => {
     expect(existsSync(rotationFile())).toBe(false);
   });
 
-  it('rotates the app password under load with no request failed but by an nginx reload, one instance at a time', async () => {
+  it('rotates the app password under load with no request failed, one instance at a time', async () => {
     const old = secrets()['mysql-app'];
     const pidsBefore = pids();
     const load = new MixedLoadClass(appPort(), { writers: 2, readers: 2, pauseMs: 50 });
@@ -97,12 +97,10 @@ describe('rotate-password on the local environment', () => {
     const failed = ops.filter((op) => op.status < 200 || op.status >= 300);
     expect(ops.length).toBeGreaterThan(20);
     // Each drain reloads nginx, and a reload closes its idle keep-alive connections: a request a client
-    // sends on one just then sees a reset (seen under the full suite's load: 2 in one run). No request
-    // may fail otherwise, and at most one reset per client per reload (4 clients, 2 reloads per instance).
-    const resets = failed.filter((op) => op.status === 0 && /ECONNRESET/.test(op.error ?? ''));
-    const others = failed.filter((op) => !resets.includes(op));
-    expect(others.map((op) => `${op.kind} ${op.status} ${op.error ?? ''}`)).toEqual([]);
-    expect(resets.length).toBeLessThanOrEqual(4 * 2 * 2);
+    // sent on one just then is sent again on a fresh connection, as browsers and curl do (http.ts call).
+    // Nothing may fail; the retries are at most one per client per reload (4 clients, 2 reloads each).
+    expect(failed.map((op) => `${op.kind} ${op.status} ${op.error ?? ''}`)).toEqual([]);
+    expect(ops.filter((op) => op.retried).length).toBeLessThanOrEqual(4 * 2 * 2);
 
     const fresh = secrets()['mysql-app'];
     expect(fresh).not.toBe(old);

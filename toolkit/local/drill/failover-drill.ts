@@ -202,7 +202,7 @@ export async function failoverDrill(run: Run, options: DrillOptions): Promise<Dr
     },
   ];
   const notes = [
-    `${figures.writes.total} writes (${figures.writes.ok} accepted, failures by status ${JSON.stringify(figures.writes.byStatus)}), ${figures.reads.total} reads (failures ${JSON.stringify(figures.reads.byStatus)}) through nginx over app and app-2, which reach MySQL only through HAProxy's endpoints.`,
+    `${figures.writes.total} writes (${figures.writes.ok} accepted, failures by status ${JSON.stringify(figures.writes.byStatus)}), ${figures.reads.total} reads (failures ${JSON.stringify(figures.reads.byStatus)}) through nginx over app and app-2, which reach MySQL only through HAProxy's endpoints; ${figures.writes.retried + figures.reads.retried} sent a second time because their kept-alive connection was closed unread (as browsers and curl do).`,
     `${oldMaster.name} (pid ${oldPid}) SIGKILLed; failover.mjs's procedure promoted ${newMaster.name} as soon as ${oldMaster.name} stopped answering; HAProxy's writer switched over its runtime API.`,
     `Lost writes: every post id and user id the app answered with was looked up on ${newMaster.name} and its text compared.`,
     ...lost.missing.slice(0, 10).map((m) => `missing: ${m}`),

@@ -5,13 +5,32 @@ export interface Answer {
   body: string;
   /** Set when no HTTP answer came (connection refused or reset, timeout). */
   error?: string;
+  /** Sent a second time: the kept-alive connection it first went out on was closed unread. */
+  retried?: boolean;
 }
 
 /**
  * One HTTP call to the app through nginx. `from` picks a loopback source address: nginx passes it as
  * X-Forwarded-For, so each address is a client of its own for the app's per-address limits.
+ *
+ * Like browsers and curl, a request sent on a reused keep-alive connection that the server closed
+ * before any byte of an answer (nginx closes its idle connections on a reload) is sent once more on a
+ * fresh one: the server never read it, so nothing ran twice. `retried` says it happened, so a drill
+ * can count it apart.
  */
-export function call(options: {
+export async function call(options: CallOptions): Promise<Answer> {
+  const first = await callOnce(options);
+  if (!first.staleConnection) return first;
+  const second = await callOnce({ ...options, agent: false });
+  return {
+    status: second.status,
+    body: second.body,
+    retried: true,
+    ...(second.error ? { error: second.error } : {}),
+  };
+}
+
+export interface CallOptions {
   port: number;
   path: string;
   method?: string;
@@ -20,9 +39,12 @@ export function call(options: {
   from?: string;
   agent?: Agent;
   timeoutMs?: number;
-}): Promise<Answer> {
+}
+
+function callOnce(options: CallOptions): Promise<Answer & { staleConnection?: boolean }> {
   const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
   return new Promise((resolve) => {
+    let answered = false;
     const req = request(
       {
         host: '127.0.0.1',
@@ -37,6 +59,7 @@ export function call(options: {
         },
       },
       (res) => {
+        answered = true;
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () =>
@@ -46,7 +69,14 @@ export function call(options: {
       },
     );
     req.setTimeout(options.timeoutMs ?? 15_000, () => req.destroy(new Error('timed out')));
-    req.on('error', (error) => resolve({ status: 0, body: '', error: error.message }));
+    req.on('error', (error: NodeJS.ErrnoException) =>
+      resolve({
+        status: 0,
+        body: '',
+        error: error.message,
+        ...(req.reusedSocket && !answered && error.code === 'ECONNRESET' ? { staleConnection: true } : {}),
+      }),
+    );
     req.end(payload);
   });
 }

@@ -19,6 +19,8 @@ export interface Op {
   /** What the write stored, to compare row by row (a post's text, a user's biography). */
   text?: string;
   error?: string;
+  /** Sent a second time on a fresh connection: its kept-alive one was closed unread (http.ts call). */
+  retried?: boolean;
 }
 
 export interface FeedEvent {
@@ -160,6 +162,7 @@ export class MixedLoad {
         endedAt: Date.now(),
         status: answer.status,
         ...(answer.error ? { error: answer.error } : {}),
+        ...(answer.retried ? { retried: true } : {}),
       };
       if (answer.status === 200) {
         const body = JSON.parse(answer.body) as string | { user_id: string };
@@ -190,6 +193,7 @@ export class MixedLoad {
         startedAt,
         endedAt: Date.now(),
         status: answer.status,
+        ...(answer.retried ? { retried: true } : {}),
         ...(answer.status !== 200
           ? { error: `${path}: ${(answer.error ?? answer.body.slice(0, 200)).trim()}` }
           : {}),

@@ -36,7 +36,7 @@ describe('drill measures', () => {
     expect(f.writesRefusedInWindow).toBe(2);
     expect(f.writesFailedOutsideWindow).toBe(1);
     expect(f.acknowledged).toBe(3);
-    expect(f.reads).toEqual({ total: 2, ok: 1, failed: 1, byStatus: { '503': 1 } });
+    expect(f.reads).toEqual({ total: 2, ok: 1, failed: 1, byStatus: { '503': 1 }, retried: 0 });
   });
 
   it('counts as in flight only the requests that were waiting for their answer at the kill', () => {

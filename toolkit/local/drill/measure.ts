@@ -17,6 +17,8 @@ export interface RequestCounts {
   failed: number;
   /** Failed answers by status (0: no answer), e.g. {"503": 12}. */
   byStatus: Record<string, number>;
+  /** Requests sent a second time because their kept-alive connection was closed unread (as browsers do). */
+  retried: number;
 }
 
 export function countRequests(ops: readonly Op[]): RequestCounts {
@@ -26,7 +28,8 @@ export function countRequests(ops: readonly Op[]): RequestCounts {
     if (ok(op)) okCount++;
     else byStatus[String(op.status)] = (byStatus[String(op.status)] ?? 0) + 1;
   }
-  return { total: ops.length, ok: okCount, failed: ops.length - okCount, byStatus };
+  const retried = ops.filter((op) => op.retried).length;
+  return { total: ops.length, ok: okCount, failed: ops.length - okCount, byStatus, retried };
 }
 
 export interface FailoverFigures {
