@@ -37,7 +37,7 @@ export interface CallOptions {
   body?: unknown;
   token?: string;
   from?: string;
-  agent?: Agent;
+  agent?: Agent | false;
   timeoutMs?: number;
 }
 
