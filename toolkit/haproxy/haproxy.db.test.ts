@@ -154,6 +154,9 @@ describe('HAProxy in front of MySQL', () => {
   it('keeps the last known states when the agent dies (fail static), visible as its check failing', async () => {
     const pid = agentPid(proxy.files);
     expect(pid).toBeDefined();
+    const wentDown = async () =>
+      (await showServers(proxy.files.adminSocket)).map((s) => `${s.backend}/${s.server} ${s.wentDown}`);
+    const downsBefore = await wentDown();
     await stopAgent(proxy.files);
     try {
       await waitFor(
@@ -171,7 +174,17 @@ describe('HAProxy in front of MySQL', () => {
     } finally {
       await startAgent(proxy.files, proxy.agentListen, resolveSecret(inventory.mysql.monitor!.password));
     }
+    // The restarted agent listens only once it has polled every node: HAProxy's first agent-checks
+    // after the restart get the truth, never "not polled yet", so no server went down across it.
     const status = await agentStatus(proxy.agentListen);
+    await waitFor(
+      async () =>
+        (await showServers(proxy.files.adminSocket)).every((s) => s.agentStatus !== 'L4CON')
+          ? true
+          : undefined,
+      { timeoutMs: 10_000, intervalMs: 50, what: "HAProxy's agent-checks to reach the restarted agent" },
+    );
+    expect(await wentDown()).toEqual(downsBefore);
     expect(status.nodes.db1?.judged.writer).toBe('up');
     expect(status.nodes.db2?.judged).toMatchObject({ writer: 'down #read_only', reader: 'up' });
   });

@@ -14,6 +14,7 @@ function server(backend: string, name: string, up: boolean, maint = false, detai
     agentStatus: up ? 'L7OK' : 'L7STS',
     detail,
     sessions: 0,
+    wentDown: 0,
   };
 }
 

@@ -50,21 +50,24 @@ export async function startHealthAgent(
   const pollNow = async (name: string) => {
     await pollers.find((p) => p.name === name)?.pollOnce();
   };
+  for (const poller of pollers) poller.start();
+  const firstAnswers = Promise.all(pollers.map((p) => p.firstPoll)).then(() => {});
+  // Listening before the first poll of every node would answer HAProxy `down #not polled yet` for every
+  // server and empty both endpoints at each agent restart (a monitor password rotation restarts it).
+  // Until it knows, HAProxy's agent-checks fail to connect and keep the last known states (fail static);
+  // a first poll ends within max(2 × poll interval, 1 s), answered or not.
+  await firstAnswers;
   const server = createServer((socket) => answer(socket, { judgeNow, snapshot, pollNow }, config));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(config.listen.port, config.listen.host, () => resolve());
+  }).catch(async (error) => {
+    await Promise.all(pollers.map((p) => p.stop()));
+    throw error;
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.listen.port;
-  for (const poller of pollers) poller.start();
-  const opener =
-    config.openServers &&
-    startServerOpener(
-      config.openServers,
-      Promise.all(pollers.map((p) => p.firstPoll)).then(() => {}),
-      log,
-    );
+  const opener = config.openServers && startServerOpener(config.openServers, firstAnswers, log);
   return {
     port,
     snapshot,

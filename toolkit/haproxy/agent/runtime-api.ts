@@ -22,6 +22,8 @@ export interface ServerState {
   /** The agent's last word with its reason ("down (read_only)"), or the check's description. */
   detail: string;
   sessions: number;
+  /** How many times HAProxy marked it down (UP → DOWN transitions) since it started. */
+  wentDown: number;
 }
 
 export type HaproxyRuntimeApi = ReturnType<typeof haproxyRuntimeApi>;
@@ -139,6 +141,7 @@ export function haproxyRuntimeApi(fail: RuntimeApiFailure) {
           agentStatus: col(row, 'agent_status'),
           detail: col(row, 'last_agt').replace(/^via agent : /, '') || col(row, 'check_desc'),
           sessions: Number(col(row, 'scur')) || 0,
+          wentDown: Number(col(row, 'chkdown')) || 0,
         };
       });
   }
