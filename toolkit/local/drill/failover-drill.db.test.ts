@@ -17,7 +17,8 @@ describe('the failover drill on a throwaway environment', () => {
       process.env,
     );
     const [folder] = readdirSync(out);
-    expect(folder, `${result.stdout.slice(-2000)}\n${result.stderr.slice(-2000)}`).toMatch(/-failover$/);
+    // `?? ''`: with no folder, toMatch must still fail with the drill's output as its message.
+    expect(folder ?? '', `${result.stdout.slice(-2000)}\n${result.stderr.slice(-2000)}`).toMatch(/-failover$/);
     const dir = join(out, folder!);
     for (const file of ['summary.md', 'timeline.svg', 'report.json'])
       expect(existsSync(join(dir, file))).toBe(true);
