@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { request } from 'node:http';
 import { join, resolve } from 'node:path';
+import { type HttpRequest, type HttpResponse, httpRequest } from '../../lib/http.ts';
 import { waitFor } from '../../lib/poll.ts';
 import { repoRoot } from '../inventory/paths.ts';
 
@@ -39,52 +39,7 @@ export async function spawnAppProcess(
   return { name, port, log, child };
 }
 
-export interface HttpAnswer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-/** One HTTP call from a chosen loopback source address (a distinct "client" per address). */
-export function httpCall(options: {
-  port: number;
-  path: string;
-  method?: string;
-  body?: unknown;
-  headers?: Record<string, string>;
-  from?: string;
-}): Promise<HttpAnswer> {
-  const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
-  return new Promise((resolvePromise, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port: options.port,
-        path: options.path,
-        method: options.method ?? 'GET',
-        localAddress: options.from,
-        agent: false,
-        timeout: 15_000,
-        headers: {
-          ...(payload ? { 'content-type': 'application/json' } : {}),
-          ...options.headers,
-        },
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolvePromise({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString('utf8'),
-          }),
-        );
-        res.on('error', reject);
-      },
-    );
-    req.on('error', reject);
-    req.on('timeout', () => req.destroy(new Error('timed out')));
-    req.end(payload);
-  });
+/** One HTTP call from a chosen loopback source address (a distinct "client" per address), on a connection of its own. */
+export function httpCall(options: Omit<HttpRequest, 'agent' | 'timeoutMs'>): Promise<HttpResponse> {
+  return httpRequest(options);
 }

@@ -51,9 +51,9 @@ export function imageRunbook(appEnvironmentFor: AppEnvironmentFor): RunbookDefin
         throw new ToolkitError(`no image ${tag}: run scripts/image.mjs build first`);
       if (command === 'build') return;
       const port = f.port === undefined ? (command === 'run' ? 5090 : await freePorts(1)) : Number(f.port);
-      const env = appEnvironmentFor(inventory, port);
-      if (command === 'run') await serve(run, engine!, tag, env, port, workDir);
-      else await verify(run, engine!, tag, env, port, workDir);
+      const spec = { engine: engine!, tag, env: appEnvironmentFor(inventory, port), port, workDir };
+      if (command === 'run') await serve(run, spec);
+      else await verify(run, spec);
     },
   };
 }
@@ -76,13 +76,18 @@ async function build(run: Run, engine: Engine, tag: string, workDir: string): Pr
   });
 }
 
+/** The app container that `run` and `verify` start: the image, the environment's app settings, the port. */
+interface AppContainerSpec {
+  engine: Engine;
+  tag: string;
+  env: Record<string, string>;
+  port: number;
+  workDir: string;
+}
+
 async function start(
   run: Run,
-  engine: Engine,
-  tag: string,
-  env: Record<string, string>,
-  port: number,
-  workDir: string,
+  { engine, tag, env, port, workDir }: AppContainerSpec,
 ): Promise<StartedApp | undefined> {
   let started: StartedApp | undefined;
   await run.action('start', `127.0.0.1:${port}`, `start the app from ${tag}`, async () => {
@@ -105,36 +110,22 @@ async function start(
 }
 
 /** Serves until SIGINT or SIGTERM, then stops the container as an orchestrator would (SIGTERM, drain). */
-async function serve(
-  run: Run,
-  engine: Engine,
-  tag: string,
-  env: Record<string, string>,
-  port: number,
-  workDir: string,
-): Promise<void> {
-  const started = await start(run, engine, tag, env, port, workDir);
+async function serve(run: Run, spec: AppContainerSpec): Promise<void> {
+  const started = await start(run, spec);
   if (!started) return;
   run.note(`serving on ${started.baseUrl}; Ctrl-C stops it`);
   const signal = await new Promise<string>((resolve) => {
     for (const name of ['SIGINT', 'SIGTERM'] as const) process.once(name, () => resolve(name));
     void started.container.exited.then((code) => resolve(`exit ${code}`));
   });
-  await run.check('stop', `127.0.0.1:${port}`, async () => {
+  await run.check('stop', `127.0.0.1:${spec.port}`, async () => {
     const code = await started.container.stop(20_000);
     return `${signal}: the container exited ${code}`;
   });
 }
 
-async function verify(
-  run: Run,
-  engine: Engine,
-  tag: string,
-  env: Record<string, string>,
-  port: number,
-  workDir: string,
-): Promise<void> {
-  const started = await start(run, engine, tag, env, port, workDir);
+async function verify(run: Run, spec: AppContainerSpec): Promise<void> {
+  const started = await start(run, spec);
   if (!started) return;
   await run.verify('answers', started.baseUrl, () => smokeCheck(started.baseUrl));
   await run.verify('SIGTERM', started.baseUrl, async () => {

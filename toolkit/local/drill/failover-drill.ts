@@ -2,24 +2,19 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { waitFor } from '../../../lib/poll.ts';
 import type { TarantoolClient } from '../../../lib/tarantool/iproto.ts';
 import { isAlive, mysqlGreeting } from '../../host/process.ts';
+import type { Inventory, MysqlNode } from '../../inventory/schema.ts';
 import { failoverProcedure } from '../../mysql/failover.ts';
 import { replicationProcedure } from '../../mysql/replication.ts';
 import { MysqlSession } from '../../mysql/session.ts';
 import type { Run } from '../../procedure/run.ts';
 import { connectAdmin } from '../../tarantool/runbook.ts';
-import { appPort } from '../app-component.ts';
 import { LocalInventorySource } from '../inventory.ts';
 import { startMysqlNodes } from '../mysql-component.ts';
 import { loadState } from '../state.ts';
-import { MixedLoad } from './load.ts';
-import { failoverFigures, feedFigures } from './measure.ts';
-import type { DrillReport, SummaryRow } from './report.ts';
-import { compareTarantool, findLostWrites, replicatorReached } from './verify.ts';
-
-export interface DrillOptions {
-  durationMs: number;
-  command: string;
-}
+import { failoverFigures } from './measure.ts';
+import type { DrillOptions, DrillReport, SummaryRow } from './report.ts';
+import { drillUnderLoad, feedRow, type LoadOutcome } from './under-load.ts';
+import { compareTarantool, replicatorReached } from './verify.ts';
 
 const seconds = (ms: number | null | undefined) => (ms == null ? 'never' : `${(ms / 1000).toFixed(2)} s`);
 
@@ -27,6 +22,28 @@ const seconds = (ms: number | null | undefined) => (ms == null ? 'never' : `${(m
 function processPids(): Record<string, number | undefined> {
   const { services } = loadState();
   return { app: services.app?.pid, 'app-2': services['app-2']?.pid, replicator: services.replicator?.pid };
+}
+
+/** The cluster as the drill found it, before the fault. */
+interface Before {
+  source: LocalInventorySource;
+  inventory: Inventory;
+  oldMaster: MysqlNode;
+  oldPid: number | undefined;
+  pidsBefore: Record<string, number | undefined>;
+  admin: TarantoolClient | undefined;
+}
+
+/** What the fault and the recovery did, with their times (epoch milliseconds). */
+interface FailedOver {
+  inventory: Inventory;
+  master: MysqlSession;
+  killedAt: number;
+  detectedAt: number;
+  failedOverAt: number;
+  caughtUpAt: number | undefined;
+  rejoinFrom: number;
+  rejoinedAt: number;
 }
 
 /**
@@ -37,7 +54,7 @@ function processPids(): Record<string, number | undefined> {
 export async function failoverDrill(run: Run, options: DrillOptions): Promise<DrillReport> {
   const startedAt = Date.now();
   const source = new LocalInventorySource();
-  let inventory = await source.load();
+  const inventory = await source.load();
   const oldMaster = inventory.mysql.master;
   const oldPid = loadState().mysql.nodes.find((n) => n.name === oldMaster.name)?.pid;
   const pidsBefore = processPids();
@@ -46,20 +63,27 @@ export async function failoverDrill(run: Run, options: DrillOptions): Promise<Dr
     admin = await connectAdmin(inventory);
     run.onClose(() => admin?.close());
   }
-
-  const load = new MixedLoad(appPort());
-  // A drill that fails half-way still ends its load.
-  run.onClose(async () => {
-    await load.stop();
+  const before: Before = { source, inventory, oldMaster, oldPid, pidsBefore, admin };
+  return drillUnderLoad(run, options, {
+    kind: 'failover',
+    startedAt,
+    inflict: (loadFrom) => killAndFailOver(run, before, loadFrom, options.durationMs),
+    master: async ({ inventory: after, master }) => ({
+      name: after.mysql.master.name,
+      session: master,
+      database: after.mysql.database,
+    }),
+    report: (outcome) => failoverReport(run, before, outcome),
   });
-  await run.action('load started', 'nginx', 'mixed load through nginx', async () => {
-    await load.start();
-    return `3 writers (posts, every fifth a registration), 3 readers, a WebSocket feed, through 127.0.0.1:${appPort()}`;
-  });
-  const loadFrom = Date.now();
-  // The load runs a quarter of the drill (at least 3 s) before the fault, so the timeline has a "before".
-  await sleep(Math.max(3000, options.durationMs / 4));
+}
 
+/** Kills the master, fails over, waits for the replicator, and rejoins the old master at three quarters. */
+async function killAndFailOver(
+  run: Run,
+  { source, inventory: before, oldMaster, oldPid, admin }: Before,
+  loadFrom: number,
+  durationMs: number,
+): Promise<FailedOver> {
   const killedAt = Date.now();
   let detectedAt = killedAt;
   await run.action('master killed', oldMaster.name, `SIGKILL pid ${oldPid}`, async () => {
@@ -73,9 +97,9 @@ export async function failoverDrill(run: Run, options: DrillOptions): Promise<Dr
     return `SIGKILL pid ${oldPid}; seen dead after ${detectedAt - killedAt} ms`;
   });
 
-  await failoverProcedure(run, inventory, source, { switchover: false, catchUpTimeoutMs: 30_000 });
+  await failoverProcedure(run, before, source, { switchover: false, catchUpTimeoutMs: 30_000 });
   const failedOverAt = Date.now();
-  inventory = await source.load();
+  const inventory = await source.load();
   const newMaster = inventory.mysql.master;
   const master = await MysqlSession.open(newMaster, inventory.mysql.admin);
   run.onClose(() => master.close());
@@ -97,24 +121,25 @@ export async function failoverDrill(run: Run, options: DrillOptions): Promise<Dr
     : Promise.resolve();
 
   // The old master comes back and rejoins at three quarters of the drill, still under load.
-  await sleep(Math.max(0, loadFrom + (options.durationMs * 3) / 4 - Date.now()));
+  await sleep(Math.max(0, loadFrom + (durationMs * 3) / 4 - Date.now()));
   await catchUp;
   const rejoinFrom = Date.now();
   await startMysqlNodes(run);
   await replicationProcedure(run, await source.load(), { rejoin: oldMaster.name, source });
   const rejoinedAt = Date.now();
-  await sleep(Math.max(2000, loadFrom + options.durationMs - Date.now()));
-  const result = await load.stop();
-  const loadTo = Date.now();
+  return { inventory, master, killedAt, detectedAt, failedOverAt, caughtUpAt, rejoinFrom, rejoinedAt };
+}
 
+async function failoverReport(
+  run: Run,
+  { oldMaster, oldPid, pidsBefore, admin }: Before,
+  outcome: LoadOutcome<FailedOver>,
+): Promise<Pick<DrillReport, 'title' | 'rows' | 'notes' | 'marks' | 'data'>> {
+  const { fault, result, feed, lost, lostRow } = outcome;
+  const { inventory, master, killedAt, detectedAt, failedOverAt, caughtUpAt, rejoinFrom, rejoinedAt } = fault;
+  const newMaster = inventory.mysql.master;
   const figures = failoverFigures(result.ops, killedAt);
-  const feed = feedFigures(result.feed, result.ops, loadTo);
   const firstWrite = figures.firstAcceptedWriteMs;
-  let lost = { acknowledged: 0, missing: [] as string[], different: [] as string[] };
-  await run.check('acknowledged writes', newMaster.name, async () => {
-    lost = await findLostWrites(master, inventory.mysql.database, result.ops);
-    return `${lost.acknowledged} acknowledged, ${lost.missing.length} missing, ${lost.different.length} different`;
-  });
   let equality: Awaited<ReturnType<typeof compareTarantool>> = [];
   if (admin)
     await run.check('tarantool = mysql', 'tarantool', async () => {
@@ -131,7 +156,6 @@ export async function failoverDrill(run: Run, options: DrillOptions): Promise<Dr
     (name) => pidsBefore[name] !== pidsAfter[name] || !isAlive(pidsAfter[name]),
   );
 
-  const lostCount = lost.missing.length + lost.different.length;
   const tarantoolEqual = equality.every((e) => e.differences.length === 0 && e.mysqlRows === e.tarantoolRows);
   const rows: SummaryRow[] = [
     {
@@ -153,12 +177,7 @@ export async function failoverDrill(run: Run, options: DrillOptions): Promise<Dr
       target: '0',
       met: figures.writesFailedOutsideWindow === 0,
     },
-    {
-      measure: 'acknowledged writes lost (row by row)',
-      result: `${lostCount} of ${lost.acknowledged}`,
-      target: '0',
-      met: lostCount === 0,
-    },
+    lostRow,
     {
       measure: 'read errors',
       result: `${figures.reads.failed} of ${figures.reads.total}`,
@@ -195,11 +214,7 @@ export async function failoverDrill(run: Run, options: DrillOptions): Promise<Dr
       result: `${seconds(rejoinedAt - rejoinFrom)} (restart + replication --rejoin)`,
       target: '',
     },
-    {
-      measure: 'WebSocket feed',
-      result: `${feed.deliveredAcknowledged} of ${result.ops.filter((o) => o.kind === 'post' && o.id).length} acknowledged posts delivered live, ${feed.drops} drops`,
-      target: '',
-    },
+    feedRow(outcome),
   ];
   const notes = [
     `${figures.writes.total} writes (${figures.writes.ok} accepted, failures by status ${JSON.stringify(figures.writes.byStatus)}), ${figures.reads.total} reads (failures ${JSON.stringify(figures.reads.byStatus)}) through nginx over app and app-2, which reach MySQL only through HAProxy's endpoints; ${figures.writes.retried + figures.reads.retried} sent a second time because their kept-alive connection was closed unread (as browsers and curl do).`,
@@ -218,16 +233,10 @@ export async function failoverDrill(run: Run, options: DrillOptions): Promise<Dr
     { at: rejoinedAt, label: `${oldMaster.name} rejoined as a slave` },
   ];
   return {
-    kind: 'failover',
     title: `Failover drill: ${oldMaster.name} SIGKILLed under load, ${newMaster.name} promoted`,
-    command: options.command,
-    startedAt,
     rows,
     notes,
     marks,
-    ops: result.ops,
-    loadFrom,
-    loadTo,
     data: {
       oldMaster: oldMaster.name,
       newMaster: newMaster.name,

@@ -1,4 +1,5 @@
-import { type Agent, request } from 'node:http';
+import type { Agent } from 'node:http';
+import { httpRequest, StaleConnectionError } from '../../../lib/http.ts';
 
 export interface Answer {
   status: number;
@@ -41,44 +42,22 @@ export interface CallOptions {
   timeoutMs?: number;
 }
 
-function callOnce(options: CallOptions): Promise<Answer & { staleConnection?: boolean }> {
-  const payload = options.body === undefined ? undefined : JSON.stringify(options.body);
-  return new Promise((resolve) => {
-    let answered = false;
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port: options.port,
-        path: options.path,
-        method: options.method ?? 'GET',
-        localAddress: options.from,
-        agent: options.agent ?? false,
-        headers: {
-          ...(payload ? { 'content-type': 'application/json' } : {}),
-          ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-        },
-      },
-      (res) => {
-        answered = true;
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () =>
-          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
-        );
-        res.on('error', (error) => resolve({ status: 0, body: '', error: error.message }));
-      },
-    );
-    req.setTimeout(options.timeoutMs ?? 15_000, () => req.destroy(new Error('timed out')));
-    req.on('error', (error: NodeJS.ErrnoException) =>
-      resolve({
-        status: 0,
-        body: '',
-        error: error.message,
-        ...(req.reusedSocket && !answered && error.code === 'ECONNRESET' ? { staleConnection: true } : {}),
-      }),
-    );
-    req.end(payload);
-  });
+async function callOnce(options: CallOptions): Promise<Answer & { staleConnection?: boolean }> {
+  const { token, ...request } = options;
+  try {
+    const { status, body } = await httpRequest({
+      ...request,
+      ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}),
+    });
+    return { status, body };
+  } catch (error) {
+    return {
+      status: 0,
+      body: '',
+      error: (error as Error).message,
+      ...(error instanceof StaleConnectionError ? { staleConnection: true } : {}),
+    };
+  }
 }
 
 /** Parses a JSON answer of the app, or throws naming the call (set-up calls must succeed). */

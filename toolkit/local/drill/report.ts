@@ -13,6 +13,12 @@ export interface SummaryRow {
   met?: boolean;
 }
 
+export interface DrillOptions {
+  durationMs: number;
+  /** The command line that ran the drill, for the report. */
+  command: string;
+}
+
 export interface DrillReport {
   kind: 'failover' | 'app-instance' | 'restore';
   title: string;

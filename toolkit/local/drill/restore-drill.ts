@@ -12,9 +12,8 @@ import { MysqlSession } from '../../mysql/session.ts';
 import { ToolkitError } from '../../procedure/errors.ts';
 import type { Run } from '../../procedure/run.ts';
 import { LocalInventorySource } from '../inventory.ts';
-import type { DrillOptions } from './failover-drill.ts';
 import type { Op } from './load.ts';
-import type { DrillReport, SummaryRow } from './report.ts';
+import type { DrillOptions, DrillReport, SummaryRow } from './report.ts';
 
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const statement = 'DROP TABLE post';
