@@ -18,7 +18,9 @@ describe('the failover drill on a throwaway environment', () => {
     );
     const [folder] = readdirSync(out);
     // `?? ''`: with no folder, toMatch must still fail with the drill's output as its message.
-    expect(folder ?? '', `${result.stdout.slice(-2000)}\n${result.stderr.slice(-2000)}`).toMatch(/-failover$/);
+    expect(folder ?? '', `${result.stdout.slice(-2000)}\n${result.stderr.slice(-2000)}`).toMatch(
+      /-failover$/,
+    );
     const dir = join(out, folder!);
     for (const file of ['summary.md', 'timeline.svg', 'report.json'])
       expect(existsSync(join(dir, file))).toBe(true);
