@@ -40,9 +40,12 @@ export async function appInstanceDrill(run: Run, options: DrillOptions): Promise
     kind: 'app-instance',
     startedAt,
     inflict: async (loadFrom) => {
-      const killedAt = Date.now();
+      let killedAt = 0;
       await run.action('instance killed', instance.name, `SIGKILL pid ${pid}`, async () => {
         if (!isAlive(pid)) throw new Error(`${instance.name} (pid ${pid}) is not running`);
+        // Taken at the kill itself, not before the step's logging: a request sent in between was still
+        // in flight when the instance died, and must count as such.
+        killedAt = Date.now();
         process.kill(pid, 'SIGKILL');
         await waitFor(async () => (isAlive(pid) ? undefined : true), {
           timeoutMs: 10_000,
