@@ -41,6 +41,7 @@ export async function appInstanceDrill(run: Run, options: DrillOptions): Promise
     startedAt,
     inflict: async (loadFrom) => {
       let killedAt = 0;
+      let diedAt = 0;
       await run.action('instance killed', instance.name, `SIGKILL pid ${pid}`, async () => {
         if (!isAlive(pid)) throw new Error(`${instance.name} (pid ${pid}) is not running`);
         // Taken at the kill itself, not before the step's logging: a request sent in between was still
@@ -52,6 +53,7 @@ export async function appInstanceDrill(run: Run, options: DrillOptions): Promise
           intervalMs: 20,
           what: `${instance.name} to die`,
         });
+        diedAt = Date.now();
         return `SIGKILL pid ${pid}`;
       });
 
@@ -61,7 +63,7 @@ export async function appInstanceDrill(run: Run, options: DrillOptions): Promise
       const logOffset = existsSync(accessLog) ? statSync(accessLog).size : 0;
       await appInstanceComponent(instance).up(run);
       const restartedAt = Date.now();
-      return { killedAt, restartFrom, restartedAt, logOffset };
+      return { killedAt, diedAt, restartFrom, restartedAt, logOffset };
     },
     master: async () => {
       const inventory = await new LocalInventorySource().load();
@@ -71,10 +73,10 @@ export async function appInstanceDrill(run: Run, options: DrillOptions): Promise
     },
     report: async (outcome) => {
       const { fault, result, feed, lost, lostRow } = outcome;
-      const { killedAt, restartFrom, restartedAt, logOffset } = fault;
+      const { killedAt, diedAt, restartFrom, restartedAt, logOffset } = fault;
       // The load has stopped: nothing more goes through nginx.
       const servedAfterRestart = servedBy(accessLog, logOffset, instance.port);
-      const figures = instanceKillFigures(result.ops, killedAt);
+      const figures = instanceKillFigures(result.ops, killedAt, diedAt);
       const newPid = loadState().services[instance.name]?.pid;
       const rows: SummaryRow[] = [
         {

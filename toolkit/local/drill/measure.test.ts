@@ -46,6 +46,13 @@ describe('drill measures', () => {
     );
     expect(f.failedInFlight).toBe(1);
     expect(f.failedOther).toBe(1);
+    // Sent after the SIGKILL but before the instance was seen gone: it died with it.
+    const dying = instanceKillFigures(
+      [op('post', 1030, 1080, 502), op('read', 1090, 1095, 502)],
+      killedAt,
+      1050,
+    );
+    expect([dying.failedInFlight, dying.failedOther]).toEqual([1, 1]);
   });
 
   it('buckets answers by when they came, clamping the edges', () => {

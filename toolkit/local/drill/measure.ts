@@ -63,16 +63,24 @@ export function failoverFigures(ops: readonly Op[], killedAt: number): FailoverF
 
 export interface InstanceKillFigures {
   requests: RequestCounts;
-  /** Failed requests that were waiting for their answer when the instance died: expected. */
+  /** Failed requests that were waiting for their answer while the instance died: expected. */
   failedInFlight: number;
   /** Failed requests sent after the kill (or done before it): each one is a defect. */
   failedOther: number;
   failures: Array<{ kind: string; status: number; startedMs: number; endedMs: number; error?: string }>;
 }
 
-export function instanceKillFigures(ops: readonly Op[], killedAt: number): InstanceKillFigures {
+/**
+ * `diedAt`: when the instance was seen gone. Between the SIGKILL and then its sockets still exist, so a
+ * request nginx hands it in that window dies with it: in flight too, not a defect.
+ */
+export function instanceKillFigures(
+  ops: readonly Op[],
+  killedAt: number,
+  diedAt = killedAt,
+): InstanceKillFigures {
   const failed = ops.filter((op) => !ok(op));
-  const inFlight = (op: Op) => op.startedAt <= killedAt && op.endedAt >= killedAt;
+  const inFlight = (op: Op) => op.startedAt <= diedAt && op.endedAt >= killedAt;
   return {
     requests: countRequests(ops),
     failedInFlight: failed.filter(inFlight).length,
