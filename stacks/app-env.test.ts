@@ -9,7 +9,7 @@ import { makeTempDir } from '../lib/temp-dirs.ts';
 import { parseReplicatorConfig, passwordFrom } from '../toolkit/tarantool/replicator/config.ts';
 import { StackSettings, secretKeys } from './config.ts';
 import { composeDir, readShared, sharedFiles } from './shared-files.ts';
-import { composeSecrets, composeServices } from './testing/compose.ts';
+import { composeServices } from './testing/compose.ts';
 import {
   isSecretValue,
   type MockedResource,
@@ -101,11 +101,29 @@ const replicator = replicatorReads(replicatorYml);
 
 const composeFiles = readdirSync(composeDir).filter((f) => /^docker-compose.*\.ya?ml$/.test(f));
 
-/** Compose's rendering drops nothing: a `${X:-}` is an empty value, which both programs read as unset. */
-function composeEnv(service: string, env: Env = composeSecrets): Env {
-  const environment = composeServices(composeFiles, env)[service]?.environment;
-  if (!environment) throw new Error(`compose service ${service} has no environment`);
-  return Object.fromEntries(Object.entries(environment).map(([k, v]) => [k, v ?? '']));
+/** What a compose secret's file holds in these tests: its name, long enough for the token secret's minimum. */
+const composeSecretValue = (secret: string) => `${secret}-${'s'.repeat(32)}`;
+
+/**
+ * Compose's rendering drops nothing: a `${X:-}` is an empty value, which both programs read as unset. A
+ * `NAME_FILE` names where a compose secret is mounted: that secret's file is written here into a scratch
+ * dir (the path rewritten to it), so the real loader reads it.
+ */
+function composeEnv(service: string, env: Env = {}): Env {
+  const rendered = composeServices(composeFiles, env)[service];
+  if (!rendered?.environment) throw new Error(`compose service ${service} has no environment`);
+  const result: Env = Object.fromEntries(Object.entries(rendered.environment).map(([k, v]) => [k, v ?? '']));
+  for (const [key, path] of Object.entries(result)) {
+    if (!key.endsWith('_FILE')) continue;
+    const secret = (rendered.secrets ?? []).find(
+      (s) => (s.target?.startsWith('/') ? s.target : `/run/secrets/${s.target ?? s.source}`) === path,
+    );
+    if (!secret) throw new Error(`${service}: ${key}=${path} but no secret is mounted there`);
+    const local = join(secretsDir, `compose-${service}-${key}`);
+    writeFileSync(local, composeSecretValue(secret.source));
+    result[key] = local;
+  }
+  return result;
 }
 
 /**
@@ -288,13 +306,11 @@ describe('the app container of compose and of both stacks', () => {
     expect(loadConfig(deployments[0]!.app).slaves.map((s) => `${s.host}:${s.port}`)).toEqual([
       'haproxy:3307',
     ]);
-    const env = composeEnv('app', {
-      ...composeSecrets,
-      SLAVE_MYSQL_HOSTS: 'db-slave-1:3306,db-slave-2:3306',
-    });
+    const env = composeEnv('app', { SLAVE_MYSQL_HOSTS: 'db-slave-1:3306,db-slave-2:3306' });
+    const password = composeSecretValue('mysql-app-password');
     expect(loadConfig(env).slaves).toEqual([
-      { host: 'db-slave-1', port: 3306, user: 'app', password: 'x', database: 'app' },
-      { host: 'db-slave-2', port: 3306, user: 'app', password: 'x', database: 'app' },
+      { host: 'db-slave-1', port: 3306, user: 'app', password, database: 'app' },
+      { host: 'db-slave-2', port: 3306, user: 'app', password, database: 'app' },
     ]);
   });
 
@@ -311,7 +327,7 @@ describe('the app container of compose and of both stacks', () => {
       ['app', 1],
       ['app-2', 2],
     ] as const) {
-      const config = loadConfig(composeEnv(service, { ...composeSecrets, ...settings }));
+      const config = loadConfig(composeEnv(service, settings));
       expect(config, service).toMatchObject({
         logLevel: 'debug',
         // Only nginx's address on the edge network is believed about the client's address.
@@ -341,10 +357,14 @@ describe('the app container of compose and of both stacks', () => {
     });
   });
 
-  it('keeps the secrets in Pulumi secret inputs and compose values the env file must give', () => {
+  it('keeps the secrets in Pulumi secret inputs and in compose secrets, named by their files', () => {
     const compose = readFileSync(join(composeDir, 'docker-compose.yml'), 'utf8');
-    expect(compose).toMatch(/^ {6}AUTH_TOKEN_SECRET: \$\{AUTH_TOKEN_SECRET:\?[^}]+\}$/m);
-    expect(compose).toMatch(/^ {6}MYSQL_PASSWORD: \$\{MYSQL_APP_PASSWORD:\?[^}]+\}$/m);
+    expect(compose).toMatch(/^ {6}AUTH_TOKEN_SECRET_FILE: \/run\/secrets\/auth-token-secret$/m);
+    expect(compose).toMatch(/^ {6}MYSQL_PASSWORD_FILE: \/run\/secrets\/mysql-app-password$/m);
+    expect(loadConfig(composeEnv('app'))).toMatchObject({
+      auth: { tokenSecret: composeSecretValue('auth-token-secret') },
+      master: { password: composeSecretValue('mysql-app-password') },
+    });
     expect(secretKeys).toContain('authTokenSecret');
     for (const stack of ['dev', 'prod'] as const) {
       const appContainer = container(runs[stack], `${stack}-app-app`);

@@ -1,9 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { composeSecretFileNames } from '../toolkit/secrets/compose-secrets.ts';
 import { composeDir, sharedFiles } from './shared-files.ts';
-import { composeRun, composeSecrets, composeServices } from './testing/compose.ts';
+import { type ComposeService, composeRun, composeServices } from './testing/compose.ts';
 
 const composeFiles = readdirSync(composeDir).filter((f) => /^docker-compose.*\.ya?ml$/.test(f));
 
@@ -21,15 +23,63 @@ describe('compose files', () => {
     },
   );
 
-  it('refuse to run without the passwords, naming the missing one', () => {
-    const { MYSQL_ROOT_PASSWORD: _, ...withoutRoot } = composeSecrets;
-    const result = composeRun(['docker-compose-replication.yml'], ['config', '-q'], withoutRoot);
-    expect(result.status).not.toBe(0);
-    expect(result.stderr).toContain('set MYSQL_ROOT_PASSWORD');
-    const { AUTH_TOKEN_SECRET: __, ...withoutTokenSecret } = composeSecrets;
-    const app = composeRun(['docker-compose.yml'], ['config', '-q'], withoutTokenSecret);
-    expect(app.status).not.toBe(0);
-    expect(app.stderr).toContain('set AUTH_TOKEN_SECRET');
+  it.each(composeFiles)('%s: no service takes a password or secret from an environment variable', (file) => {
+    // The file as written, before interpolation: a `${MYSQL_APP_PASSWORD}` counts as much as a literal.
+    const { services } = rawCompose(file);
+    const offending: string[] = [];
+    for (const [name, service] of Object.entries(services)) {
+      for (const [key, value] of Object.entries(service.environment ?? {})) {
+        const text = String(value ?? '');
+        if (secretLike(key) && !/_?_FILE$/.test(key)) offending.push(`${name}: ${key}`);
+        for (const m of text.matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g))
+          if (secretLike(m[1]!)) offending.push(`${name}: ${key} interpolates ${m[1]}`);
+      }
+      for (const word of service.command ?? [])
+        for (const m of String(word).matchAll(/\$\{?([A-Za-z_][A-Za-z0-9_]*)/g))
+          if (secretLike(m[1]!)) offending.push(`${name}: its command interpolates ${m[1]}`);
+    }
+    expect(offending).toEqual([]);
+    // It would be found: the rule is not vacuous.
+    expect(secretLike('MYSQL_ROOT_PASSWORD') && secretLike('AUTH_TOKEN_SECRET')).toBe(true);
+    expect(secretLike('RABBITMQ_DEFAULT_PASS')).toBe(true);
+  });
+
+  it.each(composeFiles)(
+    '%s: every secret a service names is a top-level secret of the generated files',
+    (file) => {
+      const { services, secrets = {} } = rawCompose(file);
+      const named = Object.entries(services).flatMap(([name, service]) =>
+        (service.secrets ?? []).map((s) => [name, typeof s === 'string' ? s : s.source] as const),
+      );
+      expect(named.length).toBeGreaterThan(0);
+      expect(named.filter(([, secret]) => !(secret in secrets))).toEqual([]);
+      // Each one a file under compose/secrets/ that scripts/compose-secrets.mjs writes.
+      const generated = composeSecretFileNames();
+      for (const [name, secret] of Object.entries(secrets)) {
+        expect(secret.file, name).toBe(`./secrets/${name}`);
+        expect(generated, name).toContain(name);
+      }
+      // And no top-level secret goes unused.
+      expect(Object.keys(secrets).filter((s) => !named.some(([, n]) => n === s))).toEqual([]);
+    },
+  );
+
+  it('point every *_FILE variable at a secret the same service mounts there', () => {
+    const services = composeServices(composeFiles);
+    const unmounted: string[] = [];
+    let files = 0;
+    for (const [name, service] of Object.entries(services)) {
+      const mounted = (service.secrets ?? []).map((s) =>
+        s.target?.startsWith('/') ? s.target : `/run/secrets/${s.target ?? s.source}`,
+      );
+      for (const [key, value] of Object.entries(service.environment ?? {})) {
+        if (!/_FILE$/.test(key)) continue;
+        files++;
+        if (!mounted.includes(String(value))) unmounted.push(`${name}: ${key}=${value}`);
+      }
+    }
+    expect(files).toBeGreaterThan(15);
+    expect(unmounted).toEqual([]);
   });
 
   it('run the seed topology, with unique server ids on master and slaves', () => {
@@ -121,7 +171,7 @@ describe('compose files', () => {
     // The master makes both accounts itself (app-accounts.sh), never the image's MYSQL_USER with ALL.
     const db = services.db!;
     expect(db.environment).not.toHaveProperty('MYSQL_USER');
-    expect(db.environment).toHaveProperty('MYSQL_MIGRATE_PASSWORD');
+    expect(db.environment).toHaveProperty('MYSQL_MIGRATE_PASSWORD_FILE');
   });
 
   it('run the binlog archiver into the backups volume, with its password given to the master and to it only', () => {
@@ -131,29 +181,42 @@ describe('compose files', () => {
       expect.arrayContaining([expect.stringMatching(/^backups:\/backups(:rw)?$/)]),
     );
     expect(archiver?.environment).toMatchObject({ ARCHIVE_HOST: 'db', ARCHIVE_USER: 'binlog_archive' });
-    const holders = Object.entries(services)
-      .filter(
-        ([, s]) =>
-          Object.values(s.environment ?? {}).includes('x') &&
-          JSON.stringify(s.environment).match(/ARCHIVE_PASSWORD/),
-      )
-      .map(([name]) => name)
-      .sort();
-    expect(holders).toEqual(['binlog-archive', 'db']);
+    expect(holders(services, 'mysql-binlog-archive-password')).toEqual(['binlog-archive', 'db']);
     expect(services.db?.volumes).toEqual(
       expect.arrayContaining([expect.stringContaining('/docker-entrypoint-initdb.d/archive-account.sh')]),
     );
   });
 
   it('hand the migrations password to the master and the migrate service only', () => {
-    const services = composeServices(['docker-compose.yml', 'docker-compose-replication.yml'], {
-      ...composeSecrets,
-      MYSQL_MIGRATE_PASSWORD: 'migrate-secret',
-    });
-    const holders = Object.entries(services)
-      .filter(([, s]) => Object.values(s.environment ?? {}).includes('migrate-secret'))
-      .map(([name]) => name)
-      .sort();
-    expect(holders).toEqual(['db', 'migrate']);
+    const services = composeServices(['docker-compose.yml', 'docker-compose-replication.yml']);
+    expect(holders(services, 'mysql-migrate-password')).toEqual(['db', 'migrate']);
+    expect(holders(services, 'mysql-root-password')).toEqual(['db', 'db_slave_1', 'db_slave_2']);
   });
 });
+
+interface RawService {
+  environment?: Record<string, unknown>;
+  command?: unknown[];
+  secrets?: Array<string | { source: string; target?: string }>;
+}
+
+/** A compose file as written (no interpolation, no extends): what a reviewer reads. */
+function rawCompose(file: string): {
+  services: Record<string, RawService>;
+  secrets?: Record<string, { file?: string }>;
+} {
+  return parse(readFileSync(join(composeDir, file), 'utf8'), { merge: true });
+}
+
+/** A name that holds a password, a secret or a key by its wording. */
+function secretLike(name: string): boolean {
+  return /PASSWORD|SECRET|_PASS$|_TOKEN$|_KEY$/i.test(name);
+}
+
+/** The services that mount the secret, by name. */
+function holders(services: Record<string, ComposeService>, secret: string): string[] {
+  return Object.entries(services)
+    .filter(([, s]) => (s.secrets ?? []).some((m) => m.source === secret))
+    .map(([name]) => name)
+    .sort();
+}

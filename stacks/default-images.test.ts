@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readSettings } from './config.ts';
 import { defaultImageKeys, defaultImages, parseDefaultImages } from './default-images.ts';
-import { composeSecrets, composeServices } from './testing/compose.ts';
+import { composeServices } from './testing/compose.ts';
 
 const composeFiles = ['docker-compose.yml', 'docker-compose-replication.yml'];
 
@@ -60,7 +60,7 @@ describe('default images: compose/images.yml is the one place', () => {
   });
 
   it("compose's variables still override a default", () => {
-    const services = composeServices(composeFiles, { ...composeSecrets, MYSQL_IMAGE: 'mysql:8.4.8' });
+    const services = composeServices(composeFiles, { MYSQL_IMAGE: 'mysql:8.4.8' });
     expect(services.db?.image).toBe('mysql:8.4.8');
     expect(services.db_slave_2?.image).toBe('mysql:8.4.8');
     expect(services.rabbitmq?.image).toBe(defaultImages().rabbitmq);

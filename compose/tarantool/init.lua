@@ -178,8 +178,8 @@ if password ~= nil and password ~= '' then
 end
 
 -- The operator (scripts/tarantool.mjs) logs in as admin to apply this file again; admin has no password,
--- and so no network login, unless one is given.
-local admin_password = os.getenv('TARANTOOL_ADMIN_PASSWORD')
+-- and so no network login, unless one is given (TARANTOOL_ADMIN_PASSWORD_FILE's first line, or the variable).
+local admin_password = secret('TARANTOOL_ADMIN_PASSWORD')
 if admin_password ~= nil and admin_password ~= '' then
   box.schema.user.passwd('admin', admin_password)
 end

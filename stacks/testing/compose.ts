@@ -5,23 +5,6 @@ import { parse } from 'yaml';
 import { makeTempDir } from '../../lib/temp-dirs.ts';
 import { composeDir } from '../shared-files.ts';
 
-/** Every value the compose files demand (`${NAME:?}`); they only need to be present for validation. */
-export const composeSecrets = {
-  MYSQL_ROOT_PASSWORD: 'x',
-  MYSQL_APP_PASSWORD: 'x',
-  MYSQL_MIGRATE_PASSWORD: 'x',
-  MYSQL_REPLICATOR_PASSWORD: 'x',
-  MYSQL_MONITOR_PASSWORD: 'x',
-  MYSQL_EXPORTER_PASSWORD: 'x',
-  GRAFANA_ADMIN_PASSWORD: 'x',
-  MYSQL_BINLOG_ARCHIVE_PASSWORD: 'x',
-  RABBITMQ_PASSWORD: 'x',
-  TARANTOOL_PASSWORD: 'x',
-  CLICKHOUSE_PASSWORD: 'x',
-  // the app refuses a shorter one
-  AUTH_TOKEN_SECRET: 'x'.repeat(32),
-};
-
 export interface ComposeResult {
   status: number | null;
   stdout: string;
@@ -33,11 +16,7 @@ export interface ComposeResult {
  * `env` and an empty env file, so a developer's compose/.env or shell cannot change the result.
  * Throws when docker-compose is missing: the compose files would go unchecked.
  */
-export function composeRun(
-  files: string[],
-  args: string[],
-  env: Record<string, string> = composeSecrets,
-): ComposeResult {
+export function composeRun(files: string[], args: string[], env: Record<string, string> = {}): ComposeResult {
   const found = spawnSync('docker-compose', ['version', '--short'], { encoding: 'utf8' });
   if (found.error || found.status !== 0) {
     throw new Error(
@@ -73,12 +52,14 @@ export interface ComposeService {
   healthcheck?: { disable?: boolean; test?: string[] };
   networks?: Record<string, { aliases?: string[] } | null>;
   build?: { context: string; dockerfile: string };
+  /** Rendered in the long form: the secret's name, and where it is mounted when not /run/secrets/<name>. */
+  secrets?: Array<{ source: string; target?: string }>;
 }
 
 /** `docker-compose config` of the files: the services as compose would run them. */
 export function composeServices(
   files: string[],
-  env: Record<string, string> = composeSecrets,
+  env: Record<string, string> = {},
 ): Record<string, ComposeService> {
   const result = composeRun(files, ['config'], env);
   if (result.status !== 0 || result.stderr !== '')

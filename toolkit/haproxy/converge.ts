@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { waitFor } from '../../lib/poll.ts';
 import type { Inventory } from '../inventory/schema.ts';
@@ -44,21 +45,30 @@ export async function convergeHaproxy(run: Run, inventory: Inventory, site: Hapr
     agentConfigOf(inventory, site.agentListen),
     `HAProxy's health agent for inventory '${inventory.name}', rendered by toolkit/haproxy/converge.ts.`,
   );
-  // The config is written only together with the (re)start that reads it: a run that stops in
-  // between leaves a difference the next run still sees.
+  const password = resolveSecret(monitor.password);
+  const login = loginHash(monitor.user, password);
+  // The config and the login's hash are written only together with the (re)start that reads them: a
+  // run that stops in between leaves a difference the next run still sees.
   await run.converge({
     name: 'health agent',
     host: 'haproxy',
-    read: async () => ({ pid: agentPid(files), current: readIfExists(files.agentConfig) }),
-    diff: ({ pid, current }) => {
+    read: async () => ({
+      pid: agentPid(files),
+      current: readIfExists(files.agentConfig),
+      startedWith: readIfExists(files.agentLogin),
+    }),
+    diff: ({ pid, current, startedWith }) => {
       if (!pid) return `start on ${site.agentListen.host}:${site.agentListen.port}`;
-      return current === agentConfig ? null : `restart pid ${pid} with a config rendered from the inventory`;
+      if (current !== agentConfig) return `restart pid ${pid} with a config rendered from the inventory`;
+      // It logs in again whenever a connection drops: on an old password, once refused, every node goes down.
+      return startedWith === login ? null : `restart pid ${pid} with the monitor password now stored`;
     },
     describe: ({ pid }) => `pid ${pid} on ${site.agentListen.host}:${site.agentListen.port}`,
     apply: async () => {
       await stopAgent(files);
       writeFileSync(files.agentConfig, agentConfig, { mode: 0o600 });
-      await startAgent(files, site.agentListen, resolveSecret(monitor.password));
+      writeFileSync(files.agentLogin, login, { mode: 0o600 });
+      await startAgent(files, site.agentListen, password);
     },
     verify: async () =>
       `answering for ${Object.keys((await agentStatus(site.agentListen)).nodes).join(', ')}`,
@@ -119,6 +129,11 @@ export async function convergeHaproxy(run: Run, inventory: Inventory, site: Hapr
     );
     return `writes go to ${master} (${Date.now() - started} ms)`;
   });
+}
+
+/** What tells the agent's login apart (the password never stored in clear beside it). */
+function loginHash(user: string, password: string): string {
+  return createHash('sha256').update(`${user}\0${password}`).digest('hex').slice(0, 16);
 }
 
 function readIfExists(path: string): string | undefined {

@@ -21,6 +21,8 @@ export interface HaproxyFiles {
   stateFile: string;
   log: string;
   agentConfig: string;
+  /** A hash of the login the running agent was started with: a changed password restarts it. */
+  agentLogin: string;
   agentPidFile: string;
   agentLog: string;
 }
@@ -34,6 +36,7 @@ export function haproxyFiles(dir: string): HaproxyFiles {
     stateFile: join(dir, 'servers.state'),
     log: join(dir, 'haproxy.log'),
     agentConfig: join(dir, 'agent.yml'),
+    agentLogin: join(dir, 'agent.login'),
     agentPidFile: join(dir, 'agent.pid'),
     agentLog: join(dir, 'agent.log'),
   };

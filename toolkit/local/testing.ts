@@ -33,11 +33,12 @@ export function quietRun(name = 'test'): Run {
  * It sets TOOLKIT_STATE_DIR and LOCAL_MYSQL_PORT in this process: one cluster per test file.
  */
 export async function startTestCluster(
-  options: { slaves?: number; mode?: 'bare' | 'replicating' } = {},
+  options: { slaves?: number; mode?: 'bare' | 'replicating'; basePort?: number } = {},
 ): Promise<TestCluster> {
   const slaves = options.slaves ?? 2;
   const stateDir = makeTempDir('toolkit-test-');
-  const basePort = await freePorts(slaves + 1);
+  // A test given a range of ports of its own passes its first; others get a free block.
+  const basePort = options.basePort ?? (await freePorts(slaves + 1));
   const env = {
     TOOLKIT_STATE_DIR: stateDir,
     LOCAL_MYSQL_PORT: String(basePort),

@@ -14,6 +14,7 @@ import { resolveSecret } from '../inventory/secrets.ts';
 import { mysqlComponent } from '../local/mysql-component.ts';
 import { quietRun, startTestCluster, type TestCluster } from '../local/testing.ts';
 import type { StepRecord } from '../procedure/types.ts';
+import { logsIn } from '../secrets/dual-password.ts';
 import { normalizeGrant } from './account.ts';
 import { ensureAppAccounts } from './app-accounts.ts';
 import { clientOptionFile, clientTool } from './client-tools.ts';
@@ -154,18 +155,23 @@ describe("the app's MySQL accounts on real servers", () => {
     expect((await upSteps()).map((s) => s.status)).toEqual(nodes.flatMap(() => ['ok', 'ok']));
   });
 
-  it("compose's init script (compose/mysql/app-accounts.sh) makes exactly the accounts the toolkit keeps", async () => {
+  it("compose's init scripts (compose/mysql/app-accounts.sh, then backup/archive-account.sh) make exactly the accounts the toolkit keeps", async () => {
     const inventory = cluster.inventory();
     const { master } = inventory.mysql;
     const admin = await cluster.session(master.name);
     await admin.exec('SET SESSION sql_log_bin = 0');
     await admin.exec("DROP USER 'app'@'%', 'app_migrate'@'%'");
+    await admin.exec("DROP USER IF EXISTS 'binlog_archive'@'%'");
     await admin.exec('SET SESSION sql_log_bin = 1');
     // As the MySQL image's entrypoint does: source the file with docker_process_sql and file_env defined
     // (here: the client against the test master, as its admin, from a private option file; file_env as the
     // image's: NAME, or the content of the file NAME_FILE names). The app's password comes as a file.
     const appPasswordFile = join(makeTempDir('app-password-'), 'mysql-app-password');
     writeFileSync(appPasswordFile, `${resolveSecret(inventory.mysql.app.password)}\n`, { mode: 0o600 });
+    // The archiver's too, as compose mounts it (its secret), sourced after app-accounts.sh as the entrypoint does.
+    const archivePassword = `archive-${Date.now()}`;
+    const archivePasswordFile = join(makeTempDir('archive-password-'), 'mysql-binlog-archive-password');
+    writeFileSync(archivePasswordFile, archivePassword, { mode: 0o600 });
     const options = clientOptionFile(
       master,
       inventory.mysql.admin.user,
@@ -180,9 +186,11 @@ describe("the app's MySQL accounts on real servers", () => {
             'docker_process_sql() { "$CLIENT" --defaults-extra-file="$CLIENT_OPTIONS" "$@"; }',
             'file_env() { local var="$1" file="$1_FILE"; if [ "${!file:-}" ]; then export "$var"="$(< "${!file}")"; fi; unset "$file"; }',
             '. "$1"',
+            '. "$2"',
           ].join('; '),
           'init',
           join(repoRoot, 'compose/mysql/app-accounts.sh'),
+          join(repoRoot, 'compose/backup/archive-account.sh'),
         ],
         {
           env: {
@@ -192,6 +200,7 @@ describe("the app's MySQL accounts on real servers", () => {
             MYSQL_DATABASE: inventory.mysql.database,
             MYSQL_APP_PASSWORD_FILE: appPasswordFile,
             MYSQL_MIGRATE_PASSWORD: resolveSecret(inventory.mysql.migrate!.password),
+            MYSQL_BINLOG_ARCHIVE_PASSWORD_FILE: archivePasswordFile,
           },
         },
       );
@@ -206,5 +215,6 @@ describe("the app's MySQL accounts on real servers", () => {
       'app user ok',
       'migrate user ok',
     ]);
+    expect(await logsIn(master, 'binlog_archive', archivePassword)).toBe(true);
   });
 });

@@ -29,7 +29,14 @@ describe('the compose files run what the rendered config scrapes', () => {
   const services = (file: string) =>
     (
       parse(readFileSync(join(import.meta.dirname, '../../compose', file), 'utf8')) as {
-        services: Record<string, { command?: string[]; environment?: Record<string, string> }>;
+        services: Record<
+          string,
+          {
+            command?: string[];
+            environment?: Record<string, string>;
+            secrets?: Array<{ source: string; target: string }>;
+          }
+        >;
       }
     ).services;
   const all = { ...services('docker-compose.yml'), ...services('docker-compose-replication.yml') };
@@ -42,14 +49,15 @@ describe('the compose files run what the rendered config scrapes', () => {
     for (const host of hosts) expect(Object.keys(all), host).toContain(host);
     for (const node of composeScrapeTargets.mysql) {
       const exporter = all[`mysqld-exporter-${node.labels.node}`]!;
-      // mysqld-exporter v0.15+: address and user as flags, the password only in MYSQLD_EXPORTER_PASSWORD.
+      // Address and login in an option file, a compose secret rendered for that node (as the stacks do).
       expect(exporter.command).toEqual([
-        `--mysqld.address=${node.labels.node}:3306`,
-        '--mysqld.username=exporter',
+        '--config.my-cnf=/run/secrets/mysqld-exporter.cnf',
         ...mysqldExporterCollectors,
       ]);
-      expect(exporter.environment?.MYSQLD_EXPORTER_PASSWORD).toMatch(/^\$\{MYSQL_EXPORTER_PASSWORD:\?/);
-      expect(Object.keys(exporter.environment ?? {})).toEqual(['MYSQLD_EXPORTER_PASSWORD']);
+      expect(exporter.secrets).toEqual([
+        { source: `mysqld-exporter-${node.labels.node}.cnf`, target: 'mysqld-exporter.cnf' },
+      ]);
+      expect(exporter.environment).toBeUndefined();
     }
     expect(all.app?.environment).toMatchObject({ METRICS_HOST: '0.0.0.0', METRICS_PORT: '9464' });
   });

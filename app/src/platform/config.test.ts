@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.ts';
 
@@ -23,6 +26,55 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...base, SLAVE_MYSQL_HOSTS: 'nohost' })).toThrow(/SLAVE_MYSQL_HOSTS/);
     expect(() => loadConfig({ MYSQL_PASSWORD: 'pw' })).toThrow(ConfigError);
     expect(() => loadConfig({ ...base, AUTH_TOKEN_SECRET: 'short' })).toThrow(/AUTH_TOKEN_SECRET/);
+  });
+});
+
+describe('secrets from files (NAME_FILE, as compose and the stacks mount them)', () => {
+  it('reads every secret from the first line of the file NAME_FILE names, before NAME', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'app-config-secrets-'));
+    try {
+      const file = (name: string, value: string) => {
+        const path = join(dir, name);
+        writeFileSync(path, `${value}\n`, { mode: 0o600 });
+        return path;
+      };
+      const config = loadConfig({
+        MYSQL_PASSWORD: 'from-the-variable',
+        MYSQL_PASSWORD_FILE: file('mysql', 'mysql-from-file'),
+        SLAVE_MYSQL_HOSTS: 'r1:3306',
+        SLAVE_MYSQL_PASSWORD_FILE: file('slave', 'slave-from-file'),
+        CHAT_MYSQL_PASSWORD_FILE: file('chat', 'chat-from-file'),
+        RABBITMQ_USER: 'app',
+        RABBITMQ_PASSWORD_FILE: file('rabbitmq', 'rabbit-from-file'),
+        REDIS_PASSWORD_FILE: file('redis', 'redis-from-file'),
+        AUTH_TOKEN_SECRET_FILE: file('token', 't'.repeat(40)),
+        SEARCH_BACKEND: 'tarantool',
+        TARANTOOL_PASSWORD_FILE: file('tarantool', 'tarantool-from-file'),
+      });
+      expect(config.master.password).toBe('mysql-from-file');
+      expect(config.slaves[0]?.password).toBe('slave-from-file');
+      expect(config.chat.password).toBe('chat-from-file');
+      expect(config.rabbitmq.url).toContain('app:rabbit-from-file@');
+      expect(config.redis.password).toBe('redis-from-file');
+      expect(config.auth.tokenSecret).toBe('t'.repeat(40));
+      expect(config.search).toMatchObject({ tarantool: { password: 'tarantool-from-file' } });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('names the NAME_FILE it cannot read, and holds a short secret from a file to the same minimum', () => {
+    expect(() => loadConfig({ ...base, MYSQL_PASSWORD_FILE: '/nonexistent/mysql' })).toThrow(
+      /MYSQL_PASSWORD_FILE: cannot read \/nonexistent\/mysql/,
+    );
+    const dir = mkdtempSync(join(tmpdir(), 'app-config-secrets-'));
+    try {
+      const short = join(dir, 'token');
+      writeFileSync(short, 'short\n');
+      expect(() => loadConfig({ ...base, AUTH_TOKEN_SECRET_FILE: short })).toThrow(/AUTH_TOKEN_SECRET/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
