@@ -67,7 +67,10 @@ describe('decideWriter', () => {
       node('db', 1, { writable: true, claims: 1 }),
       node('s1', 2, { writable: true, claims: 2 }),
     ];
-    expect(decideWriter(facts(nodes, ['s1']))).toMatchObject({ action: 'keep' });
+    expect(decideWriter(facts(nodes, ['s1']))).toEqual({
+      action: 'keep',
+      reason: 's1 (epoch 2) is the open writer; db writable with a lower epoch: never opened',
+    });
     // The new master gone too: the old one still claims less than what the slaves hold.
     const gone = [
       node('db', 1, { writable: true, claims: 1 }),

@@ -71,7 +71,7 @@ export function decideWriter(facts: WriterFacts): WriterDecision {
   const to = target[0]!;
   const others = openWriters.filter((n) => n !== to);
   if (openWriters.includes(to) && others.length === 0)
-    return { action: 'keep', reason: `${to} (epoch ${epoch}) is the open writer` };
+    return { action: 'keep', reason: `${to} (epoch ${epoch}) is the open writer${shutOut(facts, to)}` };
   const from = others.length ? `from ${others.join(', ')}` : 'from no open writer';
   return { action: 'switch', to, epoch, reason: `${to} claims epoch ${epoch} and is writable: ${from}` };
 }
@@ -86,10 +86,15 @@ function targetOf(facts: WriterFacts, epoch: number): string[] | { reason: strin
   const claimants = live.filter((n) => n.row?.epoch === epoch && n.row.masterServerId === n.serverId);
   if (claimants.length > 0) return claimants.map((n) => n.name);
   const holder = facts.nodes.find((n) => n.row?.epoch === epoch && n.row.masterServerId === n.serverId);
-  const stale = live.filter((n) => n.row && n.row.masterServerId === n.serverId).map((n) => n.name);
   return {
-    reason: `no writable node claims epoch ${epoch}${holder ? ` (${holder.name} does, unreachable or read-only)` : ''}${
-      stale.length ? `; ${stale.join(', ')} writable with a lower epoch: never opened` : ''
-    }`,
+    reason: `no writable node claims epoch ${epoch}${holder ? ` (${holder.name} does, unreachable or read-only)` : ''}${shutOut(facts)}`,
   };
+}
+
+/** Writable nodes besides the one followed (an old master back with its older epoch): said, never opened. */
+function shutOut(facts: WriterFacts, followed?: string): string {
+  const names = facts.nodes
+    .filter((n) => n.reachable && n.writable && n.name !== followed)
+    .map((n) => n.name);
+  return names.length ? `; ${names.join(', ')} writable with a lower epoch: never opened` : '';
 }
