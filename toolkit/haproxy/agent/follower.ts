@@ -72,8 +72,17 @@ export function startWriterFollower(
     });
     knownEpoch = highestEpoch(nodes, knownEpoch);
     if (decision.action !== 'switch') return say(words(decision));
+    const wanted = masterRoleServers(decision.to);
+    const missing = wanted.filter(
+      (w) => !servers.some((s) => s.backend === w.backend && s.server === w.server),
+    );
+    // Isolating the others with nothing to open would leave no writer at all: the config must come first.
+    if (missing.length > 0)
+      return say(
+        `${decision.reason}, but HAProxy has no ${missing.map((m) => `${m.backend}/${m.server}`).join(', ')}: not moved (its config predates this node)`,
+      );
     const isolated = await isolateMasterRole(api, config.socket, servers, decision.to);
-    const opened = await openServers(api, config.socket, masterRoleServers(decision.to));
+    const opened = await openServers(api, config.socket, wanted);
     say(
       `${decision.reason}; isolated ${isolated.join(', ') || 'nothing'}; opened ${opened.join(', ') || 'nothing'} (agent-down)`,
     );
