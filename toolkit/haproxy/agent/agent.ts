@@ -4,7 +4,7 @@ import type { Connection } from 'mysql2/promise';
 import { openConnection } from '../../../lib/mysql.ts';
 import type { AgentConfig, AgentNode } from './config.ts';
 import { readEpochRow } from './epoch-row.ts';
-import { startWriterFollower } from './follower.ts';
+import { followWriter } from './follower.ts';
 import { agentWord, judge, type NodeHealth, parseRequest, type Role, roles } from './health.ts';
 import { isMasterRole } from './master-role.ts';
 import { readReplicaRow, replicaStatusStatement } from './replica.ts';
@@ -71,22 +71,7 @@ export async function startHealthAgent(
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.listen.port;
   const opener = config.openServers && startServerOpener(openerConfig(config), firstAnswers, log);
-  const follower =
-    config.followWriter && config.openServers
-      ? startWriterFollower(
-          {
-            socket: config.openServers.socket,
-            nodes: config.nodes.map((n) => n.name),
-            initialMaster:
-              config.openServers.servers.find((s) => s.backend === 'writer')?.server ?? config.nodes[0]!.name,
-            staleAfterMs: config.staleAfterMs,
-          },
-          health,
-          firstAnswers,
-          log,
-          Math.max(50, Math.round(config.pollIntervalMs / 2)),
-        )
-      : undefined;
+  const follower = config.followWriter ? followWriter(config, health, firstAnswers, log) : undefined;
   return {
     port,
     snapshot,

@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { AgentConfig } from './config.ts';
 import type { NodeHealth } from './health.ts';
 import { isolateMasterRole, masterRoleServers } from './master-role.ts';
 import { openServers } from './open-servers.ts';
@@ -111,4 +112,27 @@ export function startWriterFollower(
 function words(decision: WriterDecision): string {
   // A split brain is the one thing an operator must hear about: loud, and repeated only when it changes.
   return decision.action === 'conflict' ? `CONFLICT, NOT FOLLOWING: ${decision.reason}` : decision.reason;
+}
+
+/** The follower an agent config in follow mode asks for: over openServers' socket, at half the poll interval. */
+export function followWriter(
+  config: AgentConfig,
+  health: ReadonlyMap<string, NodeHealth>,
+  firstAnswers: Promise<void>,
+  log: (line: string) => void,
+): { stop(): Promise<void> } | undefined {
+  const open = config.openServers;
+  if (!open) return undefined;
+  return startWriterFollower(
+    {
+      socket: open.socket,
+      nodes: config.nodes.map((n) => n.name),
+      initialMaster: open.servers.find((s) => s.backend === 'writer')?.server ?? config.nodes[0]!.name,
+      staleAfterMs: config.staleAfterMs,
+    },
+    health,
+    firstAnswers,
+    log,
+    Math.max(50, Math.round(config.pollIntervalMs / 2)),
+  );
 }
