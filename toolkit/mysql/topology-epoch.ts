@@ -30,11 +30,7 @@ export async function ensureEpochTable(run: Run, session: MysqlSession): Promise
   await run.converge({
     name: 'topology epoch table',
     host: session.node.name,
-    read: async () =>
-      (await session.value(
-        'SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?',
-        [epochSchema, epochTable],
-      )) === '1',
+    read: () => hasEpochTable(session),
     diff: (exists) => (exists ? null : `create ${table}`),
     describe: () => `${table} in place`,
     apply: async () => {
@@ -48,8 +44,17 @@ export async function ensureEpochTable(run: Run, session: MysqlSession): Promise
   });
 }
 
-/** The node's row, undefined when it has none. Needs the table (ensureEpochTable). */
+async function hasEpochTable(session: MysqlSession): Promise<boolean> {
+  const count = await session.value(
+    'SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?',
+    [epochSchema, epochTable],
+  );
+  return count === '1';
+}
+
+/** The node's row; undefined when it has none, or no table yet (a --dry-run plans it without making it). */
 export async function readEpoch(session: MysqlSession): Promise<EpochRecord | undefined> {
+  if (!(await hasEpochTable(session))) return undefined;
   const row = await session.one(`SELECT epoch, master, master_server_id FROM ${table} WHERE id = 1`);
   return row
     ? { epoch: Number(row.epoch), master: String(row.master), masterServerId: Number(row.master_server_id) }
