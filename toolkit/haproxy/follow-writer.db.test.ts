@@ -8,9 +8,9 @@ import { resolveSecret } from '../inventory/secrets.ts';
 import { LocalInventorySource, localInventory } from '../local/inventory.ts';
 import { findServerBinaries, startNode, waitUntilServing } from '../local/mysql-node.ts';
 import { loadState, updateState } from '../local/state.ts';
-import { startTestCluster, type TestCluster } from '../local/testing.ts';
+import { quietRun, startTestCluster, type TestCluster } from '../local/testing.ts';
 import { failoverProcedure } from '../mysql/failover.ts';
-import { readEpoch } from '../mysql/topology-epoch.ts';
+import { readEpoch, recordEpoch } from '../mysql/topology-epoch.ts';
 import { createReporter } from '../procedure/reporter.ts';
 import { Run } from '../procedure/run.ts';
 import { agentRequest } from './agent-client.ts';
@@ -193,6 +193,26 @@ describe("compose's and the stacks' HAProxy follows a failover by itself (agent 
       ),
     );
   }, 180_000);
+
+  it('recorded the epoch once: it replicated to the remaining slave, and a rerun does not bump it', async () => {
+    const { master, slaves } = loadState().mysql;
+    const promoted = await cluster.session(master);
+    const slave = await cluster.session(slaves.find((n) => n !== master && n !== 'db1')!);
+    const recorded = await readEpoch(promoted);
+    await waitFor(async () => ((await readEpoch(slave))?.epoch === recorded?.epoch ? true : undefined), {
+      timeoutMs: 10_000,
+      intervalMs: 50,
+      what: 'the epoch row on the slave',
+    });
+    const again = quietRun('record-epoch-again');
+    await recordEpoch(again, promoted, [slave]);
+    await again.close();
+    expect(again.report().steps.find((s) => s.name === 'topology epoch')).toMatchObject({
+      status: 'ok',
+      detail: `epoch ${recorded!.epoch}: ${master} is the master`,
+    });
+    expect(await readEpoch(promoted)).toEqual(recorded);
+  });
 
   it('never opens the old master when it restarts writable with its older epoch', async () => {
     const db1 = loadState().mysql.nodes.find((n) => n.name === 'db1')!;
