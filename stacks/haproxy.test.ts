@@ -115,6 +115,8 @@ describe.each(['dev', 'prod'] as const)('%s stack: HAProxy in front of MySQL on 
     // It opens a fresh HAProxy's servers over the admin socket: HAProxy's volume, HAProxy's user.
     expect(agentConfig.openServers?.socket).toBe('/var/lib/haproxy/admin.sock');
     expect(agentConfig.openServers?.servers).toContainEqual({ backend: 'writer', server: master.name });
+    // No runbook reaches that socket: the agent moves the writer itself after a failover (by epoch).
+    expect(agentConfig.followWriter).toBe(true);
     expect(agent.inputs.user).toBe('99:99');
     expect(agent.inputs.volumes).toEqual([{ fromContainer: 'haproxy' }]);
     expect(container(run(), `${stack}-app-haproxy`).inputs.volumes).toEqual([
@@ -136,6 +138,9 @@ describe.each(['dev', 'prod'] as const)('%s stack: HAProxy in front of MySQL on 
         'SET SESSION sql_log_bin = 0;',
         `CREATE USER IF NOT EXISTS 'monitor'@'%' IDENTIFIED BY '${testSecrets.mysqlMonitorPassword}' WITH MAX_USER_CONNECTIONS 4;`,
         "GRANT REPLICATION CLIENT ON *.* TO 'monitor'@'%';",
+        'CREATE DATABASE IF NOT EXISTS toolkit;',
+        expect.stringMatching(/^CREATE TABLE IF NOT EXISTS toolkit\.topology_epoch \(.*\) ENGINE=InnoDB;$/),
+        "GRANT SELECT ON toolkit.topology_epoch TO 'monitor'@'%';",
         'SET SESSION sql_log_bin = 1;',
       ]);
     }

@@ -1,7 +1,9 @@
 import * as pulumi from '@pulumi/pulumi';
+import { epochSchema, epochTable } from '../toolkit/haproxy/agent/epoch-row.ts';
 import { type MysqlTopology, renderAgentConfig } from '../toolkit/haproxy/agent-config.ts';
 import { composeAgentConfigOf, composeLayout, composeTopology } from '../toolkit/haproxy/compose-config.ts';
 import { renderHaproxyConfig } from '../toolkit/haproxy/config.ts';
+import { epochTableStatements } from '../toolkit/mysql/topology-epoch.ts';
 import { defaultMaster, placeMaster } from './mysql-master.ts';
 
 /** A slave as HAProxy on the app host reaches it: by its host's internal address and its own port. */
@@ -69,7 +71,8 @@ function sqlString(value: string): string {
  * The health agent's account, made by each node's image at its first start, so HAProxy routes as soon
  * as the containers run (slaves not replicating yet are down, reads fall back to the master) instead of
  * after `scripts/replication.mjs`, which keeps it converged (toolkit/mysql/monitor-user.ts: the same
- * privilege, the same connection limit). Outside the binlog: each node has its own, a slave never
+ * privileges — replica status, SELECT on the topology epoch's table, made here first — the same
+ * connection limit). Outside the binlog: each node has its own, a slave never
  * replays the master's.
  */
 export function monitorUserInit(password: pulumi.Output<string>): pulumi.Output<string> {
@@ -79,6 +82,9 @@ export function monitorUserInit(password: pulumi.Output<string>): pulumi.Output<
       'SET SESSION sql_log_bin = 0;',
       `CREATE USER IF NOT EXISTS '${monitorUser}'@'%' IDENTIFIED BY ${sqlString(p)} WITH MAX_USER_CONNECTIONS 4;`,
       `GRANT REPLICATION CLIENT ON *.* TO '${monitorUser}'@'%';`,
+      // The topology epoch the agent follows the writer by (a table grant needs the table first).
+      ...epochTableStatements.map((statement) => `${statement};`),
+      `GRANT SELECT ON ${epochSchema}.${epochTable} TO '${monitorUser}'@'%';`,
       'SET SESSION sql_log_bin = 1;',
       '',
     ].join('\n'),

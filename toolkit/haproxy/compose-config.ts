@@ -41,12 +41,16 @@ export const composeLayout: HaproxyLayout = {
 
 /**
  * The agent's config beside compose's layout (compose and the stacks): it listens where HAProxy asks
- * it and opens the topology's servers of a fresh HAProxy over the shared admin socket.
+ * it, opens the readers of a fresh HAProxy over the shared admin socket and, since no runbook reaches
+ * that socket there, moves the writer itself to the writable node claiming the newest topology epoch
+ * (followWriter, agent/follower.ts). The topology's master is the initial one, followed until a
+ * promotion records an epoch.
  */
 export function composeAgentConfigOf(topology: MysqlTopology): AgentConfig {
   return {
     ...agentConfigOf(topology, composeAgentListen),
     openServers: { socket: composeLayout.adminSocket, servers: inventoryOpenServers(topology) },
+    followWriter: true,
   };
 }
 

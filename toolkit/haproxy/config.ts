@@ -1,4 +1,7 @@
+import { masterRoleServers } from './agent/master-role.ts';
 import { inventoryNodes, type MysqlTopology } from './agent-config.ts';
+
+export { masterRoleServers };
 
 /** Where one HAProxy runs: what differs between the local environment and a container. */
 export interface HaproxyLayout {
@@ -124,13 +127,5 @@ export function inventoryOpenServers(inventory: MysqlTopology): Array<{ backend:
   return [
     ...masterRoleServers(inventory.mysql.master.name),
     ...inventoryNodes(inventory).map((n) => ({ backend: 'reader', server: n.name })),
-  ];
-}
-
-/** The servers that carry the master role: the writer's and the reader's fallbacks, by backend. */
-export function masterRoleServers(name: string): Array<{ backend: string; server: string }> {
-  return [
-    { backend: 'writer', server: name },
-    { backend: 'reader', server: `${name}-fallback` },
   ];
 }

@@ -1,15 +1,15 @@
 import { waitFor } from '../../lib/poll.ts';
 import type { Inventory } from '../inventory/schema.ts';
 import { ToolkitError } from '../procedure/errors.ts';
+import { isolateMasterRole, masterRoleServers } from './agent/master-role.ts';
 import { agentRequest } from './agent-client.ts';
-import { masterRoleServers } from './config.ts';
 import {
   agentAddresses,
   runtimeCommand,
   type ServerState,
   setServerState,
   showServers,
-  shutdownSessions,
+  toolkitRuntimeApi,
 } from './runtime-api.ts';
 
 /**
@@ -26,14 +26,7 @@ export async function isolateWriter(inventory: Inventory, keep?: string): Promis
   if (!socket) return undefined;
   const servers = await reachableServers(socket);
   if (!servers) return notRunning(socket);
-  const keepers = new Set(keep ? masterRoleServers(keep).map((s) => `${s.backend}/${s.server}`) : []);
-  const isolated: string[] = [];
-  for (const s of servers.filter(isMasterRole)) {
-    if (keepers.has(`${s.backend}/${s.server}`)) continue;
-    if (!s.maint) await setServerState(socket, s.backend, s.server, 'maint');
-    await shutdownSessions(socket, s.backend, s.server);
-    isolated.push(`${s.backend}/${s.server}`);
-  }
+  const isolated = await isolateMasterRole(toolkitRuntimeApi, socket, servers, keep);
   return `maint, sessions ended: ${isolated.join(', ') || 'none'}`;
 }
 
@@ -106,10 +99,6 @@ async function freshAgentWord(socket: string, name: string): Promise<boolean> {
   } catch {
     return false;
   }
-}
-
-function isMasterRole(s: ServerState): boolean {
-  return s.backend === 'writer' || (s.backend === 'reader' && s.server.endsWith('-fallback'));
 }
 
 /** The agent's connection fails or times out: it is not there to answer. */

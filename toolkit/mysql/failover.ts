@@ -12,6 +12,7 @@ import { ensureReadOnly, pointAt, verifyWithMarker } from './replication.ts';
 import { convergeSemisync } from './semisync.ts';
 import { MysqlSession } from './session.ts';
 import { handOverStackWriter } from './stack-writer.ts';
+import { readEpoch, recordEpoch } from './topology-epoch.ts';
 
 export interface FailoverOptions {
   /** Move the master while it is up (planned maintenance) instead of replacing a dead one. */
@@ -104,6 +105,12 @@ export async function failoverProcedure(
   }
 
   await promote(run, chosen.session);
+  // Its first write as master: the new topology generation, which HAProxy's agent follows where no
+  // runbook reaches HAProxy (compose, the stacks), and which keeps the old master from ever being reopened.
+  await recordEpoch(run, chosen.session, [
+    ...reachable.filter((s) => s !== chosen.session),
+    ...(oldMaster === 'down' ? [] : [oldMaster]),
+  ]);
   await tellHaproxy(run, inventory, 'haproxy writer enabled', () =>
     enableWriter(inventory, chosen.session.node.name),
   );
@@ -144,13 +151,17 @@ export async function failoverProcedure(
       async () =>
         'not enabled: no slave left to acknowledge; writes are asynchronous until a slave joins (replication.mjs --rejoin, then semisync.mjs)',
     );
-    await handOverStackWriter(run, inventory, source, chosen.session.node.name);
+    await handOverStackWriter(run, inventory, source, chosen.session.node.name, () =>
+      readEpoch(chosen.session),
+    );
     return;
   }
   await convergeSemisync(run, promotedInventory, chosen.session, followers);
   await verifyWithMarker(run, chosen.session, followers);
   // Last, so the runbook's closing line is what is left to do.
-  await handOverStackWriter(run, inventory, source, chosen.session.node.name);
+  await handOverStackWriter(run, inventory, source, chosen.session.node.name, () =>
+    readEpoch(chosen.session),
+  );
 }
 
 /** Only where the inventory has an HAProxy runtime API: elsewhere no step at all. */

@@ -1,8 +1,10 @@
+import { epochSchema, epochTable } from '../haproxy/agent/epoch-row.ts';
 import type { Credential, Inventory } from '../inventory/schema.ts';
 import { UsageError } from '../procedure/errors.ts';
 import type { Run } from '../procedure/run.ts';
-import { ensureAccount } from './account.ts';
+import { ensureAccount, type Grant } from './account.ts';
 import type { MysqlSession } from './session.ts';
+import { ensureEpochTable } from './topology-epoch.ts';
 
 /** The agent holds one connection per node; a few spare for a restart that overlaps the old process. */
 const monitorConnections = 4;
@@ -10,8 +12,8 @@ const monitorConnections = 4;
 const exporterConnections = 3;
 
 /**
- * The HAProxy health agent's account (toolkit/haproxy/agent/) on one node: the flavor's replica-status privilege and nothing else
- * (read_only and server_id need none), a few connections at most. Kept by the one account writer (binlog off, on
+ * The HAProxy health agent's account (toolkit/haproxy/agent/) on one node: the flavor's replica-status privilege and
+ * SELECT on the topology epoch's table, nothing else (read_only and server_id need none), a few connections at most. Kept by the one account writer (binlog off, on
  * every node, so that a promoted slave has it too); the connection limit is its own step.
  */
 export async function ensureMonitorUser(
@@ -21,7 +23,11 @@ export async function ensureMonitorUser(
 ): Promise<void> {
   const monitor = inventory.mysql.monitor;
   if (!monitor) throw new UsageError(`inventory ${inventory.name}: mysql.monitor is not set`);
-  await ensureObserverAccount(run, session, monitor, 'monitor user', monitorConnections);
+  // The agent's follow mode reads the topology epoch (a table grant needs the table first).
+  await ensureEpochTable(run, session);
+  await ensureObserverAccount(run, session, monitor, 'monitor user', monitorConnections, [
+    { privileges: ['SELECT'], database: epochSchema, table: epochTable },
+  ]);
 }
 
 /**
@@ -45,16 +51,18 @@ async function ensureObserverAccount(
   credential: Credential,
   step: string,
   maxConnections: number,
+  tableGrants: Grant[] = [],
 ): Promise<void> {
   const { user, password } = credential;
   const host = '%';
   const privilege = session.flavor.monitorPrivilege;
+  const tables = tableGrants.map((g) => `, ${g.privileges.join(', ')} on ${g.database}.${g.table}`).join('');
   await ensureAccount(run, session, step, {
     user,
     host,
     password,
-    grants: [{ privileges: [privilege] }],
-    purpose: `${privilege} only`,
+    grants: [{ privileges: [privilege] }, ...tableGrants],
+    purpose: `${privilege}${tables} only`,
   });
   await run.converge({
     name: `${step} connections`,

@@ -14,6 +14,7 @@ import { classifySlave, describeReplica, readSlaveState, type SlaveAction } from
 import { seedFromSnapshot } from './seed.ts';
 import { convergeSemisync, stopSourceSide } from './semisync.ts';
 import type { MysqlSession } from './session.ts';
+import { recordEpoch } from './topology-epoch.ts';
 
 export const defaultMaxLagSeconds = 5;
 
@@ -42,6 +43,13 @@ export async function replicationProcedure(
     if (inventory.mysql.exporter) await ensureExporterUser(run, inventory, sessions.get(node.name)!);
   }
   const masterSession = sessions.get(master.name)!;
+  // The first master's generation (epoch 1 on a new cluster; a rerun or a rejoin changes nothing): what
+  // HAProxy's agent follows in compose and the stacks. Recorded before the slaves replicate, so they get it.
+  await recordEpoch(
+    run,
+    masterSession,
+    slaves.map((s) => sessions.get(s.name)!),
+  );
   for (const slave of slaves) {
     await ensureReadOnly(run, sessions.get(slave.name)!, true);
     await stopSourceSide(run, sessions.get(slave.name)!);

@@ -1,5 +1,6 @@
-// After a failover in a stack-made environment the runbook ends by saying how HAProxy's writer follows;
-// elsewhere (an HAProxy runtime API at hand, or no stack) it says nothing.
+// After a failover in a stack-made environment the runbook ends by checking that the promoted node's epoch
+// row names it (HAProxy's agent follows that) and saying so; elsewhere (an HAProxy runtime API at hand, or
+// no stack) it says nothing.
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { repoRoot } from '../inventory/paths.ts';
@@ -31,19 +32,37 @@ const inventory = (adminSocket?: string) =>
   }) as Inventory;
 
 describe("HAProxy's writer after a failover in a stack", () => {
-  it('ends with the exact config change and deploy that move the writer', async () => {
+  it('checks that the epoch row names the new master and says the agent follows it, no pulumi step', async () => {
     const { run, steps, notes } = recordingRun();
-    await handOverStackWriter(run, inventory(), source('prod'), 'db-slave-1');
-    const command = 'pulumi config set mysqlMaster db-slave-1 -s prod && pulumi up -s prod';
+    const epoch = async () => ({ epoch: 3, master: 'db-slave-1', masterServerId: 2 });
+    await handOverStackWriter(run, inventory(), source('prod'), 'db-slave-1', epoch);
     expect(steps).toEqual([
       expect.objectContaining({
-        name: 'haproxy writer (stack config)',
-        host: 'prod',
+        name: 'haproxy writer (agent follows)',
+        host: 'db-slave-1',
         status: 'ok',
-        detail: `writes are refused until HAProxy opens db-slave-1: run ${command}`,
+        detail:
+          "epoch 3 names db-slave-1: HAProxy's health agent in stack prod opens its writer once it polls it writable (about a second) and never reopens an older master",
       }),
     ]);
-    expect(notes).toEqual([`HAProxy's writer in stack prod still names the old master: ${command}`]);
+    expect(notes).toEqual([
+      "HAProxy's writer in stack prod follows db-slave-1 by itself; mysqlMaster stays the initial master (no pulumi up needed)",
+    ]);
+    expect(JSON.stringify([steps, notes])).not.toContain('pulumi up -s');
+  });
+
+  it('fails the step when the epoch row names another node, or none', async () => {
+    for (const [record, names] of [
+      [{ epoch: 2, master: 'db', masterServerId: 1 }, 'db (epoch 2)'],
+      [undefined, 'no master'],
+    ] as const) {
+      const { run, steps } = recordingRun();
+      await expect(
+        handOverStackWriter(run, inventory(), source('prod'), 'db-slave-1', async () => record),
+      ).rejects.toThrow();
+      expect(steps[0]).toMatchObject({ status: 'failed' });
+      expect(steps[0]?.detail).toContain(`the topology epoch on db-slave-1 names ${names}`);
+    }
   });
 
   it('says nothing where the runtime API switched the writer already, or no stack made the machines', async () => {
@@ -52,7 +71,7 @@ describe("HAProxy's writer after a failover in a stack", () => {
       [inventory(), source(undefined)],
     ] as const) {
       const { run, steps, notes } = recordingRun();
-      await handOverStackWriter(run, inv, src, 'db-slave-1');
+      await handOverStackWriter(run, inv, src, 'db-slave-1', async () => undefined);
       expect([steps, notes]).toEqual([[], []]);
     }
   });

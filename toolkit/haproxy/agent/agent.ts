@@ -3,9 +3,12 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Connection } from 'mysql2/promise';
 import { openConnection } from '../../../lib/mysql.ts';
 import type { AgentConfig, AgentNode } from './config.ts';
+import { readEpochRow } from './epoch-row.ts';
+import { followWriter } from './follower.ts';
 import { agentWord, judge, type NodeHealth, parseRequest, type Role, roles } from './health.ts';
+import { isMasterRole } from './master-role.ts';
 import { readReplicaRow, replicaStatusStatement } from './replica.ts';
-import { startServerOpener } from './server-opener.ts';
+import { type OpenServersConfig, startServerOpener } from './server-opener.ts';
 
 export interface HealthAgent {
   /** The port it listens on (the config's, or the one the OS chose for port 0). */
@@ -67,16 +70,24 @@ export async function startHealthAgent(
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.listen.port;
-  const opener = config.openServers && startServerOpener(config.openServers, firstAnswers, log);
+  const opener = config.openServers && startServerOpener(openerConfig(config), firstAnswers, log);
+  const follower = config.followWriter ? followWriter(config, health, firstAnswers, log) : undefined;
   return {
     port,
     snapshot,
     close: async () => {
       await Promise.all(pollers.map((p) => p.stop()));
       await opener?.stop();
+      await follower?.stop();
       await closeServer(server);
     },
   };
+}
+
+/** In follow mode the master-role servers are the follower's to open: the opener opens the readers. */
+function openerConfig(config: AgentConfig): OpenServersConfig {
+  const open = config.openServers!;
+  return config.followWriter ? { ...open, servers: open.servers.filter((s) => !isMasterRole(s)) } : open;
 }
 
 interface Answers {
@@ -197,11 +208,14 @@ class NodePoller {
     const row = await firstRow(conn, 'SELECT @@GLOBAL.read_only AS ro, @@GLOBAL.server_id AS id');
     const status = await firstRow(conn, showReplicaStatus);
     const replica = status ? readReplicaRow(status) : undefined;
+    const epoch = this.config.followWriter ? await readEpoch(conn) : {};
     return {
       polledAt: Date.now(),
       readOnly: String(row?.ro) !== '0',
       serverId: Number(row?.id),
       replica,
+      ...(epoch.row ? { epoch: epoch.row } : {}),
+      ...(epoch.error ? { epochError: epoch.error } : {}),
     };
   }
 
@@ -251,6 +265,14 @@ async function firstRow(conn: Connection, sql: string): Promise<Record<string, u
   try {
     const [rows] = await conn.query(sql);
     return Array.isArray(rows) ? (rows[0] as Record<string, unknown> | undefined) : undefined;
+  } catch (error) {
+    throw new Error(driverMessage(error));
+  }
+}
+
+async function readEpoch(conn: Connection): ReturnType<typeof readEpochRow> {
+  try {
+    return await readEpochRow(conn);
   } catch (error) {
     throw new Error(driverMessage(error));
   }

@@ -22,6 +22,15 @@ describe("the agent's config", () => {
     expect(() => parseAgentConfig(text, 'x.yml')).toThrow(AgentConfigError);
     expect(() => parseAgentConfig('a: [', 'y.yml')).toThrow(/^health agent config y\.yml: not YAML/);
   });
+
+  it("follows the writer in compose, and refuses follow mode without openServers' admin socket", () => {
+    expect(parseAgentConfig(composeText, 'agent.yml').followWriter).toBe(true);
+    const without = composeText.replace(/^openServers:\n(?: .*\n)+/m, '');
+    expect(without).not.toContain('openServers');
+    expect(() => parseAgentConfig(without, 'z.yml')).toThrow(
+      'health agent config z.yml: followWriter needs openServers (its admin socket)',
+    );
+  });
 });
 
 describe('the monitor password', () => {

@@ -59,6 +59,12 @@ export const AgentConfig = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    /**
+     * Follow mode (compose, the stacks): the agent moves HAProxy's writer itself, over openServers'
+     * socket, to the writable node claiming the highest topology epoch (follower.ts); openServers then
+     * opens the readers only.
+     */
+    followWriter: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
@@ -77,7 +83,12 @@ export function parseAgentConfig(text: string, origin: string): AgentConfig {
     const first = errors[0]!;
     throw new AgentConfigError(`health agent config ${origin}: ${first.path || '/'} ${first.message}`);
   }
-  return raw as AgentConfig;
+  const config = raw as AgentConfig;
+  if (config.followWriter && !config.openServers)
+    throw new AgentConfigError(
+      `health agent config ${origin}: followWriter needs openServers (its admin socket)`,
+    );
+  return config;
 }
 
 export function loadAgentConfig(path: string): AgentConfig {

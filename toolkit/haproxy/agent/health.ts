@@ -2,6 +2,7 @@
  * What the health agent knows of one node, and the word it answers HAProxy's agent-check with.
  * Pure: the agent (agent.ts) fills NodeHealth from its polls; this decides.
  */
+import type { EpochRow } from './writer-epoch.ts';
 
 /** The backends' roles a server line can ask about (its `agent-send "<role> <node>\n"`). */
 export type Role = 'writer' | 'reader' | 'fallback';
@@ -25,6 +26,10 @@ export interface NodeHealth {
   replica?: ReplicaHealth;
   /** Why the last poll failed, when it did; cleared by the next answer. */
   error?: string;
+  /** Follow mode only: its toolkit.topology_epoch row, absent when it has none (writer-epoch.ts). */
+  epoch?: EpochRow;
+  /** Follow mode only: why the row could not be read (no table yet, no SELECT on it). */
+  epochError?: string;
 }
 
 export interface Judgement {
