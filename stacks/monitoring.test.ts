@@ -6,12 +6,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { makeTempDir } from '../lib/temp-dirs.ts';
+import { loadMetricsFile } from '../toolkit/clickhouse/load-metrics.ts';
 import { amtool } from '../toolkit/prometheus/amtool.ts';
 import { composeAlertmanagerConfig } from '../toolkit/prometheus/compose-config.ts';
 import { dashboards } from '../toolkit/prometheus/dashboards.ts';
 import { mysqldExporterCollectors } from '../toolkit/prometheus/exporters.ts';
 import { promtool } from '../toolkit/prometheus/promtool.ts';
 import { readSettings } from './config.ts';
+import { loadTextfileDir } from './monitoring.ts';
 import {
   renderStackAlertmanagerConfig,
   renderStackAlertRules,
@@ -272,6 +274,28 @@ describe.each(['dev', 'prod'])('%s: Grafana and the exporters', (stack) => {
         pidMode: 'host',
         mounts: [{ type: 'bind', source: '/', target: '/host', readOnly: true }],
       });
+  });
+
+  it("reads the ClickHouse load's textfile on the app host, where ClickHouse runs, and on no other", () => {
+    const textfileArgs = containers(runs[stack]!)
+      .filter((c) => c.inputs.name === 'node-exporter')
+      .map((c) => ({
+        container: c.name,
+        args: (c.inputs.command as string[]).filter((a) => a.startsWith('--collector.textfile')),
+      }));
+    expect(textfileArgs.filter((c) => c.args.length)).toEqual([
+      {
+        container: `${stack}-app-node-exporter`,
+        args: ['--collector.textfile.directory=/host/var/lib/node-exporter/textfile'],
+      },
+    ]);
+    // Through the host's / mounted at /host: the folder on the host is the one the file is written to.
+    const app = containers(runs[stack]!).find((c) => c.name === `${stack}-app-node-exporter`)!;
+    expect(app.inputs).toMatchObject({
+      mounts: [{ type: 'bind', source: '/', target: '/host', readOnly: true }],
+    });
+    // The file the load writes under a state dir of /var/lib/node-exporter is in that folder.
+    expect(loadMetricsFile('/var/lib/node-exporter')).toBe(`${loadTextfileDir}/clickhouse_load.prom`);
   });
 
   it('keeps every secret out of plain inputs and environments', () => {

@@ -58,7 +58,8 @@ export interface MonitoringOutputs {
  */
 export function deployMonitoring(input: MonitoringInput): MonitoringOutputs {
   const { settings, topology, host } = input;
-  for (const plan of topology.hosts) deployNodeExporter(settings, host(plan.key));
+  for (const plan of topology.hosts)
+    deployNodeExporter(settings, host(plan.key), plan.key === 'app' ? loadTextfileDir : undefined);
   const app = host('app');
   deployMysqldExporter(input, app, composeTopology.mysql.master.name, topology.mysqlPorts[0]!);
   for (const slave of topology.slaves)
@@ -164,14 +165,25 @@ function deployAlertmanager(input: MonitoringInput, monitoring: Host) {
 export const grafanaPasswordPath = '/run/secrets/grafana-admin-password';
 export const mysqldExporterCnfPath = '/run/secrets/mysqld-exporter.cnf';
 
-/** The machine's CPU, memory, disks and network, on the host's internal address only. */
-function deployNodeExporter(settings: StackSettings, host: Host): void {
+/**
+ * Where the app host's node_exporter reads the ClickHouse load's textfile (clickhouse_load.prom,
+ * toolkit/clickhouse/load-metrics.ts), on the host: a load run there with TOOLKIT_STATE_DIR=/var/lib/node-exporter
+ * writes it in place; a run elsewhere is scraped once its file is copied there (docs/observability.md).
+ */
+export const loadTextfileDir = '/var/lib/node-exporter/textfile';
+
+/**
+ * The machine's CPU, memory, disks and network, on the host's internal address only; with `textfileDir`,
+ * the *.prom files there too (the textfile collector reads the host's folder through the read-only /host).
+ */
+function deployNodeExporter(settings: StackSettings, host: Host, textfileDir?: string): void {
   host.addContainer({
     name: 'node-exporter',
     image: settings.images.nodeExporter,
     command: [
       '--path.rootfs=/host',
       pulumi.interpolate`--web.listen-address=${host.internalAddress}:${metricsPorts.nodeExporter}`,
+      ...(textfileDir ? [`--collector.textfile.directory=/host${textfileDir}`] : []),
     ],
     hostView: { rootfs: '/host' },
   });
