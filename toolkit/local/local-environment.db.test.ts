@@ -319,7 +319,17 @@ describe('npm run up / status / down', () => {
     expect(isAlive(before.services.tarantool?.pid)).toBe(false);
     expect(isAlive(before.services.clickhouse?.pid)).toBe(false);
     for (const service of Object.values(before.monitoring ?? {})) expect(isAlive(service.pid)).toBe(false);
-    expect(Object.keys(before.monitoring ?? {})).toHaveLength(6);
+    // Prometheus, three mysqld-exporters, the Redis exporter, the textfile collector, Alertmanager and its sink.
+    expect(Object.keys(before.monitoring ?? {}).sort()).toEqual([
+      'alert-sink',
+      'alertmanager',
+      'mysqld-exporter db1',
+      'mysqld-exporter db2',
+      'mysqld-exporter db3',
+      'prometheus',
+      'redis-exporter',
+      'textfile-exporter',
+    ]);
     expect(await probeRedis('127.0.0.1', ports.redis)).toBe(false);
     expect(existsSync(join(stateDir, 'mysql', 'db1', 'data', 'mysql'))).toBe(true);
     const again = await npmRun('down', '--json');
