@@ -102,6 +102,7 @@ const services = composeServices(composeFiles);
 const replicatorCommand = services['tarantool-replicator']?.command ?? [];
 const migrateCommand = services.migrate?.command ?? [];
 const agentCommand = services['haproxy-agent']?.command ?? [];
+const sinkCommand = services['alert-sink']?.command ?? [];
 /** The image runs compiled JavaScript: each command's `.js` entry is the `.ts` source the build stage compiled. */
 const sourceOf = (command: string[]) =>
   command.find((arg) => arg.endsWith('.js'))?.replace(/\.js$/, '.ts') ?? '';
@@ -110,9 +111,10 @@ const entries = {
   replicator: sourceOf(replicatorCommand),
   migrate: sourceOf(migrateCommand),
   agent: sourceOf(agentCommand),
+  sink: sourceOf(sinkCommand),
 };
 /** The toolkit's folders that ship in the image, each alone (import-graph.test.ts holds them to lib/). */
-const shippedToolkit = ['toolkit/haproxy/agent', 'toolkit/tarantool/replicator'];
+const shippedToolkit = ['toolkit/alerts/sink', 'toolkit/haproxy/agent', 'toolkit/tarantool/replicator'];
 
 const all = stages(dockerfile);
 const build = all.find((s) => s.name === 'build');
@@ -143,11 +145,12 @@ describe('app/Dockerfile', () => {
       replicator: 'toolkit/tarantool/replicator/main.ts',
       migrate: 'app/src/cli.ts',
       agent: 'toolkit/haproxy/agent/main.ts',
+      sink: 'toolkit/alerts/sink/main.ts',
     });
     expect(buildConfig.files).toEqual(expect.arrayContaining(Object.values(entries)));
   });
 
-  it('carries no runbook code and no TypeScript: compiled app/src, lib/, the replicator and agent folders, and their data', () => {
+  it('carries no runbook code and no TypeScript: compiled app/src, lib/, the replicator, agent and sink folders, and their data', () => {
     expect(compiledIntoRuntime.sort()).toEqual(['app/src', 'lib', ...shippedToolkit]);
     // From the context only what the compiled code reads beside it (app/contract: the OpenAPI document the
     // app reads at start for the statuses each operation may answer), and package.json ("type": "module").
@@ -176,7 +179,8 @@ describe('app/Dockerfile', () => {
   it.each(Object.entries(entries))('compiles and ships every module the %s loads', (_, entry) => {
     const { files, missing } = closure(entry);
     expect(missing).toEqual([]);
-    expect(files.length).toBeGreaterThan(3);
+    // The sink is its main and its server (node: modules only); every other process is larger.
+    expect(files.length).toBeGreaterThan(entry === entries.sink ? 1 : 3);
     const compiled = copiedPaths(build!.lines);
     expect(files.filter((f) => !compiled.some((c) => f.startsWith(`${c}/`)))).toEqual([]);
     expect(files.filter((f) => !compiledIntoRuntime.some((c) => f.startsWith(`${c}/`)))).toEqual([]);
@@ -186,7 +190,9 @@ describe('app/Dockerfile', () => {
     'installs every package the %s imports (dependencies, not devDependencies)',
     (_, entry) => {
       const { packages } = closure(entry);
-      expect(packages.length).toBeGreaterThan(0);
+      // The sink needs no package: Node's http and fs.
+      if (entry === entries.sink) expect(packages).toEqual([]);
+      else expect(packages.length).toBeGreaterThan(0);
       expect(packages.filter((p) => !(p in packageJson.dependencies))).toEqual([]);
     },
   );

@@ -85,6 +85,8 @@ describe('compose files', () => {
   it('run the seed topology, with unique server ids on master and slaves', () => {
     const services = composeServices(composeFiles);
     expect(Object.keys(services).sort()).toEqual([
+      'alert-sink',
+      'alertmanager',
       'app',
       'app-2',
       'binlog-archive',

@@ -31,6 +31,7 @@ export const ContainerImages = Type.Object(
     tarantool: Image,
     clickhouse: Image,
     prometheus: Image,
+    alertmanager: Image,
     grafana: Image,
     mysqldExporter: Image,
     redisExporter: Image,

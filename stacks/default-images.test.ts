@@ -51,6 +51,7 @@ describe('default images: compose/images.yml is the one place', () => {
       tarantool: images.tarantool,
       clickhouse: images.clickhouse,
       prometheus: images.prometheus,
+      alertmanager: images.alertmanager,
       grafana: images.grafana,
       'mysqld-exporter-db': images.mysqldExporter,
       'mysqld-exporter-db-slave-2': images.mysqldExporter,

@@ -13,6 +13,7 @@ export const defaultImageKeys = [
   'tarantool',
   'clickhouse',
   'prometheus',
+  'alertmanager',
   'grafana',
   'mysqldExporter',
   'redisExporter',

@@ -35,9 +35,9 @@ describe.each(['dev', 'prod'])('%s: exposure', (stack) => {
         expect(rule.inputs.sourceRanges).toEqual(admin);
         expect(rule.inputs.sourceTags).toEqual([`hs-${stack}-monitoring`]);
       } else if (name === 'monitoring') {
-        // Prometheus and Grafana: the admin range alone, on the monitoring host alone.
+        // Prometheus, Alertmanager and Grafana: the admin range alone, on the monitoring host alone.
         expect([ports(rule), rule.inputs.sourceRanges, rule.inputs.sourceTags]).toEqual([
-          ['9090', '3000'],
+          ['9090', '9093', '3000'],
           admin,
           undefined,
         ]);
@@ -49,7 +49,7 @@ describe.each(['dev', 'prod'])('%s: exposure', (stack) => {
     }
   });
 
-  it('publishes every exporter and metrics port on an internal address, Prometheus and Grafana on the monitoring host', () => {
+  it('publishes every exporter and metrics port on an internal address, Prometheus, Alertmanager and Grafana on the monitoring host', () => {
     const run = runs[stack]!;
     const internal = new Set(
       resourcesOf(run, 'gcp:compute/address:Address')
@@ -66,7 +66,7 @@ describe.each(['dev', 'prod'])('%s: exposure', (stack) => {
         });
         // A port in the metrics rule is published on the host's internal address, never on all of them.
         if (covered) expect(internal.has(p.ip), `${c.name}:${p.external}`).toBe(true);
-        if ([9090, 3000].includes(p.external)) expect(c.name, `${p.external}`).toMatch(/-monitoring-/);
+        if ([9090, 9093, 3000].includes(p.external)) expect(c.name, `${p.external}`).toMatch(/-monitoring-/);
       }
     }
     expect(metricsPorts).toEqual(['9100', '9121', '9464', '9465', '9466', '9200-9202']);

@@ -97,8 +97,8 @@ export function createFirewall({ ctx, mysqlPorts }: FirewallInput): gcp.compute.
     ),
     rule(
       'monitoring',
-      'Prometheus and Grafana: admin ranges only (or an SSH tunnel)',
-      [metricsPorts.prometheus, metricsPorts.grafana].map(String),
+      'Prometheus, Alertmanager and Grafana: admin ranges only (or an SSH tunnel)',
+      [metricsPorts.prometheus, metricsPorts.alertmanager, metricsPorts.grafana].map(String),
       ['monitoring'],
       trusted,
       false,

@@ -1,4 +1,5 @@
 import { composeTopology } from '../toolkit/haproxy/compose-config.ts';
+import { alertingPorts, containerAlertmanagerConfig } from '../toolkit/prometheus/alertmanager.ts';
 import { renderPrometheusConfig, type ScrapeTargets, type Target } from '../toolkit/prometheus/config.ts';
 import { defaultAlertSettings, renderAlertRules } from '../toolkit/prometheus/rules.ts';
 import { ports, type SlavePlan } from './topology.ts';
@@ -21,6 +22,7 @@ export const metricsPorts = {
   mysqldExporterContainer: 9104,
   /** On the monitoring host. */
   prometheus: 9090,
+  alertmanager: alertingPorts.alertmanager,
   grafana: 3000,
 } as const;
 
@@ -72,8 +74,21 @@ export const alertRulesFile = 'alerts.yml';
 export function renderStackPrometheusConfig(stack: MonitoredStack): string {
   return renderPrometheusConfig(
     stackScrapeTargets(stack),
-    { scrapeIntervalSeconds: 15, evaluationIntervalSeconds: 15, ruleFiles: [alertRulesFile] },
+    {
+      scrapeIntervalSeconds: 15,
+      evaluationIntervalSeconds: 15,
+      ruleFiles: [alertRulesFile],
+      // The alertmanager container beside Prometheus on the monitoring host's network, as in compose.
+      alertmanagers: [`alertmanager:${alertingPorts.alertmanager}`],
+    },
     header(stack.stack, "Prometheus's scrape config"),
+  );
+}
+
+/** alertmanager.yml of a stack: compose's routes, to the alert-sink container beside it. */
+export function renderStackAlertmanagerConfig(stack: string): string {
+  return containerAlertmanagerConfig(
+    header(stack, "Alertmanager's routes (toolkit/prometheus/alertmanager.ts)"),
   );
 }
 

@@ -6,11 +6,19 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { makeTempDir } from '../lib/temp-dirs.ts';
+import { loadMetricsFile } from '../toolkit/clickhouse/load-metrics.ts';
+import { amtool } from '../toolkit/prometheus/amtool.ts';
+import { composeAlertmanagerConfig } from '../toolkit/prometheus/compose-config.ts';
 import { dashboards } from '../toolkit/prometheus/dashboards.ts';
 import { mysqldExporterCollectors } from '../toolkit/prometheus/exporters.ts';
 import { promtool } from '../toolkit/prometheus/promtool.ts';
 import { readSettings } from './config.ts';
-import { renderStackAlertRules, renderStackPrometheusConfig } from './monitoring-config.ts';
+import { loadTextfileDir } from './monitoring.ts';
+import {
+  renderStackAlertmanagerConfig,
+  renderStackAlertRules,
+  renderStackPrometheusConfig,
+} from './monitoring-config.ts';
 import { composeDir } from './shared-files.ts';
 import {
   isSecretValue,
@@ -145,6 +153,61 @@ describe.each(['dev', 'prod'])('%s: Prometheus', (stack) => {
   });
 });
 
+describe.each(['dev', 'prod'])('%s: Alertmanager and the alert sink', (stack) => {
+  const alertmanager = () => container(runs[stack]!, `${stack}-monitoring-alertmanager`);
+  const config = () => upload(alertmanager(), '/etc/alertmanager/alertmanager.yml');
+
+  it("runs beside Prometheus with the renderer's routes, compose's line for line, and Prometheus sends to it", () => {
+    expect(config()).toBe(renderStackAlertmanagerConfig(stack));
+    const body = (text: string) => text.replace(/^(#.*\n)+/, '');
+    expect(body(config())).toBe(body(composeAlertmanagerConfig()));
+    expect(body(config())).toBe(
+      body(readFileSync(join(composeDir, 'alertmanager/alertmanager.yml'), 'utf8')),
+    );
+    const prometheus = container(runs[stack]!, `${stack}-monitoring-prometheus`);
+    expect(parse(upload(prometheus, '/etc/prometheus/prometheus.yml')).alerting).toEqual({
+      alertmanagers: [{ static_configs: [{ targets: ['alertmanager:9093'] }] }],
+    });
+    expect(alertmanager().options.parent).toBe(prometheus.options.parent);
+    // The image resource pulled on the host: its id names compose's tag (prod: pinned by digest too).
+    expect(alertmanager().inputs.image).toMatch(/-monitoring-image-prom-alertmanager-v0-25-0/);
+    expect(alertmanager().inputs.command).toEqual([
+      '--config.file=/etc/alertmanager/alertmanager.yml',
+      '--storage.path=/alertmanager',
+      '--cluster.listen-address=',
+    ]);
+    expect(alertmanager().inputs.ports).toEqual([{ internal: 9093, external: 9093 }]);
+  });
+
+  it('passes amtool check-config', async () => {
+    const dir = join(scratch, `${stack}-alertmanager`);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'alertmanager.yml'), config());
+    const checked = await amtool(['check-config', 'alertmanager.yml'], dir);
+    expect(checked.output).toMatch(/SUCCESS/);
+    expect(checked.ok).toBe(true);
+  });
+
+  it('notifies the sink from the app image, which publishes no port and keeps its file on the data disk', () => {
+    const sink = container(runs[stack]!, `${stack}-monitoring-alert-sink`);
+    const app = container(runs[stack]!, `${stack}-app-app`);
+    expect(sink.inputs.image).toBe((app.inputs.image as string).replace('-app-image-', '-monitoring-image-'));
+    expect(sink.inputs.command).toEqual([
+      'node',
+      'toolkit/alerts/sink/main.js',
+      '--listen',
+      '0.0.0.0:9095',
+      '--file',
+      '/var/lib/alert-sink/alerts.jsonl',
+    ]);
+    expect(parse(config()).receivers[0].webhook_configs[0].url).toBe('http://alert-sink:9095/alerts');
+    expect(sink.inputs.ports ?? []).toEqual([]);
+    expect(sink.inputs.volumes).toEqual([
+      { volumeName: 'alert-sink-data', containerPath: '/var/lib/alert-sink' },
+    ]);
+  });
+});
+
 describe.each(['dev', 'prod'])('%s: Grafana and the exporters', (stack) => {
   it("provisions Grafana with compose's data source and dashboards, byte for byte", () => {
     const grafana = container(runs[stack]!, `${stack}-monitoring-grafana`);
@@ -211,6 +274,28 @@ describe.each(['dev', 'prod'])('%s: Grafana and the exporters', (stack) => {
         pidMode: 'host',
         mounts: [{ type: 'bind', source: '/', target: '/host', readOnly: true }],
       });
+  });
+
+  it("reads the ClickHouse load's textfile on the app host, where ClickHouse runs, and on no other", () => {
+    const textfileArgs = containers(runs[stack]!)
+      .filter((c) => c.inputs.name === 'node-exporter')
+      .map((c) => ({
+        container: c.name,
+        args: (c.inputs.command as string[]).filter((a) => a.startsWith('--collector.textfile')),
+      }));
+    expect(textfileArgs.filter((c) => c.args.length)).toEqual([
+      {
+        container: `${stack}-app-node-exporter`,
+        args: ['--collector.textfile.directory=/host/var/lib/node-exporter/textfile'],
+      },
+    ]);
+    // Through the host's / mounted at /host: the folder on the host is the one the file is written to.
+    const app = containers(runs[stack]!).find((c) => c.name === `${stack}-app-node-exporter`)!;
+    expect(app.inputs).toMatchObject({
+      mounts: [{ type: 'bind', source: '/', target: '/host', readOnly: true }],
+    });
+    // The file the load writes under a state dir of /var/lib/node-exporter is in that folder.
+    expect(loadMetricsFile('/var/lib/node-exporter')).toBe(`${loadTextfileDir}/clickhouse_load.prom`);
   });
 
   it('keeps every secret out of plain inputs and environments', () => {

@@ -1,5 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import { composeTopology } from '../toolkit/haproxy/compose-config.ts';
+import { containerSinkCommand, containerSinkDir } from '../toolkit/prometheus/alertmanager.ts';
 import { dashboards } from '../toolkit/prometheus/dashboards.ts';
 import { mysqldExporterCnf, mysqldExporterCollectors } from '../toolkit/prometheus/exporters.ts';
 import type { StackSettings } from './config.ts';
@@ -8,6 +9,7 @@ import {
   alertRulesFile,
   type MonitoredStack,
   metricsPorts,
+  renderStackAlertmanagerConfig,
   renderStackAlertRules,
   renderStackPrometheusConfig,
 } from './monitoring-config.ts';
@@ -23,6 +25,7 @@ const redisExporterUid = '59000';
 const grafanaUid = '472';
 
 export const prometheusConfigDir = '/etc/prometheus';
+export const alertmanagerConfigDir = '/etc/alertmanager';
 /** Outside Grafana's data volume, so the provisioned dashboards are always the repository's. */
 const grafanaDashboards = (uid: string): SharedFile => ({
   source: `grafana/dashboards/${uid}.json`,
@@ -40,21 +43,23 @@ export interface MonitoringInput {
   host: (key: string) => Host;
 }
 
-/** Where an admin (inside adminSourceRanges) opens Prometheus and Grafana. */
+/** Where an admin (inside adminSourceRanges) opens Prometheus, Alertmanager and Grafana. */
 export interface MonitoringOutputs {
   prometheus: pulumi.Output<string>;
+  alertmanager: pulumi.Output<string>;
   grafana: pulumi.Output<string>;
 }
 
 /**
  * The stack's monitoring: node_exporter on every host, a mysqld-exporter beside every MySQL node and
- * Redis's exporter beside Redis (each published on its host's internal address), and Prometheus and
- * Grafana on the monitoring host, with compose's dashboards and the stack's rendering of the one
- * scrape-config and alert-rule renderer.
+ * Redis's exporter beside Redis (each published on its host's internal address), and Prometheus,
+ * Alertmanager (with the alert sink it notifies) and Grafana on the monitoring host, with compose's
+ * dashboards and the stack's rendering of the one scrape-config, alert-rule and route renderer.
  */
 export function deployMonitoring(input: MonitoringInput): MonitoringOutputs {
   const { settings, topology, host } = input;
-  for (const plan of topology.hosts) deployNodeExporter(settings, host(plan.key));
+  for (const plan of topology.hosts)
+    deployNodeExporter(settings, host(plan.key), plan.key === 'app' ? loadTextfileDir : undefined);
   const app = host('app');
   deployMysqldExporter(input, app, composeTopology.mysql.master.name, topology.mysqlPorts[0]!);
   for (const slave of topology.slaves)
@@ -73,6 +78,7 @@ export function deployMonitoring(input: MonitoringInput): MonitoringOutputs {
     ])
     .apply(([appHost, hosts, slaves]): MonitoredStack => ({ stack: input.stack, appHost, hosts, slaves }));
   const monitoring = host('monitoring');
+  const alertmanager = deployAlertmanager(input, monitoring);
   const prometheus = monitoring.addContainer({
     name: 'prometheus',
     image: settings.images.prometheus,
@@ -94,6 +100,7 @@ export function deployMonitoring(input: MonitoringInput): MonitoringOutputs {
     // All interfaces: the firewall admits the admin ranges only; an SSH tunnel reaches it on 127.0.0.1.
     ports: [{ internal: metricsPorts.prometheus, external: metricsPorts.prometheus }],
     dataPaths: ['/prometheus'],
+    dependsOn: [alertmanager],
   });
   monitoring.addContainer({
     name: 'grafana',
@@ -114,22 +121,69 @@ export function deployMonitoring(input: MonitoringInput): MonitoringOutputs {
   });
   return {
     prometheus: pulumi.interpolate`http://${monitoring.address}:${metricsPorts.prometheus}`,
+    alertmanager: pulumi.interpolate`http://${monitoring.address}:${metricsPorts.alertmanager}`,
     grafana: pulumi.interpolate`http://${monitoring.address}:${metricsPorts.grafana}`,
   };
+}
+
+/**
+ * Alertmanager with compose's routes, and the webhook sink it notifies (the app image's
+ * toolkit/alerts/sink, its JSON lines in a volume on the data disk). The sink publishes nothing: only
+ * Alertmanager reaches it, on the host's container network.
+ */
+function deployAlertmanager(input: MonitoringInput, monitoring: Host) {
+  const sink = monitoring.addContainer({
+    name: 'alert-sink',
+    image: input.settings.images.app,
+    command: containerSinkCommand,
+    // The image's HEALTHCHECK asks the app's /health, which this container does not serve.
+    healthcheck: { tests: ['NONE'] },
+    dataPaths: [containerSinkDir],
+  });
+  return monitoring.addContainer({
+    name: 'alertmanager',
+    image: input.settings.images.alertmanager,
+    command: [
+      `--config.file=${alertmanagerConfigDir}/alertmanager.yml`,
+      '--storage.path=/alertmanager',
+      '--cluster.listen-address=',
+    ],
+    generatedFiles: [
+      {
+        target: `${alertmanagerConfigDir}/alertmanager.yml`,
+        content: renderStackAlertmanagerConfig(input.stack),
+      },
+    ],
+    // All interfaces, like Prometheus: the firewall admits the admin ranges only.
+    ports: [{ internal: metricsPorts.alertmanager, external: metricsPorts.alertmanager }],
+    dataPaths: ['/alertmanager'],
+    dependsOn: [sink],
+  });
 }
 
 /** Grafana reads its admin password from this file: never in its environment. */
 export const grafanaPasswordPath = '/run/secrets/grafana-admin-password';
 export const mysqldExporterCnfPath = '/run/secrets/mysqld-exporter.cnf';
 
-/** The machine's CPU, memory, disks and network, on the host's internal address only. */
-function deployNodeExporter(settings: StackSettings, host: Host): void {
+/**
+ * Where the app host's node_exporter reads the ClickHouse load's textfile (clickhouse_load.prom,
+ * toolkit/clickhouse/load-metrics.ts), on the host: a load run there with TOOLKIT_STATE_DIR=/var/lib/node-exporter
+ * writes it in place; a run elsewhere is scraped once its file is copied there (docs/observability.md).
+ */
+export const loadTextfileDir = '/var/lib/node-exporter/textfile';
+
+/**
+ * The machine's CPU, memory, disks and network, on the host's internal address only; with `textfileDir`,
+ * the *.prom files there too (the textfile collector reads the host's folder through the read-only /host).
+ */
+function deployNodeExporter(settings: StackSettings, host: Host, textfileDir?: string): void {
   host.addContainer({
     name: 'node-exporter',
     image: settings.images.nodeExporter,
     command: [
       '--path.rootfs=/host',
       pulumi.interpolate`--web.listen-address=${host.internalAddress}:${metricsPorts.nodeExporter}`,
+      ...(textfileDir ? [`--collector.textfile.directory=/host${textfileDir}`] : []),
     ],
     hostView: { rootfs: '/host' },
   });

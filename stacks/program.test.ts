@@ -191,6 +191,8 @@ describe('dev stack (Pulumi.dev.yaml under mocks)', () => {
       'dev-app-redis-exporter',
       'dev-app-tarantool',
       'dev-app-tarantool-replicator',
+      'dev-monitoring-alert-sink',
+      'dev-monitoring-alertmanager',
       'dev-monitoring-grafana',
       'dev-monitoring-node-exporter',
       'dev-monitoring-prometheus',

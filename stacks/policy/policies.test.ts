@@ -70,7 +70,7 @@ describe('policy pack against the mocked stacks', () => {
     const found = await allViolations(widened);
     expect(found.sort()).toEqual([
       expect.stringContaining('dev-metrics lets 0.0.0.0/0 reach tcp 9100, 9121, 9464, 9465, 9466, 9200-9202'),
-      expect.stringContaining('dev-monitoring lets 0.0.0.0/0 reach tcp 9090, 3000'),
+      expect.stringContaining('dev-monitoring lets 0.0.0.0/0 reach tcp 9090, 9093, 3000'),
       expect.stringContaining('dev-mysql lets 0.0.0.0/0 reach tcp 10100-10102'),
       expect.stringContaining('dev-services lets 0.0.0.0/0 reach tcp 5672, 15672, 3301, 8123'),
       expect.stringContaining('dev-vitess lets 0.0.0.0/0 reach tcp 15000, 15001, 15306, 15999'),

@@ -140,6 +140,8 @@ export const Inventory = Type.Object(
     ),
     /** Prometheus (toolkit/prometheus): its HTTP API, for status. */
     prometheus: Type.Optional(Endpoint),
+    /** Alertmanager (toolkit/prometheus/alertmanager.ts): its API v2, for status and scripts/alerts.mjs. */
+    alertmanager: Type.Optional(Endpoint),
     /**
      * The binlog archive (toolkit/backup): the account its archiver streams the master's binlog as, and
      * the folder it writes, when that folder can be read from this machine (absent: only whether it

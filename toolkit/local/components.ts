@@ -1,3 +1,4 @@
+import { alertmanagerComponent } from './alertmanager-component.ts';
 import { appComponents } from './app-component.ts';
 import { binlogArchiveComponent } from './binlog-archive-component.ts';
 import { clickhouseComponent } from './clickhouse-component.ts';
@@ -13,7 +14,8 @@ import { tarantoolComponent } from './tarantool-component.ts';
  * In start order; `down` goes through them backwards. The replicator needs the app's user table, so
  * Tarantool follows the app; the binlog archive starts right after MySQL, so it misses nothing after `up`;
  * HAProxy follows MySQL (it needs the monitor account) and precedes every client of the endpoints; nginx
- * follows the instances it balances over; Prometheus comes last, when everything it scrapes runs.
+ * follows the instances it balances over; Prometheus comes last, when everything it scrapes runs, right
+ * after Alertmanager, where it sends its alerts.
  */
 export const localComponents: LocalComponent[] = [
   mysqlComponent,
@@ -25,5 +27,6 @@ export const localComponents: LocalComponent[] = [
   nginxComponent,
   tarantoolComponent,
   clickhouseComponent,
+  alertmanagerComponent,
   prometheusComponent,
 ];

@@ -66,6 +66,8 @@ export function localInventory(state: LocalState): Inventory {
   }
   const prometheus = state.monitoring?.prometheus;
   if (prometheus) inventory.prometheus = { host: prometheus.host, port: prometheus.port };
+  const alertmanager = state.monitoring?.alertmanager;
+  if (alertmanager) inventory.alertmanager = { host: alertmanager.host, port: alertmanager.port };
   if (services['binlog-archive'])
     inventory.binlogArchive = {
       user: archiveCredential.user,

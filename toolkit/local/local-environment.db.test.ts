@@ -21,6 +21,7 @@ let ports: {
   tarantool: number;
   clickhouse: number;
   prometheus: number;
+  alertmanager: number;
   metrics: number;
 };
 
@@ -68,7 +69,8 @@ async function state(): Promise<LocalState> {
 beforeAll(async () => {
   stateDir = makeTempDir('toolkit-local-');
   const base = await freePorts(12);
-  const [metrics, prometheus] = [await freePorts(20), await freePorts(1)];
+  // Prometheus, and Alertmanager on the next port.
+  const [metrics, prometheus] = [await freePorts(20), await freePorts(2)];
   // Redis and RabbitMQ on ports nothing answers on, so `up` starts its own instead of reusing the machine's.
   ports = {
     mysql: base,
@@ -79,6 +81,7 @@ beforeAll(async () => {
     tarantool: base + 7,
     clickhouse: base + 8,
     prometheus,
+    alertmanager: prometheus + 1,
     metrics,
   };
   env = {
@@ -95,6 +98,7 @@ beforeAll(async () => {
     LOCAL_TARANTOOL_PORT: String(ports.tarantool),
     LOCAL_CLICKHOUSE_PORT: String(ports.clickhouse),
     LOCAL_PROMETHEUS_PORT: String(ports.prometheus),
+    LOCAL_ALERTMANAGER_PORT: String(ports.alertmanager),
     LOCAL_METRICS_PORT: String(ports.metrics),
     // Scrapes every 2 s, so the check that every target is up waits seconds, not a 15 s interval.
     LOCAL_PROMETHEUS_INTERVAL: '2',
@@ -148,6 +152,12 @@ describe('npm run up / status / down', () => {
     expect(up.stdout).toMatch(
       new RegExp(
         `prometheus\\s+prometheus\\s+127\\.0\\.0\\.1:${ports.prometheus}\\s+up\\s+pid \\d+, 9/9 targets up`,
+      ),
+    );
+    // Alertmanager beside it, where it sends its alerts.
+    expect(up.stdout).toMatch(
+      new RegExp(
+        `alertmanager\\s+alertmanager\\s+127\\.0\\.0\\.1:${ports.alertmanager}\\s+up\\s+pid \\d+, no alert firing`,
       ),
     );
     const targets = (await (await fetch(`http://127.0.0.1:${ports.prometheus}/api/v1/targets`)).json()) as {
@@ -309,7 +319,17 @@ describe('npm run up / status / down', () => {
     expect(isAlive(before.services.tarantool?.pid)).toBe(false);
     expect(isAlive(before.services.clickhouse?.pid)).toBe(false);
     for (const service of Object.values(before.monitoring ?? {})) expect(isAlive(service.pid)).toBe(false);
-    expect(Object.keys(before.monitoring ?? {})).toHaveLength(6);
+    // Prometheus, three mysqld-exporters, the Redis exporter, the textfile collector, Alertmanager and its sink.
+    expect(Object.keys(before.monitoring ?? {}).sort()).toEqual([
+      'alert-sink',
+      'alertmanager',
+      'mysqld-exporter db1',
+      'mysqld-exporter db2',
+      'mysqld-exporter db3',
+      'prometheus',
+      'redis-exporter',
+      'textfile-exporter',
+    ]);
     expect(await probeRedis('127.0.0.1', ports.redis)).toBe(false);
     expect(existsSync(join(stateDir, 'mysql', 'db1', 'data', 'mysql'))).toBe(true);
     const again = await npmRun('down', '--json');

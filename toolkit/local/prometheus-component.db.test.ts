@@ -1,19 +1,22 @@
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePorts } from '../../lib/net.ts';
 import { waitFor } from '../../lib/poll.ts';
+import type { SinkLine } from '../alerts/sink/sink.ts';
 import { isAlive } from '../host/process.ts';
 import { repoRoot } from '../inventory/paths.ts';
 import { type AlertState, PrometheusApi } from '../prometheus/api.ts';
+import { alertmanagerComponent, notificationsFile } from './alertmanager-component.ts';
 import { prometheusComponent as component } from './prometheus-component.ts';
 import { loadState } from './state.ts';
 import { localStatus } from './status.ts';
 import { quietRun, runRunbook, startTestCluster, type TestCluster } from './testing.ts';
 
 // A real local environment's MySQL (master, two semi-sync slaves) with Prometheus and its exporters,
-// scraping and evaluating every second so an alert's `for:` dominates the wait.
+// scraping and evaluating every second so an alert's `for:` dominates the wait; Alertmanager and its
+// sink as `up` starts them before Prometheus.
 const interval = 1;
 /** ReplicationSqlThreadStopped's and SemiSyncMasterOff's `for:` (toolkit/prometheus/rules.ts). */
 const forSeconds = 30;
@@ -22,10 +25,12 @@ let cluster: TestCluster;
 let api: PrometheusApi;
 
 beforeAll(async () => {
-  const [metricsBase, prometheusPort] = [await freePorts(20), await freePorts(1)];
+  // Prometheus, and Alertmanager on the next port.
+  const [metricsBase, prometheusPort] = [await freePorts(20), await freePorts(2)];
   Object.assign(process.env, {
     LOCAL_METRICS_PORT: String(metricsBase),
     LOCAL_PROMETHEUS_PORT: String(prometheusPort),
+    LOCAL_ALERTMANAGER_PORT: String(prometheusPort + 1),
     LOCAL_PROMETHEUS_INTERVAL: String(interval),
   });
   cluster = await startTestCluster({ slaves: 2 });
@@ -35,6 +40,7 @@ beforeAll(async () => {
   });
   const run = quietRun('prometheus-up');
   try {
+    await alertmanagerComponent.up(run);
     await component.up(run);
   } finally {
     await run.close();
@@ -45,7 +51,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   const pids = Object.values(loadState().monitoring ?? {}).map((s) => s.pid);
-  if (cluster) await component.down(quietRun('prometheus-down'), { wipe: true });
+  if (cluster) {
+    await component.down(quietRun('prometheus-down'), { wipe: true });
+    await alertmanagerComponent.down(quietRun('alertmanager-down'), { wipe: true });
+  }
   // Every process it started is gone, found by the pids it recorded.
   for (const pid of pids) expect(isAlive(pid)).toBe(false);
   await cluster?.stop();
@@ -152,6 +161,7 @@ describe('Prometheus in the local environment', () => {
 
   it('a second up changes nothing', async () => {
     const run = quietRun('prometheus-up-again');
+    await alertmanagerComponent.up(run);
     await component.up(run);
     await run.close();
     expect(run.report().steps.filter((s) => s.status !== 'ok')).toEqual([]);
@@ -169,6 +179,22 @@ describe('Prometheus in the local environment', () => {
     expect(seconds).toBeGreaterThanOrEqual(forSeconds);
     expect(seconds).toBeLessThan(forSeconds + 2 * interval + 8);
     expect((await firing('ReplicationSqlThreadStopped')).map((a) => a.labels.node)).toEqual(['db2']);
+    // Prometheus sends it to Alertmanager, which notifies the sink after group_wait (10 s).
+    const notified = await waitFor(
+      async () => {
+        const lines = existsSync(notificationsFile())
+          ? readFileSync(notificationsFile(), 'utf8')
+              .trim()
+              .split('\n')
+              .map((l) => JSON.parse(l) as SinkLine)
+          : [];
+        return lines.find((l) => l.groupLabels.alertname === 'ReplicationSqlThreadStopped');
+      },
+      { timeoutMs: 30_000, intervalMs: 250, what: `ReplicationSqlThreadStopped in ${notificationsFile()}` },
+    );
+    expect(notified).toMatchObject({ status: 'firing', receiver: 'operator-webhook' });
+    expect(notified.alerts.map((a) => a.labels.node)).toEqual(['db2']);
+    expect(statSync(notificationsFile()).mode & 0o077).toBe(0);
     await screenshotAlerts();
 
     const repaired = await runRunbook('replication', ['--json'], cluster.env);
@@ -191,5 +217,8 @@ describe('Prometheus in the local environment', () => {
     const [row] = await localStatus(['prometheus']);
     expect(row).toMatchObject({ component: 'prometheus', health: 'up' });
     expect(row?.detail).toMatch(/^pid \d+, 6\/6 targets up, no alert firing$/);
+    const [alertmanager] = await localStatus(['alertmanager']);
+    expect(alertmanager).toMatchObject({ component: 'alertmanager', health: 'up' });
+    expect(alertmanager?.detail).toMatch(/^pid \d+, (no alert firing|firing: )/);
   });
 });

@@ -10,6 +10,7 @@ import type { Inventory } from '../inventory/schema.ts';
 import { resolveSecret } from '../inventory/secrets.ts';
 import { ToolkitError } from '../procedure/errors.ts';
 import type { Run } from '../procedure/run.ts';
+import { alertmanagerBinaries } from '../prometheus/alertmanager.ts';
 import { PrometheusApi } from '../prometheus/api.ts';
 import { renderPrometheusConfig, type ScrapeTargets } from '../prometheus/config.ts';
 import {
@@ -34,15 +35,18 @@ const rulesFile = () => join(dir(), 'alerts.yml');
 /** Where the ClickHouse load leaves its last run's metrics (toolkit/clickhouse/load-metrics.ts). */
 export const textfileDir = () => join(stateDir(), 'textfile');
 
-interface Managed {
+export interface Managed {
   key: string;
   command: ExporterCommand;
   /** Files it reads at start: a change of one restarts it. */
   inputs?: string[];
+  /** Its working directory and where its log goes (Prometheus's folder unless said). */
+  cwd?: string;
+  logDir?: string;
 }
 
 /** The listen argument identifies the process as ours: its port is this environment's alone. */
-const markerOf = (command: ExporterCommand) => `${command.listen.host}:${command.listen.port}`;
+export const markerOf = (command: ExporterCommand) => `${command.listen.host}:${command.listen.port}`;
 
 function exporters(state: LocalState, inventory: Inventory): Managed[] {
   const ports = localMetricsPorts();
@@ -100,7 +104,15 @@ export function localPrometheusFiles(
   return {
     config: renderPrometheusConfig(
       localScrapeTargets(state, inventory),
-      { scrapeIntervalSeconds: interval, evaluationIntervalSeconds: interval, ruleFiles: ['alerts.yml'] },
+      {
+        scrapeIntervalSeconds: interval,
+        evaluationIntervalSeconds: interval,
+        ruleFiles: ['alerts.yml'],
+        // Where `up` runs Alertmanager (alertmanager-component.ts), when it is installed.
+        alertmanagers: findBinary(alertmanagerBinaries)
+          ? [`${localHost}:${localMetricsPorts().alertmanager}`]
+          : [],
+      },
       header("Prometheus's scrape config"),
     ),
     rules: renderAlertRules(
@@ -121,7 +133,7 @@ function hashOf(command: ExporterCommand, inputs: string[] = []): string {
   return hash.digest('hex').slice(0, 16);
 }
 
-function known(key: string): LocalService | undefined {
+export function known(key: string): LocalService | undefined {
   return loadState().monitoring?.[key];
 }
 
@@ -147,10 +159,12 @@ async function answers(command: ExporterCommand): Promise<boolean> {
 }
 
 /** Keeps one process running with exactly its command and inputs: started, or restarted when they changed. */
-async function convergeProcess(run: Run, { key, command, inputs }: Managed): Promise<void> {
+export async function convergeProcess(run: Run, managed: Managed): Promise<void> {
+  const { key, command, inputs } = managed;
   const marker = markerOf(command);
   const configHash = hashOf(command, inputs);
-  const logFile = join(dir(), 'logs', `${key.replace(/\s+/g, '-')}.log`);
+  const logDir = managed.logDir ?? join(dir(), 'logs');
+  const logFile = join(logDir, `${key.replace(/\s+/g, '-')}.log`);
   await run.converge({
     name: 'running',
     host: key,
@@ -171,13 +185,13 @@ async function convergeProcess(run: Run, { key, command, inputs }: Managed): Pro
       if (s.ours) await stopProcess(s.pid!, marker, 15_000);
       else if (await portOpen(command.listen.host, command.listen.port))
         throw new ToolkitError(
-          `${marker} is taken by another process: set LOCAL_METRICS_PORT or LOCAL_PROMETHEUS_PORT`,
+          `${marker} is taken by another process: set LOCAL_METRICS_PORT, LOCAL_PROMETHEUS_PORT or LOCAL_ALERTMANAGER_PORT`,
         );
       const binary = findBinary(command.binaries);
       if (!binary)
         throw new ToolkitError(`${command.binaries[0]} not found: apt-get install ${command.debianPackage}`);
-      mkdirSync(join(dir(), 'logs'), { recursive: true });
-      const pid = spawnDetached(binary, command.args, { logFile, cwd: dir() });
+      mkdirSync(logDir, { recursive: true });
+      const pid = spawnDetached(binary, command.args, { logFile, cwd: managed.cwd ?? dir() });
       record(key, { host: command.listen.host, port: command.listen.port, owned: true, pid, configHash });
       await waitFor(
         async () => {
@@ -277,6 +291,25 @@ function prometheusProcess(): Managed {
   };
 }
 
+/** Stops a process `up` started (by its recorded pid, if still ours) and forgets it. */
+export async function stopManaged(run: Run, { key, command }: Managed): Promise<void> {
+  const service = known(key);
+  const marker = markerOf(command);
+  await run.converge({
+    name: 'stopped',
+    host: key,
+    read: async () => isOurs(service?.pid, marker),
+    diff: (ours) => (ours ? `stop pid ${service?.pid}` : null),
+    describe: () => 'not running',
+    apply: async () => {
+      await stopProcess(service!.pid!, marker, 30_000);
+    },
+    verify: async () =>
+      isOurs(service?.pid, marker) ? Promise.reject(new Error('still running')) : 'stopped',
+  });
+  if (!run.dryRun) record(key, undefined);
+}
+
 /**
  * Prometheus and its exporters (docs/observability.md), when Debian's prometheus is installed: one
  * mysqld-exporter per node with the exporter account, the Redis exporter, node_exporter's textfile
@@ -334,24 +367,8 @@ export const prometheusComponent: LocalComponent = {
 
   async down(run: Run, { wipe }): Promise<void> {
     const state = loadState();
-    const all = [prometheusProcess(), ...exporters(state, localInventory(state))];
-    for (const { key, command } of all) {
-      const service = known(key);
-      const marker = markerOf(command);
-      await run.converge({
-        name: 'stopped',
-        host: key,
-        read: async () => isOurs(service?.pid, marker),
-        diff: (ours) => (ours ? `stop pid ${service?.pid}` : null),
-        describe: () => 'not running',
-        apply: async () => {
-          await stopProcess(service!.pid!, marker, 30_000);
-        },
-        verify: async () =>
-          isOurs(service?.pid, marker) ? Promise.reject(new Error('still running')) : 'stopped',
-      });
-      if (!run.dryRun) record(key, undefined);
-    }
+    for (const managed of [prometheusProcess(), ...exporters(state, localInventory(state))])
+      await stopManaged(run, managed);
     if (wipe)
       await run.action('files removed', 'prometheus', `remove ${dir()} and ${textfileDir()}`, async () => {
         rmSync(dir(), { recursive: true, force: true });

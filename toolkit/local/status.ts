@@ -3,6 +3,7 @@ import { findBinary } from '../host/binaries.ts';
 import { isAlive } from '../host/process.ts';
 import type { Inventory } from '../inventory/schema.ts';
 import { ToolkitError } from '../procedure/errors.ts';
+import { alertmanagerBinaries } from '../prometheus/alertmanager.ts';
 import { collectStatus, type StatusPart } from '../status/collect.ts';
 import type { StatusRow } from '../status/report.ts';
 import { localHost, localInventory } from './inventory.ts';
@@ -30,6 +31,10 @@ const notInstalled: Record<string, { binaries: string[]; hint: string }> = {
     hint: 'clickhouse-server is not installed (apt-get install clickhouse-server)',
   },
   prometheus: { binaries: ['prometheus'], hint: 'prometheus is not installed (apt-get install prometheus)' },
+  alertmanager: {
+    binaries: alertmanagerBinaries,
+    hint: 'prometheus-alertmanager is not installed (apt-get install prometheus-alertmanager)',
+  },
 };
 
 /**
@@ -80,12 +85,14 @@ function notStarted(row: StatusRow, state: LocalState): StatusRow[] {
   if (row.component === 'tarantool' && !state.services.tarantool) return [down('tarantool', row.name)];
   if (row.component === 'clickhouse') return [down('clickhouse', 'clickhouse')];
   if (row.component === 'prometheus') return [down('prometheus', 'prometheus')];
+  if (row.component === 'alertmanager') return [down('alertmanager', 'alertmanager')];
   if (row.component === 'binlog-archive') return [down('binlog-archive', 'archiver')];
   return [row];
 }
 
 function service(row: StatusRow, state: LocalState): LocalService | undefined {
-  if (row.component === 'prometheus') return state.monitoring?.prometheus;
+  if (row.component === 'prometheus' || row.component === 'alertmanager')
+    return state.monitoring?.[row.component];
   const key = row.component === 'tarantool' ? row.name : row.component === 'app' ? row.name : row.component;
   return state.services[key as keyof LocalState['services']];
 }

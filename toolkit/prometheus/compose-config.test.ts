@@ -6,7 +6,13 @@ import { makeTempDir } from '../../lib/temp-dirs.ts';
 import { localInventory } from '../local/inventory.ts';
 import { localPrometheusFiles } from '../local/prometheus-component.ts';
 import { defaultState } from '../local/state.ts';
-import { composeAlertRules, composePrometheusConfig, composeScrapeTargets } from './compose-config.ts';
+import { amtool } from './amtool.ts';
+import {
+  composeAlertmanagerConfig,
+  composeAlertRules,
+  composePrometheusConfig,
+  composeScrapeTargets,
+} from './compose-config.ts';
 import { mysqldExporterCollectors } from './exporters.ts';
 import { promtool } from './promtool.ts';
 
@@ -22,6 +28,42 @@ describe('compose/prometheus is the rendering of compose-config.ts', () => {
 
   it('alerts.yml', async () => {
     await expect(composeAlertRules()).toMatchFileSnapshot('../../compose/prometheus/alerts.yml');
+  });
+
+  it('alertmanager.yml', async () => {
+    await expect(composeAlertmanagerConfig()).toMatchFileSnapshot(
+      '../../compose/alertmanager/alertmanager.yml',
+    );
+  });
+});
+
+describe("compose's Alertmanager", () => {
+  it('passes amtool check-config: one route to the webhook sink, the no-master inhibition', async () => {
+    const dir = join(scratch, 'alertmanager');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'alertmanager.yml'), composeAlertmanagerConfig());
+    const checked = await amtool(['check-config', 'alertmanager.yml'], dir);
+    expect(checked.output).toMatch(/SUCCESS/);
+    expect(checked.output).toMatch(/- 1 inhibit rules\n - 1 receivers/);
+    expect(checked.ok).toBe(true);
+  });
+
+  it('is where Prometheus sends its alerts', () => {
+    expect(parse(composePrometheusConfig()).alerting).toEqual({
+      alertmanagers: [{ static_configs: [{ targets: ['alertmanager:9093'] }] }],
+    });
+  });
+
+  it('fails amtool on a broken route, naming it', async () => {
+    const dir = join(scratch, 'alertmanager-broken');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'alertmanager.yml'),
+      composeAlertmanagerConfig().replace('receiver: operator-webhook', 'receiver: nobody'),
+    );
+    const checked = await amtool(['check-config', 'alertmanager.yml'], dir);
+    expect(checked.ok).toBe(false);
+    expect(checked.output).toMatch(/nobody/);
   });
 });
 

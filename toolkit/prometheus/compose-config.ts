@@ -1,4 +1,5 @@
 import { composeTopology } from '../haproxy/compose-config.ts';
+import { alertingPorts, containerAlertmanagerConfig } from './alertmanager.ts';
 import { renderPrometheusConfig, type ScrapeTargets } from './config.ts';
 import { defaultAlertSettings, renderAlertRules } from './rules.ts';
 
@@ -29,9 +30,19 @@ const header = (what: string) =>
 export function composePrometheusConfig(): string {
   return renderPrometheusConfig(
     composeScrapeTargets,
-    { scrapeIntervalSeconds: 15, evaluationIntervalSeconds: 15, ruleFiles: ['alerts.yml'] },
+    {
+      scrapeIntervalSeconds: 15,
+      evaluationIntervalSeconds: 15,
+      ruleFiles: ['alerts.yml'],
+      alertmanagers: [`alertmanager:${alertingPorts.alertmanager}`],
+    },
     header("Prometheus's scrape config"),
   );
+}
+
+/** compose's alertmanager.yml (compose/alertmanager/): the stacks upload the same rendering. */
+export function composeAlertmanagerConfig(): string {
+  return containerAlertmanagerConfig(header("Alertmanager's routes (toolkit/prometheus/alertmanager.ts)"));
 }
 
 /** compose's alert settings: its topology's lag limit and slaves, semi-sync on (as semisync.mjs leaves it). */

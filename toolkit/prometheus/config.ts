@@ -27,6 +27,8 @@ export interface PrometheusSettings {
   evaluationIntervalSeconds: number;
   /** Rule files, as Prometheus sees their paths (relative to the config file, or absolute). */
   ruleFiles: string[];
+  /** Alertmanagers (host:port) that firing and resolved alerts are sent to; none: alerts stay in Prometheus. */
+  alertmanagers?: string[];
 }
 
 export const jobs = ['prometheus', 'app', 'mysql', 'redis', 'replicator', 'textfile', 'node'] as const;
@@ -57,6 +59,9 @@ export function renderPrometheusConfig(
       // A timeout may not exceed the interval; 5 s is plenty for local exporters.
       scrape_timeout: `${Math.min(5, settings.scrapeIntervalSeconds)}s`,
     },
+    ...(settings.alertmanagers?.length
+      ? { alerting: { alertmanagers: [{ static_configs: [{ targets: settings.alertmanagers }] }] } }
+      : {}),
     rule_files: settings.ruleFiles,
     scrape_configs: scrapeConfigs,
   };

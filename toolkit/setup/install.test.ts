@@ -64,6 +64,7 @@ describe('the package table', () => {
       'haproxy',
       'mariadb-backup',
       'debootstrap',
+      'prometheus-alertmanager',
     ])
       expect(packages).toContain(name);
   });

@@ -32,6 +32,8 @@ export const debianPackages: readonly PackageNeed[] = [
   { binary: 'prometheus-mysqld-exporter', package: 'prometheus-mysqld-exporter', usedBy: 'monitoring' },
   { binary: 'prometheus-node-exporter', package: 'prometheus-node-exporter', usedBy: 'monitoring' },
   { binary: 'prometheus-redis-exporter', package: 'prometheus-redis-exporter', usedBy: 'monitoring' },
+  { binary: 'prometheus-alertmanager', package: 'prometheus-alertmanager', usedBy: 'alert routing' },
+  { binary: 'amtool', package: 'prometheus-alertmanager', usedBy: 'Alertmanager config checks' },
   { binary: 'mariadb-backup', package: 'mariadb-backup', usedBy: 'physical backups and slave clones' },
   { binary: 'podman', package: 'podman', usedBy: 'app image' },
   { binary: 'buildah', package: 'buildah', usedBy: 'app image build' },

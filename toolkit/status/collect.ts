@@ -1,4 +1,5 @@
 import type { Inventory } from '../inventory/schema.ts';
+import { alertmanagerRows } from './alertmanager.ts';
 import { binlogArchiveRows } from './binlog-archive.ts';
 import { StatusContext } from './context.ts';
 import { haproxyRows } from './haproxy.ts';
@@ -17,6 +18,7 @@ const checks = {
   tarantool: tarantoolRows,
   clickhouse: clickhouseRows,
   prometheus: prometheusRows,
+  alertmanager: alertmanagerRows,
   binlogArchive: binlogArchiveRows,
 } as const;
 

@@ -96,6 +96,7 @@ describe('npm run status -- --env <name>', () => {
       ['tarantool', 'replicator', 'skipped'],
       ['clickhouse', 'clickhouse', 'skipped'],
       ['prometheus', 'prometheus', 'skipped'],
+      ['alertmanager', 'alertmanager', 'skipped'],
       ['binlog-archive', 'archiver', 'skipped'],
     ]);
     expect(row(report, 'db1')?.detail).toMatch(/semi-sync ON, 2\/2 clients/);
