@@ -69,8 +69,9 @@ describe('dev vs prod (Pulumi.dev.yaml, Pulumi.prod.yaml)', () => {
     const images = (run: StackRun) =>
       resourcesOf(run, 'docker:index/remoteImage:RemoteImage').map((i) => i.inputs.name);
     // Prod takes digests only (policy images-by-digest), the app's from the stack's own registry.
-    // The seed's eight and the monitoring's five (Prometheus, Grafana, three exporters).
-    expect(new Set(images(prod)).size).toBe(13);
+    // The seed's eight and the monitoring's six (Prometheus, Grafana, Alertmanager, three exporters;
+    // the alert sink runs the app's image).
+    expect(new Set(images(prod)).size).toBe(14);
     for (const image of images(prod)) expect(image).toMatch(/@sha256:[0-9a-f]{64}$/);
     expect(images(prod)).toContainEqual(
       expect.stringMatching(/^europe-west1-docker\.pkg\.dev\/highload-social-prod\/images\/app@sha256:/),
