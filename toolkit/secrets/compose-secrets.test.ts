@@ -61,6 +61,26 @@ describe('compose secrets (scripts/compose-secrets.mjs)', () => {
     expect(read('mysql-root-password')).toBe(before['mysql-root-password']);
   });
 
+  it('refuses a secret file the servers and their clients would read differently, writing nothing', () => {
+    dir = join(makeTempDir('compose-secrets-'), 'secrets');
+    ensureComposeSecrets(dir);
+    rmSync(join(dir, 'mysql-monitor-password'));
+    for (const [name, bad] of [
+      ['mysql-root-password', 'windows-line-end-password\r\n'],
+      ['rabbitmq-password', 'two\nlines-of-a-password'],
+      ['mysql-app-password', 'has a space in it 1234'],
+      ['auth-token-secret', 'only-twenty-chars-xx'],
+      ['clickhouse-password', 'short'],
+    ] as const) {
+      const before = readFileSync(join(dir, name), 'utf8');
+      writeFileSync(join(dir, name), bad);
+      expect(() => ensureComposeSecrets(dir), name).toThrow(new RegExp(`${name}: a secret must be one line`));
+      expect(readdirSync(dir)).not.toContain('mysql-monitor-password');
+      writeFileSync(join(dir, name), before);
+    }
+    expect(ensureComposeSecrets(dir).generated).toEqual(['mysql-monitor-password']);
+  });
+
   it('refuses arguments in one line, exit 2', () => {
     dir = makeTempDir('compose-secrets-');
     const written: string[] = [];

@@ -71,12 +71,13 @@ export function ensureComposeSecrets(dir: string = composeSecretsDir): ComposeSe
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   chmodSync(dir, 0o700);
   const result: ComposeSecretsResult = { generated: [], rendered: [], kept: [] };
+  const existing = readExistingSecrets(dir);
   const values = new Map<string, string>();
   for (const [name, bytes] of Object.entries(composeRandomSecrets)) {
     const file = join(dir, name);
-    const existing = existsSync(file) ? readFileSync(file, 'utf8').split('\n')[0]!.trim() : '';
-    if (existing) {
-      values.set(name, existing);
+    const kept = existing.get(name);
+    if (kept) {
+      values.set(name, kept);
       result.kept.push(name);
       continue;
     }
@@ -92,6 +93,30 @@ export function ensureComposeSecrets(dir: string = composeSecretsDir): ComposeSe
     result.rendered.push(name);
   }
   return result;
+}
+
+/**
+ * The secrets already in dir, each checked before anything is written: one line of at least 16 (the
+ * token: 32) characters of base64/base64url's alphabet. MySQL's file_env reads a file whole while the app
+ * trims it, and RabbitMQ's conf.d line takes the value as it is, so a CR, a space, a second line or a
+ * quote would give the servers and their clients different passwords: refused, naming the file only.
+ */
+function readExistingSecrets(dir: string): Map<string, string> {
+  const values = new Map<string, string>();
+  for (const name of Object.keys(composeRandomSecrets) as ComposeRandomSecret[]) {
+    const file = join(dir, name);
+    if (!existsSync(file)) continue;
+    const content = readFileSync(file, 'utf8');
+    if (content === '') continue;
+    const min = name === 'auth-token-secret' ? 32 : 16;
+    const value = /^([A-Za-z0-9._~+/=-]+)\n?$/.exec(content)?.[1];
+    if (!value || value.length < min)
+      throw new Error(
+        `${file}: a secret must be one line of at least ${min} characters of A-Z a-z 0-9 . _ ~ + / = - (no spaces, CR or quotes); fix or delete it`,
+      );
+    values.set(name, value);
+  }
+  return values;
 }
 
 function writeWhole(file: string, content: string): void {
