@@ -61,12 +61,19 @@ export async function appInstanceDrill(run: Run, options: DrillOptions): Promise
         return `SIGKILL pid ${pid}, gone within ${diedAt - killedAt + 5} ms`;
       });
 
-      // Down for half the drill: nginx alone has to keep the clients served.
+      // Down for half the drill (from a quarter to three quarters): nginx alone keeps the clients served.
       await sleep(Math.max(0, loadFrom + (options.durationMs * 3) / 4 - Date.now()));
       const restartFrom = Date.now();
       const logOffset = existsSync(accessLog) ? statSync(accessLog).size : 0;
       await appInstanceComponent(instance).up(run);
       const restartedAt = Date.now();
+      // nginx tries a failed server again only after its fail_timeout (5 s): the load goes on until it
+      // has sent the instance a request (or 15 s passed; the report then says the target was missed).
+      await waitFor(async () => (servedBy(accessLog, logOffset, instance.port) > 0 ? true : undefined), {
+        timeoutMs: 15_000,
+        intervalMs: 100,
+        what: `nginx to send ${instance.name} a request again`,
+      }).catch(() => undefined);
       return { killedAt, diedAt, restartFrom, restartedAt, logOffset };
     },
     master: async () => {
