@@ -1,8 +1,8 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { AgentConfig } from './config.ts';
 import type { NodeHealth } from './health.ts';
 import { isolateMasterRole, masterRoleServers } from './master-role.ts';
 import { openServers } from './open-servers.ts';
+import { everyRound } from './rounds.ts';
 import { haproxyRuntimeApi } from './runtime-api.ts';
 import { decideWriter, type EpochFacts, highestEpoch, type WriterDecision } from './writer-epoch.ts';
 
@@ -53,8 +53,6 @@ export function startWriterFollower(
   log: (line: string) => void,
   intervalMs = 250,
 ): { stop(): Promise<void> } {
-  let running = true;
-  const stopped = new AbortController();
   let knownEpoch = 0;
   let lastSaid = '';
   const say = (line: string) => {
@@ -88,25 +86,8 @@ export function startWriterFollower(
       `${decision.reason}; isolated ${isolated.join(', ') || 'nothing'}; opened ${opened.join(', ') || 'nothing'} (agent-down)`,
     );
   };
-  const loop = (async () => {
-    await firstAnswers;
-    while (running) {
-      try {
-        await round();
-      } catch (error) {
-        // HAProxy not up yet (or restarting): said once, tried again next round.
-        say(`cannot follow: ${(error as Error).message}`);
-      }
-      await sleep(intervalMs, undefined, { signal: stopped.signal }).catch(() => {});
-    }
-  })();
-  return {
-    stop: async () => {
-      running = false;
-      stopped.abort();
-      await loop;
-    },
-  };
+  // HAProxy not up yet (or restarting): said once, tried again next round.
+  return everyRound(firstAnswers, intervalMs, round, (error) => say(`cannot follow: ${error.message}`));
 }
 
 function words(decision: WriterDecision): string {

@@ -1,5 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { closedServers, openServers, type ServerRef } from './open-servers.ts';
+import { everyRound } from './rounds.ts';
 import { haproxyRuntimeApi } from './runtime-api.ts';
 
 export interface OpenServersConfig {
@@ -34,8 +34,6 @@ export function startServerOpener(
   log: (line: string) => void,
   intervalMs = 1000,
 ): { stop(): Promise<void> } {
-  let running = true;
-  const stopped = new AbortController();
   let seen: SeenProcess | undefined;
   let lastError = '';
   const round = async () => {
@@ -58,27 +56,18 @@ export function startServerOpener(
       `${new Date().toISOString()} HAProxy pid ${pid}: opened ${opened.join(', ') || 'nothing'} (agent-down)`,
     );
   };
-  const loop = (async () => {
-    // Every node polled once (each poll ends within its deadline): the agent answers from facts.
-    await firstAnswers;
-    while (running) {
-      try {
-        await round();
-        lastError = '';
-      } catch (error) {
-        // HAProxy not up yet (or restarting): said once, tried again next round.
-        const message = (error as Error).message;
-        if (message !== lastError) log(`${new Date().toISOString()} opening servers: ${message}`);
-        lastError = message;
-      }
-      await sleep(intervalMs, undefined, { signal: stopped.signal }).catch(() => {});
-    }
-  })();
-  return {
-    stop: async () => {
-      running = false;
-      stopped.abort();
-      await loop;
+  // Every node polled once (each poll ends within its deadline): the agent answers from facts.
+  return everyRound(
+    firstAnswers,
+    intervalMs,
+    async () => {
+      await round();
+      lastError = '';
     },
-  };
+    (error) => {
+      // HAProxy not up yet (or restarting): said once, tried again next round.
+      if (error.message !== lastError) log(`${new Date().toISOString()} opening servers: ${error.message}`);
+      lastError = error.message;
+    },
+  );
 }
