@@ -47,6 +47,7 @@ export async function startTestCluster(
     // Metrics listeners (a replicator's, say) of parallel test files must not meet on the default ports.
     LOCAL_METRICS_PORT: process.env.LOCAL_METRICS_PORT ?? String(await freePorts(20)),
     LOCAL_PROMETHEUS_PORT: process.env.LOCAL_PROMETHEUS_PORT ?? String(await freePorts(1)),
+    LOCAL_ALERTMANAGER_PORT: process.env.LOCAL_ALERTMANAGER_PORT ?? String(await freePorts(1)),
   };
   Object.assign(process.env, env);
   saveState(loadState());

@@ -46,7 +46,13 @@ export async function openTarget(run: Run, throwaway: boolean): Promise<DrillTar
   }
   const stateDir = makeTempDir('toolkit-drill-');
   const base = await freePorts(14);
+  // Every listener of its own, the metrics' too: a local environment (or another throwaway one) may run.
+  const metrics = await freePorts(20);
+  const monitoring = await freePorts(2);
   Object.assign(process.env, {
+    LOCAL_METRICS_PORT: String(metrics),
+    LOCAL_PROMETHEUS_PORT: String(monitoring),
+    LOCAL_ALERTMANAGER_PORT: String(monitoring + 1),
     TOOLKIT_STATE_DIR: stateDir,
     LOCAL_MYSQL_PORT: String(base),
     LOCAL_MYSQL_SLAVES: '2',
