@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Agent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
-import { call, expectJson, randomClientAddress } from './http.ts';
+import { call, expectJson, newIdempotencyKey, randomClientAddress } from './http.ts';
 
 export type OpKind = 'read' | 'post' | 'register';
 
@@ -50,6 +50,7 @@ async function registerAndLogin(port: number, biography: string): Promise<User> 
       path: '/user/register',
       method: 'POST',
       from: randomClientAddress(),
+      idempotencyKey: newIdempotencyKey(),
       body: {
         first_name: 'Дрилл',
         second_name: 'Нагрузка',
@@ -62,7 +63,15 @@ async function registerAndLogin(port: number, biography: string): Promise<User> 
     'register a drill user',
   );
   const { token } = expectJson<{ token: string }>(
-    await call({ port, path: '/login', method: 'POST', from: randomClientAddress(), body: { id, password } }),
+    await call({
+      port,
+      path: '/login',
+      method: 'POST',
+      from: randomClientAddress(),
+      body: { id, password },
+      // The app keeps no login answers (a token): a login sent again just logs in again, which is harmless.
+      idempotencyKey: newIdempotencyKey(),
+    }),
     'log the drill user in',
   );
   return { id, token };
@@ -132,12 +141,15 @@ export class MixedLoad {
       const startedAt = Date.now();
       const text = `drill ${this.runId} ${client}.${i}`;
       const register = i % 5 === 4;
+      // One key per logical write: http.ts call sends it again with the same key, the app runs it once.
+      const idempotencyKey = newIdempotencyKey();
       const answer = register
         ? await call({
             port: this.port,
             path: '/user/register',
             method: 'POST',
             from: randomClientAddress(),
+            idempotencyKey,
             body: {
               first_name: 'Дрилл',
               second_name: 'Регистрация',
@@ -154,6 +166,7 @@ export class MixedLoad {
             token: user.token,
             body: { text },
             agent,
+            idempotencyKey,
           });
       const op: Op = {
         kind: register ? 'register' : 'post',
