@@ -30,6 +30,8 @@ export interface FeedEvent {
 }
 
 export interface LoadResult {
+  /** In every text the load writes (drillTextPrefix), so the run's rows can be found and counted. */
+  runId: string;
   ops: Op[];
   feed: FeedEvent[];
   writers: number;
@@ -42,6 +44,9 @@ interface User {
 }
 
 const password = 'drill-password-1';
+
+/** How every post text and biography of one run begins (verify.ts counts the run's rows by it). */
+export const drillTextPrefix = (runId: string): string => `drill ${runId} `;
 
 async function registerAndLogin(port: number, biography: string): Promise<User> {
   const { user_id: id } = expectJson<{ user_id: string }>(
@@ -103,8 +108,8 @@ export class MixedLoad {
   async start(): Promise<void> {
     const writers: User[] = [];
     for (let i = 0; i < this.options.writers; i++)
-      writers.push(await registerAndLogin(this.port, `drill ${this.runId} writer ${i}`));
-    const reader = await registerAndLogin(this.port, `drill ${this.runId} reader`);
+      writers.push(await registerAndLogin(this.port, `${drillTextPrefix(this.runId)}writer ${i}`));
+    const reader = await registerAndLogin(this.port, `${drillTextPrefix(this.runId)}reader`);
     for (const w of writers) {
       const answer = await call({
         port: this.port,
@@ -127,7 +132,13 @@ export class MixedLoad {
     this.stopping = true;
     await this.running;
     this.socket?.close();
-    return { ops: this.ops, feed: this.feed, writers: this.options.writers, readers: this.options.readers };
+    return {
+      runId: this.runId,
+      ops: this.ops,
+      feed: this.feed,
+      writers: this.options.writers,
+      readers: this.options.readers,
+    };
   }
 
   /** Requests recorded so far (for progress and for waiting on the first accepted write). */
@@ -139,7 +150,7 @@ export class MixedLoad {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     for (let i = 0; !this.stopping; i++) {
       const startedAt = Date.now();
-      const text = `drill ${this.runId} ${client}.${i}`;
+      const text = `${drillTextPrefix(this.runId)}${client}.${i}`;
       const register = i % 5 === 4;
       // One key per logical write: http.ts call sends it again with the same key, the app runs it once.
       const idempotencyKey = newIdempotencyKey();
