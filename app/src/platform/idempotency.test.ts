@@ -13,7 +13,7 @@ let server: TestRedis;
 let redis: Redis;
 let app: FastifyInstance;
 /** How many times each route's handler ran. */
-const runs = { write: 0, fail: 0, slow: 0 };
+const runs = { write: 0, fail: 0, slow: 0, stuck: 0 };
 let finishSlow: () => void = () => {};
 
 const config = loadConfig({
@@ -30,6 +30,12 @@ async function appOver(store: Redis): Promise<FastifyInstance> {
     writes.post('/fail', async () => {
       runs.fail++;
       throw new Error('boom');
+    });
+    // Answered 503 by fastify's handler timeout while the handler goes on.
+    writes.post('/stuck', { handlerTimeout: 100 }, async () => {
+      runs.stuck++;
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return { late: true };
     });
     writes.post('/slow', async () => {
       runs.slow++;
@@ -145,6 +151,15 @@ describe('Idempotency-Key', () => {
     expect((await post('/fail', key)).statusCode).toBe(500);
     expect(runs.fail - before).toBe(2);
     expect(await redis.exists(`idem:/fail:ip:127.0.0.1:${key}`)).toBe(0);
+  });
+
+  it('keeps the key after a handler timeout: the write may still land, so a retry must not run it', async () => {
+    const key = freshKey();
+    const before = runs.stuck;
+    expect((await post('/stuck', key)).statusCode).toBe(503);
+    const retry = await post('/stuck', key);
+    expect(retry.statusCode).toBe(409);
+    expect(runs.stuck - before).toBe(1);
   });
 
   it('refuses with 503 when Redis is away, rather than run without the guarantee', async () => {

@@ -4,6 +4,7 @@ import type {
   FastifyPluginAsync,
   FastifyReply,
   FastifyRequest,
+  onErrorHookHandler,
   onSendHookHandler,
   preHandlerHookHandler,
   RouteOptions,
@@ -30,6 +31,8 @@ interface KeyRecord {
 const keyPattern = /^[A-Za-z0-9._:-]{8,128}$/;
 const dayInSeconds = 24 * 60 * 60;
 const claims = new WeakMap<FastifyRequest, { redisKey: string; hash: string }>();
+/** Answered 503 by fastify's handler timeout while the handler goes on: its write may still land. */
+const timedOut = new WeakSet<FastifyRequest>();
 
 /**
  * `Idempotency-Key` on every POST route registered after it in the scope that registers it (skip-override:
@@ -75,7 +78,7 @@ export const idempotency: FastifyPluginAsync<IdempotencyOptions> = async (app, o
     if (!claimed) return payload;
     claims.delete(request);
     try {
-      await keepAnswer(redis, claimed, reply, payload, ttlSeconds, request.signal.aborted);
+      await keepAnswer(redis, claimed, reply, payload, ttlSeconds, timedOut.has(request));
     } catch (error) {
       // The write ran; its key stays claimed, so a repeat gets 409 rather than running it twice.
       request.log.warn({ err: error }, 'could not keep the answer of an idempotent request');
@@ -83,9 +86,14 @@ export const idempotency: FastifyPluginAsync<IdempotencyOptions> = async (app, o
     return payload;
   };
 
+  const noteTimeout: onErrorHookHandler = async (request, _reply, error) => {
+    if (error.code === 'FST_ERR_HANDLER_TIMEOUT') timedOut.add(request);
+  };
+
   app.addHook('onRoute', (route) => {
     if (route.method !== 'POST' || route.websocket) return;
     route.preHandler = [claim, ...asList(route.preHandler)];
+    route.onError = [...asList(route.onError), noteTimeout];
     route.onSend = [...asList(route.onSend), settle];
     route.schema = documented(route.schema);
   });
@@ -117,8 +125,8 @@ async function claimOrRead(
 }
 
 /**
- * 2xx and 4xx are kept; a 5xx releases the key, unless the handler may still be running (it timed out or
- * the client went away): then the key stays claimed, so the write that may yet land is not run again.
+ * 2xx and 4xx are kept; a 5xx releases the key, unless the handler may still be running (it timed out):
+ * then the key stays claimed, so the write that may yet land is not run again.
  */
 async function keepAnswer(
   redis: Redis,
