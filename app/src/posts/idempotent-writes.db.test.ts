@@ -106,4 +106,27 @@ describe('the real API with an Idempotency-Key', () => {
     const dialog = await api.call('GET', `/dialog/${author.id}/list`, { token: reader.token });
     expect(dialog.json<Array<{ text: string }>>().filter((m) => m.text === message)).toHaveLength(1);
   });
+
+  it('describes the header and its answers in the OpenAPI document', async () => {
+    const doc = (await api.call('GET', '/openapi.json')).json<{
+      paths: Record<
+        string,
+        Record<string, { parameters?: Array<{ name: string; in: string }>; responses: object }>
+      >;
+    }>();
+    for (const [path, method] of [
+      ['/post/create', 'post'],
+      ['/user/register', 'post'],
+      ['/dialog/{user_id}/send', 'post'],
+    ] as const) {
+      const operation = doc.paths[path]![method]!;
+      expect(operation.parameters, path).toContainEqual(
+        expect.objectContaining({ name: 'idempotency-key', in: 'header' }),
+      );
+      expect(Object.keys(operation.responses), path).toEqual(expect.arrayContaining(['409', '422']));
+    }
+    expect(doc.paths['/login']!.post!.parameters ?? []).not.toContainEqual(
+      expect.objectContaining({ name: 'idempotency-key' }),
+    );
+  });
 });
