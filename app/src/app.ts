@@ -23,6 +23,7 @@ import { Broker } from './platform/amqp.ts';
 import type { AppConfig } from './platform/config.ts';
 import { openDatabases } from './platform/db.ts';
 import { createHttpApp } from './platform/http-app.ts';
+import { idempotency } from './platform/idempotency.ts';
 import { IdGenerator } from './platform/ids.ts';
 import { AppMetrics } from './platform/metrics.ts';
 import { registerOpenApi } from './platform/openapi.ts';
@@ -131,7 +132,14 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
 
   await app.register(healthRoutes, { db, redis, broker });
   await app.register(authRoutes, { auth });
-  await app.register(usersRoutes, { users, authenticator: auth });
+  // The API's writes take an Idempotency-Key (platform/idempotency.ts). Not the logins (in authRoutes): their
+  // answer is a token, which Redis should not keep, and a login repeated is harmless.
+  await app.register(async (writes) => {
+    await writes.register(idempotency, { redis });
+    await writes.register(usersRoutes, { users, authenticator: auth });
+    await writes.register(postsRoutes, { posts, feed, live, authenticator: auth, users, sockets });
+    await writes.register(dialogsRoutes, { dialogs, counters, authenticator: auth });
+  });
   // SEARCH_BACKEND=tarantool answers /user/search from the Tarantool replica (the seed's Tarantool search
   // page); the web pages keep MySQL, whose search also pages by keyset.
   const apiSearch =
@@ -139,8 +147,6 @@ export async function buildApp(config: AppConfig, options: BuildOptions = {}): P
   if (apiSearch instanceof TarantoolSearchService) app.addHook('onClose', () => apiSearch.close());
   await app.register(searchRoutes, { search: apiSearch });
   await app.register(friendsRoutes, { friends, authenticator: auth });
-  await app.register(postsRoutes, { posts, feed, live, authenticator: auth, users, sockets });
-  await app.register(dialogsRoutes, { dialogs, counters, authenticator: auth });
   // The web interface at / over the same services; the API's contract paths stay as they are.
   await app.register(webPages, {
     auth,

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalComponent } from '../local/component.ts';
 import type { MixedLoad } from '../local/drill/load.ts';
+import type { findDuplicateWrites as FindDuplicateWrites } from '../local/drill/verify.ts';
 import { quietRun, runRunbook, startTestCluster, type TestCluster } from '../local/testing.ts';
+import { MysqlSession } from '../mysql/session.ts';
 import { logsIn } from './dual-password.ts';
 
 // Not imported from rotate-password.ts: that would load the local components before the ports are set.
@@ -16,6 +18,7 @@ let components: LocalComponent[] = [];
 let appPort: () => number;
 let loadState: () => { services: Record<string, { pid?: number } | undefined> };
 let MixedLoadClass: typeof MixedLoad;
+let findDuplicateWrites: typeof FindDuplicateWrites;
 
 const secrets = () => JSON.parse(readFileSync(join(cluster.stateDir, 'secrets.json'), 'utf8'));
 const rotationFile = () => join(cluster.stateDir, 'password-rotation.json');
@@ -40,6 +43,7 @@ beforeAll(async () => {
   const nginx = await import('../local/nginx-component.ts');
   ({ loadState } = await import('../local/state.ts'));
   ({ MixedLoad: MixedLoadClass } = await import('../local/drill/load.ts'));
+  ({ findDuplicateWrites } = await import('../local/drill/verify.ts'));
   appPort = app.appPort;
   components = [
     services.redisComponent,
@@ -91,7 +95,7 @@ describe('rotate-password on the local environment', () => {
     const load = new MixedLoadClass(appPort(), { writers: 2, readers: 2, pauseMs: 50 });
     await load.start();
     const result = await rotate(['app']);
-    const { ops } = await load.stop();
+    const { ops, runId } = await load.stop();
     expect(result.code, result.stderr).toBe(0);
 
     const failed = ops.filter((op) => op.status < 200 || op.status >= 300);
@@ -101,6 +105,14 @@ describe('rotate-password on the local environment', () => {
     // Nothing may fail; the retries are at most one per client per reload (4 clients, 2 reloads each).
     expect(failed.map((op) => `${op.kind} ${op.status} ${op.error ?? ''}`)).toEqual([]);
     expect(ops.filter((op) => op.retried).length).toBeLessThanOrEqual(4 * 2 * 2);
+    // A POST sent again carries its Idempotency-Key (drill/http.ts call): none may have run twice.
+    const { mysql } = cluster.inventory();
+    const master = await MysqlSession.open(mysql.master, mysql.admin);
+    try {
+      expect(await findDuplicateWrites(master, mysql.database, runId)).toEqual([]);
+    } finally {
+      await master.close();
+    }
 
     const fresh = secrets()['mysql-app'];
     expect(fresh).not.toBe(old);

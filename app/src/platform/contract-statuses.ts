@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 
 interface OpenApiDocument {
   paths: Record<string, Record<string, { responses?: Record<string, unknown> }>>;
@@ -41,12 +41,20 @@ export function contractStatus(listed: ReadonlySet<number>, status: number): num
   return status;
 }
 
+/** Requests whose answer keeps its own status: a client that opted into an extension (an Idempotency-Key). */
+const extensionAnswers = new WeakSet<FastifyRequest>();
+
+/** This request's answer is an extension's (idempotency.ts: 409 still running, 422 key reused), not mapped. */
+export function keepStatus(request: FastifyRequest): void {
+  extensionAnswers.add(request);
+}
+
 /** Every contract operation answers only the statuses the contract lists for it; added paths are untouched. */
 export function installContractStatuses(app: FastifyInstance, doc: OpenApiDocument = loadContract()): void {
   const listed = listedStatuses(doc);
   app.addHook('onSend', async (request, reply, payload) => {
     const statuses = listed.get(`${request.method} ${request.routeOptions.url}`);
-    if (statuses) {
+    if (statuses && !extensionAnswers.has(request)) {
       const status = contractStatus(statuses, reply.statusCode);
       if (status !== reply.statusCode) reply.code(status);
     }

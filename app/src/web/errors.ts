@@ -24,6 +24,16 @@ const texts: Record<ErrorCodeName, [title: string, text: string]> = {
   REQUEST_TIMEOUT: ['Too slow', 'The request took too long to arrive. Try again.'],
   HEADERS_TOO_LARGE: ['That did not work', 'The request was too large. Try clearing this site’s cookies.'],
   MALFORMED_REQUEST: ['That did not work', 'The request was not understood. Reload the page and try again.'],
+  // The API's Idempotency-Key; the pages do not send one, so these only complete the table.
+  IDEMPOTENCY_KEY_INVALID: [
+    'That did not work',
+    'The request was not understood. Reload the page and try again.',
+  ],
+  IDEMPOTENCY_IN_PROGRESS: ['Still working', 'The same request is still running. Try again in a moment.'],
+  IDEMPOTENCY_KEY_REUSED: [
+    'That did not work',
+    'The request was not understood. Reload the page and try again.',
+  ],
   INTERNAL: ['Something went wrong', 'That is our fault. Try again in a moment.'],
   DEPENDENCY_UNAVAILABLE: [
     'Temporarily unavailable',

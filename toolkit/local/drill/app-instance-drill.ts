@@ -83,7 +83,7 @@ export async function appInstanceDrill(run: Run, options: DrillOptions): Promise
       return { name: inventory.mysql.master.name, session, database: inventory.mysql.database };
     },
     report: async (outcome) => {
-      const { fault, result, feed, lost, lostRow } = outcome;
+      const { fault, result, feed, lost, lostRow, duplicatesRow } = outcome;
       const { killedAt, diedAt, restartFrom, restartedAt, logOffset } = fault;
       // The load has stopped: nothing more goes through nginx.
       const servedAfterRestart = servedBy(accessLog, logOffset, instance.port);
@@ -107,6 +107,7 @@ export async function appInstanceDrill(run: Run, options: DrillOptions): Promise
           target: '',
         },
         lostRow,
+        duplicatesRow,
         {
           measure: `${instance.name} restarted (as npm run up does)`,
           result: `${((restartedAt - restartFrom) / 1000).toFixed(2)} s to /ready, pid ${pid} → ${newPid}`,

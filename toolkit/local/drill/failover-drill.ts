@@ -135,7 +135,7 @@ async function failoverReport(
   { oldMaster, oldPid, pidsBefore, admin }: Before,
   outcome: LoadOutcome<FailedOver>,
 ): Promise<Pick<DrillReport, 'title' | 'rows' | 'notes' | 'marks' | 'data'>> {
-  const { fault, result, feed, lost, lostRow } = outcome;
+  const { fault, result, feed, lost, lostRow, duplicatesRow } = outcome;
   const { inventory, master, killedAt, detectedAt, failedOverAt, caughtUpAt, rejoinFrom, rejoinedAt } = fault;
   const newMaster = inventory.mysql.master;
   const figures = failoverFigures(result.ops, killedAt);
@@ -178,6 +178,7 @@ async function failoverReport(
       met: figures.writesFailedOutsideWindow === 0,
     },
     lostRow,
+    duplicatesRow,
     {
       measure: 'read errors',
       result: `${figures.reads.failed} of ${figures.reads.total}`,
@@ -222,6 +223,7 @@ async function failoverReport(
     `Lost writes: every post id and user id the app answered with was looked up on ${newMaster.name} and its text compared.`,
     ...lost.missing.slice(0, 10).map((m) => `missing: ${m}`),
     ...lost.different.slice(0, 10).map((m) => `different: ${m}`),
+    ...lost.duplicates.slice(0, 10).map((m) => `stored twice: ${m}`),
     ...equality.flatMap((e) => e.differences.map((d) => `Tarantool ${e.table}: ${d}`)),
   ];
   const marks = [

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Agent } from 'node:http';
 import { httpRequest, StaleConnectionError } from '../../../lib/http.ts';
 
@@ -16,12 +17,14 @@ export interface Answer {
  *
  * Like browsers and curl, a request sent on a reused keep-alive connection that the server closed
  * before any byte of an answer (nginx closes its idle connections on a reload) is sent once more on a
- * fresh one: the server never read it, so nothing ran twice. `retried` says it happened, so a drill
- * can count it apart.
+ * fresh one, but only when sending it twice cannot apply it twice (RFC 9112 9.3.1): an idempotent
+ * method, or a POST with an Idempotency-Key (the app answers a repeat with the first answer). The
+ * client cannot tell "never read" from "read, ran, then the connection died", so a POST without a key
+ * reports the failure. `retried` says it was sent again, so a drill can count it apart.
  */
 export async function call(options: CallOptions): Promise<Answer> {
   const first = await callOnce(options);
-  if (!first.staleConnection) return first;
+  if (!first.staleConnection || !safeToSendAgain(options)) return withoutStaleFlag(first);
   const second = await callOnce({ ...options, agent: false });
   return {
     status: second.status,
@@ -29,6 +32,16 @@ export async function call(options: CallOptions): Promise<Answer> {
     retried: true,
     ...(second.error ? { error: second.error } : {}),
   };
+}
+
+const idempotentMethods = new Set(['GET', 'HEAD', 'PUT', 'DELETE']);
+
+function safeToSendAgain(options: CallOptions): boolean {
+  return idempotentMethods.has(options.method ?? 'GET') || options.idempotencyKey !== undefined;
+}
+
+function withoutStaleFlag({ staleConnection: _, ...answer }: Answer & { staleConnection?: boolean }): Answer {
+  return answer;
 }
 
 export interface CallOptions {
@@ -40,15 +53,21 @@ export interface CallOptions {
   from?: string;
   agent?: Agent | false;
   timeoutMs?: number;
+  /** Sent as Idempotency-Key: one per logical write, the same on a send again (newIdempotencyKey). */
+  idempotencyKey?: string;
 }
 
+/** A fresh key for one logical POST. */
+export const newIdempotencyKey = (): string => randomUUID();
+
 async function callOnce(options: CallOptions): Promise<Answer & { staleConnection?: boolean }> {
-  const { token, ...request } = options;
+  const { token, idempotencyKey, ...request } = options;
+  const headers: Record<string, string> = {
+    ...(token ? { authorization: `Bearer ${token}` } : {}),
+    ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+  };
   try {
-    const { status, body } = await httpRequest({
-      ...request,
-      ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}),
-    });
+    const { status, body } = await httpRequest({ ...request, headers });
     return { status, body };
   } catch (error) {
     return {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Agent } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import WebSocket from 'ws';
-import { call, expectJson, randomClientAddress } from './http.ts';
+import { call, expectJson, newIdempotencyKey, randomClientAddress } from './http.ts';
 
 export type OpKind = 'read' | 'post' | 'register';
 
@@ -30,6 +30,8 @@ export interface FeedEvent {
 }
 
 export interface LoadResult {
+  /** In every text the load writes (drillTextPrefix), so the run's rows can be found and counted. */
+  runId: string;
   ops: Op[];
   feed: FeedEvent[];
   writers: number;
@@ -43,6 +45,9 @@ interface User {
 
 const password = 'drill-password-1';
 
+/** How every post text and biography of one run begins (verify.ts counts the run's rows by it). */
+export const drillTextPrefix = (runId: string): string => `drill ${runId} `;
+
 async function registerAndLogin(port: number, biography: string): Promise<User> {
   const { user_id: id } = expectJson<{ user_id: string }>(
     await call({
@@ -50,6 +55,7 @@ async function registerAndLogin(port: number, biography: string): Promise<User> 
       path: '/user/register',
       method: 'POST',
       from: randomClientAddress(),
+      idempotencyKey: newIdempotencyKey(),
       body: {
         first_name: 'Дрилл',
         second_name: 'Нагрузка',
@@ -62,7 +68,15 @@ async function registerAndLogin(port: number, biography: string): Promise<User> 
     'register a drill user',
   );
   const { token } = expectJson<{ token: string }>(
-    await call({ port, path: '/login', method: 'POST', from: randomClientAddress(), body: { id, password } }),
+    await call({
+      port,
+      path: '/login',
+      method: 'POST',
+      from: randomClientAddress(),
+      body: { id, password },
+      // The app keeps no login answers (a token): a login sent again just logs in again, which is harmless.
+      idempotencyKey: newIdempotencyKey(),
+    }),
     'log the drill user in',
   );
   return { id, token };
@@ -94,8 +108,8 @@ export class MixedLoad {
   async start(): Promise<void> {
     const writers: User[] = [];
     for (let i = 0; i < this.options.writers; i++)
-      writers.push(await registerAndLogin(this.port, `drill ${this.runId} writer ${i}`));
-    const reader = await registerAndLogin(this.port, `drill ${this.runId} reader`);
+      writers.push(await registerAndLogin(this.port, `${drillTextPrefix(this.runId)}writer ${i}`));
+    const reader = await registerAndLogin(this.port, `${drillTextPrefix(this.runId)}reader`);
     for (const w of writers) {
       const answer = await call({
         port: this.port,
@@ -118,7 +132,13 @@ export class MixedLoad {
     this.stopping = true;
     await this.running;
     this.socket?.close();
-    return { ops: this.ops, feed: this.feed, writers: this.options.writers, readers: this.options.readers };
+    return {
+      runId: this.runId,
+      ops: this.ops,
+      feed: this.feed,
+      writers: this.options.writers,
+      readers: this.options.readers,
+    };
   }
 
   /** Requests recorded so far (for progress and for waiting on the first accepted write). */
@@ -130,14 +150,17 @@ export class MixedLoad {
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     for (let i = 0; !this.stopping; i++) {
       const startedAt = Date.now();
-      const text = `drill ${this.runId} ${client}.${i}`;
+      const text = `${drillTextPrefix(this.runId)}${client}.${i}`;
       const register = i % 5 === 4;
+      // One key per logical write: http.ts call sends it again with the same key, the app runs it once.
+      const idempotencyKey = newIdempotencyKey();
       const answer = register
         ? await call({
             port: this.port,
             path: '/user/register',
             method: 'POST',
             from: randomClientAddress(),
+            idempotencyKey,
             body: {
               first_name: 'Дрилл',
               second_name: 'Регистрация',
@@ -154,6 +177,7 @@ export class MixedLoad {
             token: user.token,
             body: { text },
             agent,
+            idempotencyKey,
           });
       const op: Op = {
         kind: register ? 'register' : 'post',

@@ -23,6 +23,8 @@ export interface LoadOutcome<Fault> {
   lost: LostWrites;
   /** The report's row for `lost`, the same in every drill. */
   lostRow: SummaryRow;
+  /** The report's row for `lost.duplicates` (a write that ran twice), the same in every drill. */
+  duplicatesRow: SummaryRow;
 }
 
 /** A fault under the mixed load: what it does, where its writes are checked, and what it reports. */
@@ -66,10 +68,10 @@ export async function drillUnderLoad<Fault>(
 
   const feed = feedFigures(result.feed, result.ops, loadTo);
   const master = await drill.master(fault);
-  let lost: LostWrites = { acknowledged: 0, missing: [], different: [] };
+  let lost: LostWrites = { acknowledged: 0, missing: [], different: [], duplicates: [] };
   await run.check('acknowledged writes', master.name, async () => {
-    lost = await findLostWrites(master.session, master.database, result.ops);
-    return `${lost.acknowledged} acknowledged, ${lost.missing.length} missing, ${lost.different.length} different`;
+    lost = await findLostWrites(master.session, master.database, result);
+    return `${lost.acknowledged} acknowledged, ${lost.missing.length} missing, ${lost.different.length} different, ${lost.duplicates.length} stored twice`;
   });
   const lostCount = lost.missing.length + lost.different.length;
   const lostRow: SummaryRow = {
@@ -78,7 +80,14 @@ export async function drillUnderLoad<Fault>(
     target: '0',
     met: lostCount === 0,
   };
-  const report = await drill.report({ fault, result, loadTo, feed, lost, lostRow });
+  // A POST sent again (http.ts call) carries its Idempotency-Key, so the app runs it once.
+  const duplicatesRow: SummaryRow = {
+    measure: 'writes stored twice (texts of the run counted)',
+    result: String(lost.duplicates.length),
+    target: '0',
+    met: lost.duplicates.length === 0,
+  };
+  const report = await drill.report({ fault, result, loadTo, feed, lost, lostRow, duplicatesRow });
   return {
     kind: drill.kind,
     command: options.command,

@@ -7,7 +7,7 @@ import { gtidSequences, measureLag } from '../../tarantool/lag.ts';
 import { loadReplicatorConfig } from '../../tarantool/replicator/config.ts';
 import { positionFromTuple } from '../../tarantool/replicator/position.ts';
 import { replicatorConfigFile } from '../../tarantool/server.ts';
-import type { Op } from './load.ts';
+import { drillTextPrefix, type Op } from './load.ts';
 
 export interface LostWrites {
   acknowledged: number;
@@ -15,24 +15,31 @@ export interface LostWrites {
   missing: string[];
   /** Acknowledged ids whose row holds something else than the client wrote. */
   different: string[];
+  /** The load's texts (a post's text, a user's biography) stored more than once: a write that ran twice. */
+  duplicates: string[];
 }
+
+/** The two writes of the load: what each stores its unique text in. */
+const writeTables = [
+  ['post', 'post', 'text'],
+  ['register', 'user', 'biography'],
+] as const;
 
 /**
  * Every write the app acknowledged, looked up row by row on the master by the id the client was
- * told: a post must hold its text, a registered user its biography.
+ * told: a post must hold its text, a registered user its biography. And every text of the run (all
+ * begin `drill <runId> `, load.ts) counted, acknowledged or not: none may be stored twice.
  */
 export async function findLostWrites(
   master: MysqlSession,
   database: string,
-  ops: readonly Op[],
+  load: { ops: readonly Op[]; runId: string },
 ): Promise<LostWrites> {
+  const { ops } = load;
   const acknowledged = ops.filter((op) => op.id && op.text);
   const missing: string[] = [];
   const different: string[] = [];
-  for (const [kind, table, column] of [
-    ['post', 'post', 'text'],
-    ['register', 'user', 'biography'],
-  ] as const) {
+  for (const [kind, table, column] of writeTables) {
     const mine = acknowledged.filter((op) => op.kind === kind);
     for (let i = 0; i < mine.length; i += 500) {
       const chunk = mine.slice(i, i + 500);
@@ -48,7 +55,26 @@ export async function findLostWrites(
       }
     }
   }
-  return { acknowledged: acknowledged.length, missing, different };
+  const duplicates = await findDuplicateWrites(master, database, load.runId);
+  return { acknowledged: acknowledged.length, missing, different, duplicates };
+}
+
+/** The run's texts stored more than once, as `<kind> <text> ×<count>`: one scan of each table. */
+export async function findDuplicateWrites(
+  master: MysqlSession,
+  database: string,
+  runId: string,
+): Promise<string[]> {
+  if (!/^[0-9a-f]+$/.test(runId)) throw new Error(`a drill run id is hex, not ${JSON.stringify(runId)}`);
+  const duplicates: string[] = [];
+  for (const [kind, table, column] of writeTables) {
+    const rows = await master.query(
+      `SELECT ?? AS stored, COUNT(*) AS copies FROM ??.?? WHERE ?? LIKE ? GROUP BY ?? HAVING copies > 1`,
+      [column, database, table, column, `${drillTextPrefix(runId)}%`, column],
+    );
+    for (const r of rows) duplicates.push(`${kind} ${String(r.stored)} ×${String(r.copies)}`);
+  }
+  return duplicates;
 }
 
 /** True once Tarantool's stored position holds every GTID sequence of `target` (domain by domain). */
