@@ -20,6 +20,7 @@ let ports: {
   instances: number;
   tarantool: number;
   clickhouse: number;
+  haproxy: number;
   prometheus: number;
   alertmanager: number;
   metrics: number;
@@ -68,7 +69,7 @@ async function state(): Promise<LocalState> {
 
 beforeAll(async () => {
   stateDir = makeTempDir('toolkit-local-');
-  const base = await freePorts(12);
+  const base = await freePorts(15);
   // Prometheus, and Alertmanager on the next port.
   const [metrics, prometheus] = [await freePorts(20), await freePorts(2)];
   // Redis and RabbitMQ on ports nothing answers on, so `up` starts its own instead of reusing the machine's.
@@ -80,6 +81,7 @@ beforeAll(async () => {
     instances: base + 10,
     tarantool: base + 7,
     clickhouse: base + 8,
+    haproxy: base + 12,
     prometheus,
     alertmanager: prometheus + 1,
     metrics,
@@ -97,6 +99,10 @@ beforeAll(async () => {
     // ClickHouse takes this port for HTTP and the next one for its native protocol.
     LOCAL_TARANTOOL_PORT: String(ports.tarantool),
     LOCAL_CLICKHOUSE_PORT: String(ports.clickhouse),
+    // HAProxy's writer, reader and agent: a local environment on this machine holds the defaults.
+    LOCAL_HAPROXY_WRITER_PORT: String(ports.haproxy),
+    LOCAL_HAPROXY_READER_PORT: String(ports.haproxy + 1),
+    LOCAL_HAPROXY_AGENT_PORT: String(ports.haproxy + 2),
     LOCAL_PROMETHEUS_PORT: String(ports.prometheus),
     LOCAL_ALERTMANAGER_PORT: String(ports.alertmanager),
     LOCAL_METRICS_PORT: String(ports.metrics),
