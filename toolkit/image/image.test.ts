@@ -64,6 +64,8 @@ describe('imageProblems', () => {
       'app/src/main.js',
       'app/migrations/main/001.sql',
       'toolkit/tarantool/replicator/main.js',
+      'toolkit/haproxy/agent/main.js',
+      'toolkit/alerts/sink/main.js',
     ],
     installed: ['', 'node_modules/fastify'],
     nativeAddons: [],
