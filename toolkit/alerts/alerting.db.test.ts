@@ -1,10 +1,11 @@
 // Alerts reach someone: a throwaway Prometheus with our real rules scrapes a throwaway "MySQL exporter"
 // (an HTTP server of this test serving the metrics the rules read), sends to a throwaway Alertmanager with
-// the renderer's routes, which notifies the alert sink (the local environment's command). Ports 25000+.
+// the renderer's routes, which notifies the alert sink (the local environment's command). Ports: a reserved block.
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePorts } from '../../lib/net.ts';
 import { waitFor } from '../../lib/poll.ts';
 import { makeTempDir } from '../../lib/temp-dirs.ts';
 import { findBinary } from '../host/binaries.ts';
@@ -24,7 +25,7 @@ import { AlertmanagerApi } from './api.ts';
 import type { SinkLine } from './sink/sink.ts';
 
 const host = '127.0.0.1';
-const ports = { prometheus: 25001, alertmanager: 25002, sink: 25003, target: 25004 };
+let ports: { prometheus: number; alertmanager: number; sink: number; target: number };
 const dir = makeTempDir('alerting-');
 const sinkFile = join(dir, 'notifications.jsonl');
 const started: Array<{ pid: number; marker: string }> = [];
@@ -79,6 +80,8 @@ async function notified(name: string, status: 'firing' | 'resolved', since: numb
 }
 
 beforeAll(async () => {
+  const base = await freePorts(5);
+  ports = { prometheus: base + 1, alertmanager: base + 2, sink: base + 3, target: base + 4 };
   target = createServer((_, response) =>
     response.writeHead(200, { 'content-type': 'text/plain' }).end(exposition()),
   );

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePorts } from '../../lib/net.ts';
 import { waitFor } from '../../lib/poll.ts';
 import { agentPid, agentStatus, haproxyFiles } from '../haproxy/processes.ts';
 import { showServers } from '../haproxy/runtime-api.ts';
@@ -20,9 +21,9 @@ import { logsIn } from './dual-password.ts';
 
 // The rotation of the accounts whose consumers are long-running processes other than the app: HAProxy's
 // health agent (monitor), the mysqld-exporters (exporter), the Tarantool replicator (replicator). One
-// throwaway environment on this file's own ports (24500-24599): MySQL master and two slaves, HAProxy and its
+// throwaway environment on this file's own ports (a reserved block): MySQL master and two slaves, HAProxy and its
 // agent, Tarantool and the replicator (reading through HAProxy's writer endpoint), Prometheus and exporters.
-const ports = { mysql: 24500, haproxy: 24510, metrics: 24520, prometheus: 24540, tarantool: 24545 };
+let ports: { mysql: number; haproxy: number; metrics: number; prometheus: number; tarantool: number };
 
 let cluster: TestCluster;
 const components: LocalComponent[] = [haproxyComponent, tarantoolComponent, prometheusComponent];
@@ -32,7 +33,7 @@ const nodes = () => [cluster.inventory().mysql.master, ...cluster.inventory().my
 const logins = (user: string, password: string) =>
   Promise.all(nodes().map((node) => logsIn(node, user, password)));
 const rotate = (args: string[]) => runRunbook('rotate-password', [...args, '--json'], cluster.env);
-const agentListen = { host: '127.0.0.1', port: ports.haproxy + 2 };
+let agentListen: { host: string; port: number };
 const haproxyDir = () => haproxyFiles(serviceDir('haproxy'));
 
 /**
@@ -67,6 +68,15 @@ async function rerunChangesNothing(name: string): Promise<void> {
 }
 
 beforeAll(async () => {
+  const base = await freePorts(50);
+  ports = {
+    mysql: base,
+    haproxy: base + 10,
+    metrics: base + 20,
+    prometheus: base + 40,
+    tarantool: base + 45,
+  };
+  agentListen = { host: '127.0.0.1', port: ports.haproxy + 2 };
   Object.assign(process.env, {
     LOCAL_HAPROXY_WRITER_PORT: String(ports.haproxy),
     LOCAL_HAPROXY_READER_PORT: String(ports.haproxy + 1),

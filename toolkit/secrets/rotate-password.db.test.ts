@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePorts } from '../../lib/net.ts';
 import type { LocalComponent } from '../local/component.ts';
 import type { MixedLoad } from '../local/drill/load.ts';
 import type { findDuplicateWrites as FindDuplicateWrites } from '../local/drill/verify.ts';
@@ -11,8 +12,8 @@ import { logsIn } from './dual-password.ts';
 // Not imported from rotate-password.ts: that would load the local components before the ports are set.
 const faultVariable = 'ROTATE_PASSWORD_TEST_FAULT';
 
-// The throwaway environment's own ports (23000-23999), so nothing of the machine's is touched or reused.
-const ports = { redis: 23004, rabbitmq: 23005, nginx: 23010, instances: 23011, metrics: 23100 };
+// The throwaway environment's own ports (a reserved block), so nothing of the machine's is touched or reused.
+let ports: { redis: number; rabbitmq: number; nginx: number; instances: number; metrics: number };
 let cluster: TestCluster;
 let components: LocalComponent[] = [];
 let appPort: () => number;
@@ -29,6 +30,8 @@ const rotate = (args: string[], extra: NodeJS.ProcessEnv = {}) =>
   runRunbook('rotate-password', [...args, '--json'], { ...cluster.env, ...extra });
 
 beforeAll(async () => {
+  const base = await freePorts(40);
+  ports = { redis: base + 4, rabbitmq: base + 5, nginx: base + 10, instances: base + 11, metrics: base + 20 };
   Object.assign(process.env, {
     LOCAL_REDIS_PORT: String(ports.redis),
     LOCAL_RABBITMQ_PORT: String(ports.rabbitmq),
