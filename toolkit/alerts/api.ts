@@ -1,3 +1,5 @@
+import { answersReady } from '../prometheus/api.ts';
+
 /** One alert as Alertmanager's API v2 lists it: active, or suppressed by an inhibition or a silence. */
 export interface ManagedAlert {
   name: string;
@@ -23,12 +25,8 @@ interface V2Alert {
 export class AlertmanagerApi {
   constructor(readonly base: string) {}
 
-  async ready(): Promise<boolean> {
-    try {
-      return (await fetch(`${this.base}/-/ready`, { signal: AbortSignal.timeout(2000) })).ok;
-    } catch {
-      return false;
-    }
+  ready(): Promise<boolean> {
+    return answersReady(this.base);
   }
 
   /** Every alert Prometheus has sent it that has not resolved, suppressed ones too (their state says so). */

@@ -23,16 +23,21 @@ async function get<T>(base: string, path: string): Promise<T> {
   return body.data;
 }
 
+/** True when http://host:port/-/ready answers 2xx within 2 s (Prometheus's and Alertmanager's readiness). */
+export async function answersReady(base: string): Promise<boolean> {
+  try {
+    return (await fetch(`${base}/-/ready`, { signal: AbortSignal.timeout(2000) })).ok;
+  } catch {
+    return false;
+  }
+}
+
 /** A small client of the Prometheus HTTP API (v1) at http://host:port. */
 export class PrometheusApi {
   constructor(readonly base: string) {}
 
-  async ready(): Promise<boolean> {
-    try {
-      return (await fetch(`${this.base}/-/ready`, { signal: AbortSignal.timeout(2000) })).ok;
-    } catch {
-      return false;
-    }
+  ready(): Promise<boolean> {
+    return answersReady(this.base);
   }
 
   async targets(): Promise<TargetHealth[]> {
