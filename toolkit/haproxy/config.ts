@@ -1,8 +1,6 @@
 import { masterRoleServers } from './agent/master-role.ts';
 import { inventoryNodes, type MysqlTopology } from './agent-config.ts';
 
-export { masterRoleServers };
-
 /** Where one HAProxy runs: what differs between the local environment and a container. */
 export interface HaproxyLayout {
   /** The endpoints' address: 127.0.0.1 locally; every interface inside a container (published on 127.0.0.1). */

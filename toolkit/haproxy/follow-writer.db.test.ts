@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import mysql from 'mysql2/promise';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../../lib/poll.ts';
@@ -14,11 +14,8 @@ import { readEpoch, recordEpoch } from '../mysql/topology-epoch.ts';
 import { createReporter } from '../procedure/reporter.ts';
 import { Run } from '../procedure/run.ts';
 import { agentRequest } from './agent-client.ts';
-import { renderAgentConfig } from './agent-config.ts';
-import { composeAgentConfigOf, composeLayout } from './compose-config.ts';
-import { renderHaproxyConfig } from './config.ts';
 import { startAgent, startHaproxy } from './processes.ts';
-import { prepareTestHaproxy, type TestHaproxy } from './testing.ts';
+import { prepareTestHaproxy, type TestHaproxy, writeComposeLikeConfigs } from './testing.ts';
 
 // Compose's and the stacks' way on the real haproxy 2.6 and MariaDB: HAProxy with compose's layout, the
 // agent with compose's config (follow mode), and a failover that never touches HAProxy's runtime API (as
@@ -33,12 +30,7 @@ beforeAll(async () => {
   cluster = await startTestCluster({ slaves: 2, mode: 'replicating' });
   proxy = await prepareTestHaproxy(cluster.inventory());
   inventory = proxy.inventory;
-  const layout = { ...composeLayout, ...proxy.site.layout, nameserver: undefined };
-  writeFileSync(proxy.files.config, renderHaproxyConfig(inventory, layout));
-  const agentConfig = composeAgentConfigOf(inventory);
-  agentConfig.listen = proxy.agentListen;
-  agentConfig.openServers!.socket = proxy.files.adminSocket;
-  writeFileSync(proxy.files.agentConfig, renderAgentConfig(agentConfig, 'compose-like test agent'));
+  writeComposeLikeConfigs(proxy);
   await startHaproxy(proxy.files);
   await startAgent(proxy.files, proxy.agentListen, resolveSecret(inventory.mysql.monitor!.password));
 }, 180_000);

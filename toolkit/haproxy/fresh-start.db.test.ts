@@ -7,13 +7,11 @@ import { resolveSecret } from '../inventory/secrets.ts';
 import { quietRun, startTestCluster, type TestCluster } from '../local/testing.ts';
 import { MysqlSession } from '../mysql/session.ts';
 import { openServers } from './agent/open-servers.ts';
-import { renderAgentConfig } from './agent-config.ts';
-import { composeAgentConfigOf, composeLayout } from './compose-config.ts';
 import { inventoryOpenServers, renderHaproxyConfig } from './config.ts';
 import { convergeHaproxy } from './converge.ts';
 import { startAgent, startHaproxy, stopAgent, stopHaproxy } from './processes.ts';
 import { toolkitRuntimeApi } from './runtime-api.ts';
-import { landing, prepareTestHaproxy, type TestHaproxy } from './testing.ts';
+import { landing, prepareTestHaproxy, type TestHaproxy, writeComposeLikeConfigs } from './testing.ts';
 
 // HAProxy 2.6 counts an enabled server UP from its start until a check says otherwise (`init-state`
 // is 3.1+). These tests start a real haproxy 2.6 fresh with the inventory's master read-only (db1,
@@ -149,13 +147,7 @@ describe('a fresh HAProxy never routes writes to a node no check has vouched for
 
   it("compose's way: HAProxy with compose's layout starts closed and the agent alone opens it, again after a restart", async () => {
     await db1.exec('SET GLOBAL read_only = ON');
-    // compose's layout and agent config, with this machine's ports and socket in place of the container's.
-    const layout = { ...composeLayout, ...proxy.site.layout, nameserver: undefined };
-    writeFileSync(proxy.files.config, renderHaproxyConfig(inventory, layout));
-    const agentConfig = composeAgentConfigOf(inventory);
-    agentConfig.listen = proxy.agentListen;
-    agentConfig.openServers!.socket = proxy.files.adminSocket;
-    writeFileSync(proxy.files.agentConfig, renderAgentConfig(agentConfig, 'compose-like test agent'));
+    writeComposeLikeConfigs(proxy);
     // HAProxy first, the agent after: nothing but the agent ever touches the runtime API here.
     const poll = pollWriter();
     await startHaproxy(proxy.files);

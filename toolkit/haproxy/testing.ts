@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
@@ -10,7 +10,9 @@ import { resolveSecret } from '../inventory/secrets.ts';
 import { quietRun } from '../local/testing.ts';
 import { ensureMonitorUser } from '../mysql/monitor-user.ts';
 import { MysqlSession } from '../mysql/session.ts';
-import { inventoryNodes } from './agent-config.ts';
+import { inventoryNodes, renderAgentConfig } from './agent-config.ts';
+import { composeAgentConfigOf, composeLayout } from './compose-config.ts';
+import { renderHaproxyConfig } from './config.ts';
 import { convergeHaproxy, type HaproxySite } from './converge.ts';
 import { type HaproxyFiles, haproxyFiles, stopAgent, stopHaproxy } from './processes.ts';
 import { showServers } from './runtime-api.ts';
@@ -73,6 +75,19 @@ export async function prepareTestHaproxy(
     rmSync(dir, { recursive: true, force: true });
   };
   return { inventory, files, agentListen, site, stop };
+}
+
+/**
+ * Writes compose's HAProxy config and agent config (follow mode) into a test HAProxy's files, with
+ * this machine's ports and socket in place of the container's; starts nothing.
+ */
+export function writeComposeLikeConfigs(proxy: TestHaproxy): void {
+  const layout = { ...composeLayout, ...proxy.site.layout, nameserver: undefined };
+  writeFileSync(proxy.files.config, renderHaproxyConfig(proxy.inventory, layout));
+  const agentConfig = composeAgentConfigOf(proxy.inventory);
+  agentConfig.listen = proxy.agentListen;
+  agentConfig.openServers!.socket = proxy.files.adminSocket;
+  writeFileSync(proxy.files.agentConfig, renderAgentConfig(agentConfig, 'compose-like test agent'));
 }
 
 /**

@@ -14,8 +14,8 @@ export interface InventorySource {
   /** Where operations on this environment keep their lock and audit log (gitignored). */
   readonly stateDir: string;
   /**
-   * The Pulumi stack that made the environment's machines, when one did: its config, not a runbook,
-   * says which node HAProxy opens as writer there (stacks/mysql-master.ts).
+   * The Pulumi stack that made the environment's machines, when one did: no runbook reaches its HAProxy,
+   * whose health agent follows the topology epoch to the writer (toolkit/mysql/stack-writer.ts).
    */
   readonly pulumiStack?: string;
   load(): Promise<Inventory>;

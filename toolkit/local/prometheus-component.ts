@@ -46,7 +46,7 @@ export interface Managed {
 }
 
 /** The listen argument identifies the process as ours: its port is this environment's alone. */
-export const markerOf = (command: ExporterCommand) => `${command.listen.host}:${command.listen.port}`;
+const markerOf = (command: ExporterCommand) => `${command.listen.host}:${command.listen.port}`;
 
 function exporters(state: LocalState, inventory: Inventory): Managed[] {
   const ports = localMetricsPorts();
@@ -133,7 +133,7 @@ function hashOf(command: ExporterCommand, inputs: string[] = []): string {
   return hash.digest('hex').slice(0, 16);
 }
 
-export function known(key: string): LocalService | undefined {
+function known(key: string): LocalService | undefined {
   return loadState().monitoring?.[key];
 }
 

@@ -184,6 +184,7 @@ describe("the app's MySQL accounts on real servers", () => {
           '-euc',
           [
             'docker_process_sql() { "$CLIENT" --defaults-extra-file="$CLIENT_OPTIONS" "$@"; }',
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: bash's indirect expansion, not a template
             'file_env() { local var="$1" file="$1_FILE"; if [ "${!file:-}" ]; then export "$var"="$(< "${!file}")"; fi; unset "$file"; }',
             '. "$1"',
             '. "$2"',

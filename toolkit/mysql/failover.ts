@@ -107,14 +107,11 @@ export async function failoverProcedure(
   await promote(run, chosen.session);
   // Its first write as master: the new topology generation, which HAProxy's agent follows where no
   // runbook reaches HAProxy (compose, the stacks), and which keeps the old master from ever being reopened.
-  await recordEpoch(run, chosen.session, [
-    ...reachable.filter((s) => s !== chosen.session),
-    ...(oldMaster === 'down' ? [] : [oldMaster]),
-  ]);
+  const followers = reachable.filter((s) => s !== chosen.session);
+  await recordEpoch(run, chosen.session, [...followers, ...(oldMaster === 'down' ? [] : [oldMaster])]);
   await tellHaproxy(run, inventory, 'haproxy writer enabled', () =>
     enableWriter(inventory, chosen.session.node.name),
   );
-  const followers = reachable.filter((s) => s !== chosen.session);
   for (const follower of followers) await repoint(run, inventory, follower, chosen.session.node);
 
   await fenceRecorded(run, master, oldMaster === 'down');
@@ -151,13 +148,10 @@ export async function failoverProcedure(
       async () =>
         'not enabled: no slave left to acknowledge; writes are asynchronous until a slave joins (replication.mjs --rejoin, then semisync.mjs)',
     );
-    await handOverStackWriter(run, inventory, source, chosen.session.node.name, () =>
-      readEpoch(chosen.session),
-    );
-    return;
+  } else {
+    await convergeSemisync(run, promotedInventory, chosen.session, followers);
+    await verifyWithMarker(run, chosen.session, followers);
   }
-  await convergeSemisync(run, promotedInventory, chosen.session, followers);
-  await verifyWithMarker(run, chosen.session, followers);
   // Last, so the runbook's closing line is what is left to do.
   await handOverStackWriter(run, inventory, source, chosen.session.node.name, () =>
     readEpoch(chosen.session),

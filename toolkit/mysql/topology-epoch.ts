@@ -1,4 +1,5 @@
-import { epochSchema, epochTable } from '../haproxy/agent/epoch-row.ts';
+import { epochQuery, epochRowOf, epochSchema, epochTable } from '../haproxy/agent/epoch-row.ts';
+import type { EpochRow } from '../haproxy/agent/writer-epoch.ts';
 import type { Run } from '../procedure/run.ts';
 import type { MysqlSession } from './session.ts';
 
@@ -15,11 +16,8 @@ const createTable = `CREATE TABLE IF NOT EXISTS ${table} (id TINYINT UNSIGNED PR
 /** The DDL, for a node's first-start script (stacks/haproxy.ts) as for ensureEpochTable. */
 export const epochTableStatements = [`CREATE DATABASE IF NOT EXISTS ${epochSchema}`, createTable];
 
-export interface EpochRecord {
-  epoch: number;
-  master: string;
-  masterServerId: number;
-}
+/** The row as HAProxy's agent reads it too. */
+export type EpochRecord = EpochRow;
 
 /**
  * The table on one node, made with the binlog off as accounts are: every node has it before the
@@ -55,10 +53,8 @@ async function hasEpochTable(session: MysqlSession): Promise<boolean> {
 /** The node's row; undefined when it has none, or no table yet (a --dry-run plans it without making it). */
 export async function readEpoch(session: MysqlSession): Promise<EpochRecord | undefined> {
   if (!(await hasEpochTable(session))) return undefined;
-  const row = await session.one(`SELECT epoch, master, master_server_id FROM ${table} WHERE id = 1`);
-  return row
-    ? { epoch: Number(row.epoch), master: String(row.master), masterServerId: Number(row.master_server_id) }
-    : undefined;
+  const row = await session.one(epochQuery);
+  return row ? epochRowOf(row) : undefined;
 }
 
 /**

@@ -12,6 +12,15 @@ export const epochQuery = `SELECT epoch, master, master_server_id FROM ${epochSc
  * A node without the table, or a monitor account without SELECT on it (set up before epochs existed),
  * has no epoch: the follow mode then never opens it by epoch. Other failures fail the poll as usual.
  */
+/** One row of epochQuery as the decision and the runbooks read it. */
+export function epochRowOf(row: Record<string, unknown>): EpochRow {
+  return {
+    epoch: Number(row.epoch),
+    master: String(row.master),
+    masterServerId: Number(row.master_server_id),
+  };
+}
+
 const noEpochErrnos = new Set([
   1049, // ER_BAD_DB_ERROR: no toolkit schema yet
   1142, // ER_TABLEACCESS_DENIED_ERROR: the account lacks SELECT on it
@@ -22,14 +31,7 @@ export async function readEpochRow(conn: Connection): Promise<{ row?: EpochRow; 
   try {
     const [rows] = await conn.query(epochQuery);
     const first = Array.isArray(rows) ? (rows[0] as Record<string, unknown> | undefined) : undefined;
-    if (!first) return { error: 'no epoch row' };
-    return {
-      row: {
-        epoch: Number(first.epoch),
-        master: String(first.master),
-        masterServerId: Number(first.master_server_id),
-      },
-    };
+    return first ? { row: epochRowOf(first) } : { error: 'no epoch row' };
   } catch (error) {
     const e = error as { errno?: number; sqlMessage?: string };
     if (e.errno !== undefined && noEpochErrnos.has(e.errno))

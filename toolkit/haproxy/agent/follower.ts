@@ -3,7 +3,7 @@ import type { NodeHealth } from './health.ts';
 import { isolateMasterRole, masterRoleServers } from './master-role.ts';
 import { openServers } from './open-servers.ts';
 import { everyRound } from './rounds.ts';
-import { haproxyRuntimeApi } from './runtime-api.ts';
+import { agentRuntimeApi as api } from './runtime-api.ts';
 import { decideWriter, type EpochFacts, highestEpoch, type WriterDecision } from './writer-epoch.ts';
 
 export interface WriterFollowerConfig {
@@ -16,8 +16,6 @@ export interface WriterFollowerConfig {
   /** A node whose last answer is older than this is no evidence. */
   staleAfterMs: number;
 }
-
-const api = haproxyRuntimeApi((message, code) => Object.assign(new Error(message), { code }));
 
 /** The agent's last poll of every node, as the decision reads it. */
 export function epochFacts(

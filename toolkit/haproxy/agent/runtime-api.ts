@@ -191,3 +191,8 @@ export function haproxyRuntimeApi(fail: RuntimeApiFailure) {
     agentAddresses,
   };
 }
+
+/** The agent's own: its failures are plain Errors with the code attached (the agent ships without the toolkit). */
+export const agentRuntimeApi = haproxyRuntimeApi((message, code) =>
+  Object.assign(new Error(message), { code }),
+);

@@ -1,6 +1,6 @@
 import { closedServers, openServers, type ServerRef } from './open-servers.ts';
 import { everyRound } from './rounds.ts';
-import { haproxyRuntimeApi } from './runtime-api.ts';
+import { agentRuntimeApi as api } from './runtime-api.ts';
 
 export interface OpenServersConfig {
   /** HAProxy's admin socket (a volume both containers mount). */
@@ -8,8 +8,6 @@ export interface OpenServersConfig {
   /** The servers the topology wants open: the master-role ones of its master and every reader. */
   servers: ServerRef[];
 }
-
-const api = haproxyRuntimeApi((message, code) => Object.assign(new Error(message), { code }));
 
 /** One HAProxy process as `show info` tells it apart: a restart may reuse the pid, never the start time. */
 interface SeenProcess {

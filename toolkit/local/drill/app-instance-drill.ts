@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { waitFor } from '../../../lib/poll.ts';
 import { isAlive } from '../../host/process.ts';
@@ -13,13 +13,23 @@ import { instanceKillFigures } from './measure.ts';
 import type { DrillOptions, DrillReport, SummaryRow } from './report.ts';
 import { drillUnderLoad, feedRow } from './under-load.ts';
 
-/** nginx's access log lines (JSON) written since `offset` whose upstream was the given port. */
-function servedBy(log: string, offset: number, port: number): number {
+/**
+ * nginx's access log lines (JSON) written since byte `offset` whose upstream was the given port. Only
+ * what follows the offset is read: it is polled while the load keeps the log growing.
+ */
+export function servedBy(log: string, offset: number, port: number): number {
   if (!existsSync(log)) return 0;
-  return readFileSync(log, 'utf8')
-    .slice(offset)
-    .split('\n')
-    .filter((line) => line.includes(`:${port}"`) && /"status":200/.test(line)).length;
+  const fd = openSync(log, 'r');
+  try {
+    const since = Buffer.alloc(Math.max(0, fstatSync(fd).size - offset));
+    readSync(fd, since, 0, since.length, offset);
+    return since
+      .toString('utf8')
+      .split('\n')
+      .filter((line) => line.includes(`:${port}"`) && /"status":200/.test(line)).length;
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /**
