@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Inventory, MysqlNode } from '../inventory/schema.ts';
 import { localSecretsFile, readLocalSecrets, resolveSecret } from '../inventory/secrets.ts';
@@ -12,7 +12,7 @@ import { acceptBothStatement, execUnlogged, hostParts, logsIn, onlyNewStatement 
 import { restartLocalConsumers } from './local-consumers.ts';
 import type { RotatableAccount } from './rotatable-accounts.ts';
 import { type PendingRotation, RotationState } from './rotation-state.ts';
-import { writeSecretJson } from './secret-json.ts';
+import { writeSecretJson, writeWhole } from './secret-json.ts';
 
 export interface RotateOptions {
   /** Finish a pending rotation only: with none pending, every step checks and changes nothing. */
@@ -231,7 +231,7 @@ async function store(
     return true;
   }
   const file = handOverFile(source, account.credential.user);
-  writeFileSync(file, target, { mode: 0o600 });
+  writeWhole(file, target, 0o600);
   const variable = ref.startsWith('env:') ? ref.slice(4) : undefined;
   const steps = [
     account.stackKey

@@ -10,14 +10,19 @@ export function readSecretJson<T extends object>(path: string): Partial<T> {
   }
 }
 
-/**
- * Writes a JSON file of secrets atomically with mode 0600: a temp file beside it (0600 from its
- * creation), then a rename, so a crash leaves the old file or the new one, never half of either.
- */
+/** Writes a JSON file of secrets whole (writeWhole), mode 0600. */
 export function writeSecretJson(path: string, value: object): void {
+  writeWhole(path, `${JSON.stringify(value, null, 2)}\n`, 0o600);
+}
+
+/**
+ * Writes a file atomically with this mode: a temp file beside it (the mode from its creation, and set
+ * again past the umask), then a rename, so a crash leaves the old file or the new one, never half of either.
+ */
+export function writeWhole(path: string, content: string, mode: number): void {
   mkdirSync(dirname(path), { recursive: true });
   const temp = `${path}.${process.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(value, null, 2)}\n`, { mode: 0o600 });
-  chmodSync(temp, 0o600);
+  writeFileSync(temp, content, { mode });
+  chmodSync(temp, mode);
   renameSync(temp, path);
 }
