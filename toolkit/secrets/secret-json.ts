@@ -1,12 +1,24 @@
 import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ToolkitError } from '../procedure/errors.ts';
 
-/** A JSON file of secrets, or {} when there is none yet. */
+/**
+ * A JSON file of secrets, or {} when there is none yet. A file that is there but unreadable or not JSON
+ * is an error, not {}: writing {} plus one entry over it would lose what it held (a pending rotation's
+ * passwords). The message names the file only, never its content.
+ */
 export function readSecretJson<T extends object>(path: string): Partial<T> {
+  let text: string;
   try {
-    return JSON.parse(readFileSync(path, 'utf8')) as Partial<T>;
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new ToolkitError(`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  try {
+    return JSON.parse(text) as Partial<T>;
   } catch {
-    return {};
+    throw new ToolkitError(`${path} is not JSON: fix it or move it aside (it may hold passwords in use)`);
   }
 }
 
