@@ -1,36 +1,22 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { atExit } from './at-exit.ts';
 
 /**
  * Temp dirs of this process, removed when it exits or is interrupted (SIGINT/SIGTERM, as vitest
  * sends its workers), so a test that fails half-way or is stopped leaves nothing in the system temp dir.
  */
 const live = new Set<string>();
-let hooked = false;
 
 function removeAll(): void {
   for (const dir of live) rmSync(dir, { recursive: true, force: true });
   live.clear();
 }
 
-function onSignal(signal: NodeJS.Signals): void {
-  removeAll();
-  // Then die of the signal as if nobody had listened.
-  process.removeListener(signal, onSignal);
-  process.kill(process.pid, signal);
-}
-
-function hook(): void {
-  if (hooked) return;
-  hooked = true;
-  process.on('exit', removeAll);
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, onSignal);
-}
-
 /** A new directory in the system temp dir, named prefix + random, removed by removeTempDir or at exit. */
 export function makeTempDir(prefix: string): string {
-  hook();
+  atExit(removeAll);
   const dir = mkdtempSync(join(tmpdir(), prefix));
   live.add(dir);
   return dir;

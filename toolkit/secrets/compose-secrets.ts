@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { clickhouseUserXml } from '../clickhouse/user-file.ts';
 import { repoRoot } from '../inventory/paths.ts';
 import { mysqldExporterCnf } from '../prometheus/exporters.ts';
+import { writeWhole } from './secret-json.ts';
 
 /** Where compose's `secrets:` take their files from (git-ignored). */
 export const composeSecretsDir = resolve(repoRoot, 'compose', 'secrets');
@@ -82,14 +83,14 @@ export function ensureComposeSecrets(dir: string = composeSecretsDir): ComposeSe
       continue;
     }
     const value = randomBytes(bytes).toString('base64url');
-    writeWhole(file, value);
+    writeWhole(file, value, 0o644);
     values.set(name, value);
     result.generated.push(name);
   }
   for (const [name, content] of Object.entries(composeDerivedFiles((n) => values.get(n)!))) {
     const file = join(dir, name);
     if (existsSync(file) && readFileSync(file, 'utf8') === content) continue;
-    writeWhole(file, content);
+    writeWhole(file, content, 0o644);
     result.rendered.push(name);
   }
   return result;
@@ -117,13 +118,6 @@ function readExistingSecrets(dir: string): Map<string, string> {
     values.set(name, value);
   }
   return values;
-}
-
-function writeWhole(file: string, content: string): void {
-  const temp = `${file}.tmp-${process.pid}`;
-  writeFileSync(temp, content, { mode: 0o644 });
-  chmodSync(temp, 0o644);
-  renameSync(temp, file);
 }
 
 /** `npx zx scripts/compose-secrets.mjs`: names what it generated or rendered, never a value. */

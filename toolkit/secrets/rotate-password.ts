@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { rmSync, writeFileSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Inventory, MysqlNode } from '../inventory/schema.ts';
 import { localSecretsFile, readLocalSecrets, resolveSecret } from '../inventory/secrets.ts';
@@ -12,7 +12,7 @@ import { acceptBothStatement, execUnlogged, hostParts, logsIn, onlyNewStatement 
 import { restartLocalConsumers } from './local-consumers.ts';
 import type { RotatableAccount } from './rotatable-accounts.ts';
 import { type PendingRotation, RotationState } from './rotation-state.ts';
-import { writeSecretJson } from './secret-json.ts';
+import { writeSecretJson, writeWhole } from './secret-json.ts';
 
 export interface RotateOptions {
   /** Finish a pending rotation only: with none pending, every step checks and changes nothing. */
@@ -77,7 +77,8 @@ export async function rotatePasswordProcedure(
   faultAfter('generated');
   const target = pending?.next ?? current;
 
-  for (const node of nodes) await acceptNew(run, inventory, node, user, target, pending);
+  const rotation: Rotation = { user, target, pending };
+  for (const node of nodes) await acceptNew(run, await adminSession(run, inventory, node), rotation);
   faultAfter('accepted');
 
   if (!(await store(run, source, account, target, inventory.name))) return;
@@ -88,7 +89,7 @@ export async function rotatePasswordProcedure(
   else run.note(`${account.consumers}: recreated by the \`pulumi up\` above`);
   faultAfter('consumers');
 
-  for (const node of nodes) await refuseOld(run, inventory, node, user, target, pending);
+  for (const node of nodes) await refuseOld(run, await adminSession(run, inventory, node), rotation);
   faultAfter('refused');
 
   await run.converge({
@@ -102,6 +103,13 @@ export async function rotatePasswordProcedure(
       rmSync(handOverFile(source, user), { force: true });
     },
   });
+}
+
+/** The account being rotated: its new password (the stored one when nothing is pending) and what is pending. */
+interface Rotation {
+  user: string;
+  target: string;
+  pending: PendingRotation | undefined;
 }
 
 async function adminSession(run: Run, inventory: Inventory, node: MysqlNode): Promise<MysqlSession> {
@@ -119,23 +127,26 @@ async function accountHosts(session: MysqlSession, user: string): Promise<string
   return hosts;
 }
 
-async function acceptNew(
-  run: Run,
-  inventory: Inventory,
-  node: MysqlNode,
-  user: string,
-  target: string,
-  pending: PendingRotation | undefined,
-): Promise<void> {
-  const session = await adminSession(run, inventory, node);
+/** The account's host parts on the session's node, and whether the new and (while pending) the old password log in. */
+async function readLogins(
+  session: MysqlSession,
+  { user, target, pending }: Rotation,
+): Promise<{ hosts: string[]; newOk: boolean; oldOk: boolean }> {
+  const { node } = session;
+  return {
+    hosts: await accountHosts(session, user),
+    newOk: await logsIn(node, user, target),
+    oldOk: pending ? await logsIn(node, user, pending.previous) : false,
+  };
+}
+
+async function acceptNew(run: Run, session: MysqlSession, rotation: Rotation): Promise<void> {
+  const { node } = session;
+  const { user, target, pending } = rotation;
   await run.converge({
     name: 'new password accepted',
     host: node.name,
-    read: async () => ({
-      hosts: await accountHosts(session, user),
-      newOk: await logsIn(node, user, target),
-      oldOk: pending ? await logsIn(node, user, pending.previous) : false,
-    }),
+    read: () => readLogins(session, rotation),
     diff: (s) => {
       if (s.newOk) return null;
       if (!pending) throw new ToolkitError(`${node.name} refuses the stored password of '${user}'`);
@@ -156,20 +167,10 @@ async function acceptNew(
   });
 }
 
-async function refuseOld(
-  run: Run,
-  inventory: Inventory,
-  node: MysqlNode,
-  user: string,
-  target: string,
-  pending: PendingRotation | undefined,
-): Promise<void> {
-  const session = await adminSession(run, inventory, node);
-  const read = async () => ({
-    hosts: await accountHosts(session, user),
-    newOk: await logsIn(node, user, target),
-    oldOk: pending ? await logsIn(node, user, pending.previous) : false,
-  });
+async function refuseOld(run: Run, session: MysqlSession, rotation: Rotation): Promise<void> {
+  const { node } = session;
+  const { user, target } = rotation;
+  const read = () => readLogins(session, rotation);
   await run.converge({
     name: 'old password refused',
     host: node.name,
@@ -230,7 +231,7 @@ async function store(
     return true;
   }
   const file = handOverFile(source, account.credential.user);
-  writeFileSync(file, target, { mode: 0o600 });
+  writeWhole(file, target, 0o600);
   const variable = ref.startsWith('env:') ? ref.slice(4) : undefined;
   const steps = [
     account.stackKey

@@ -6,6 +6,11 @@ import type {} from './context.ts';
 import { html } from './html.ts';
 import { layout } from './layout.ts';
 
+const notUnderstood: [title: string, text: string] = [
+  'That did not work',
+  'The request was not understood. Reload the page and try again.',
+];
+
 const texts: Record<ErrorCodeName, [title: string, text: string]> = {
   VALIDATION: ['That did not work', 'The request was not understood. Go back and check what you entered.'],
   UNAUTHORIZED: ['Please sign in', 'Your session has ended. Sign in again to continue.'],
@@ -23,17 +28,11 @@ const texts: Record<ErrorCodeName, [title: string, text: string]> = {
   WRONG_PASSWORD: ['Wrong password', 'The current password you entered is wrong.'],
   REQUEST_TIMEOUT: ['Too slow', 'The request took too long to arrive. Try again.'],
   HEADERS_TOO_LARGE: ['That did not work', 'The request was too large. Try clearing this site’s cookies.'],
-  MALFORMED_REQUEST: ['That did not work', 'The request was not understood. Reload the page and try again.'],
+  MALFORMED_REQUEST: notUnderstood,
   // The API's Idempotency-Key; the pages do not send one, so these only complete the table.
-  IDEMPOTENCY_KEY_INVALID: [
-    'That did not work',
-    'The request was not understood. Reload the page and try again.',
-  ],
+  IDEMPOTENCY_KEY_INVALID: notUnderstood,
   IDEMPOTENCY_IN_PROGRESS: ['Still working', 'The same request is still running. Try again in a moment.'],
-  IDEMPOTENCY_KEY_REUSED: [
-    'That did not work',
-    'The request was not understood. Reload the page and try again.',
-  ],
+  IDEMPOTENCY_KEY_REUSED: notUnderstood,
   INTERNAL: ['Something went wrong', 'That is our fault. Try again in a moment.'],
   DEPENDENCY_UNAVAILABLE: [
     'Temporarily unavailable',
