@@ -5,7 +5,7 @@ import { makeTempDir } from '../../lib/temp-dirs.ts';
 import { ToolkitError } from '../procedure/errors.ts';
 import { redact } from '../procedure/redact.ts';
 import { repoRoot } from './paths.ts';
-import { localSecretsFile, readLocalSecrets, resolveSecret } from './secrets.ts';
+import { localSecretsFile, readLocalSecrets, readLocalSecretsForUpdate, resolveSecret } from './secrets.ts';
 
 // Each test file runs in its own worker, so this does not leak into other files.
 const dir = makeTempDir('toolkit-secrets-');
@@ -123,6 +123,17 @@ describe('resolveSecret: local:', () => {
     writeFileSync(join(dir, 'secrets.json'), '{ not json');
     expect(readLocalSecrets()).toEqual({});
     expect(thrown(() => resolveSecret('local:mysql-admin')).message).toMatch(/run npm run up first$/);
+  });
+
+  it('stops a writer on a broken secrets file, naming the file only, and gives it {} before the first up', () => {
+    rmSync(join(dir, 'secrets.json'), { force: true });
+    expect(readLocalSecretsForUpdate()).toEqual({});
+    writeFileSync(join(dir, 'secrets.json'), '{ "mysql-admin": "half-written-secret');
+    const error = thrown(() => readLocalSecretsForUpdate());
+    expect(error.message).toBe(
+      `${join(dir, 'secrets.json')} is not JSON: fix it or move it aside (it holds the passwords in use)`,
+    );
+    expect(error.message).not.toContain('half-written-secret');
   });
 });
 

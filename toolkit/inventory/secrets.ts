@@ -35,6 +35,27 @@ export function resolveSecret(ref: SecretRef): string {
   return value;
 }
 
+/**
+ * The local secrets for a writer that adds to them: {} before the first `up`, but a file that is there
+ * and unreadable or not JSON is an error (naming the file only): writing {} plus one key over it would
+ * replace every password in use. Readers that only look a key up keep readLocalSecrets' leniency.
+ */
+export function readLocalSecretsForUpdate(): Record<string, string> {
+  const file = localSecretsFile();
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new ToolkitError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+  }
+  try {
+    return JSON.parse(text) as Record<string, string>;
+  } catch {
+    throw new ToolkitError(`${file} is not JSON: fix it or move it aside (it holds the passwords in use)`);
+  }
+}
+
 export function readLocalSecrets(): Record<string, string> {
   try {
     return JSON.parse(readFileSync(localSecretsFile(), 'utf8')) as Record<string, string>;

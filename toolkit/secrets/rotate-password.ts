@@ -2,7 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Inventory, MysqlNode } from '../inventory/schema.ts';
-import { localSecretsFile, readLocalSecrets, resolveSecret } from '../inventory/secrets.ts';
+import {
+  localSecretsFile,
+  readLocalSecrets,
+  readLocalSecretsForUpdate,
+  resolveSecret,
+} from '../inventory/secrets.ts';
 import type { InventorySource } from '../inventory/source.ts';
 import { MysqlSession } from '../mysql/session.ts';
 import { ToolkitError } from '../procedure/errors.ts';
@@ -221,7 +226,7 @@ async function store(
         stored === target ? null : `store the new password as ${key} in ${file} (0600, atomically)`,
       describe: () => `${file} holds it as ${key}`,
       apply: async () => {
-        writeSecretJson(file, { ...readLocalSecrets(), [key]: target });
+        writeSecretJson(file, { ...readLocalSecretsForUpdate(), [key]: target });
       },
     });
     return true;
