@@ -1,16 +1,15 @@
-import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, rmSync } from 'node:fs';
 import { portOpen } from '../../lib/net.ts';
 import { ClickHouseHttp } from '../clickhouse/http.ts';
 import { clickhouseIsOurs, startClickHouse, stopClickHouse } from '../clickhouse/server.ts';
 import { clickhouseLoadProcedure, createTableSql } from '../clickhouse/user-load.ts';
 import { findBinary } from '../host/binaries.ts';
-import { localSecretsFile, readLocalSecrets, resolveSecret } from '../inventory/secrets.ts';
+import { resolveSecret } from '../inventory/secrets.ts';
 import { ToolkitError } from '../procedure/errors.ts';
 import type { Run } from '../procedure/run.ts';
 import type { LocalComponent } from './component.ts';
 import { localHost, localInventory } from './inventory.ts';
+import { ensureLocalSecrets } from './secrets-file.ts';
 import { serviceDir } from './service.ts';
 import { loadState, updateState } from './state.ts';
 
@@ -36,20 +35,7 @@ export const clickhouseComponent: LocalComponent = {
       );
       return;
     }
-    const file = localSecretsFile();
-    await run.converge({
-      name: 'generated secrets',
-      host: 'clickhouse',
-      read: async () => readLocalSecrets(),
-      diff: (current) => (current['clickhouse-app'] ? null : `generate clickhouse-app into ${file}`),
-      describe: () => `clickhouse-app in ${file}`,
-      apply: async (current) => {
-        mkdirSync(dirname(file), { recursive: true });
-        const next = { ...current, 'clickhouse-app': randomBytes(18).toString('base64url') };
-        writeFileSync(file, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
-        chmodSync(file, 0o600);
-      },
-    });
+    await ensureLocalSecrets(run, {}, { host: 'clickhouse', keys: ['clickhouse-app'] });
     const known = () => loadState().services.clickhouse;
     await run.converge({
       name: 'running',

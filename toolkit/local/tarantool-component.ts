@@ -1,12 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { portOpen } from '../../lib/net.ts';
 import { waitFor } from '../../lib/poll.ts';
 import { findBinary } from '../host/binaries.ts';
 import { isOurs, stopProcess } from '../host/process.ts';
 import type { Inventory } from '../inventory/schema.ts';
-import { localSecretsFile, readLocalSecrets, resolveSecret } from '../inventory/secrets.ts';
+import { resolveSecret } from '../inventory/secrets.ts';
 import { MysqlSession } from '../mysql/session.ts';
 import { ToolkitError } from '../procedure/errors.ts';
 import type { Run } from '../procedure/run.ts';
@@ -30,6 +29,7 @@ import {
 import type { LocalComponent } from './component.ts';
 import { localHost, localInventory } from './inventory.ts';
 import { localMetricsPorts } from './metrics-ports.ts';
+import { ensureLocalSecrets } from './secrets-file.ts';
 import { serviceDir } from './service.ts';
 import { loadState, updateState } from './state.ts';
 
@@ -38,26 +38,8 @@ const tarantoolDir = () => serviceDir('tarantool');
 const replicatorLog = () => join(serviceDir('replicator'), 'replicator.log');
 
 /** Generates the Tarantool and replicator passwords once, next to the environment's other secrets. */
-async function ensureTarantoolSecrets(run: Run): Promise<void> {
-  const file = localSecretsFile();
-  await run.converge({
-    name: 'generated secrets',
-    host: 'tarantool',
-    read: async () => readLocalSecrets(),
-    diff: (current) => {
-      const missing = localTarantoolSecretKeys.filter((k) => !current[k]);
-      return missing.length ? `generate ${missing.join(', ')} into ${file}` : null;
-    },
-    describe: () => `${localTarantoolSecretKeys.join(', ')} in ${file}`,
-    apply: async (current) => {
-      const next = { ...current };
-      for (const key of localTarantoolSecretKeys) next[key] ??= randomBytes(18).toString('base64url');
-      mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(file, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
-      chmodSync(file, 0o600);
-    },
-  });
-}
+const ensureTarantoolSecrets = (run: Run) =>
+  ensureLocalSecrets(run, {}, { host: 'tarantool', keys: localTarantoolSecretKeys });
 
 async function userTableExists(session: MysqlSession, database: string, tables: string[]): Promise<boolean> {
   const found = await session.value(
