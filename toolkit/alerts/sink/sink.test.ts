@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePorts } from '../../../lib/net.ts';
 import { makeTempDir } from '../../../lib/temp-dirs.ts';
-import { startAlertSink } from './sink.ts';
+import { readSinkFile, startAlertSink } from './sink.ts';
 
 const dir = makeTempDir('alert-sink-');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -27,12 +27,14 @@ describe('startAlertSink', () => {
       const base = `http://127.0.0.1:${sink.port}`;
       expect((await fetch(`${base}/-/ready`)).status).toBe(200);
       expect(readFileSync(file, 'utf8')).toBe('');
+      expect(readSinkFile(file)).toEqual([]);
       const post = await fetch(`${base}/alerts`, { method: 'POST', body: JSON.stringify(notification) });
       expect(post.status).toBe(200);
       expect((await fetch(`${base}/alerts`, { method: 'POST', body: '{"x":1}' })).status).toBe(400);
       const lines = readFileSync(file, 'utf8').trim().split('\n');
       expect(lines).toHaveLength(1);
       expect(JSON.parse(lines[0]!)).toMatchObject({ ...notification, receivedAt: expect.any(String) });
+      expect(readSinkFile(file)).toEqual([JSON.parse(lines[0]!)]);
     } finally {
       await new Promise((resolve) => sink.close(resolve));
     }

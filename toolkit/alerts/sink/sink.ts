@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { dirname } from 'node:path';
@@ -19,6 +20,15 @@ export interface WebhookNotification {
 /** One line of the sink's file: when it arrived, and the notification as Alertmanager sent it. */
 export interface SinkLine extends WebhookNotification {
   receivedAt: string;
+}
+
+/** The notifications in a sink's file, oldest first; none while the file is empty or missing. */
+export function readSinkFile(file: string): SinkLine[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as SinkLine);
 }
 
 export interface AlertSinkOptions {
