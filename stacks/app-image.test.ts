@@ -7,6 +7,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import * as imageTest from '../toolkit/image/processes.ts';
+import { containerSinkCommand, containerSinkHealthcheck } from '../toolkit/prometheus/alertmanager.ts';
 import { composeDir } from './shared-files.ts';
 import { composeServices } from './testing/compose.ts';
 import { repoRoot } from './testing/run-stack.ts';
@@ -217,5 +218,10 @@ describe('app/Dockerfile', () => {
     const port = /APP_PORT=(\d+)/.exec(dockerfile)?.[1];
     expect(dockerfile).toMatch(new RegExp(`^EXPOSE ${port}$`, 'm'));
     expect(dockerfile).toContain(`process.env.APP_PORT||${port}`);
+  });
+
+  it("runs the alert sink in compose with the stacks' command and a healthcheck of its own /-/ready", () => {
+    expect(sinkCommand).toEqual(containerSinkCommand);
+    expect(services['alert-sink']?.healthcheck?.test).toEqual(containerSinkHealthcheck);
   });
 });

@@ -85,10 +85,11 @@ export function createFirewall({ ctx, mysqlPorts }: FirewallInput): gcp.compute.
       [
         metricsPorts.nodeExporter,
         metricsPorts.redisExporter,
-        metricsPorts.app.app,
         metricsPorts.replicator,
-        metricsPorts.app['app-2'],
+        // Every app instance's, from the one table the scrape config reads too.
+        ...Object.values(metricsPorts.app),
       ]
+        .sort((a, b) => a - b)
         .map(String)
         .concat(range(Math.min(...exporters), Math.max(...exporters))),
       ['app', 'slave', 'vitess', 'monitoring'],

@@ -52,6 +52,21 @@ export const syncAuthorizedKeys = [
   'mv ~/.ssh/authorized_keys.new ~/.ssh/authorized_keys',
 ].join('\n');
 
+/**
+ * The readiness check of a new host: cloud-init done (15 minutes at most), Docker up and usable by the
+ * SSH user, and on a database host the data disk mounted. A failure names the host, the step that failed
+ * and what cloud-init says of itself (a failed cloud-init is the usual cause), instead of a bare exit 1.
+ */
+export function hostReadyCheck(sshUser: string, keepsData: boolean): string {
+  return [
+    'timeout 900 cloud-init status --wait >/dev/null || true',
+    'fail() { echo "$(hostname) not ready: $1 (cloud-init: $(cloud-init status 2>&1 | head -n 1))" >&2; exit 1; }',
+    "systemctl is-active --quiet docker || fail 'docker is not active'",
+    `getent group docker | grep -qw ${sshUser} || fail '${sshUser} is not in the docker group'`,
+    ...(keepsData ? [`mountpoint -q ${dockerVolumesDir} || fail '${dockerVolumesDir} is not mounted'`] : []),
+  ].join('\n');
+}
+
 export function roleTag(stackTag: string, role: HostPlan['role']): string {
   return `${stackTag}-${role}`;
 }
@@ -178,7 +193,7 @@ export class Host extends pulumi.ComponentResource {
       `${name}-docker-ready`,
       {
         connection,
-        create: `timeout 900 cloud-init status --wait >/dev/null || true; systemctl is-active --quiet docker && getent group docker | grep -qw ${settings.sshUser}${plan.keepsData ? ` && mountpoint -q ${dockerVolumesDir}` : ''}`,
+        create: hostReadyCheck(settings.sshUser, plan.keepsData),
         triggers: [this.instance.instanceId],
       },
       { ...rebuilt, dependsOn: [this.instance] },

@@ -44,8 +44,8 @@ export function stackScrapeTargets(stack: MonitoredStack): ScrapeTargets {
   const at = (host: string, port: number) => `${host}:${port}`;
   return {
     prometheus: [target(`localhost:${metricsPorts.prometheus}`)],
-    app: (['app', 'app-2'] as const).map((name) =>
-      target(at(stack.appHost, metricsPorts.app[name]), { instance_name: name }),
+    app: Object.entries(metricsPorts.app).map(([name, port]) =>
+      target(at(stack.appHost, port), { instance_name: name }),
     ),
     mysql: [
       target(at(stack.appHost, metricsPorts.mysqldExporter(ports.mysqlMaster)), {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { makeTempDir } from '../lib/temp-dirs.ts';
 import { loadMetricsFile } from '../toolkit/clickhouse/load-metrics.ts';
+import { containerSinkHealthcheck } from '../toolkit/prometheus/alertmanager.ts';
 import { amtool } from '../toolkit/prometheus/amtool.ts';
 import { composeAlertmanagerConfig } from '../toolkit/prometheus/compose-config.ts';
 import { dashboards } from '../toolkit/prometheus/dashboards.ts';
@@ -202,6 +203,7 @@ describe.each(['dev', 'prod'])('%s: Alertmanager and the alert sink', (stack) =>
     ]);
     expect(parse(config()).receivers[0].webhook_configs[0].url).toBe('http://alert-sink:9095/alerts');
     expect(sink.inputs.ports ?? []).toEqual([]);
+    expect(sink.inputs.healthcheck).toMatchObject({ tests: containerSinkHealthcheck });
     expect(sink.inputs.volumes).toEqual([
       { volumeName: 'alert-sink-data', containerPath: '/var/lib/alert-sink' },
     ]);

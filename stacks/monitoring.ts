@@ -1,6 +1,10 @@
 import * as pulumi from '@pulumi/pulumi';
 import { composeTopology } from '../toolkit/haproxy/compose-config.ts';
-import { containerSinkCommand, containerSinkDir } from '../toolkit/prometheus/alertmanager.ts';
+import {
+  containerSinkCommand,
+  containerSinkDir,
+  containerSinkHealthcheck,
+} from '../toolkit/prometheus/alertmanager.ts';
 import { dashboards } from '../toolkit/prometheus/dashboards.ts';
 import { mysqldExporterCnf, mysqldExporterCollectors } from '../toolkit/prometheus/exporters.ts';
 import type { StackSettings } from './config.ts';
@@ -136,8 +140,7 @@ function deployAlertmanager(input: MonitoringInput, monitoring: Host) {
     name: 'alert-sink',
     image: input.settings.images.app,
     command: containerSinkCommand,
-    // The image's HEALTHCHECK asks the app's /health, which this container does not serve.
-    healthcheck: { tests: ['NONE'] },
+    healthcheck: { tests: containerSinkHealthcheck },
     dataPaths: [containerSinkDir],
   });
   return monitoring.addContainer({

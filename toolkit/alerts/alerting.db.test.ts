@@ -1,7 +1,7 @@
 // Alerts reach someone: a throwaway Prometheus with our real rules scrapes a throwaway "MySQL exporter"
 // (an HTTP server of this test serving the metrics the rules read), sends to a throwaway Alertmanager with
 // the renderer's routes, which notifies the alert sink (the local environment's command). Ports: a reserved block.
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,7 +22,7 @@ import type { ExporterCommand } from '../prometheus/exporters.ts';
 import { prometheusCommand } from '../prometheus/exporters.ts';
 import { defaultAlertSettings, renderAlertRules } from '../prometheus/rules.ts';
 import { AlertmanagerApi } from './api.ts';
-import type { SinkLine } from './sink/sink.ts';
+import { readSinkFile, type SinkLine } from './sink/sink.ts';
 
 const host = '127.0.0.1';
 let ports: { prometheus: number; alertmanager: number; sink: number; target: number };
@@ -55,13 +55,7 @@ async function answers(port: number, path: string): Promise<true | undefined> {
   return response.ok ? true : undefined;
 }
 
-const notifications = (): SinkLine[] =>
-  existsSync(sinkFile)
-    ? readFileSync(sinkFile, 'utf8')
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l) as SinkLine)
-    : [];
+const notifications = (): SinkLine[] => readSinkFile(sinkFile);
 const alertsIn = (lines: SinkLine[], name: string, status: 'firing' | 'resolved') =>
   lines.flatMap((l) => l.alerts).filter((a) => a.labels.alertname === name && a.status === status);
 

@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePorts } from '../../lib/net.ts';
 import { waitFor } from '../../lib/poll.ts';
-import type { SinkLine } from '../alerts/sink/sink.ts';
+import { readSinkFile } from '../alerts/sink/sink.ts';
 import { isAlive } from '../host/process.ts';
 import { repoRoot } from '../inventory/paths.ts';
 import { type AlertState, PrometheusApi } from '../prometheus/api.ts';
@@ -182,13 +182,9 @@ describe('Prometheus in the local environment', () => {
     // Prometheus sends it to Alertmanager, which notifies the sink after group_wait (10 s).
     const notified = await waitFor(
       async () => {
-        const lines = existsSync(notificationsFile())
-          ? readFileSync(notificationsFile(), 'utf8')
-              .trim()
-              .split('\n')
-              .map((l) => JSON.parse(l) as SinkLine)
-          : [];
-        return lines.find((l) => l.groupLabels.alertname === 'ReplicationSqlThreadStopped');
+        return readSinkFile(notificationsFile()).find(
+          (l) => l.groupLabels.alertname === 'ReplicationSqlThreadStopped',
+        );
       },
       { timeoutMs: 30_000, intervalMs: 250, what: `ReplicationSqlThreadStopped in ${notificationsFile()}` },
     );

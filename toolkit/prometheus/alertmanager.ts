@@ -117,6 +117,17 @@ export function containerAlertmanagerConfig(header: string): string {
 /** Where the sink keeps its file inside its container (a volume: the history survives a restart). */
 export const containerSinkDir = '/var/lib/alert-sink';
 
+/**
+ * The sink container's health: its /-/ready, which answers once it has opened its file for appending (the
+ * image's own HEALTHCHECK asks the app's /health, which the sink does not serve). Compose's is the same.
+ */
+export const containerSinkHealthcheck = [
+  'CMD',
+  'node',
+  '-e',
+  `fetch('http://127.0.0.1:${alertingPorts.sink}/-/ready').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))`,
+];
+
 /** The sink container's command, from the app image (compiled JavaScript, app/Dockerfile). */
 export const containerSinkCommand = [
   'node',

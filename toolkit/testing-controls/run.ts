@@ -49,6 +49,11 @@ export function parseControlsArgs(argv: string[]): ControlsOptions {
   return { only, json: values.json };
 }
 
+/** The controls --only names, or all of them. */
+export function selectedControls(options: ControlsOptions): Control[] {
+  return options.only ? controls.filter((c) => options.only!.includes(c.name)) : controls;
+}
+
 /** Every mutation checked against the tree before anything runs: a stale control fails in seconds, not after an hour. */
 export function checkMutations(root: string, list: Control[]): void {
   for (const control of list)
@@ -154,14 +159,13 @@ function commitOf(root: string): string {
 
 /**
  * The unmutated run of every named file first (it must pass, or no kill below means anything), then
- * each control in a fresh copy of the tree; the report goes to reports/controls/<timestamp>/.
+ * each control in a fresh copy of the tree; the report goes to reports/controls/<timestamp>/. The
+ * caller has checked the mutations against the tree (checkMutations).
  */
 export async function runControls(
-  options: ControlsOptions,
+  selected: Control[],
   print: (line: string) => void,
 ): Promise<{ proven: boolean; report: { when: string; commit: string; results: ControlResult[] } }> {
-  const selected = options.only ? controls.filter((c) => options.only!.includes(c.name)) : controls;
-  checkMutations(repoRoot, selected);
   const when = new Date();
   // Taken before the runs: the copies are made of the tree as it is now.
   const commit = commitOf(repoRoot);
@@ -195,19 +199,18 @@ export async function runControls(
 /** The entry of scripts/test-controls.mjs: exit 0 only when every mutation was killed and the unmutated run passed. */
 export async function testControlsMain(argv: string[]): Promise<number> {
   let options: ControlsOptions;
+  let selected: Control[];
   try {
     options = parseControlsArgs(argv);
-    checkMutations(
-      repoRoot,
-      options.only ? controls.filter((c) => options.only!.includes(c.name)) : controls,
-    );
+    selected = selectedControls(options);
+    checkMutations(repoRoot, selected);
   } catch (error) {
     console.error(`test-controls: ${(error as Error).message}`);
     return 2;
   }
   // With --json, stdout carries only the JSON; progress goes to stderr.
   const print = options.json ? (line: string) => console.error(line) : (line: string) => console.log(line);
-  const { proven, report } = await runControls(options, print);
+  const { proven, report } = await runControls(selected, print);
   if (options.json) console.log(JSON.stringify(report));
   return proven ? 0 : 1;
 }

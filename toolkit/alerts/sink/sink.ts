@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { appendFile, mkdir } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { dirname } from 'node:path';
@@ -19,6 +20,15 @@ export interface WebhookNotification {
 /** One line of the sink's file: when it arrived, and the notification as Alertmanager sent it. */
 export interface SinkLine extends WebhookNotification {
   receivedAt: string;
+}
+
+/** The notifications in a sink's file, oldest first; none while the file is empty or missing. */
+export function readSinkFile(file: string): SinkLine[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as SinkLine);
 }
 
 export interface AlertSinkOptions {
@@ -50,10 +60,13 @@ function isNotification(body: unknown): body is WebhookNotification {
 /**
  * The webhook receiver an operator can read without a paging service: each notification Alertmanager
  * POSTs becomes one JSON line in `file` (appended, so the file is the history; `scripts/alerts.mjs`
- * reads it). GET /-/ready answers 200 once it listens. Nothing is sent anywhere else.
+ * reads it). GET /-/ready answers 200 once it listens, which it does only after it could open the file
+ * for appending: an unwritable volume stops it at the start instead of losing every notification. Nothing
+ * is sent anywhere else.
  */
 export async function startAlertSink(options: AlertSinkOptions): Promise<Server & { port: number }> {
   await mkdir(dirname(options.file), { recursive: true });
+  await appendFile(options.file, '', { mode: 0o600 });
   const server = createServer((request, response) => {
     if (request.method === 'GET' && request.url === '/-/ready') {
       response.writeHead(200).end('ready\n');
