@@ -1,8 +1,7 @@
 /**
- * Which MySQL node is the master (`mysqlMaster`): `db` on the app host, as the stack creates it, until a
- * failover promotes a slave. The stack's HAProxy opens that node as its writer (every other node's
- * writer server stays in maint) and the inventory output names it master, so the next `pulumi up`
- * (which may recreate HAProxy from its config) keeps writes where the failover put them.
+ * The stack's initial MySQL master (`mysqlMaster`, `db` on the app host by default): the node HAProxy's
+ * writer opens until a promotion records a topology epoch, then the health agent follows the epoch by
+ * itself (docs/haproxy.md "Follow mode"). No change is needed after a failover.
  */
 export const defaultMaster = 'db';
 
